@@ -1,0 +1,180 @@
+"""Typed settings read once from CDK context, with defaults and range checks.
+
+Defaults live in cdk.json under the ``customlabels`` key. Any setting can be overridden with
+``cdk synth -c name=value`` (a top-level context key, always a string on the command line).
+A bad value stops synth with a message naming the key and what it accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+CONTEXT_KEY = "customlabels"
+_PROJECT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.\-]{0,254}$")
+_BUCKET_SUFFIX = re.compile(r"^[a-z0-9][a-z0-9\-]{0,20}$")
+
+
+class ConfigError(ValueError):
+    """A context value is missing or outside its allowed range."""
+
+
+class _ContextNode(Protocol):
+    def try_get_context(self, key: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    nullable: bool = False
+    help: str = ""
+
+
+RULES: dict[str, _Rule] = {
+    "projectName": _Rule(str, pattern=_PROJECT_NAME, help="1-255 of letters, digits, '_', '.', '-'"),
+    "consoleBucketSuffix": _Rule(
+        str, help="empty (unique per stack) or 1-21 of lowercase letters, digits, '-'"
+    ),
+    "f1Threshold": _Rule(float, 0.0, 1.0),
+    "minLabelF1": _Rule(float, 0.0, 1.0),
+    "requireImprovement": _Rule(bool),
+    "minInferenceUnits": _Rule(int, 1, 100),
+    "maxInferenceUnits": _Rule(int, 1, 100),
+    "datasetPollSeconds": _Rule(int, 1, 3600),
+    "trainingPollSeconds": _Rule(int, 1, 3600),
+    "modelPollSeconds": _Rule(int, 1, 3600),
+    "maxTrainingHours": _Rule(int, 1, 72),
+    "modelStartTimeoutMinutes": _Rule(int, 1, 240),
+    "idleStopMinutes": _Rule(int, 5, 1440),
+    "minConfidence": _Rule(float, 0.0, 100.0, nullable=True),
+    "removalPolicy": _Rule(str, choices=("retain", "destroy")),
+    "checkImages": _Rule(bool),
+    "deploy": _Rule(bool),
+    "inferenceBatchSize": _Rule(int, 1, 100),
+    "inferenceBatchWindowSeconds": _Rule(int, 0, 300),
+    "inferenceMaxReceiveCount": _Rule(int, 1, 100),
+    "detectConcurrency": _Rule(int, 1, 64),
+    "detectReservedConcurrency": _Rule(int, 1, 1000, nullable=True),
+    "onModelStopped": _Rule(str, choices=("start", "fail")),
+    "championCacheSeconds": _Rule(int, 0, 3600),
+    "idleCheckMinutes": _Rule(int, 1, 1440),
+    "maxInferenceUnitHoursPerDay": _Rule(float, 0.0, 2400.0, nullable=True),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    projectName: str
+    consoleBucketSuffix: str
+    f1Threshold: float
+    minLabelF1: float
+    requireImprovement: bool
+    minInferenceUnits: int
+    maxInferenceUnits: int
+    datasetPollSeconds: int
+    trainingPollSeconds: int
+    modelPollSeconds: int
+    maxTrainingHours: int
+    modelStartTimeoutMinutes: int
+    idleStopMinutes: int
+    minConfidence: float | None
+    removalPolicy: str
+    checkImages: bool
+    deploy: bool
+    inferenceBatchSize: int
+    inferenceBatchWindowSeconds: int
+    inferenceMaxReceiveCount: int
+    detectConcurrency: int
+    detectReservedConcurrency: int | None
+    onModelStopped: str
+    championCacheSeconds: int
+    idleCheckMinutes: int
+    maxInferenceUnitHoursPerDay: float | None
+
+    def __post_init__(self) -> None:
+        if self.maxInferenceUnits < self.minInferenceUnits:
+            raise ConfigError(
+                f"maxInferenceUnits ({self.maxInferenceUnits}) must be >= minInferenceUnits "
+                f"({self.minInferenceUnits})"
+            )
+        if self.consoleBucketSuffix and not _BUCKET_SUFFIX.match(self.consoleBucketSuffix):
+            raise ConfigError(
+                f"consoleBucketSuffix {self.consoleBucketSuffix!r} is not allowed: "
+                f"{RULES['consoleBucketSuffix'].help}"
+            )
+
+    @property
+    def training_poll_attempts(self) -> int:
+        """Attempts of the training wait loop: enough polls to cover maxTrainingHours."""
+        return -(-self.maxTrainingHours * 3600 // self.trainingPollSeconds)
+
+    @property
+    def model_poll_attempts(self) -> int:
+        return -(-self.modelStartTimeoutMinutes * 60 // self.modelPollSeconds)
+
+
+def _describe(name: str, rule: _Rule) -> str:
+    if rule.help:
+        return rule.help
+    if rule.choices:
+        return "one of " + ", ".join(rule.choices)
+    if rule.kind is bool:
+        return "true or false"
+    kind = "a number" if rule.kind is float else "a whole number"
+    text = f"{kind} from {rule.low:g} to {rule.high:g}"
+    return text + (" or null" if rule.nullable else "")
+
+
+def _coerce(name: str, raw: Any, rule: _Rule) -> Any:
+    """Accept JSON values from cdk.json and strings from ``-c key=value``."""
+    value = raw
+    if isinstance(raw, str) and rule.kind is not str:
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+    if value is None:
+        if rule.nullable:
+            return None
+        raise ConfigError(f"context {name} is required: {_describe(name, rule)}")
+    if rule.kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif rule.kind is int:
+        if isinstance(value, int) and not isinstance(value, bool) and rule.low <= value <= rule.high:
+            return value
+    elif rule.kind is float:
+        if isinstance(value, int | float) and not isinstance(value, bool) and rule.low <= value <= rule.high:
+            return float(value)
+    elif (
+        isinstance(value, str)
+        and (not rule.choices or value in rule.choices)
+        and (not rule.pattern or rule.pattern.match(value))
+    ):
+        return value
+    raise ConfigError(f"context {name}={raw!r} is not allowed: expected {_describe(name, rule)}")
+
+
+def config_from_mapping(defaults: dict[str, Any], overrides: dict[str, Any] | None = None) -> Config:
+    overrides = overrides or {}
+    unknown = sorted(set(defaults) - set(RULES))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in context {CONTEXT_KEY}: {', '.join(unknown)}")
+    values = {}
+    for field in fields(Config):
+        name = field.name
+        raw = overrides[name] if name in overrides else defaults.get(name)
+        values[name] = _coerce(name, raw, RULES[name])
+    return Config(**values)
+
+
+def load_config(node: _ContextNode) -> Config:
+    defaults = node.try_get_context(CONTEXT_KEY) or {}
+    overrides = {name: node.try_get_context(name) for name in RULES}
+    return config_from_mapping(defaults, {k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,88 @@
+"""One Lambda factory: every function shares the ``lambdas/`` asset and differs by handler module.
+
+Each function gets its own role (no AWS managed policies), its own KMS-encrypted log group,
+X-Ray active tracing and the pinned Powertools layer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
+POWERTOOLS_VERSION = "3.37.0"
+# Powertools publishes each release's layer ARN as a public SSM parameter: a pinned version,
+# resolved by CloudFormation at deploy time in whatever Region the stack lands.
+POWERTOOLS_LAYER_ARN = (
+    "{{resolve:ssm:/aws/service/powertools/python/x86_64/python3.13/" + POWERTOOLS_VERSION + "}}"
+)
+ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info"]
+
+
+def handler_path(module: str) -> str:
+    return f"handlers.{module}.handler"
+
+
+class PipelineFunction(Construct):
+    """A Lambda running ``handlers/<module>.py`` with least-privilege plumbing around it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        module: str,
+        key: kms.IKey,
+        environment: dict[str, str] | None = None,
+        timeout_seconds: int = 60,
+        memory_size: int = 512,
+        reserved_concurrency: int | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            encryption_key=key,
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=removal_policy,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs handlers/{module}.py",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        powertools = lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", POWERTOOLS_LAYER_ARN)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            code=lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES),
+            handler=handler_path(module),
+            role=self.role,
+            log_group=self.log_group,
+            layers=[powertools],
+            tracing=lambda_.Tracing.ACTIVE,
+            timeout=Duration.seconds(timeout_seconds),
+            memory_size=memory_size,
+            reserved_concurrent_executions=reserved_concurrency,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": "customlabels",
+                "POWERTOOLS_METRICS_NAMESPACE": "CustomLabelsPipeline",
+                "LOG_LEVEL": "INFO",
+                **(environment or {}),
+            },
+        )

@@ -1,0 +1,101 @@
+"""KMS key, console bucket, inference bucket and the access-log bucket they log to.
+
+Console bucket prefixes (documented in the README):
+  datasets/<project>/...            manifests and images a team uploads
+  validation/<project>/<execution>/ pre-flight manifest validation results
+  training-output/<project>/        OutputConfig of CreateProjectVersion
+Inference bucket prefixes:
+  uploads/<key>   images in (S3 notification source)
+  results/<key>   results out (never a notification source)
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.config import Config
+
+DATASETS_PREFIX = "datasets/"
+VALIDATION_PREFIX = "validation/"
+TRAINING_OUTPUT_PREFIX = "training-output/"
+UPLOADS_PREFIX = "uploads/"
+RESULTS_PREFIX = "results/"
+
+
+def _removal_policy(config: Config) -> RemovalPolicy:
+    return RemovalPolicy.DESTROY if config.removalPolicy == "destroy" else RemovalPolicy.RETAIN
+
+
+def _unique_suffix() -> str:
+    """First block of the stack's UUID: stable for the stack, unique across stacks."""
+    stack_uuid = Fn.select(2, Fn.split("/", Aws.STACK_ID))
+    return Fn.select(0, Fn.split("-", stack_uuid))
+
+
+class Storage(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, config: Config) -> None:
+        super().__init__(scope, construct_id)
+        removal = _removal_policy(config)
+
+        self.key = kms.Key(
+            self,
+            "Key",
+            alias=f"alias/{config.projectName}-pipeline",
+            description=f"Encrypts every bucket, queue, topic, table and log group of {config.projectName}",
+            enable_key_rotation=True,
+            removal_policy=removal,
+        )
+
+        # S3 server access logging cannot deliver to an SSE-KMS bucket: this one bucket uses SSE-S3.
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(365), noncurrent_version_expiration=Duration.days(30)
+                )
+            ],
+            removal_policy=removal,
+        )
+
+        suffix = config.consoleBucketSuffix or _unique_suffix()
+        self.console_bucket = self._secure_bucket(
+            "ConsoleBucket",
+            name=Fn.join("-", ["custom-labels-console", Aws.REGION, suffix]),
+            log_prefix="console/",
+            removal=removal,
+        )
+        self.inference_bucket = self._secure_bucket(
+            "InferenceBucket", name=None, log_prefix="inference/", removal=removal
+        )
+
+    def _secure_bucket(self, construct_id: str, *, name: str | None, log_prefix: str, removal) -> s3.Bucket:
+        return s3.Bucket(
+            self,
+            construct_id,
+            bucket_name=name,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            versioned=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=log_prefix,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    noncurrent_version_expiration=Duration.days(30),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+            removal_policy=removal,
+        )
