@@ -1,17 +1,16 @@
 #!/usr/bin/env python3
-"""CDK entry point: read the typed config from context and build the stack."""
+"""CDK entry point: the CLI passes cdk.json's context and -c overrides; build the stack from them."""
 
 import sys
 
 import aws_cdk as cdk
 
-from infra.config import ConfigError, load_config
-from infra.stack import CustomLabelsStack
+from infra.assembly import add_stack
+from infra.config import ConfigError
 
 app = cdk.App()
 try:
-    config = load_config(app.node)
+    add_stack(app)
 except ConfigError as error:
     sys.exit(f"Invalid configuration: {error}. Fix it in cdk.json or with -c name=value.")
-CustomLabelsStack(app, "CustomLabelsPipeline", config=config)
 app.synth()

@@ -1,0 +1,88 @@
+"""Synthesize the CDK app as ``cdk synth -c key=value`` does: in-process (fast, for tests) or with the
+pinned CDK CLI running app.py (for ``serve``). Both use cdk.json's context plus the overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from infra.names import STACK_NAME
+
+ROOT = Path(__file__).resolve().parent.parent
+CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
+# Short waits for offline runs, set through config (never by patching the state machine).
+LOCAL_PROFILE = {
+    "datasetPollSeconds": "1",
+    "trainingPollSeconds": "1",
+    "modelPollSeconds": "1",
+    "consoleBucketSuffix": "local",
+    "removalPolicy": "destroy",
+}
+_CDK_ENV = {
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    "CDK_DISABLE_VERSION_CHECK": "1",
+    "CDK_DISABLE_CLI_TELEMETRY": "true",
+}
+
+
+class SynthError(RuntimeError):
+    """The app did not synthesize (bad context value, construct error, CLI failure)."""
+
+
+@dataclass(frozen=True)
+class StackArtifact:
+    name: str
+    template: dict[str, Any]
+    assets: dict[str, Any]
+    assembly_dir: Path
+
+
+def synthesize(outdir: Path, context: Mapping[str, str] | None = None) -> Path:
+    """Build app.py's stack in this process; returns the cloud-assembly directory.
+
+    The jsii runtime reads ``CDK_CONTEXT_JSON`` only when it starts, so app.py cannot be re-run here
+    with new context: this builds the same stack from the same config the way app.py does.
+    """
+    os.environ.update(_CDK_ENV)
+    from infra.assembly import build_stack
+
+    stack = build_stack(dict(context or {}), outdir=str(outdir))
+    return Path(stack.node.root.synth().directory)
+
+
+def synthesize_with_cli(outdir: Path, context: Mapping[str, str] | None = None) -> Path:
+    """Run the pinned CDK CLI, offline; returns the cloud-assembly directory."""
+    arguments = [
+        str(CDK_CLI),
+        "synth",
+        "--quiet",
+        "--no-notices",
+        "--no-version-reporting",
+        "-o",
+        str(outdir),
+    ]
+    for key, value in (context or {}).items():
+        arguments += ["-c", f"{key}={value}"]
+    env = {**os.environ, **_CDK_ENV, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(arguments, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SynthError(f"cdk synth failed (exit {result.returncode}):\n{result.stderr.strip()}")
+    return outdir
+
+
+def load_stack(assembly_dir: Path, stack_name: str = STACK_NAME) -> StackArtifact:
+    manifest = json.loads((assembly_dir / "manifest.json").read_text())
+    artifact = manifest["artifacts"].get(stack_name)
+    if artifact is None or artifact["type"] != "aws:cloudformation:stack":
+        stacks = [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
+        raise SynthError(f"no stack {stack_name!r} in {assembly_dir}; it holds {', '.join(stacks) or 'none'}")
+    template = json.loads((assembly_dir / artifact["properties"]["templateFile"]).read_text())
+    assets_file = assembly_dir / f"{stack_name}.assets.json"
+    assets = json.loads(assets_file.read_text()) if assets_file.exists() else {}
+    return StackArtifact(stack_name, template, assets, assembly_dir)
