@@ -1,0 +1,147 @@
+"""One image version in, one result out: check, detect on the champion model, write the result."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from customlabels.inference import results
+from customlabels.inference.champion import Champion, ChampionCache
+from customlabels.inference.checks import check_image
+from customlabels.inference.errors import (
+    MODEL_NOT_READY,
+    ImageProblem,
+    ModelNotRunning,
+    TransientProblem,
+    classify_detect_error,
+    error_code,
+)
+from customlabels.inference.events import ImageVersion
+from customlabels.inference.model_start import ModelStarter
+
+MODEL_GONE = "ResourceNotFoundException"
+
+
+@dataclass(frozen=True)
+class Settings:
+    min_confidence: float | None
+    start_stopped_model: bool
+    model_retry_seconds: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    result_key: str
+    model_version_arn: str | None
+    model_version_name: str | None
+    label_count: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "resultKey": self.result_key,
+            "modelVersionArn": self.model_version_arn,
+            "modelVersionName": self.model_version_name,
+            "labelCount": self.label_count,
+        }
+
+
+class Analyzer:
+    def __init__(
+        self,
+        *,
+        s3: Any,
+        rekognition: Any,
+        results_table: Any,
+        champions: ChampionCache,
+        starter: ModelStarter,
+        settings: Settings,
+    ) -> None:
+        self._s3 = s3
+        self._rekognition = rekognition
+        self._table = results_table
+        self._champions = champions
+        self._starter = starter
+        self._settings = settings
+
+    def analyse(self, image: ImageVersion) -> Outcome:
+        """Write the result of ``image``; raise TransientProblem when it should be retried later."""
+        started_at = results.now_iso()
+        champion: Champion | None = None
+        try:
+            checked = check_image(self._s3, image)
+            champion = self._champions.get()
+            labels = self._detect(image, champion)
+        except ImageProblem as problem:
+            document = results.failure_document(
+                image, code=problem.code, reason=problem.reason, fix=problem.fix, started_at=started_at
+            )
+            return self._publish(image, document, champion=None, label_count=0)
+        sized = ImageVersion(**{**image.as_dict(), "size": checked.size})
+        document = results.success_document(
+            sized,
+            labels=labels,
+            model_version_arn=champion.version_arn,
+            min_confidence=self._settings.min_confidence,
+            dimensions=(checked.width, checked.height),
+            image_format=checked.format,
+            started_at=started_at,
+        )
+        return self._publish(sized, document, champion=champion, label_count=len(labels))
+
+    def _detect(self, image: ImageVersion, champion: Champion) -> list[dict[str, Any]]:
+        s3_object: dict[str, str] = {"Bucket": image.bucket, "Name": image.key}
+        if image.version_id:
+            s3_object["Version"] = image.version_id
+        request: dict[str, Any] = {
+            "ProjectVersionArn": champion.version_arn,
+            "Image": {"S3Object": s3_object},
+        }
+        if self._settings.min_confidence is not None:
+            request["MinConfidence"] = self._settings.min_confidence
+        try:
+            return self._rekognition.detect_custom_labels(**request)["CustomLabels"]
+        except ClientError as error:
+            raise self._problem(error, champion) from error
+
+    def _problem(self, error: ClientError, champion: Champion) -> Exception:
+        code = error_code(error)
+        if code == MODEL_NOT_READY:
+            return self._model_not_running(champion)
+        if code == MODEL_GONE:
+            self._champions.invalidate()
+        return classify_detect_error(error) or TransientProblem(f"DetectCustomLabels failed: {code}: {error}")
+
+    def _model_not_running(self, champion: Champion) -> Exception:
+        if not self._settings.start_stopped_model:
+            return ImageProblem(
+                "MODEL_NOT_RUNNING",
+                f"the champion model {champion.version_arn} is not running and onModelStopped=fail",
+                "start the model (or deploy with onModelStopped=start), then upload the image again",
+            )
+        self._champions.invalidate()  # a promotion may be why this version is stopped
+        self._starter.request_start(champion.version_arn)
+        return ModelNotRunning(champion.version_arn, base_seconds=self._settings.model_retry_seconds)
+
+    def _publish(
+        self, image: ImageVersion, document: dict[str, Any], *, champion: Champion | None, label_count: int
+    ) -> Outcome:
+        key = results.result_key(image, failed=document["status"] == results.FAILED)
+        self._s3.put_object(
+            Bucket=image.bucket,
+            Key=key,
+            Body=json.dumps(document, ensure_ascii=False, indent=2).encode(),
+            ContentType="application/json",
+        )
+        self._table.put_item(Item=results.table_item(image, document, f"s3://{image.bucket}/{key}"))
+        return Outcome(
+            status=document["status"],
+            result_key=key,
+            model_version_arn=champion.version_arn if champion else None,
+            model_version_name=champion.version_name if champion else None,
+            label_count=label_count,
+        )

@@ -1,0 +1,29 @@
+"""Names of projects and model versions, and the parts of Custom Labels ARNs (spec 06 §0)."""
+
+from __future__ import annotations
+
+import re
+
+NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_.\-]{0,254}"
+MAX_NAME = 255
+_NOT_ALLOWED = re.compile(r"[^a-zA-Z0-9_.\-]+")
+
+
+def version_name_for_execution(project: str, execution_name: str) -> str:
+    """`<project>.<execution name>` with characters a version name cannot hold replaced by '-'.
+
+    The same execution (a redrive, or StartExecution repeated with the same name) gets the same
+    version name, which is what makes a re-run find its version instead of training another.
+    """
+    cleaned = _NOT_ALLOWED.sub("-", execution_name).strip("-") or "run"
+    return f"{project}.{cleaned}"[:MAX_NAME]
+
+
+def project_name_of(arn: str) -> str:
+    """The text between the first and second '/' of a project, dataset or version ARN."""
+    return arn.split("/")[1]
+
+
+def version_name_of(version_arn: str) -> str:
+    """The text between the third and fourth '/' of a model-version ARN."""
+    return version_arn.split("/")[3]

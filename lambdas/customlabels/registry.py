@@ -1,0 +1,109 @@
+"""The model registry: one DynamoDB item per model version plus a champion pointer per project.
+
+Key schema: partition key `project` (S), sort key `sk` (S): `VERSION#<versionName>` items and one
+`CHAMPION` item. Numbers are stored as DynamoDB numbers and come back as Python floats/ints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+
+CHAMPION = "CHAMPION"
+VERSION_PREFIX = "VERSION#"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def version_key(version_name: str) -> str:
+    return f"{VERSION_PREFIX}{version_name}"
+
+
+def to_dynamodb(value: Any) -> Any:
+    """Floats become Decimals (DynamoDB has no float type); everything else passes through."""
+    return json.loads(json.dumps(value), parse_float=Decimal)
+
+
+def from_dynamodb(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and "." not in str(value) else float(value)
+    if isinstance(value, Mapping):
+        return {key: from_dynamodb(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_dynamodb(item) for item in value]
+    return value
+
+
+class Registry:
+    def __init__(self, table_name: str, dynamodb: Any = None) -> None:
+        self.table = (dynamodb or boto3.resource("dynamodb")).Table(table_name)
+
+    def champion(self, project: str) -> dict | None:
+        """The champion pointer: versionName, versionArn, f1Score, promotedAt (+ previousVersionName)."""
+        item = self.table.get_item(Key={"project": project, "sk": CHAMPION}, ConsistentRead=True).get("Item")
+        return from_dynamodb(item) if item else None
+
+    def put_version(self, item: Mapping[str, Any]) -> None:
+        now = utc_now()
+        record = {"createdAt": now, **item, "sk": version_key(item["versionName"]), "updatedAt": now}
+        self.table.put_item(Item=to_dynamodb(record))
+
+    def get_version(self, project: str, version_name: str) -> dict | None:
+        item = self.table.get_item(
+            Key={"project": project, "sk": version_key(version_name)}, ConsistentRead=True
+        ).get("Item")
+        return from_dynamodb(item) if item else None
+
+    def update_version(self, project: str, version_name: str, **fields: Any) -> dict:
+        """Set the given attributes on an existing version item; returns the whole updated item."""
+        fields = {**fields, "updatedAt": utc_now()}
+        names = {f"#a{index}": name for index, name in enumerate(fields)}
+        values = {f":v{index}": value for index, value in enumerate(to_dynamodb(list(fields.values())))}
+        assignments = ", ".join(f"#a{index} = :v{index}" for index in range(len(fields)))
+        response = self.table.update_item(
+            Key={"project": project, "sk": version_key(version_name)},
+            UpdateExpression=f"SET {assignments}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ConditionExpression="attribute_exists(sk)",
+            ReturnValues="ALL_NEW",
+        )
+        return from_dynamodb(response["Attributes"])
+
+    def set_champion(
+        self, project: str, version_name: str, version_arn: str, f1_score: float | None
+    ) -> dict | None:
+        """Point the project's champion at this version; returns the previous champion (or None)."""
+        now = utc_now()
+        previous = self.champion(project)
+        pointer = {
+            "project": project,
+            "sk": CHAMPION,
+            "versionName": version_name,
+            "versionArn": version_arn,
+            "f1Score": f1_score,
+            "promotedAt": now,
+            "previousVersionName": previous["versionName"] if previous else None,
+        }
+        self.table.put_item(Item=to_dynamodb(pointer))
+        if self.get_version(project, version_name):
+            self.update_version(project, version_name, promotedAt=now)
+        return previous
+
+    def list_versions(self, project: str) -> list[dict]:
+        items: list[dict] = []
+        query = {"KeyConditionExpression": Key("project").eq(project) & Key("sk").begins_with(VERSION_PREFIX)}
+        while True:
+            page = self.table.query(**query)
+            items += [from_dynamodb(item) for item in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return items
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

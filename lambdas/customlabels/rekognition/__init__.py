@@ -1,0 +1,1 @@
+"""Custom Labels control-plane operations the pipeline uses: projects, datasets, model versions."""

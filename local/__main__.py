@@ -1,0 +1,112 @@
+"""`python -m local <command>`: the offline AWS for tests, demo and benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def endpoint(args: argparse.Namespace) -> int:
+    from local.emulator.settings import Delays, Faults, ServiceSettings
+    from local.endpoint import LocalEndpoint, serve
+
+    settings = ServiceSettings(delays=Delays.named(args.delays), faults=Faults.parse(args.faults))
+    serve(LocalEndpoint(args.port, settings))
+    return 0
+
+
+def serve_stack(args: argparse.Namespace) -> int:
+    from local.serve import parse_context, serve
+
+    try:
+        context = parse_context(args.context)
+    except ValueError as error:
+        sys.exit(str(error))
+    return serve(args.port, args.outputs, args.faults, context)
+
+
+def samples(args: argparse.Namespace) -> int:
+    import boto3
+
+    from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
+
+    s3 = boto3.client("s3")
+    ensure_bucket(s3, args.bucket)
+    generated = digit_samples(args.count) if args.kind == "digits" else shape_samples(args.count or 150)
+    uris = write_samples(s3, generated, args.bucket, args.prefix)
+    for split in ("train", "test"):
+        print(uris[split])
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from local.demo import DemoFailed, run_demo
+
+    try:
+        return run_demo(args.out)
+    except DemoFailed as failure:
+        print(f"demo failed: {failure}", file=sys.stderr)
+        return 1
+
+
+def _fault_setting(text: str) -> str:
+    from local.emulator.settings import Faults
+
+    try:
+        Faults.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("endpoint", help="run the local AWS endpoint (moto + Custom Labels service)")
+    serve.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (0: any free port)")
+    serve.add_argument(
+        "--faults",
+        type=_fault_setting,
+        default="",
+        help="injected error rates, e.g. throttle=0.3,internal=0.05",
+    )
+    serve.add_argument(
+        "--delays",
+        choices=("fast", "realistic"),
+        default="fast",
+        help="how long asynchronous operations stay in progress",
+    )
+    serve.set_defaults(run=endpoint)
+
+    stack = commands.add_parser("serve", help="run the endpoint with the app's stack deployed on it")
+    stack.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (0: any free port)")
+    stack.add_argument("--outputs", type=Path, default=None, help="write the stack outputs (JSON) here")
+    stack.add_argument("--faults", type=_fault_setting, default="", help="e.g. throttle=0.3,internal=0.05")
+    stack.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                       help="CDK context override, as cdk synth -c takes it (repeatable)")
+    stack.set_defaults(run=serve_stack)
+
+    sample = commands.add_parser("samples", help="write a sample dataset (PNG images + manifests) to S3")
+    sample.add_argument("kind", choices=("digits", "shapes"))
+    sample.add_argument("--bucket", required=True)
+    sample.add_argument("--prefix", default="samples")
+    sample.add_argument("--count", type=int, default=None, help="number of images (default: all / 150)")
+    sample.set_defaults(run=samples)
+
+    scenario = commands.add_parser("demo", help="serve the stack, train on digits, label uploads, stop")
+    scenario.add_argument("--out", type=Path, default=Path("demo-output"),
+                          help="where the HTML report and the endpoint log go (default demo-output/)")
+    scenario.set_defaults(run=demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The local Rekognition Custom Labels service (never deployed)."""

@@ -1,0 +1,94 @@
+"""One local AWS endpoint: moto server (Step Functions execution on), in-process Lambda, Custom Labels."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+import urllib.request
+from types import FrameType
+
+from moto.server import ThreadedMotoServer
+
+from local import bucket_policy_evaluation, lambda_hook
+from local.emulator import moto_integration
+from local.emulator.settings import ServiceSettings
+
+HOST = "127.0.0.1"
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class LocalEndpoint:
+    """Start/stop (or use as a context manager); `url` is what AWS_ENDPOINT_URL should be."""
+
+    def __init__(self, port: int = 0, settings: ServiceSettings | None = None, reset: bool = False) -> None:
+        self.port = port or free_port()
+        self.settings = settings or ServiceSettings()
+        self.reset = reset  # clear state left in this process's moto backends (e.g. by earlier tests)
+        self._server: ThreadedMotoServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> LocalEndpoint:
+        os.environ["MOTO_PORT"] = str(self.port)
+        moto_integration.install()
+        moto_integration.configure(self.settings)
+        lambda_hook.install()
+        bucket_policy_evaluation.install()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)
+        self._server.start()
+        if self.reset:
+            self._post("/moto-api/reset", {})
+        self._post("/moto-api/config", MOTO_CONFIG)
+        return self
+
+    def _post(self, path: str, body: dict) -> None:
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> LocalEndpoint:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve(endpoint: LocalEndpoint) -> None:
+    """Run until SIGINT or SIGTERM, printing the ready line once requests are accepted."""
+    finished = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        finished.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    endpoint.start()
+    try:
+        print(f"ready {endpoint.url}", flush=True)
+        finished.wait()
+    finally:
+        endpoint.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

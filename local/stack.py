@@ -1,0 +1,48 @@
+"""A synthesized stack running on a local endpoint: deployed, with its SQS event sources polled the
+way Lambda polls them (local/event_sources.py), until closed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from local.deploy import Deployment, deploy_artifact
+from local.event_sources import EventSources
+from local.synth import StackArtifact
+
+REGION = "us-east-1"
+
+
+def local_session() -> boto3.Session:
+    return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+
+
+@dataclass
+class LocalStack:
+    artifact: StackArtifact
+    deployment: Deployment
+    session: boto3.Session
+    endpoint_url: str
+    sources: EventSources
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        return self.deployment.outputs
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, endpoint_url=self.endpoint_url)
+        return self._clients[service]
+
+    def close(self) -> None:
+        self.sources.stop()
+
+
+def launch(artifact: StackArtifact, endpoint_url: str) -> LocalStack:
+    session = local_session()
+    deployment = deploy_artifact(artifact, session, endpoint_url)
+    sources = EventSources.take_over(session, endpoint_url)
+    return LocalStack(artifact, deployment, session, endpoint_url, sources)

@@ -1,0 +1,176 @@
+"""The training and model-control state machines as synthesized: ASL lint, failure paths, bounded
+polls, retries, logging/tracing, and the registry table."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+from statelint.config import Config as LintConfig
+from statelint.linter import Linter
+
+from infra.config import Config
+from infra.training import FAIL_STATES, TRANSIENT_ERRORS
+from tests.infra.synth import build_stack
+
+PLACEHOLDER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:placeholder"
+
+
+def _definition(template_json: dict[str, Any], name: str) -> dict[str, Any]:
+    for logical_id, resource in template_json["Resources"].items():
+        if resource["Type"] == "AWS::StepFunctions::StateMachine" and name in logical_id:
+            parts = resource["Properties"]["DefinitionString"]["Fn::Join"][1]
+            text = "".join(part if isinstance(part, str) else PLACEHOLDER_ARN for part in parts)
+            return json.loads(text)
+    raise AssertionError(f"no state machine named like {name}")
+
+
+@pytest.fixture(scope="module")
+def training(template_json) -> dict[str, Any]:
+    return _definition(template_json, "TrainingStateMachine")
+
+
+@pytest.fixture(scope="module")
+def control(template_json) -> dict[str, Any]:
+    return _definition(template_json, "ModelControlStateMachine")
+
+
+def _states(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return definition["States"]
+
+
+@pytest.mark.parametrize("machine", ["training", "control"])
+def test_statelint_finds_no_problems(machine: str, request) -> None:
+    text = json.dumps(request.getfixturevalue(machine))
+    problems = Linter.validate(text, LintConfig([], False, False))
+    assert not problems, "\n".join(problems)
+
+
+def test_fail_states_are_exactly_the_documented_ones(training) -> None:
+    fails = {name for name, state in _states(training).items() if state["Type"] == "Fail"}
+    assert fails == set(FAIL_STATES)
+    for name in fails:
+        assert _states(training)[name] == {"Type": "Fail", "Error": name, "CausePath": "$.failure.cause"}
+
+
+@pytest.mark.parametrize("machine", ["training", "control"])
+def test_every_fail_state_is_reached_only_through_an_sns_publish(machine: str, request) -> None:
+    states = _states(request.getfixturevalue(machine))
+    fails = {name for name, state in states.items() if state["Type"] == "Fail"}
+    for name, state in states.items():
+        targets = {state.get("Next"), state.get("Default")}
+        targets |= {choice["Next"] for choice in state.get("Choices", [])}
+        targets |= {catch["Next"] for catch in state.get("Catch", [])}
+        if targets & fails:
+            assert state["Resource"].endswith(":sns:publish"), (
+                f"{name} goes to a Fail state without notifying"
+            )
+            assert state["Next"] in fails and state["Catch"][0]["Next"] == state["Next"]
+
+
+def test_lambda_tasks_retry_transient_errors_and_catch_the_rest(training, control) -> None:
+    for definition in (training, control):
+        for name, state in _states(definition).items():
+            if state.get("Resource") != "arn:aws:states:::lambda:invoke":
+                continue
+            retry = state["Retry"][0]
+            assert retry["ErrorEquals"] == TRANSIENT_ERRORS, name
+            assert (
+                retry["BackoffRate"] > 1 and retry["MaxAttempts"] >= 3 and retry["JitterStrategy"] == "FULL"
+            )
+            assert state["Catch"] == [
+                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": f"{name}Error"}
+            ]
+
+
+def _loop_bound(definition: dict[str, Any], choice: str, variable: str) -> int:
+    rules = json.dumps(_states(definition)[choice]["Choices"])
+    found = re.search(rf'"Variable": "{re.escape(variable)}", "NumericGreaterThanEquals": (\d+)', rules)
+    assert found, f"{choice} has no attempt bound on {variable}"
+    return int(found.group(1))
+
+
+def test_polls_wait_the_configured_interval_and_stop_after_the_configured_attempts(training) -> None:
+    stack = build_stack(
+        datasetPollSeconds="7",
+        trainingPollSeconds="600",
+        modelPollSeconds="30",
+        maxTrainingHours="2",
+        modelStartTimeoutMinutes="15",
+    )
+    config: Config = stack.config
+    definition = _definition(Template.from_stack(stack).to_json(), "TrainingStateMachine")
+    states = _states(definition)
+    assert states["WaitForDatasets"]["Seconds"] == 7
+    assert states["WaitForTraining"]["Seconds"] == 600
+    assert states["WaitForModel"]["Seconds"] == 30
+    assert (
+        _loop_bound(definition, "TrainingDone?", "$.training.attempt") == config.training_poll_attempts == 12
+    )
+    assert (
+        _loop_bound(definition, "ModelRunning?", "$.deployment.attempt") == config.model_poll_attempts == 30
+    )
+    assert _loop_bound(definition, "DatasetsReady?", "$.datasets.attempt") == 120 * 60 // 7 + 1
+
+
+def test_state_machines_trace_and_log_to_the_stack_log_group(template_json) -> None:
+    machines = [
+        r for r in template_json["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
+    ]
+    assert len(machines) == 2
+    for machine in machines:
+        props = machine["Properties"]
+        assert props["TracingConfiguration"] == {"Enabled": True}
+        assert props["LoggingConfiguration"]["Level"] == "ALL"
+        destination = props["LoggingConfiguration"]["Destinations"][0]["CloudWatchLogsLogGroup"][
+            "LogGroupArn"
+        ]
+        assert destination["Fn::GetAtt"][0].startswith("StateMachineLogs")
+
+
+def test_registry_table_is_keyed_encrypted_with_the_app_key_and_recoverable(template_json) -> None:
+    tables = [
+        r["Properties"]
+        for r in template_json["Resources"].values()
+        if r["Type"] == "AWS::DynamoDB::Table"
+        and {"AttributeName": "sk", "KeyType": "RANGE"} in r["Properties"]["KeySchema"]
+    ]
+    assert len(tables) == 1
+    table = tables[0]
+    assert table["KeySchema"] == [
+        {"AttributeName": "project", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert table["SSESpecification"]["SSEType"] == "KMS"
+    assert table["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0].startswith("StorageKey")
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_training_outputs_are_named_for_the_offline_mode(template_json) -> None:
+    assert {"TrainingStateMachineArn", "ModelControlStateMachineArn", "RegistryTableName"} <= set(
+        template_json["Outputs"]
+    )
+
+
+def test_train_task_role_can_use_the_key_for_model_copies(template_json) -> None:
+    train_policies = [
+        r["Properties"]["PolicyDocument"]["Statement"]
+        for lid, r in template_json["Resources"].items()
+        if r["Type"] == "AWS::IAM::Policy" and lid.startswith("TrainingTrainFunctionRole")
+    ]
+    actions = {
+        action
+        for statements in train_policies
+        for s in statements
+        for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert {
+        "kms:CreateGrant",
+        "kms:DescribeKey",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "rekognition:CreateProjectVersion",
+    } <= actions

@@ -1,0 +1,134 @@
+"""How every AWS-facing command finds the stack (outputs file, CloudFormation) and the project, and how
+it reports what is wrong (exit 2, with a fix)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from customlabels.cli import main
+from customlabels.cli_support.stack import Stack
+
+TEMPLATE = {
+    "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+    "Outputs": {"RegistryTableName": {"Value": "registry-table"}, "ProjectName": {"Value": "pets"}},
+}
+
+
+def arguments(**given) -> argparse.Namespace:
+    return argparse.Namespace(**{"outputs": None, "stack": None, "project": None, **given})
+
+
+def test_outputs_come_from_the_serve_outputs_file(tmp_path, aws_credentials):
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"RegistryTableName": "t1"}))
+    assert Stack.from_args(arguments(outputs=str(path))).outputs == {"RegistryTableName": "t1"}
+
+
+def test_outputs_come_from_cloudformation_by_stack_name(aws):
+    aws("cloudformation").create_stack(StackName="MyPipeline", TemplateBody=json.dumps(TEMPLATE))
+    stack = Stack.from_args(arguments(stack="MyPipeline"))
+    assert stack.outputs["RegistryTableName"] == "registry-table"
+    assert stack.project == "pets"  # the ProjectName output
+
+
+def test_project_order_explicit_then_output_then_cdk_json(tmp_path, monkeypatch, aws_credentials):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cdk.json").write_text(json.dumps({"context": {"customlabels": {"projectName": "fromcdk"}}}))
+    assert Stack({"ProjectName": "out"}, "given").project == "given"
+    assert Stack({"ProjectName": "out"}).project == "out"
+    assert Stack({}).project == "fromcdk"
+
+
+def test_project_from_the_registry_when_nothing_else_says(aws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    aws("dynamodb").create_table(
+        TableName="reg",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": "project", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "project", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+    )
+    stack = Stack({"RegistryTableName": "reg"})
+    with pytest.raises(Exception, match="cannot tell which Custom Labels project"):
+        _ = stack.project
+    stack.registry().put_version({"project": "birds", "versionName": "v1"})
+    assert stack.project == "birds"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "does not exist"),
+        ("[1, 2]", "not an object of outputs"),
+        ("{oops", "is not readable JSON"),
+    ],
+)
+def test_bad_outputs_file_exits_2_saying_what_to_pass(tmp_path, capsys, aws_credentials, content, message):
+    path = tmp_path / "outputs.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["status", "--outputs", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "fix:" in err and "serve --outputs" in err
+
+
+def test_missing_stack_exits_2_pointing_at_deploy_or_serve(aws, capsys):
+    assert main(["status", "--stack", "Nope"]) == 2
+    err = capsys.readouterr().err
+    assert "stack Nope was not found" in err and "python -m local serve" in err
+
+
+def test_missing_output_names_the_outputs_the_stack_has(tmp_path, capsys, aws_credentials):
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"ConsoleBucketName": "b"}))
+    assert main(["train", "--outputs", str(path), "--project", "p", "--training", "s3://b/t.manifest"]) == 2
+    err = capsys.readouterr().err
+    assert "no output TrainingStateMachineArn (it has: ConsoleBucketName)" in err
+
+
+def test_unreachable_endpoint_exits_2_with_how_to_start_it(tmp_path, capsys, aws_credentials, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    assert main(["status", "--stack", "Any"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot reach" in err and "AWS_ENDPOINT_URL" in err
+
+
+def test_no_region_exits_2(tmp_path, capsys, aws_credentials, monkeypatch):
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    assert main(["status"]) == 2
+    assert "set AWS_REGION" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command", ["convert", "train", "status", "start", "stop", "promote", "report", "teardown", "validate"]
+)
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: customlabels {command}" in capsys.readouterr().out
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train"])
+    assert exit_info.value.code == 2
+    assert "--training" in capsys.readouterr().err
+
+
+def test_teardown_needs_yes(tmp_path, capsys, aws_credentials):
+    path = tmp_path / "outputs.json"
+    path.write_text("{}")
+    assert main(["teardown", "--outputs", str(path), "--project", "p"]) == 2
+    assert "--yes" in capsys.readouterr().err

@@ -1,0 +1,60 @@
+"""The promotion gate, including the guide-derived example where micro-F1 would wrongly pass."""
+
+from __future__ import annotations
+
+from customlabels.evaluation import LabelMetrics, aggregate
+from customlabels.gate import GateRules, decide
+
+# Spec 04 §12 example A: macro F1 0.694444; micro F1 would be 0.70.
+EXAMPLE_A = [
+    LabelMetrics("cat", 0.5, 0.75, 0.75, 0.75, 4),
+    LabelMetrics("dog", 0.5, 0.6, 0.75, 2 * 0.6 * 0.75 / 1.35, 4),
+    LabelMetrics("fox", 0.5, 1.0, 0.5, 2 * 0.5 / 1.5, 2),
+]
+F1_A = aggregate(EXAMPLE_A).f1
+
+
+def test_example_a_fails_a_0_70_threshold_because_f1_is_the_macro_mean() -> None:
+    decision = decide(F1_A, EXAMPLE_A, GateRules(0.70, 0.0, False))
+    assert not decision.passed
+    assert "F1 0.6944 is below the threshold 0.7000" in decision.reason
+
+
+def test_passing_model_reports_the_reason_and_a_label_table_weakest_first() -> None:
+    decision = decide(F1_A, EXAMPLE_A, GateRules(0.6, 0.0, True))
+    assert decision.passed
+    assert decision.reason == "F1 0.6944 >= threshold 0.6000; no champion yet"
+    assert [row["label"] for row in decision.labels] == ["dog", "fox", "cat"]
+    assert decision.labels[-1] == {
+        "label": "cat",
+        "f1Score": 0.75,
+        "precision": 0.75,
+        "recall": 0.75,
+        "threshold": 0.5,
+        "testingImages": 4,
+        "passed": True,
+    }
+
+
+def test_a_label_below_min_label_f1_fails_and_is_named() -> None:
+    decision = decide(F1_A, EXAMPLE_A, GateRules(0.6, 0.7, False))
+    assert not decision.passed
+    assert decision.failedLabels == ["dog", "fox"]
+    assert "2 label(s) below minLabelF1 0.7000: dog (0.6667), fox (0.6667)" in decision.reason
+
+
+def test_require_improvement_compares_with_the_champion() -> None:
+    better = {"versionName": "digits.v1", "f1Score": 0.69}
+    equal = {"versionName": "digits.v1", "f1Score": F1_A}
+    assert decide(F1_A, EXAMPLE_A, GateRules(0.6, 0.0, True), better).passed
+    decision = decide(F1_A, EXAMPLE_A, GateRules(0.6, 0.0, True), equal)
+    assert not decision.passed
+    assert "does not improve on the champion digits.v1" in decision.reason
+    assert decide(F1_A, EXAMPLE_A, GateRules(0.6, 0.0, False), equal).passed
+
+
+def test_all_failed_rules_are_reported_together() -> None:
+    decision = decide(
+        0.5, EXAMPLE_A, GateRules(0.9, 0.8, True), {"versionName": "digits.v1", "f1Score": 0.95}
+    )
+    assert decision.reason.count(";") == 2

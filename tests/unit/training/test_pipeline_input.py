@@ -1,0 +1,143 @@
+"""Execution-input checks: every problem listed at once, defaults filled in, the accepted form shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from customlabels.pipeline_input import Defaults, check_control_input, check_training_input
+
+BUCKET = "custom-labels-console-us-east-1-abc"
+DEFAULTS = Defaults(
+    f1Threshold=0.8,
+    minLabelF1=0.0,
+    requireImprovement=True,
+    deploy=True,
+    minInferenceUnits=1,
+    maxInferenceUnits=2,
+)
+TRAIN = f"s3://{BUCKET}/datasets/digits/train.manifest"
+TEST = f"s3://{BUCKET}/datasets/digits/test.manifest"
+
+
+def check(raw, execution="run-1"):
+    return check_training_input(
+        raw, execution_name=execution, defaults=DEFAULTS, bucket=BUCKET, managed_project="digits"
+    )
+
+
+def test_minimal_input_gets_the_stack_defaults_and_a_version_from_the_execution_name() -> None:
+    verdict = check({"projectName": "digits", "trainingManifest": TRAIN}, execution="nightly 2024/05")
+    assert verdict.valid and verdict.cause == ""
+    assert verdict.settings == {
+        "projectName": "digits",
+        "versionName": "digits.nightly-2024-05",
+        "trainingManifest": TRAIN,
+        "testingManifest": None,
+        "autoSplit": True,
+        "f1Threshold": 0.8,
+        "minLabelF1": 0.0,
+        "requireImprovement": True,
+        "deploy": True,
+        "minInferenceUnits": 1,
+        "maxInferenceUnits": 2,
+    }
+
+
+def test_given_values_override_the_defaults() -> None:
+    verdict = check(
+        {
+            "projectName": "digits",
+            "trainingManifest": TRAIN,
+            "testingManifest": TEST,
+            "versionName": "v2",
+            "f1Threshold": 0.9,
+            "minLabelF1": 0.5,
+            "requireImprovement": False,
+            "deploy": False,
+            "minInferenceUnits": 2,
+            "maxInferenceUnits": 4,
+        }
+    )
+    assert verdict.valid
+    assert verdict.settings["versionName"] == "v2"
+    assert verdict.settings["autoSplit"] is False
+    assert (verdict.settings["f1Threshold"], verdict.settings["minLabelF1"]) == (0.9, 0.5)
+    assert (verdict.settings["minInferenceUnits"], verdict.settings["maxInferenceUnits"]) == (2, 4)
+
+
+def test_every_problem_is_listed_with_the_accepted_form() -> None:
+    verdict = check(
+        {
+            "trainingManfest": TRAIN,
+            "f1Threshold": 1.5,
+            "deploy": "yes",
+            "minInferenceUnits": 3,
+            "maxInferenceUnits": 2,
+            "versionName": "bad name!",
+        }
+    )
+    assert not verdict.valid
+    text = verdict.cause
+    for expected in (
+        "unknown field(s) trainingManfest",
+        "projectName is required",
+        "trainingManifest is required",
+        "f1Threshold=1.5",
+        "deploy='yes'",
+        "maxInferenceUnits (2) must be >= minInferenceUnits (3)",
+        "versionName='bad name!'",
+        "Accepted form",
+        '"projectName": "digits"',
+    ):
+        assert expected in text
+    assert len(verdict.problems) == 7
+    assert verdict.settings is None
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ("https://example.com/train.manifest", "is not an S3 URI"),
+        ("s3://other-bucket/train.manifest", "reads manifests from the console bucket"),
+        (f"s3://{BUCKET}/datasets/train.json", "must end in .manifest"),
+        (42, "must be a string"),
+    ],
+)
+def test_manifest_locations_are_checked(manifest, message) -> None:
+    verdict = check({"projectName": "digits", "trainingManifest": manifest})
+    assert not verdict.valid
+    assert message in verdict.cause
+
+
+def test_same_manifest_for_training_and_testing_is_refused() -> None:
+    verdict = check({"projectName": "digits", "trainingManifest": TRAIN, "testingManifest": TRAIN})
+    assert "testingManifest must differ" in verdict.cause
+
+
+def test_a_project_this_stack_does_not_manage_is_refused_with_the_fix() -> None:
+    verdict = check({"projectName": "cats", "trainingManifest": TRAIN})
+    assert "not the project this stack manages ('digits')" in verdict.cause
+    assert "-c projectName=cats" in verdict.cause
+
+
+def test_input_that_is_not_an_object_is_explained() -> None:
+    verdict = check(["digits"])
+    assert "must be a JSON object, got list" in verdict.cause
+
+
+def test_control_input_accepts_the_three_actions() -> None:
+    for action in ("start", "stop", "promote"):
+        verdict = check_control_input(
+            {"action": action, "projectName": "digits", "versionName": "digits.v1"}, managed_project="digits"
+        )
+        assert verdict.valid
+        assert verdict.settings["action"] == action
+        assert (verdict.settings["minInferenceUnits"], verdict.settings["maxInferenceUnits"]) == (1, 1)
+
+
+def test_control_input_lists_every_problem() -> None:
+    verdict = check_control_input({"action": "restart", "minInferenceUnits": 0}, managed_project="digits")
+    assert "action='restart' is not allowed: one of start, stop, promote" in verdict.cause
+    assert "projectName is required" in verdict.cause
+    assert "versionName is required" in verdict.cause
+    assert "minInferenceUnits=0" in verdict.cause
