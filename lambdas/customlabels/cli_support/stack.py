@@ -83,7 +83,7 @@ def describe_stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, st
     return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
 
 
-def _cdk_json_project(directory: Path) -> str | None:
+def cdk_json_project(directory: Path) -> str | None:
     path = directory / CDK_JSON
     if not path.is_file():
         return None
@@ -134,7 +134,7 @@ class Stack:
         found = (
             self.explicit_project
             or self.outputs.get("ProjectName")
-            or _cdk_json_project(Path.cwd())
+            or cdk_json_project(Path.cwd())
             or self._registry_project()
         )
         if not found:

@@ -29,10 +29,10 @@ class CheckedImage:
 
 
 def check_image(s3: Any, image: ImageVersion) -> CheckedImage:
-    """Raise ImageProblem (permanent) or TransientProblem (access denied: a permissions fault)."""
-    probe = probe_image(s3, f"s3://{image.bucket}/{image.key}")
-    if probe.access_denied:
-        raise TransientProblem(f"reading s3://{image.bucket}/{image.key} was denied: {probe.error}")
+    """Raise ImageProblem (permanent) or TransientProblem (access denied, or S3 failing: retry)."""
+    probe = probe_image(s3, f"s3://{image.bucket}/{image.key}", image.version_id)
+    if probe.access_denied or probe.unreachable:
+        raise TransientProblem(f"reading s3://{image.bucket}/{image.key} failed: {probe.error}")
     reason = invalid_image(probe)
     if reason:
         raise ImageProblem(INVALID_IMAGE, reason, FIX)

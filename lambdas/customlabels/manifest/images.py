@@ -43,16 +43,16 @@ class ImageProbe:
 
 
 class _RangedObject:
-    def __init__(self, s3, bucket: str, key: str) -> None:
-        self._s3, self._bucket, self._key = s3, bucket, key
+    def __init__(self, s3, bucket: str, key: str, version_id: str | None = None) -> None:
+        self._s3 = s3
+        self._location = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
         self.size: int | None = None
         self.bytes_read = 0
 
     def read(self, offset: int, length: int) -> bytes:
         if self.size is not None and offset >= self.size:
             return b""
-        response = self._s3.get_object(Bucket=self._bucket, Key=self._key,
-                                       Range=f"bytes={offset}-{offset + length - 1}")
+        response = self._s3.get_object(**self._location, Range=f"bytes={offset}-{offset + length - 1}")
         data = response["Body"].read()
         self.bytes_read += len(data)
         if self.size is None:
@@ -66,13 +66,14 @@ def _total_size(response: dict, received: int) -> int:
     return int(total) if total.isdigit() else int(response.get("ContentLength", received))
 
 
-def probe_image(s3, source_ref: str) -> ImageProbe:
-    """Read just enough of the object at `source_ref` to learn its size, format and dimensions."""
+def probe_image(s3, source_ref: str, version_id: str | None = None) -> ImageProbe:
+    """Read just enough of the object at `source_ref` (that version, when given) to learn its size,
+    format and dimensions."""
     try:
         uri = parse_s3_uri(source_ref)
     except ValueError as error:
         return ImageProbe(source_ref, error=str(error))
-    obj = _RangedObject(s3, uri.bucket, uri.key)
+    obj = _RangedObject(s3, uri.bucket, uri.key, version_id)
     try:
         head = obj.read(0, FIRST_READ)
         kind, width, height = _identify(obj, head)
@@ -93,7 +94,9 @@ def _failed(source_ref: str, obj: _RangedObject, error: ClientError) -> ImagePro
     if code in DENIED_CODES:
         return ImageProbe(source_ref, bytes_read=obj.bytes_read, access_denied=True,
                           error=f"access to the object was denied ({code})")
-    return ImageProbe(source_ref, bytes_read=obj.bytes_read, error=f"the object could not be read ({code})")
+    server_fault = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+    return ImageProbe(source_ref, bytes_read=obj.bytes_read, unreachable=server_fault,
+                      error=f"the object could not be read ({code})")
 
 
 def _identify(obj: _RangedObject, head: bytes) -> tuple[str | None, int | None, int | None]:
