@@ -23,9 +23,8 @@ from typing import Any, TextIO
 import boto3
 
 from customlabels import cli
-from customlabels.cli_support.stack import Stack
+from customlabels.cli_support.stack import PROJECT_ENV, cdk_json_project
 from local.endpoint import HOST, free_port
-from local.event_sources import EventSources
 from local.samples import Sample, digit_samples, write_samples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,13 +178,20 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
     clock = Stopwatch(out)
     clock.step("Serving the stack locally (cdk synth, then deploy onto the local endpoint)")
     with served_stack(workdir, {"f1Threshold": "0.5", "requireImprovement": "false"}) as served:
+        project = cdk_json_project(ROOT)
+        if not project:
+            raise DemoFailed(f"{ROOT / 'cdk.json'} has no context customlabels.projectName")
         os.environ.update(
-            {**CREDENTIALS, "AWS_ENDPOINT_URL": served.url, "CUSTOMLABELS_OUTPUTS": str(served.outputs_file)}
+            {
+                **CREDENTIALS,
+                "AWS_ENDPOINT_URL": served.url,
+                "CUSTOMLABELS_OUTPUTS": str(served.outputs_file),
+                PROJECT_ENV: project,
+            }
         )
         print(f"  endpoint {served.url}; stack outputs in {served.outputs_file}", file=out)
         session = boto3.Session()
         s3 = session.client("s3")
-        project = Stack(served.outputs).project
 
         clock.step("Generating the digits sample (scikit-learn's 8x8 digits as 64x64 PNG)")
         prefix = f"datasets/{project}/digits"
@@ -202,12 +208,7 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
 
         clock.step("Labelling images dropped into uploads/ (S3 -> SQS -> detect Lambda -> results/)")
         samples = dropped_samples(DROPPED_IMAGES)
-        # Lambda's SQS pollers; a no-op when `serve` runs them already (it then has no enabled mapping left).
-        sources = EventSources.take_over(session, served.url)
-        try:
-            right = label_uploads(s3, served.outputs["InferenceBucketName"], samples, out)
-        finally:
-            sources.stop()
+        right = label_uploads(s3, served.outputs["InferenceBucketName"], samples, out)
         print(f"  {right} of {len(samples)} top labels match the true digit", file=out)
 
         clock.step("Stopping the model (it bills while it runs)")

@@ -21,6 +21,7 @@ import threading
 import time
 import traceback
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -33,7 +34,9 @@ from moto.core.models import botocore_stubber
 from local import emf
 
 HANDLERS_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "handlers"
-_local = threading.local()
+# A ContextVar, not a thread-local: threads a handler starts through asyncio.to_thread or
+# contextvars.copy_context() inherit its environment, as they would inside one Lambda sandbox.
+_layer_var: ContextVar[dict[str, str] | None] = ContextVar("lambda_environment_layer", default=None)
 _modules: dict[tuple, ModuleType] = {}
 _modules_lock = threading.Lock()
 _original_invoke = LambdaFunction._invoke_lambda
@@ -43,7 +46,7 @@ class _LayeredEnviron(os._Environ):
     """os.environ whose reads and writes go to the current thread's layer first, when it has one."""
 
     def _layer(self) -> dict[str, str] | None:
-        return getattr(_local, "layer", None)
+        return _layer_var.get()
 
     def __getitem__(self, key: str) -> str:
         layer = self._layer()
@@ -98,11 +101,10 @@ class _Layer:
         self.variables = dict(variables)
 
     def __enter__(self) -> None:
-        self.previous = getattr(_local, "layer", None)
-        _local.layer = self.variables
+        self.token = _layer_var.set(self.variables)
 
     def __exit__(self, *exc: object) -> None:
-        _local.layer = self.previous
+        _layer_var.reset(self.token)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from botocore.config import Config as BotoConfig
 
 from customlabels.inference.analyse import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
+from customlabels.inference.errors import THROUGHPUT_EXCEEDED
 from customlabels.inference.events import ImageVersion
 from customlabels.inference.messages import MessageProcessor
 from customlabels.inference.model_start import ModelStarter
@@ -115,10 +116,14 @@ def _process(record: SQSRecord) -> list[dict[str, Any]]:
 
 
 def _emit_detections(processed: list[tuple]) -> None:
-    """Detections per model version (dimensions as AWS/Rekognition's): the idle guard reads these."""
+    """Detections per model version (dimensions as AWS/Rekognition's): the idle guard reads these.
+    Failed records are logged (they go back to the queue) and throttling is counted for its alarm."""
     per_model: Counter[str] = Counter()
-    for status, outcomes, _ in processed:
+    for status, outcomes, record in processed:
         if status != "success":
+            logger.warning("retrying record", extra={"messageId": record.message_id, "error": outcomes})
+            if THROUGHPUT_EXCEEDED in str(outcomes):
+                metrics.add_metric(name="ThroughputExceeded", unit=MetricUnit.Count, value=1)
             continue
         for outcome in outcomes:
             metrics.add_metric(name="ImagesAnalysed", unit=MetricUnit.Count, value=1)

@@ -15,17 +15,17 @@ from local.synth import StackArtifact
 
 @contextmanager
 def running_stack(artifact: StackArtifact, settings: ServiceSettings | None = None) -> Iterator[LocalStack]:
-    """A fresh endpoint with the stack launched on it; the process's AWS_* variables point at it."""
+    """A fresh endpoint with the stack launched on it. The process gets test credentials but no
+    AWS_ENDPOINT_URL: Lambda handlers must reach the endpoint through their own environment."""
     variables = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": REGION,
     }
-    saved = {name: os.environ.get(name) for name in [*variables, "AWS_ENDPOINT_URL"]}
+    saved = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
         with LocalEndpoint(settings=settings, reset=True) as endpoint:
-            os.environ["AWS_ENDPOINT_URL"] = endpoint.url
             stack = launch(artifact, endpoint.url)
             try:
                 yield stack

@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match, Template
 
 from tests.infra.synth import build_stack
 
-OUTPUTS = ["ConsoleBucketName", "InferenceBucketName", "KmsKeyArn", "NotificationsTopicArn"]
+OUTPUTS = ["ProjectName", "ConsoleBucketName", "InferenceBucketName", "KmsKeyArn", "NotificationsTopicArn"]
 
 
 def resources(template_json: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:

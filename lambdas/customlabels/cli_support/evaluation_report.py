@@ -131,7 +131,7 @@ def confusion_svg(names: Sequence[str], grid: Sequence[Sequence[float]]) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 20}" height="{size + 20}" '
         f'role="img" aria-label="confusion matrix">',
-        f'<text x="{margin + CELL * len(names) / 2}" y="12" text-anchor="middle" '
+        f'<text x="{margin + 20 + CELL * len(names) / 2}" y="12" text-anchor="middle" '
         f'font-size="12">predicted label</text>',
         f'<text x="12" y="{margin + 20 + CELL * len(names) / 2}" text-anchor="middle" font-size="12" '
         f'transform="rotate(-90 12 {margin + 20 + CELL * len(names) / 2})">true label</text>',

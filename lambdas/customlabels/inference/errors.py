@@ -22,6 +22,7 @@ IMAGE_ERRORS = {
     "ImageTooLargeException": ("IMAGE_TOO_LARGE", "Rekognition rejects the image as too large"),
 }
 MODEL_NOT_READY = "ResourceNotReadyException"
+THROUGHPUT_EXCEEDED = "ProvisionedThroughputExceededException"
 
 
 class ImageProblem(Exception):

@@ -121,3 +121,19 @@ def test_a_malformed_message_fails_so_it_reaches_the_dead_letter_queue(harness: 
     records = deliver(harness, [{"not": "an s3 event"}])
     response = detect.handler({"Records": records}, Context())
     assert response == {"batchItemFailures": [{"itemIdentifier": records[0]["messageId"]}]}
+
+
+def test_throughput_exceeded_is_counted_for_the_throttling_alarm(harness: Harness, capsys) -> None:
+    records = deliver(harness, [upload(harness.s3, "uploads/rush.png", images.png())])
+    harness.stub.deactivate()
+
+    def detect_custom_labels(**request: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "DetectCustomLabels")
+
+    harness.rekognition.detect_custom_labels = detect_custom_labels
+
+    response = detect.handler({"Records": records}, Context())
+
+    assert len(response["batchItemFailures"]) == 1
+    counted = [m["ThroughputExceeded"] for m in emitted_metrics(capsys) if "ThroughputExceeded" in m]
+    assert counted == [[1.0]]
