@@ -223,6 +223,36 @@ def _model_poll(
     return wait, check
 
 
+def _promotion(
+    scope: Construct, flow: _Flow, h: Handlers
+) -> tuple[tasks.LambdaInvoke, sfn.Choice, tasks.LambdaInvoke]:
+    """Promote ``$.model`` to champion, then (when there was one) stop the previous champion."""
+    promote = flow.invoke(
+        "Promote",
+        h.model_control_promote,
+        {"model": sfn.JsonPath.object_at("$.model")},
+        "$.promotion",
+        ["champion", "previous", "changed"],
+        "StartFailed",
+    )
+    has_previous = sfn.Choice(scope, "PreviousChampion?")
+    stop_previous = flow.invoke(
+        "StopPreviousChampion",
+        h.model_control_stop,
+        {
+            "model": {
+                "projectName": sfn.JsonPath.string_at("$.model.projectName"),
+                "projectArn": sfn.JsonPath.string_at("$.model.projectArn"),
+                "versionName": sfn.JsonPath.string_at("$.promotion.previous.versionName"),
+            }
+        },
+        "$.previousModel",
+        ["versionName", "status"],
+        "StartFailed",
+    )
+    return promote, has_previous, stop_previous
+
+
 class TrainingPipeline(Construct):
     def __init__(
         self,
@@ -610,29 +640,7 @@ class TrainingPipeline(Construct):
             ["status"],
             "StartFailed",
         )
-        promote = flow.invoke(
-            "Promote",
-            h.model_control_promote,
-            {"model": sfn.JsonPath.object_at("$.model")},
-            "$.promotion",
-            ["champion", "previous", "changed"],
-            "StartFailed",
-        )
-        has_previous = sfn.Choice(scope, "PreviousChampion?")
-        stop_previous = flow.invoke(
-            "StopPreviousChampion",
-            h.model_control_stop,
-            {
-                "model": {
-                    "projectName": sfn.JsonPath.string_at("$.model.projectName"),
-                    "projectArn": sfn.JsonPath.string_at("$.model.projectArn"),
-                    "versionName": sfn.JsonPath.string_at("$.promotion.previous.versionName"),
-                }
-            },
-            "$.previousModel",
-            ["versionName", "status"],
-            "StartFailed",
-        )
+        promote, has_previous, stop_previous = _promotion(scope, flow, h)
         summarize_promoted = self._summary(scope, "SummarizePromoted", deployed=True)
         summarize_trained = self._summary(scope, "SummarizeTrained", deployed=False)
         notify_success = flow.notify("NotifySucceeded", "succeeded", "SUCCEEDED", "$.summary.message")
@@ -800,29 +808,7 @@ class TrainingPipeline(Construct):
         wait_start, check_start = _model_poll(flow, h, "Model", "RUNNING", config.modelPollSeconds)
         running = sfn.Choice(scope, "ModelRunning?")
         promote_after_start = sfn.Choice(scope, "PromoteAfterStart?")
-        promote = flow.invoke(
-            "Promote",
-            h.model_control_promote,
-            model,
-            "$.promotion",
-            ["champion", "previous", "changed"],
-            "StartFailed",
-        )
-        has_previous = sfn.Choice(scope, "PreviousChampion?")
-        stop_previous = flow.invoke(
-            "StopPreviousChampion",
-            h.model_control_stop,
-            {
-                "model": {
-                    "projectName": sfn.JsonPath.string_at("$.model.projectName"),
-                    "projectArn": sfn.JsonPath.string_at("$.model.projectArn"),
-                    "versionName": sfn.JsonPath.string_at("$.promotion.previous.versionName"),
-                }
-            },
-            "$.previousModel",
-            ["versionName", "status"],
-            "StartFailed",
-        )
+        promote, has_previous, stop_previous = _promotion(scope, flow, h)
 
         stop = flow.invoke(
             "StopModel",
