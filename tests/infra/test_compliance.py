@@ -9,6 +9,10 @@ from typing import Any
 from aws_cdk import Validations
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint
+from statelint.config import Config as LintConfig
+from statelint.linter import Linter
+
+from tests.infra.synth import state_machine_definition
 
 # Actions that have no resource-level scope in IAM, so `Resource: "*"` is the only form.
 WILDCARD_ALLOWED = {
@@ -85,3 +89,16 @@ def test_cfn_lint_finds_no_errors(template_json, tmp_path: Path) -> None:
     matches = lint(path.read_text(), config=ManualArgs(regions=["us-east-1"]))
     errors = [str(m) for m in matches if m.rule.id.startswith("E")]
     assert not errors, "\n".join(errors)
+
+
+def test_statelint_passes_every_state_machine(template_json) -> None:
+    machines = {
+        logical_id: resource
+        for logical_id, resource in template_json["Resources"].items()
+        if resource["Type"] == "AWS::StepFunctions::StateMachine"
+    }
+    assert len(machines) >= 2, "expected the training and model-control state machines"
+    for logical_id, resource in machines.items():
+        definition = json.dumps(state_machine_definition(resource))
+        problems = Linter.validate(definition, LintConfig([], False, False))
+        assert not problems, f"{logical_id}:\n" + "\n".join(problems)

@@ -7,9 +7,11 @@ from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
+from infra.assembly import cdk_json_context
 from tests.infra.synth import build_stack
 
 GUARD_HANDLER = "handlers.idle_guard.handler"
+DEFAULTS = cdk_json_context()["customlabels"]
 
 
 def resources(template_json: dict[str, Any], kind: str) -> dict[str, dict]:
@@ -48,16 +50,17 @@ def test_guard_runs_on_the_configured_schedule(template_json) -> None:
         for r in resources(template_json, "AWS::Events::Rule").values()
         if "ScheduleExpression" in r["Properties"]
     ]
-    assert [rule["ScheduleExpression"] for rule in rules] == ["rate(10 minutes)"]
+    check = DEFAULTS["idleCheckMinutes"]
+    assert [rule["ScheduleExpression"] for rule in rules] == [f"rate({check} minute{'s' * (check != 1)})"]
     assert rules[0]["Targets"][0]["Arn"] == {"Fn::GetAtt": [name, "Arn"]}
 
 
 def test_schedule_follows_idle_check_minutes_and_cap_adds_an_alarm() -> None:
-    template = Template.from_stack(build_stack(idleCheckMinutes="1", maxInferenceUnitHoursPerDay="12"))
-    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 minute)"})
+    template = Template.from_stack(build_stack(idleCheckMinutes="15", maxInferenceUnitHoursPerDay="12"))
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(15 minutes)"})
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
-        {"MetricName": "InferenceUnitHoursToday", "Threshold": 12, "Statistic": "Maximum", "Period": 60},
+        {"MetricName": "InferenceUnitHoursToday", "Threshold": 12, "Statistic": "Maximum", "Period": 900},
     )
     template.has_resource_properties(
         "AWS::Lambda::Function",
@@ -71,8 +74,8 @@ def test_schedule_follows_idle_check_minutes_and_cap_adds_an_alarm() -> None:
 def test_guard_gets_its_settings_and_only_the_rights_it_uses(template_json) -> None:
     _, function = guard_function(template_json)
     variables = function["Properties"]["Environment"]["Variables"]
-    assert variables["IDLE_STOP_MINUTES"] == "60"
-    assert variables["IDLE_CHECK_MINUTES"] == "10"
+    assert variables["IDLE_STOP_MINUTES"] == str(DEFAULTS["idleStopMinutes"])
+    assert variables["IDLE_CHECK_MINUTES"] == str(DEFAULTS["idleCheckMinutes"])
     assert variables["MAX_INFERENCE_UNIT_HOURS_PER_DAY"] == ""
     assert {"QUEUE_URL", "TOPIC_ARN", "REGISTRY_TABLE_NAME", "PROJECT_NAME"} <= set(variables)
     role = function["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -98,7 +101,7 @@ def test_alarms_notify_the_topic(template_json) -> None:
         "ExecutionsFailed": 1,
         "ExecutionsTimedOut": 1,
         "ThroughputExceeded": 10,
-        "RunningModelIdleMinutes": 60 + 2 * 10,
+        "RunningModelIdleMinutes": DEFAULTS["idleStopMinutes"] + 2 * DEFAULTS["idleCheckMinutes"],
         "ApproximateNumberOfMessagesVisible": 1,
     }
     for metric, threshold in expected.items():
