@@ -89,11 +89,10 @@ class _LayeredEnviron(os._Environ):
 
 
 def _install_layered_environ() -> None:
+    """Make the one os.environ object thread-aware in place, so references taken before the hook was
+    installed (``from os import environ``, default arguments) see function environments too."""
     if not isinstance(os.environ, _LayeredEnviron):
-        env = os.environ
-        os.environ = _LayeredEnviron(  # noqa: B003 - same data, made thread-aware
-            env._data, env.encodekey, env.decodekey, env.encodevalue, env.decodevalue
-        )
+        os.environ.__class__ = _LayeredEnviron
 
 
 class _Layer:

@@ -30,7 +30,8 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
-def load_settings(env: Mapping[str, str] = os.environ) -> DetectSettings:
+def load_settings(env: Mapping[str, str] | None = None) -> DetectSettings:
+    env = os.environ if env is None else env
     on_stopped = env.get("ON_MODEL_STOPPED", "start")
     if on_stopped not in ("start", "fail"):
         raise RuntimeError(f"ON_MODEL_STOPPED={on_stopped!r} is not allowed: use start or fail")
