@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -42,6 +42,7 @@ class PipelineFunction(Construct):
         environment: dict[str, str] | None = None,
         timeout_seconds: int = 60,
         memory_size: int = 512,
+        ephemeral_storage_mib: int = 512,
         reserved_concurrency: int | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
@@ -78,6 +79,7 @@ class PipelineFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
             timeout=Duration.seconds(timeout_seconds),
             memory_size=memory_size,
+            ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mib),
             reserved_concurrent_executions=reserved_concurrency,
             environment={
                 "POWERTOOLS_SERVICE_NAME": "customlabels",

@@ -56,6 +56,7 @@ RETRY_ATTEMPTS = 6
 RETRY_BACKOFF = 1.5
 RETRY_MAX_DELAY = Duration.seconds(30)
 DATASET_TIMEOUT_MINUTES = 120
+VALIDATION_EPHEMERAL_MIB = 2560
 LAMBDA_TIMEOUT_SECONDS = 120
 # Train hashes the manifests (up to 1 GB each) while streaming them from S3.
 TRAIN_TIMEOUT_SECONDS = 600
@@ -324,6 +325,7 @@ class TrainingPipeline(Construct):
             *,
             timeout: int = LAMBDA_TIMEOUT_SECONDS,
             env: dict[str, str] | None = None,
+            ephemeral_storage_mib: int = 512,
         ) -> PipelineFunction:
             return PipelineFunction(
                 self,
@@ -332,6 +334,7 @@ class TrainingPipeline(Construct):
                 key=self.storage.key,
                 environment=env if env is not None else environment,
                 timeout_seconds=timeout,
+                ephemeral_storage_mib=ephemeral_storage_mib,
             )
 
         return Handlers(
@@ -341,6 +344,8 @@ class TrainingPipeline(Construct):
                 "validate_manifest",
                 timeout=VALIDATION_TIMEOUT_SECONDS,
                 env=validation_env,
+                # the *_with_validation.json copies are spooled to /tmp: room for a 1 GB manifest
+                ephemeral_storage_mib=VALIDATION_EPHEMERAL_MIB,
             ),
             training_project=function("ProjectFunction", "training_project"),
             training_datasets=function("DatasetsFunction", "training_datasets"),
