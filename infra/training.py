@@ -224,6 +224,22 @@ def _model_poll(
     return wait, check
 
 
+def _input_check(
+    scope: Construct, flow: _Flow, function: PipelineFunction, payload: dict
+) -> tuple[tasks.LambdaInvoke, sfn.Choice, sfn.IChainable]:
+    """Validate the execution input into ``$.run``; the third state explains a bad input and fails."""
+    keys = ["valid", "problems", "cause", "settings"]
+    validate = flow.invoke("ValidateInput", function, payload, "$.run", keys, "InvalidInput")
+    valid = sfn.Choice(scope, "InputValid?")
+    invalid = sfn.Pass(
+        scope,
+        "ExplainInvalidInput",
+        parameters={"error": "InvalidInput", "cause": sfn.JsonPath.string_at("$.run.cause")},
+        result_path="$.failure",
+    ).next(flow.end("InvalidInput"))
+    return validate, valid, invalid
+
+
 def _promotion(
     scope: Construct, flow: _Flow, h: Handlers
 ) -> tuple[tasks.LambdaInvoke, sfn.Choice, tasks.LambdaInvoke]:
@@ -452,24 +468,15 @@ class TrainingPipeline(Construct):
         execution_arn = sfn.JsonPath.string_at("$$.Execution.Id")
 
         begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
-        validate_input = flow.invoke(
-            "ValidateInput",
+        validate_input, input_valid, invalid_input = _input_check(
+            scope,
+            flow,
             h.training_input,
             {
                 "input": sfn.JsonPath.object_at("$.input"),
                 "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
             },
-            "$.run",
-            ["valid", "problems", "cause", "settings"],
-            "InvalidInput",
         )
-        input_valid = sfn.Choice(scope, "InputValid?")
-        invalid_input = sfn.Pass(
-            scope,
-            "ExplainInvalidInput",
-            parameters={"error": "InvalidInput", "cause": sfn.JsonPath.string_at("$.run.cause")},
-            result_path="$.failure",
-        ).next(flow.end("InvalidInput"))
 
         validate_manifests = flow.invoke(
             "ValidateManifests",
@@ -784,21 +791,9 @@ class TrainingPipeline(Construct):
         model = {"model": sfn.JsonPath.object_at("$.model")}
 
         begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
-        validate = flow.invoke(
-            "ValidateInput",
-            h.model_control_input,
-            {"input": sfn.JsonPath.object_at("$.input")},
-            "$.run",
-            ["valid", "problems", "cause", "settings"],
-            "InvalidInput",
+        validate, valid, invalid = _input_check(
+            scope, flow, h.model_control_input, {"input": sfn.JsonPath.object_at("$.input")}
         )
-        valid = sfn.Choice(scope, "InputValid?")
-        invalid = sfn.Pass(
-            scope,
-            "ExplainInvalidInput",
-            parameters={"error": "InvalidInput", "cause": sfn.JsonPath.string_at("$.run.cause")},
-            result_path="$.failure",
-        ).next(flow.end("InvalidInput"))
         describe_model = sfn.Pass(scope, "DescribeModel", input_path="$.run.settings", result_path="$.model")
         action = sfn.Choice(scope, "Action?")
 

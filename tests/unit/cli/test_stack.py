@@ -10,6 +10,7 @@ import pytest
 
 from customlabels.cli import main
 from customlabels.cli_support.stack import Stack
+from tests.fixtures.tables import create_registry_table
 
 TEMPLATE = {
     "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
@@ -44,18 +45,7 @@ def test_project_order_explicit_then_output_then_cdk_json(tmp_path, monkeypatch,
 
 def test_project_from_the_registry_when_nothing_else_says(aws, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    aws("dynamodb").create_table(
-        TableName="reg",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "project", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "project", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-    )
+    create_registry_table(aws("dynamodb"), "reg")
     stack = Stack({"RegistryTableName": "reg"})
     with pytest.raises(Exception, match="cannot tell which Custom Labels project"):
         _ = stack.project

@@ -8,6 +8,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from tests.fixtures.tables import create_registry_table, create_table
+
 REGION = "us-east-1"
 BUCKET = "inference-bucket"
 RESULTS_TABLE = "results"
@@ -28,24 +30,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def _table(dynamodb: Any, name: str, keys: list[tuple[str, str]]) -> None:
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": n, "KeyType": t} for n, t in keys],
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n, _ in keys],
-        BillingMode="PAY_PER_REQUEST",
-    )
-
-
 @pytest.fixture
 def resources(aws: None) -> dict[str, Any]:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     dynamodb = boto3.client("dynamodb")
-    _table(dynamodb, RESULTS_TABLE, [("image", "HASH"), ("version", "RANGE")])
-    _table(dynamodb, IDEMPOTENCY_TABLE, [("id", "HASH")])
-    _table(dynamodb, REGISTRY_TABLE, [("project", "HASH"), ("sk", "RANGE")])
+    create_table(dynamodb, RESULTS_TABLE, [("image", "HASH"), ("version", "RANGE")])
+    create_table(dynamodb, IDEMPOTENCY_TABLE, [("id", "HASH")])
+    create_registry_table(dynamodb, REGISTRY_TABLE)
     sqs = boto3.client("sqs")
     dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -15,6 +15,7 @@ from customlabels.registry import Registry
 from local.emulator import moto_integration
 from local.emulator.scheduler import ManualScheduler
 from local.samples import digit_samples, ensure_bucket, write_samples
+from tests.fixtures.tables import create_registry_table
 
 PROJECT = "guarded"
 BUCKET = "guard-test"
@@ -46,18 +47,7 @@ def world(aws, service_settings):
     held()
 
     dynamodb = aws("dynamodb")
-    dynamodb.create_table(
-        TableName="registry",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "project", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "project", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-    )
+    create_registry_table(dynamodb, "registry")
     registry = Registry("registry")
     registry.put_version({"project": PROJECT, "versionName": "v1", "versionArn": arn, "status": "RUNNING"})
     queue_url = sqs.create_queue(QueueName="inference")["QueueUrl"]

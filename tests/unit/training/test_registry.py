@@ -7,24 +7,14 @@ import pytest
 from moto import mock_aws
 
 from customlabels.registry import Registry
+from tests.fixtures.tables import create_registry_table
 
 
 @pytest.fixture
 def registry(aws_credentials):
     with mock_aws():
         dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName="registry",
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "project", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "project", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-        )
+        create_registry_table(dynamodb, "registry")
         yield Registry("registry", dynamodb)
 
 
