@@ -125,23 +125,27 @@ class _Checker:
             return None
         return value
 
+    def _absent(self, key: str, *, required: bool, what: str) -> bool:
+        """True when ``key`` is not given (a problem only when it is required)."""
+        if self.raw.get(key) is not None:
+            return False
+        if required:
+            self.problems.append(f"{key} is required: {what}")
+        return True
+
     def name(self, key: str, *, required: bool, what: str) -> str | None:
-        value = self.raw.get(key)
-        if value is None:
-            if required:
-                self.problems.append(f"{key} is required: {what}")
+        if self._absent(key, required=required, what=what):
             return None
+        value = self.raw[key]
         if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value):
             self.problems.append(f"{key}={value!r} is not allowed: {what}")
             return None
         return value
 
     def manifest(self, key: str, *, required: bool, bucket: str) -> str | None:
-        value = self.raw.get(key)
-        if value is None:
-            if required:
-                self.problems.append(f"{key} is required: the s3:// URI of a manifest in bucket {bucket}")
+        if self._absent(key, required=required, what=f"the s3:// URI of a manifest in bucket {bucket}"):
             return None
+        value = self.raw[key]
         try:
             uri = parse_s3_uri(value) if isinstance(value, str) else None
         except ValueError as error:
