@@ -13,7 +13,7 @@ def endpoint(args: argparse.Namespace) -> int:
     from local.endpoint import LocalEndpoint, serve
 
     settings = ServiceSettings(delays=Delays.named(args.delays), faults=Faults.parse(args.faults))
-    serve(LocalEndpoint(args.port, settings))
+    serve(LocalEndpoint(args.port, settings, authorize=not args.no_authz))
     return 0
 
 
@@ -24,7 +24,9 @@ def serve_stack(args: argparse.Namespace) -> int:
         context = parse_context(args.context)
     except ValueError as error:
         sys.exit(str(error))
-    return serve(args.port, args.outputs, args.faults, context)
+    return serve(
+        args.port, args.outputs, args.faults, context, template=args.template, authorize=not args.no_authz
+    )
 
 
 def samples(args: argparse.Namespace) -> int:
@@ -61,6 +63,12 @@ def _fault_setting(text: str) -> str:
     return text
 
 
+def _authorization_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-authz", action="store_true",
+                        help="do not enforce IAM, resource and key policies (by default every call is "
+                        "authorized as AWS would)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -79,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="fast",
         help="how long asynchronous operations stay in progress",
     )
+    _authorization_flag(serve)
     serve.set_defaults(run=endpoint)
 
     stack = commands.add_parser("serve", help="run the endpoint with the app's stack deployed on it")
@@ -87,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--faults", type=_fault_setting, default="", help="e.g. throttle=0.3,internal=0.05")
     stack.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                        help="CDK context override, as cdk synth -c takes it (repeatable)")
+    stack.add_argument("--template", type=Path, default=None,
+                       help="deploy this synthesized template (a *.template.json in a cdk.out folder) "
+                       "instead of synthesizing the app")
+    _authorization_flag(stack)
     stack.set_defaults(run=serve_stack)
 
     sample = commands.add_parser("samples", help="write a sample dataset (PNG images + manifests) to S3")

@@ -13,7 +13,7 @@ from types import FrameType
 
 from moto.server import ThreadedMotoServer
 
-from local import bucket_policy_evaluation, lambda_hook
+from local import access, bucket_policy_evaluation, lambda_hook
 from local.emulator import moto_integration
 from local.emulator.settings import ServiceSettings
 
@@ -30,10 +30,17 @@ def free_port() -> int:
 class LocalEndpoint:
     """Start/stop (or use as a context manager); `url` is what AWS_ENDPOINT_URL should be."""
 
-    def __init__(self, port: int = 0, settings: ServiceSettings | None = None, reset: bool = False) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        settings: ServiceSettings | None = None,
+        reset: bool = False,
+        authorize: bool = True,
+    ) -> None:
         self.port = port or free_port()
         self.settings = settings or ServiceSettings()
         self.reset = reset  # clear state left in this process's moto backends (e.g. by earlier tests)
+        self.authorize = authorize  # enforce identity, resource and key policies as AWS does
         self._server: ThreadedMotoServer | None = None
 
     @property
@@ -46,6 +53,7 @@ class LocalEndpoint:
         moto_integration.configure(self.settings)
         lambda_hook.install()
         bucket_policy_evaluation.install()
+        (access.install if self.authorize else access.uninstall)()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)
         self._server.start()

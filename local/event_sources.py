@@ -30,6 +30,8 @@ from typing import Any
 
 import boto3
 
+from local import access
+
 DEFAULT_POLLERS = 5
 RECEIVE_WAIT_SECONDS = 1  # Lambda long-polls 20 s; 1 s keeps a local stop quick
 
@@ -44,6 +46,7 @@ class SqsMapping:
     window_seconds: float
     report_item_failures: bool
     concurrency: int
+    role_arn: str
 
 
 class _Poller(threading.Thread):
@@ -148,7 +151,7 @@ class EventSources:
         self._sqs = sqs
         self._stopping = threading.Event()
         self._pollers = [
-            _Poller(mapping, sqs, lambda_, self._stopping)
+            _Poller(mapping, _poller_sqs(mapping, sqs), lambda_, self._stopping)
             for mapping in self.mappings
             for _ in range(mapping.concurrency)
         ]
@@ -191,6 +194,21 @@ class EventSources:
             poller.join(timeout=RECEIVE_WAIT_SECONDS + 5)
 
 
+def _poller_sqs(mapping: SqsMapping, sqs: Any) -> Any:
+    """Lambda reads the queue with the function's execution role: its pollers do too."""
+    issued = access.role_credentials_if_enabled(mapping.role_arn, "event-source-mapping")
+    if issued is None:
+        return sqs
+    return boto3.client(
+        "sqs",
+        region_name=sqs.meta.region_name,
+        endpoint_url=sqs.meta.endpoint_url,
+        aws_access_key_id=issued.access_key_id,
+        aws_secret_access_key=issued.secret_access_key,
+        aws_session_token=issued.session_token,
+    )
+
+
 def _sqs_mappings(lambda_: Any) -> list[dict[str, Any]]:
     mappings = []
     for page in lambda_.get_paginator("list_event_source_mappings").paginate():
@@ -220,4 +238,5 @@ def _mapping(raw: dict[str, Any], sqs: Any, lambda_: Any) -> SqsMapping:
         window_seconds=raw.get("MaximumBatchingWindowInSeconds") or 0,
         report_item_failures="ReportBatchItemFailures" in (raw.get("FunctionResponseTypes") or []),
         concurrency=max(1, concurrency),
+        role_arn=lambda_.get_function(FunctionName=raw["FunctionArn"])["Configuration"]["Role"],
     )

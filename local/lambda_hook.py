@@ -31,7 +31,7 @@ from moto import settings as moto_settings
 from moto.awslambda.models import LambdaFunction
 from moto.core.models import botocore_stubber
 
-from local import emf
+from local import access, emf
 
 HANDLERS_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "handlers"
 # A ContextVar, not a thread-local: threads a handler starts through asyncio.to_thread or
@@ -131,14 +131,24 @@ def function_environment(function: LambdaFunction) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_TIMEOUT": str(function.timeout),
         "AWS_REGION": function.region,
         "AWS_DEFAULT_REGION": function.region,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        **_credentials(function),
     }
     if not botocore_stubber.enabled:
         variables["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_settings.moto_server_port()}"
     variables.update({key: str(value) for key, value in (function.environment_vars or {}).items()})
     return variables
+
+
+def _credentials(function: LambdaFunction) -> dict[str, str]:
+    """The execution role's credentials when the endpoint authorizes calls; otherwise any key will do."""
+    issued = access.role_credentials_if_enabled(function.role, function.function_name)
+    if issued is None:
+        return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+    return {
+        "AWS_ACCESS_KEY_ID": issued.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": issued.secret_access_key,
+        "AWS_SESSION_TOKEN": issued.session_token,
+    }
 
 
 def _handler_module(function: LambdaFunction, variables: dict[str, str]) -> tuple[ModuleType, str]:

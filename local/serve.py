@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
-from local.deploy import Deployment
+from local.deploy import Deployment, DeployError
+from local.intrinsics import TemplateError
 from local.emulator.settings import Faults, ServiceSettings
 from local.endpoint import LocalEndpoint
 from local.stack import LocalStack, launch
-from local.synth import LOCAL_PROFILE, load_stack, synthesize_with_cli
+from local.synth import LOCAL_PROFILE, SynthError, load_stack, load_template, synthesize_with_cli
 
 
 def parse_context(pairs: list[str]) -> dict[str, str]:
@@ -41,18 +43,34 @@ def report(deployment: Deployment) -> str:
     return "\n".join(lines)
 
 
-def serve(port: int, outputs_file: Path | None, faults: str, context: Mapping[str, str]) -> int:
+def serve(
+    port: int,
+    outputs_file: Path | None,
+    faults: str,
+    context: Mapping[str, str],
+    *,
+    template: Path | None = None,
+    authorize: bool = True,
+) -> int:
+    """Serve until SIGINT/SIGTERM; 1 when the stack does not deploy (the reason on stderr)."""
     finished = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         finished.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    endpoint = LocalEndpoint(port, ServiceSettings(faults=Faults.parse(faults)))
+    endpoint = LocalEndpoint(port, ServiceSettings(faults=Faults.parse(faults)), authorize=authorize)
     endpoint.start()
     try:
-        with tempfile.TemporaryDirectory(prefix="cdk-out-") as workdir:
-            stack = deploy_app(endpoint.url, context, Path(workdir))
+        try:
+            if template is not None:
+                stack = launch(load_template(template), endpoint.url)
+            else:
+                with tempfile.TemporaryDirectory(prefix="cdk-out-") as workdir:
+                    stack = deploy_app(endpoint.url, context, Path(workdir))
+        except (DeployError, TemplateError, SynthError) as error:
+            print(f"deploy failed: {error}", file=sys.stderr, flush=True)
+            return 1
         print(report(stack.deployment), flush=True)
         outputs = json.dumps(stack.outputs, indent=2)
         if outputs_file is not None:

@@ -86,3 +86,21 @@ def load_stack(assembly_dir: Path, stack_name: str = STACK_NAME) -> StackArtifac
     assets_file = assembly_dir / f"{stack_name}.assets.json"
     assets = json.loads(assets_file.read_text()) if assets_file.exists() else {}
     return StackArtifact(stack_name, template, assets, assembly_dir)
+
+
+def load_template(template_file: Path) -> StackArtifact:
+    """A synthesized template given as a file, with the assets of the cloud assembly it sits in.
+
+    The stack name is the file's (``<stack>.template.json``); the Lambda code assets are those the
+    assembly beside it lists, so a changed copy of a synthesized template deploys as the original.
+    """
+    if not template_file.is_file():
+        raise SynthError(f"template {template_file} does not exist; give a *.template.json from cdk.out")
+    try:
+        template = json.loads(template_file.read_text())
+    except ValueError as error:
+        raise SynthError(f"template {template_file} is not JSON: {error}") from None
+    name = template_file.name.removesuffix(".template.json").removesuffix(".json")
+    assets_file = template_file.parent / f"{name}.assets.json"
+    assets = json.loads(assets_file.read_text()) if assets_file.exists() else {}
+    return StackArtifact(name, template, assets, template_file.parent)

@@ -1,0 +1,108 @@
+"""One place where the local endpoint decides: gather the policies that apply, ask the engine, log a denial."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from local.access import resources
+from local.access.principals import Caller
+from local.authz import Decision, NamedPolicy, PolicySet, Principal, Request, evaluate
+
+LOG = logging.getLogger("local.authz")
+_recent: deque[Denial] = deque(maxlen=500)
+_recent_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Denial:
+    principal: str
+    action: str
+    resource: str
+    reason: str
+
+    def message(self) -> str:
+        return (
+            f"User: {self.principal} is not authorized to perform: {self.action} on resource: "
+            f"{self.resource} because {self.reason}"
+        )
+
+
+def recent_denials() -> list[Denial]:
+    with _recent_lock:
+        return list(_recent)
+
+
+def clear_denials() -> None:
+    with _recent_lock:
+        _recent.clear()
+
+
+def resource_policy(action: str, resource: str, default_account: str) -> tuple[NamedPolicy | None, str, bool]:
+    """(policy, owning account, is a key policy) of the resource an action is on."""
+    if resource.startswith("arn:aws:s3:::"):
+        name = resource.removeprefix("arn:aws:s3:::").split("/", 1)[0]
+        return resources.bucket_policy(name), resources.bucket_owner(name, default_account), False
+    account = resources.arn_account(resource, default_account)
+    if resource.startswith("arn:aws:kms:") and ":key/" in resource:
+        return resources.key_policy(resource), account, True
+    if resource.startswith("arn:aws:sqs:"):
+        return resources.queue_policy(resource), account, False
+    if resource.startswith("arn:aws:sns:"):
+        return resources.topic_policy(resource), account, False
+    if resource.startswith("arn:aws:lambda:"):
+        return resources.function_policy(resource), account, False
+    if resource.startswith("arn:aws:iam:") and action.lower() == "sts:assumerole":
+        return resources.trust_policy(account, resource.rsplit("/", 1)[-1]), account, False
+    return None, account, False
+
+
+def decide(
+    caller: Caller, action: str, resource: str, context: dict[str, Any], region: str
+) -> Denial | None:
+    """None when allowed; the denial (also logged and kept) otherwise."""
+    if caller.administrator:
+        return None
+    identity = (
+        resources.identity_policies(caller.principal.account, caller.role_name) if caller.role_name else []
+    )
+    return _evaluate(caller.principal, identity, action, resource, context, region)
+
+
+def decide_for_service(
+    service: str, action: str, resource: str, source_arn: str, source_account: str, region: str,
+    extra: dict[str, Any] | None = None,
+) -> Denial | None:
+    """A delivery made by an AWS service principal on behalf of `source_arn` (confused-deputy keys set)."""
+    principal = Principal(arn=service, account=None, service=service)
+    context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account, **(extra or {})}
+    return _evaluate(principal, [], action, resource, context, region)
+
+
+def _evaluate(
+    principal: Principal,
+    identity: list[NamedPolicy],
+    action: str,
+    resource: str,
+    context: dict[str, Any],
+    region: str,
+) -> Denial | None:
+    policy, account, is_key = resource_policy(action, resource, principal.account or "")
+    policies = PolicySet(
+        identity=identity,
+        resource=None if is_key else policy,
+        resource_account=account,
+        key_policy=policy if is_key else None,
+    )
+    full_context = {"aws:SecureTransport": True, "aws:RequestedRegion": region, **context}
+    decision: Decision = evaluate(Request(principal, action, resource, full_context), policies)
+    if decision.allowed:
+        return None
+    denial = Denial(principal.session_arn or principal.arn, action, resource, decision.reason)
+    with _recent_lock:
+        _recent.append(denial)
+    LOG.warning("access denied: %s %s on %s: %s", denial.principal, action, resource, decision.reason)
+    return denial

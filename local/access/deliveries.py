@@ -1,0 +1,227 @@
+"""What AWS services do as their own principals, checked against resource and key policies:
+
+- S3 event notifications to SQS and SNS, as ``s3.amazonaws.com`` (source: the bucket and its owner);
+  the destination is validated when the configuration is put (``Unable to validate the following
+  destination configurations``), and each delivery is checked again, with the queue's or topic's key.
+  The event carries what AWS's does: ``versionId``, ``sequencer``, URL-encoded key, ``eTag``, ``size``.
+- CloudWatch alarm actions: a state change publishes to the alarm's SNS actions as
+  ``cloudwatch.amazonaws.com`` (source: the alarm) with the message AWS sends.
+- CloudWatch Logs: a log group with a KMS key is created only when the key policy lets
+  ``logs.<region>.amazonaws.com`` use it for that log group (encryption context ``aws:logs:arn``).
+A delivery the policies refuse is dropped and logged, as AWS drops it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote_plus
+
+from moto.cloudwatch.models import Alarm
+from moto.logs import models as logs_models
+from moto.logs.exceptions import InvalidParameterException
+from moto.s3 import notifications
+from moto.s3.exceptions import InvalidArgumentError
+from moto.s3.models import S3Backend
+
+from local.access import decisions, resources
+
+LOG = logging.getLogger("local.authz")
+S3 = "s3.amazonaws.com"
+CLOUDWATCH = "cloudwatch.amazonaws.com"
+_sequence = itertools.count(1)
+_sequence_lock = threading.Lock()
+_originals = {
+    "send_event": notifications.send_event,
+    "put_notifications": S3Backend.put_bucket_notification_configuration,
+    "update_state": Alarm.update_state,
+    "create_log_group": logs_models.LogsBackend.create_log_group,
+}
+REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)", "eu-west-1": "EU (Ireland)"}
+
+
+def _sequencer() -> str:
+    with _sequence_lock:
+        return f"{next(_sequence):016X}"
+
+
+def _refusal(service: str, action: str, resource: str, source_arn: str, account: str, region: str) -> str | None:
+    """Why the service may not do `action` on `resource` (with the resource's key, if any)."""
+    denial = decisions.decide_for_service(service, action, resource, source_arn, account, region)
+    if denial is None:
+        key_id = (
+            resources.queue_kms_key(resource) if resource.startswith("arn:aws:sqs:")
+            else resources.topic_kms_key(resource)
+        )
+        if key_id:
+            key = resources.key_arn(key_id, region, resources.arn_account(resource, account)) or key_id
+            context = {"kms:ViaService": f"{resource.split(':')[2]}.{region}.amazonaws.com"}
+            for kms_action in ("kms:GenerateDataKey", "kms:Decrypt"):
+                denial = decisions.decide_for_service(service, kms_action, key, source_arn, account, region, context)
+                if denial is not None:
+                    break
+    return denial.message() if denial is not None else None
+
+
+def s3_event(event_name: str, bucket: Any, key: Any, configuration_id: str) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": bucket.region_name,
+        "eventTime": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "eventName": event_name.removeprefix("s3:"),
+        "userIdentity": {"principalId": f"AWS:{bucket.account_id}"},
+        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+        "responseElements": {"x-amz-request-id": _sequencer(), "x-amz-id-2": _sequencer()},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": configuration_id,
+            "bucket": {
+                "name": bucket.name,
+                "ownerIdentity": {"principalId": bucket.account_id},
+                "arn": bucket.arn,
+            },
+            "object": {
+                "key": quote_plus(key.name, safe="/"),
+                "size": key.size,
+                "eTag": key.etag.replace('"', ""),
+                "sequencer": _sequencer(),
+            },
+        },
+    }
+    if bucket.is_versioned and key.version_id and key.version_id != "null":
+        record["s3"]["object"]["versionId"] = key.version_id
+    return {"Records": [record]}
+
+
+def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+    configuration = bucket.notification_configuration
+    if configuration is None:
+        return
+    for notification in configuration.queue + configuration.topic:
+        if not notification.matches(event_name, key.name):
+            continue
+        target = notification.arn
+        region = resources.arn_region(target, bucket.region_name)
+        action = "sqs:SendMessage" if target.startswith("arn:aws:sqs:") else "sns:Publish"
+        refusal = _refusal(S3, action, target, bucket.arn, bucket.account_id, region)
+        if refusal:
+            LOG.warning("S3 event for s3://%s/%s not delivered to %s: %s", bucket.name, key.name, target, refusal)
+            continue
+        body = json.dumps(s3_event(str(event_name), bucket, key, notification.id))
+        if action == "sqs:SendMessage":
+            notifications._send_sqs_message(account_id, json.loads(body), target.split(":")[-1], region)
+        else:
+            notifications._send_sns_message(account_id, json.loads(body), target, region)
+    for notification in configuration.cloud_function:
+        if notification.matches(event_name, key.name):
+            region = resources.arn_region(notification.arn, bucket.region_name)
+            refusal = _refusal(S3, "lambda:InvokeFunction", notification.arn, bucket.arn, bucket.account_id, region)
+            if refusal:
+                LOG.warning("S3 event for s3://%s/%s not delivered: %s", bucket.name, key.name, refusal)
+                continue
+            event = s3_event(str(event_name), bucket, key, notification.id)
+            notifications._invoke_awslambda(account_id, event, notification.arn, region)
+    if configuration.event_bridge is not None:
+        notifications._send_event_bridge_message(account_id, bucket, event_name, key)
+
+
+def put_bucket_notification_configuration(self: S3Backend, bucket_name: str, notification_config: dict) -> None:
+    bucket = self.get_bucket(bucket_name)
+    for kind, field, action in (
+        ("QueueConfiguration", "Queue", "sqs:SendMessage"),
+        ("TopicConfiguration", "Topic", "sns:Publish"),
+    ):
+        items = notification_config.get(kind) or []
+        for item in items if isinstance(items, list) else [items]:
+            target = item.get(field, "")
+            region = resources.arn_region(target, bucket.region_name)
+            if _refusal(S3, action, target, bucket.arn, bucket.account_id, region):
+                raise InvalidArgumentError(
+                    "Unable to validate the following destination configurations", field, target
+                )
+    _originals["put_notifications"](self, bucket_name, notification_config)
+
+
+def update_state(self: Alarm, reason: str, reason_data: str, state_value: str) -> None:
+    previous = self.state_value
+    _originals["update_state"](self, reason, reason_data, state_value)
+    if previous == state_value or not self.actions_enabled:
+        return
+    actions = {"ALARM": self.alarm_actions, "OK": self.ok_actions}.get(state_value, self.insufficient_data_actions)
+    for target in actions or []:
+        if target.startswith("arn:aws:sns:"):
+            _publish_alarm(self, target, previous)
+
+
+def _publish_alarm(alarm: Alarm, topic_arn: str, previous: str) -> None:
+    from moto.sns.models import sns_backends
+
+    account = resources.arn_account(alarm.alarm_arn, "")
+    refusal = _refusal(CLOUDWATCH, "sns:Publish", topic_arn, alarm.alarm_arn, account, alarm.region_name)
+    if refusal:
+        LOG.warning("alarm %s not delivered to %s: %s", alarm.name, topic_arn, refusal)
+        return
+    region_name = REGION_NAMES.get(alarm.region_name, alarm.region_name)
+    message = {
+        "AlarmName": alarm.name,
+        "AlarmDescription": alarm.description,
+        "AWSAccountId": account,
+        "AlarmConfigurationUpdatedTimestamp": alarm.configuration_updated_timestamp.isoformat(),
+        "NewStateValue": alarm.state_value,
+        "NewStateReason": alarm.state_reason,
+        "StateChangeTime": alarm.state_updated_timestamp.isoformat(),
+        "Region": region_name,
+        "AlarmArn": alarm.alarm_arn,
+        "OldStateValue": previous,
+        "Trigger": {
+            "MetricName": alarm.metric_name,
+            "Namespace": alarm.namespace,
+            "Statistic": alarm.statistic,
+            "Dimensions": [{"name": d.name, "value": d.value} for d in alarm.dimensions],
+            "Period": alarm.period,
+            "EvaluationPeriods": alarm.evaluation_periods,
+            "ComparisonOperator": alarm.comparison_operator,
+            "Threshold": alarm.threshold,
+        },
+    }
+    subject = f'{alarm.state_value}: "{alarm.name}" in {region_name}'[:100]
+    backend = sns_backends[account][resources.arn_region(topic_arn, alarm.region_name)]
+    backend.publish(message=json.dumps(message), arn=topic_arn, subject=subject)
+
+
+def create_log_group(self: Any, log_group_name: str, tags: dict[str, str], **kwargs: Any) -> Any:
+    key_id = kwargs.get("kmsKeyId")
+    if key_id:
+        group_arn = resources.log_group_arn(log_group_name, self.region_name, self.account_id)
+        key = resources.key_arn(key_id, self.region_name, self.account_id)
+        service = f"logs.{self.region_name}.amazonaws.com"
+        context = {"kms:EncryptionContext:aws:logs:arn": group_arn}
+        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+            denial = key and decisions.decide_for_service(
+                service, action, key, group_arn, self.account_id, self.region_name, context
+            )
+            if key is None or denial:
+                raise InvalidParameterException(
+                    msg=f"The specified KMS key does not exist or is not allowed to be used with Arn "
+                    f"'{group_arn}'" + (f" ({denial.message()})" if denial else "")
+                )
+    return _originals["create_log_group"](self, log_group_name, tags, **kwargs)
+
+
+def install() -> None:
+    notifications.send_event = send_event
+    S3Backend.put_bucket_notification_configuration = put_bucket_notification_configuration
+    Alarm.update_state = update_state
+    logs_models.LogsBackend.create_log_group = create_log_group
+
+
+def uninstall() -> None:
+    notifications.send_event = _originals["send_event"]
+    S3Backend.put_bucket_notification_configuration = _originals["put_notifications"]
+    Alarm.update_state = _originals["update_state"]
+    logs_models.LogsBackend.create_log_group = _originals["create_log_group"]

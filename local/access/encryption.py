@@ -1,0 +1,81 @@
+"""The KMS calls a service makes on the caller's behalf (SSE-KMS), as extra checks on the caller.
+
+S3, SQS and SNS use the caller's permissions on the key, with ``kms:ViaService`` set to the service:
+- S3: ``PutObject`` (and copy, multipart) into SSE-KMS needs ``kms:GenerateDataKey``; ``GetObject`` of an
+  SSE-KMS object needs ``kms:Decrypt`` (``HeadObject`` does not). The encryption context is the bucket
+  ARN with S3 Bucket Keys, else the object ARN.
+- SQS: ``SendMessage`` to a KMS queue needs ``kms:GenerateDataKey`` and ``kms:Decrypt``; ``ReceiveMessage``
+  needs ``kms:Decrypt``.
+- SNS: ``Publish`` to a KMS topic needs ``kms:GenerateDataKey`` and ``kms:Decrypt``.
+DynamoDB uses a grant it holds, not the caller's permissions, so it adds no check here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local.access import resources
+from local.access.requests import Check
+
+QUEUE_SEND = {"sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"), "sqs:ReceiveMessage": ("kms:Decrypt",)}
+TOPIC_PUBLISH = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+def _context(service: str, region: str, account: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"kms:ViaService": f"{service}.{region}.amazonaws.com", "kms:CallerAccount": account, **(extra or {})}
+
+
+def for_queue(check: Check, region: str, account: str) -> list[Check]:
+    actions = QUEUE_SEND.get(check.action)
+    key_id = resources.queue_kms_key(check.resource) if actions else None
+    if not key_id:
+        return []
+    key = resources.key_arn(key_id, region, resources.arn_account(check.resource, account)) or key_id
+    return [Check(action, key, _context("sqs", region, account)) for action in actions]
+
+
+def for_topic(check: Check, region: str, account: str) -> list[Check]:
+    key_id = resources.topic_kms_key(check.resource) if check.action == "sns:Publish" else None
+    if not key_id:
+        return []
+    key = resources.key_arn(key_id, region, resources.arn_account(check.resource, account)) or key_id
+    return [Check(action, key, _context("sns", region, account)) for action in TOPIC_PUBLISH]
+
+
+def for_object(
+    action: str, bucket_name: str, key_name: str, region: str, account: str, kms_key_id: str | None
+) -> list[Check]:
+    """`kms_key_id`: the key the object is (to be) encrypted with, None when it is not SSE-KMS."""
+    if not kms_key_id:
+        return []
+    bucket = resources.bucket(bucket_name)
+    owner = bucket.account_id if bucket is not None else account
+    key = resources.key_arn(kms_key_id, region, owner) or kms_key_id
+    bucket_arn = f"arn:aws:s3:::{bucket_name}"
+    bucket_key = bucket is not None and _bucket_key_enabled(bucket)
+    context = {"kms:EncryptionContext:aws:s3:arn": bucket_arn if bucket_key else f"{bucket_arn}/{key_name}"}
+    kms_action = "kms:GenerateDataKey" if action == "s3:PutObject" else "kms:Decrypt"
+    return [Check(kms_action, key, _context("s3", region, account, context))]
+
+
+def _bucket_key_enabled(bucket: Any) -> bool:
+    rules = (bucket.encryption or {}).get("Rule") or []
+    for rule in rules if isinstance(rules, list) else [rules]:
+        if str(rule.get("BucketKeyEnabled", "false")).lower() == "true":
+            return True
+    return False
+
+
+def object_kms_key(bucket_name: str, key_name: str, version_id: str | None) -> str | None:
+    """The key an existing object was encrypted with."""
+    bucket = resources.bucket(bucket_name)
+    if bucket is None:
+        return None
+    try:
+        key = bucket.keys.getlist(key_name)
+    except Exception:  # no such key: the call itself reports it
+        return None
+    chosen = next((k for k in key if version_id and str(k.version_id) == version_id), key[-1] if key else None)
+    if chosen is None or getattr(chosen, "encryption", None) not in ("aws:kms", "aws:kms:dsse"):
+        return None
+    return chosen.kms_key_id or resources.bucket_kms_key(bucket_name)

@@ -1,0 +1,193 @@
+"""Every request that reaches the local endpoint is authorized before moto handles it.
+
+Two moto entry points are wrapped: ``BaseResponse.call_action`` (every service but S3) and the S3
+handlers' own authorization call. A denial answers with the service's own error code and an AWS-style
+message naming principal, action, resource and why.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import xmltodict
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, BaseResponse
+from moto.s3.exceptions import S3ClientError
+
+from local.access import decisions, encryption
+from local.access.principals import Caller, access_key_of, caller_for_key
+from local.access.requests import PREFIXES, Call, Check, checks_for, iam_action
+
+ERROR_CODES = {"sqs": "AccessDenied", "sns": "AuthorizationError", "sts": "AccessDenied", "iam": "AccessDenied"}
+KMS_ERROR_CODES = {"sqs": "KMS.AccessDeniedException", "sns": "KMSAccessDenied"}
+_original_call_action = BaseResponse.call_action
+_original_s3_authorization = BaseResponse._authenticate_and_authorize_s3_action
+
+
+class _AccessDenied(ServiceException):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+
+
+class _S3AccessDenied(S3ClientError):
+    code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__("AccessDenied", message)
+
+
+def _service(response: BaseResponse) -> str:
+    scope = (response.headers.get("Authorization") or "").split("Credential=", 1)[-1].split(",")[0]
+    parts = scope.split("/")
+    name = parts[3] if len(parts) > 3 else str(response.service_name)
+    return PREFIXES.get(name, name)
+
+
+def _params(response: BaseResponse) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    parsed = getattr(response, "params", None)
+    if isinstance(parsed, dict):
+        params.update(parsed)
+    if not params:
+        body = response.body
+        if isinstance(body, bytes):
+            body = body.decode(errors="replace")
+        if isinstance(body, str) and body.lstrip().startswith("{"):
+            try:
+                params.update(json.loads(body))
+            except ValueError:
+                pass
+        for name, values in (response.querystring or {}).items():
+            params.setdefault(name, values[0] if isinstance(values, list) and values else values)
+    params.update(response.uri_match or {})
+    return params
+
+
+def _call(response: BaseResponse) -> Call:
+    return Call(
+        service=_service(response),
+        operation=response._get_action(),
+        params=_params(response),
+        region=response.region,
+        account=response.current_account,
+    )
+
+
+def _caller(response: BaseResponse) -> Caller:
+    return caller_for_key(access_key_of(response.headers.get("Authorization")))
+
+
+def _first_denial(caller: Caller, checks: list[Check], region: str) -> tuple[Check, decisions.Denial] | None:
+    for check in checks:
+        denial = decisions.decide(caller, check.action, check.resource, check.context, region)
+        if denial is not None:
+            return check, denial
+    return None
+
+
+def call_action(self: BaseResponse) -> Any:
+    caller = _caller(self)
+    if not caller.administrator and _service(self) != "s3":  # S3 authorizes in its handlers
+        call = _call(self)
+        checks = checks_for(call)
+        on_behalf = [
+            extra
+            for check in checks
+            for extra in (
+                encryption.for_queue(check, call.region, call.account)
+                + encryption.for_topic(check, call.region, call.account)
+            )
+        ]
+        denied = _first_denial(caller, checks + on_behalf, call.region)
+        if denied is not None:
+            check, denial = denied
+            codes = KMS_ERROR_CODES if check.action.startswith("kms:") and call.service != "kms" else {}
+            code = codes.get(call.service) or ERROR_CODES.get(call.service, "AccessDeniedException")
+            with warnings.catch_warnings():  # AccessDenied* is common to all services, not in each model
+                warnings.simplefilter("ignore", UserWarning)
+                status, headers, body = self.serialized(ActionResult(_AccessDenied(code, denial.message())))
+            headers["status"] = status
+            return status, headers, body
+    return _original_call_action(self)
+
+
+def authorize_s3(self: BaseResponse, bucket_name: str | None = None, key_name: str | None = None) -> None:
+    caller = _caller(self)
+    if not caller.administrator:
+        checks = _s3_checks(self, bucket_name, key_name)
+        denied = _first_denial(caller, checks, self.region)
+        if denied is not None:
+            raise _S3AccessDenied(denied[1].message())
+    _original_s3_authorization(self, bucket_name=bucket_name, key_name=key_name)
+
+
+def _s3_checks(response: BaseResponse, bucket_name: str | None, key_name: str | None) -> list[Check]:
+    operation = str(response.data.get("Action") or "ListAllMyBuckets")
+    action = iam_action("s3", operation)
+    query = {k: (v[0] if isinstance(v, list) else v) for k, v in (response.querystring or {}).items()}
+    bucket_arn = f"arn:aws:s3:::{bucket_name}" if bucket_name else "*"
+    if action == "s3:ListBucket" and not key_name:
+        context = {"s3:prefix": query["prefix"]} if "prefix" in query else {}
+        return [Check(action, bucket_arn, context)]
+    if key_name is None and action == "s3:DeleteObject":  # DeleteObjects: each key of the body
+        return [Check("s3:DeleteObject", f"{bucket_arn}/{key}") for key in _deleted_keys(response)]
+    if key_name is None:
+        return [Check(action, bucket_arn)]
+    checks = [Check(action, f"{bucket_arn}/{key_name}")]
+    checks += _copy_source_checks(response)
+    checks += _object_encryption_checks(response, action, bucket_name or "", key_name, query)
+    return checks
+
+
+def _deleted_keys(response: BaseResponse) -> list[str]:
+    try:
+        objects = xmltodict.parse(response.body)["Delete"].get("Object", [])
+    except Exception:  # malformed body: S3 itself answers MalformedXML
+        return []
+    return [item["Key"] for item in (objects if isinstance(objects, list) else [objects])]
+
+
+def _copy_source_checks(response: BaseResponse) -> list[Check]:
+    source = response.headers.get("x-amz-copy-source")
+    if not source:
+        return []
+    from urllib.parse import unquote
+
+    path, _, version = unquote(source).lstrip("/").partition("?versionId=")
+    bucket_name, _, key_name = path.partition("/")
+    action = "s3:GetObjectVersion" if version else "s3:GetObject"
+    checks = [Check(action, f"arn:aws:s3:::{bucket_name}/{key_name}")]
+    kms_key = encryption.object_kms_key(bucket_name, key_name, version or None)
+    return checks + encryption.for_object(
+        "s3:GetObject", bucket_name, key_name, response.region, response.current_account, kms_key
+    )
+
+
+def _object_encryption_checks(
+    response: BaseResponse, action: str, bucket_name: str, key_name: str, query: dict[str, str]
+) -> list[Check]:
+    region, account = response.region, response.current_account
+    if action == "s3:PutObject":
+        requested = response.headers.get("x-amz-server-side-encryption")
+        if requested and requested not in ("aws:kms", "aws:kms:dsse"):
+            return []
+        kms_key = response.headers.get("x-amz-server-side-encryption-aws-kms-key-id") or (
+            "alias/aws/s3" if requested else encryption.resources.bucket_kms_key(bucket_name)
+        )
+        return encryption.for_object(action, bucket_name, key_name, region, account, kms_key)
+    if action in ("s3:GetObject", "s3:GetObjectVersion") and response.method == "GET":
+        kms_key = encryption.object_kms_key(bucket_name, key_name, query.get("versionId"))
+        return encryption.for_object(action, bucket_name, key_name, region, account, kms_key)
+    return []
+
+
+def install() -> None:
+    BaseResponse.call_action = call_action
+    BaseResponse._authenticate_and_authorize_s3_action = authorize_s3
+
+
+def uninstall() -> None:
+    BaseResponse.call_action = _original_call_action
+    BaseResponse._authenticate_and_authorize_s3_action = _original_s3_authorization

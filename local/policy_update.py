@@ -1,0 +1,86 @@
+"""A stack update limited to policies: put a changed policy document of a deployed resource in place.
+
+This is what CloudFormation does for a template whose only change is inside a policy, so a test can
+serve "the template minus one grant" without deploying the stack again.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from local.deploy import Deployment
+
+# resource type -> the property that holds its policy document
+DOCUMENT_PROPERTY = {
+    "AWS::IAM::Policy": "PolicyDocument",
+    "AWS::IAM::ManagedPolicy": "PolicyDocument",
+    "AWS::KMS::Key": "KeyPolicy",
+    "AWS::SNS::TopicPolicy": "PolicyDocument",
+    "AWS::SQS::QueuePolicy": "PolicyDocument",
+    "AWS::S3::BucketPolicy": "PolicyDocument",
+}
+
+
+def document(deployment: Deployment, logical_id: str) -> dict[str, Any]:
+    resource = deployment.resources[logical_id]
+    return copy.deepcopy(resource.properties[DOCUMENT_PROPERTY[resource.type]])
+
+
+def put_document(deployment: Deployment, logical_id: str, new: dict[str, Any]) -> None:
+    resource = deployment.resources[logical_id]
+    props, text, clients = resource.properties, json.dumps(new), deployment.clients
+    match resource.type:
+        case "AWS::IAM::Policy":
+            for role in props.get("Roles", []):
+                clients("iam").put_role_policy(RoleName=role, PolicyName=props["PolicyName"], PolicyDocument=text)
+        case "AWS::IAM::ManagedPolicy":
+            iam = clients("iam")
+            arn = resource.ref
+            for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+                if not version["IsDefaultVersion"]:
+                    iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+            iam.create_policy_version(PolicyArn=arn, PolicyDocument=text, SetAsDefault=True)
+        case "AWS::KMS::Key":
+            clients("kms").put_key_policy(KeyId=resource.ref, PolicyName="default", Policy=text)
+        case "AWS::SNS::TopicPolicy":
+            for arn in props["Topics"]:
+                clients("sns").set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=text)
+        case "AWS::SQS::QueuePolicy":
+            for url in props["Queues"]:
+                clients("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": text})
+        case "AWS::S3::BucketPolicy":
+            clients("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=text)
+        case other:
+            raise ValueError(f"{logical_id} is a {other}: only {', '.join(DOCUMENT_PROPERTY)} hold policies")
+
+
+@contextmanager
+def without_grant(
+    deployment: Deployment, logical_id: str, action: str, where: Callable[[dict], bool] | None = None
+) -> Iterator[int]:
+    """The deployed policy of `logical_id` without `action` in its Allow statements (those `where` selects),
+    for the duration of the block; yields how many statements lost it. Fails when none had it."""
+    original = document(deployment, logical_id)
+    statements = original["Statement"] if isinstance(original["Statement"], list) else [original["Statement"]]
+    changed, kept = 0, []
+    for statement in statements:
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else list(actions)
+        if statement.get("Effect") != "Allow" or action not in actions or (where and not where(statement)):
+            kept.append(statement)
+            continue
+        changed += 1
+        rest = [a for a in actions if a != action]
+        if rest:
+            kept.append({**statement, "Action": rest if len(rest) > 1 else rest[0]})
+    if not changed:
+        raise ValueError(f"no Allow statement of {logical_id} grants {action}: {json.dumps(statements)[:1500]}")
+    put_document(deployment, logical_id, {**original, "Statement": kept})
+    try:
+        yield changed
+    finally:
+        put_document(deployment, logical_id, original)
