@@ -379,7 +379,15 @@ def test_cross_account_key_use_needs_key_policy_and_identity_policy():
     )
     identity = policy("role/Reader inline", statement("Allow", "kms:Decrypt", KEY))
     assert decide(outsider, "kms:Decrypt", KEY, identity=[identity], key_policy=grant).allowed
-    assert not decide(outsider, "kms:Decrypt", KEY, key_policy=grant).allowed
+    without_identity = decide(outsider, "kms:Decrypt", KEY, key_policy=grant)
+    assert not without_identity.allowed
+    assert without_identity.reason == (
+        "no statement allows: key policy statement #0 allows the account, "
+        f"but role Reader has no identity statement for kms:Decrypt on {KEY}"
+    )
+    named = policy("key policy", statement("Allow", "kms:Decrypt", "*", Principal={"AWS": outsider.arn}))
+    assert not decide(outsider, "kms:Decrypt", KEY, key_policy=named).allowed
+    assert decide(outsider, "kms:Decrypt", KEY, identity=[identity], key_policy=named).allowed
     assert not decide(outsider, "kms:Decrypt", KEY, identity=[identity], key_policy=KEY_POLICY).allowed
 
 
