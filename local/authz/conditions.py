@@ -141,7 +141,7 @@ _BASES: dict[str, _Base] = {
     "ArnNotEquals": _string(_arn, True),
     "ArnNotLike": _string(_arn, True),
 }
-_BASES_BY_LOWER = {name.lower(): (name, base) for name, base in _BASES.items()}
+_BASES_BY_LOWER = {name.lower(): base for name, base in _BASES.items()}
 _QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
 NULL = "Null"
 
@@ -197,13 +197,13 @@ def _as_list(value: ContextValue | None) -> list[Any]:
     return [value]
 
 
-def _split_operator(written: str) -> tuple[str | None, str, bool]:
+def _split_operator(written: str, where: str) -> tuple[str | None, str, bool]:
     qualifier_text, sep, rest = written.partition(":")
     qualifier = None
     if sep:
         qualifier = _QUALIFIERS.get(qualifier_text.lower())
         if qualifier is None:
-            raise PolicyError(f"unknown condition operator {written!r} (set qualifier {qualifier_text!r})")
+            raise PolicyError(f"unknown condition operator {written!r} in {where}")
     else:
         rest = written
     if_exists = rest.lower().endswith("ifexists") and rest.lower() != "ifexists"
@@ -211,13 +211,13 @@ def _split_operator(written: str) -> tuple[str | None, str, bool]:
     return qualifier, base_name, if_exists
 
 
-def _prepare(written: str, base_name: str, key: str, raw: Any, prepare: Callable[[str], Any]) -> Any:
+def _prepare(where: str, written: str, key: str, raw: Any, prepare: Callable[[str], Any]) -> Any:
     if isinstance(raw, dict | list):
-        raise PolicyError(f"condition {written} on {key}: value {raw!r} is not a scalar")
+        raise PolicyError(f"{where} condition {written} on {key}: value {raw!r} is not a scalar")
     try:
         return prepare(raw)
     except (ValueError, TypeError, binascii.Error) as error:
-        message = f"condition {written} on {key}: {raw!r} is not a valid {base_name} value"
+        message = f"{where} condition {written} on {key}: {raw!r} is not a valid value"
         raise PolicyError(message) from error
 
 
@@ -227,13 +227,15 @@ def parse_condition_block(block: Any, where: str, variables: bool) -> tuple[Cond
         raise PolicyError(f"malformed Condition in {where}: expected an object of operators")
     tests = []
     for written, keys in block.items():
-        qualifier, base_name, if_exists = _split_operator(written)
+        qualifier, base_name, if_exists = _split_operator(written, where)
         if base_name.lower() == NULL.lower():
             if qualifier or if_exists:
-                raise PolicyError(f"unknown condition operator {written!r}: Null takes no qualifier")
-            base, canonical = None, NULL
+                raise PolicyError(
+                    f"unknown condition operator {written!r} in {where} (Null takes no qualifier)"
+                )
+            base = None
         elif base_name.lower() in _BASES_BY_LOWER:
-            canonical, base = _BASES_BY_LOWER[base_name.lower()]
+            base = _BASES_BY_LOWER[base_name.lower()]
         else:
             raise PolicyError(f"unknown condition operator {written!r} in {where}")
         if not isinstance(keys, Mapping) or not keys:
@@ -243,7 +245,7 @@ def parse_condition_block(block: Any, where: str, variables: bool) -> tuple[Cond
                 raise PolicyError(f"unknown condition key {key!r} (operator {written}) in {where}")
             values = raw_values if isinstance(raw_values, list) else [raw_values]
             prepare = _bool if base is None else base.prepare
-            prepared = tuple(_prepare(written, canonical, key, v, prepare) for v in values)
+            prepared = tuple(_prepare(where, written, key, v, prepare) for v in values)
             if base is None:
                 prepared = tuple(v == "true" for v in prepared)
             with_variables = (

@@ -163,9 +163,10 @@ class _Outcome:
             return _allowed(
                 f"allowed by {self.identity} (IAM policies enabled by {self.account})", self.identity
             )
-        if self.direct or self.account:
-            delegation = self.direct or self.account
-            return _denied(f"{delegation} allows the account, but {self.missing_identity}")
+        if self.direct:
+            return _denied(f"{self.direct} allows it, but cross-account {self.missing_identity}")
+        if self.account:
+            return _denied(f"{self.account} allows the account, but {self.missing_identity}")
         unused = f" ({self.identity} is not enough without a key-policy allow)" if self.identity else ""
         return _denied(f"the key policy ({key}) does not allow {action} to {self.who}{unused}")
 
