@@ -143,7 +143,7 @@ def _credentials(function: LambdaFunction) -> dict[str, str]:
     """The execution role's credentials when the endpoint authorizes calls; otherwise any key will do."""
     issued = access.role_credentials_if_enabled(function.role, function.function_name)
     if issued is None:
-        return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+        return dict.fromkeys(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "testing")
     return {
         "AWS_ACCESS_KEY_ID": issued.access_key_id,
         "AWS_SECRET_ACCESS_KEY": issued.secret_access_key,

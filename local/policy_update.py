@@ -36,7 +36,9 @@ def put_document(deployment: Deployment, logical_id: str, new: dict[str, Any]) -
     match resource.type:
         case "AWS::IAM::Policy":
             for role in props.get("Roles", []):
-                clients("iam").put_role_policy(RoleName=role, PolicyName=props["PolicyName"], PolicyDocument=text)
+                clients("iam").put_role_policy(
+                    RoleName=role, PolicyName=props["PolicyName"], PolicyDocument=text
+                )
         case "AWS::IAM::ManagedPolicy":
             iam = clients("iam")
             arn = resource.ref
@@ -78,7 +80,9 @@ def without_grant(
         if rest:
             kept.append({**statement, "Action": rest if len(rest) > 1 else rest[0]})
     if not changed:
-        raise ValueError(f"no Allow statement of {logical_id} grants {action}: {json.dumps(statements)[:1500]}")
+        raise ValueError(
+            f"no Allow statement of {logical_id} grants {action}: {json.dumps(statements)[:1500]}"
+        )
     put_document(deployment, logical_id, {**original, "Statement": kept})
     try:
         yield changed

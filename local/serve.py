@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
-from local.deploy import Deployment, DeployError
-from local.intrinsics import TemplateError
+from local.deploy import DeployError, Deployment
 from local.emulator.settings import Faults, ServiceSettings
 from local.endpoint import LocalEndpoint
+from local.intrinsics import TemplateError
 from local.stack import LocalStack, launch
 from local.synth import LOCAL_PROFILE, SynthError, load_stack, load_template, synthesize_with_cli
 

@@ -11,7 +11,14 @@ from local.access import deliveries, interception, roles, state_machines
 from local.access.decisions import clear_denials, recent_denials
 from local.access.principals import Credentials, role_credentials
 
-__all__ = ["Credentials", "clear_denials", "enabled", "install", "recent_denials", "role_credentials_if_enabled"]
+__all__ = [
+    "Credentials",
+    "clear_denials",
+    "enabled",
+    "install",
+    "recent_denials",
+    "role_credentials_if_enabled",
+]
 _installed = False
 
 

@@ -1,4 +1,4 @@
-"""One place where the local endpoint decides: gather the policies that apply, ask the engine, log a denial."""
+"""Where the local endpoint decides: gather the policies that apply, ask the engine, log a denial."""
 
 from __future__ import annotations
 
@@ -60,9 +60,7 @@ def resource_policy(action: str, resource: str, default_account: str) -> tuple[N
     return None, account, False
 
 
-def decide(
-    caller: Caller, action: str, resource: str, context: dict[str, Any], region: str
-) -> Denial | None:
+def decide(caller: Caller, action: str, resource: str, context: dict[str, Any], region: str) -> Denial | None:
     """None when allowed; the denial (also logged and kept) otherwise."""
     if caller.administrator:
         return None
@@ -73,7 +71,12 @@ def decide(
 
 
 def decide_for_service(
-    service: str, action: str, resource: str, source_arn: str, source_account: str, region: str,
+    service: str,
+    action: str,
+    resource: str,
+    source_arn: str,
+    source_account: str,
+    region: str,
     extra: dict[str, Any] | None = None,
 ) -> Denial | None:
     """A delivery made by an AWS service principal on behalf of `source_arn` (confused-deputy keys set)."""

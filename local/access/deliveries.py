@@ -41,7 +41,11 @@ _originals = {
     "update_state": Alarm.update_state,
     "create_log_group": logs_models.LogsBackend.create_log_group,
 }
-REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)", "eu-west-1": "EU (Ireland)"}
+REGION_NAMES = {
+    "us-east-1": "US East (N. Virginia)",
+    "us-west-2": "US West (Oregon)",
+    "eu-west-1": "EU (Ireland)",
+}
 
 
 def _sequencer() -> str:
@@ -49,19 +53,24 @@ def _sequencer() -> str:
         return f"{next(_sequence):016X}"
 
 
-def _refusal(service: str, action: str, resource: str, source_arn: str, account: str, region: str) -> str | None:
+def _refusal(
+    service: str, action: str, resource: str, source_arn: str, account: str, region: str
+) -> str | None:
     """Why the service may not do `action` on `resource` (with the resource's key, if any)."""
     denial = decisions.decide_for_service(service, action, resource, source_arn, account, region)
     if denial is None:
         key_id = (
-            resources.queue_kms_key(resource) if resource.startswith("arn:aws:sqs:")
+            resources.queue_kms_key(resource)
+            if resource.startswith("arn:aws:sqs:")
             else resources.topic_kms_key(resource)
         )
         if key_id:
             key = resources.key_arn(key_id, region, resources.arn_account(resource, account)) or key_id
             context = {"kms:ViaService": f"{resource.split(':')[2]}.{region}.amazonaws.com"}
             for kms_action in ("kms:GenerateDataKey", "kms:Decrypt"):
-                denial = decisions.decide_for_service(service, kms_action, key, source_arn, account, region, context)
+                denial = decisions.decide_for_service(
+                    service, kms_action, key, source_arn, account, region, context
+                )
                 if denial is not None:
                     break
     return denial.message() if denial is not None else None
@@ -110,7 +119,9 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
         action = "sqs:SendMessage" if target.startswith("arn:aws:sqs:") else "sns:Publish"
         refusal = _refusal(S3, action, target, bucket.arn, bucket.account_id, region)
         if refusal:
-            LOG.warning("S3 event for s3://%s/%s not delivered to %s: %s", bucket.name, key.name, target, refusal)
+            LOG.warning(
+                "S3 event for s3://%s/%s not delivered to %s: %s", bucket.name, key.name, target, refusal
+            )
             continue
         body = json.dumps(s3_event(str(event_name), bucket, key, notification.id))
         if action == "sqs:SendMessage":
@@ -120,7 +131,9 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
     for notification in configuration.cloud_function:
         if notification.matches(event_name, key.name):
             region = resources.arn_region(notification.arn, bucket.region_name)
-            refusal = _refusal(S3, "lambda:InvokeFunction", notification.arn, bucket.arn, bucket.account_id, region)
+            refusal = _refusal(
+                S3, "lambda:InvokeFunction", notification.arn, bucket.arn, bucket.account_id, region
+            )
             if refusal:
                 LOG.warning("S3 event for s3://%s/%s not delivered: %s", bucket.name, key.name, refusal)
                 continue
@@ -130,7 +143,9 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
         notifications._send_event_bridge_message(account_id, bucket, event_name, key)
 
 
-def put_bucket_notification_configuration(self: S3Backend, bucket_name: str, notification_config: dict) -> None:
+def put_bucket_notification_configuration(
+    self: S3Backend, bucket_name: str, notification_config: dict
+) -> None:
     bucket = self.get_bucket(bucket_name)
     for kind, field, action in (
         ("QueueConfiguration", "Queue", "sqs:SendMessage"),
@@ -152,7 +167,9 @@ def update_state(self: Alarm, reason: str, reason_data: str, state_value: str) -
     _originals["update_state"](self, reason, reason_data, state_value)
     if previous == state_value or not self.actions_enabled:
         return
-    actions = {"ALARM": self.alarm_actions, "OK": self.ok_actions}.get(state_value, self.insufficient_data_actions)
+    actions = {"ALARM": self.alarm_actions, "OK": self.ok_actions}.get(
+        state_value, self.insufficient_data_actions
+    )
     for target in actions or []:
         if target.startswith("arn:aws:sns:"):
             _publish_alarm(self, target, previous)

@@ -17,12 +17,19 @@ from typing import Any
 from local.access import resources
 from local.access.requests import Check
 
-QUEUE_SEND = {"sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"), "sqs:ReceiveMessage": ("kms:Decrypt",)}
+QUEUE_SEND = {
+    "sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
+    "sqs:ReceiveMessage": ("kms:Decrypt",),
+}
 TOPIC_PUBLISH = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 def _context(service: str, region: str, account: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"kms:ViaService": f"{service}.{region}.amazonaws.com", "kms:CallerAccount": account, **(extra or {})}
+    return {
+        "kms:ViaService": f"{service}.{region}.amazonaws.com",
+        "kms:CallerAccount": account,
+        **(extra or {}),
+    }
 
 
 def for_queue(check: Check, region: str, account: str) -> list[Check]:
@@ -75,7 +82,9 @@ def object_kms_key(bucket_name: str, key_name: str, version_id: str | None) -> s
         key = bucket.keys.getlist(key_name)
     except Exception:  # no such key: the call itself reports it
         return None
-    chosen = next((k for k in key if version_id and str(k.version_id) == version_id), key[-1] if key else None)
+    chosen = next(
+        (k for k in key if version_id and str(k.version_id) == version_id), key[-1] if key else None
+    )
     if chosen is None or getattr(chosen, "encryption", None) not in ("aws:kms", "aws:kms:dsse"):
         return None
     return chosen.kms_key_id or resources.bucket_kms_key(bucket_name)

@@ -7,6 +7,7 @@ message naming principal, action, resource and why.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from typing import Any
@@ -20,7 +21,12 @@ from local.access import decisions, encryption
 from local.access.principals import Caller, access_key_of, caller_for_key
 from local.access.requests import PREFIXES, Call, Check, checks_for, iam_action
 
-ERROR_CODES = {"sqs": "AccessDenied", "sns": "AuthorizationError", "sts": "AccessDenied", "iam": "AccessDenied"}
+ERROR_CODES = {
+    "sqs": "AccessDenied",
+    "sns": "AuthorizationError",
+    "sts": "AccessDenied",
+    "iam": "AccessDenied",
+}
 KMS_ERROR_CODES = {"sqs": "KMS.AccessDeniedException", "sns": "KMSAccessDenied"}
 _original_call_action = BaseResponse.call_action
 _original_s3_authorization = BaseResponse._authenticate_and_authorize_s3_action
@@ -55,10 +61,8 @@ def _params(response: BaseResponse) -> dict[str, Any]:
         if isinstance(body, bytes):
             body = body.decode(errors="replace")
         if isinstance(body, str) and body.lstrip().startswith("{"):
-            try:
+            with contextlib.suppress(ValueError):
                 params.update(json.loads(body))
-            except ValueError:
-                pass
         for name, values in (response.querystring or {}).items():
             params.setdefault(name, values[0] if isinstance(values, list) and values else values)
     params.update(response.uri_match or {})

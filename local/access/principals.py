@@ -34,7 +34,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Caller:
-    """The principal of a request; `administrator` callers are not checked (keys the endpoint did not issue)."""
+    """The principal of a request; `administrator` callers (keys the endpoint did not issue) pass unchecked."""
 
     principal: Principal
     administrator: bool
@@ -102,5 +102,6 @@ def role_credentials(role_arn: str, session_name: str) -> Credentials:
 def _still_issued(credentials: Credentials) -> bool:
     """A reset of the endpoint forgets issued keys: credentials cached before it must be issued again."""
     return any(
-        credentials.access_key_id in account[PARTITION].access_keys for _, account in list(iam_backends.items())
+        credentials.access_key_id in account[PARTITION].access_keys
+        for _, account in list(iam_backends.items())
     )

@@ -24,13 +24,19 @@ def _trusting(account: str) -> str:
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"}
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                    "Action": "sts:AssumeRole",
+                }
             ],
         }
     )
 
 
-def assume_role(self: STSBackend, region_name: str, role_session_name: str, role_arn: str, *args: Any, **kwargs: Any):
+def assume_role(
+    self: STSBackend, region_name: str, role_session_name: str, role_arn: str, *args: Any, **kwargs: Any
+):
     match = ROLE_ARN.match(role_arn)
     if match:
         backend = iam_backends[match.group("account")][PARTITION]

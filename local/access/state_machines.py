@@ -28,7 +28,11 @@ def boto_client_for(region: str, service: str, state_credentials: Any = None) ->
     if not role_arn:
         return _original(region=region, service=service, state_credentials=state_credentials)
     credentials = role_credentials(role_arn, "states")
-    endpoint = {} if botocore_stubber.enabled else {"endpoint_url": f"http://localhost:{moto_settings.moto_server_port()}"}
+    endpoint = (
+        {}
+        if botocore_stubber.enabled
+        else {"endpoint_url": f"http://localhost:{moto_settings.moto_server_port()}"}
+    )
     return boto3.client(
         service,
         region_name=region,

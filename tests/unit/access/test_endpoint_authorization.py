@@ -43,7 +43,9 @@ class Endpoint:
         return self.assume(f"arn:aws:iam::{ACCOUNT}:role/{name}")
 
     def assume(self, role_arn: str) -> boto3.Session:
-        credentials = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="tester")["Credentials"]
+        credentials = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="tester")[
+            "Credentials"
+        ]
         return boto3.Session(
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
@@ -67,7 +69,8 @@ def _error(call) -> ClientError:
 def test_a_role_is_held_to_its_policy_and_the_denial_names_what_is_missing(endpoint: Endpoint) -> None:
     endpoint.client("s3").create_bucket(Bucket="console-bucket")
     session = endpoint.role(
-        "writer", {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::console-bucket/datasets/*"}
+        "writer",
+        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::console-bucket/datasets/*"},
     )
     s3 = endpoint.client("s3", session)
     s3.put_object(Bucket="console-bucket", Key="datasets/a.manifest", Body=b"{}")
@@ -76,7 +79,9 @@ def test_a_role_is_held_to_its_policy_and_the_denial_names_what_is_missing(endpo
     message = error.response["Error"]["Message"]
     assert "assumed-role/writer/tester" in message and "s3:PutObject" in message
     assert "arn:aws:s3:::console-bucket/training-output/x.json" in message
-    assert any(d.action == "s3:PutObject" and "training-output" in d.resource for d in access.recent_denials())
+    assert any(
+        d.action == "s3:PutObject" and "training-output" in d.resource for d in access.recent_denials()
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,11 +116,19 @@ def test_sse_kms_needs_the_callers_permission_on_the_key_through_s3(endpoint: En
     s3.put_bucket_encryption(
         Bucket="encrypted-bucket",
         ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key},
-                       "BucketKeyEnabled": True}]
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key},
+                    "BucketKeyEnabled": True,
+                }
+            ]
         },
     )
-    put = {"Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"], "Resource": "arn:aws:s3:::encrypted-bucket/*"}
+    put = {
+        "Effect": "Allow",
+        "Action": ["s3:PutObject", "s3:GetObject"],
+        "Resource": "arn:aws:s3:::encrypted-bucket/*",
+    }
     without_key = endpoint.client("s3", endpoint.role("no-key", put))
     error = _error(lambda: without_key.put_object(Bucket="encrypted-bucket", Key="a", Body=b"1"))
     assert "kms:GenerateDataKey" in error.response["Error"]["Message"]
@@ -130,9 +143,9 @@ def test_sse_kms_needs_the_callers_permission_on_the_key_through_s3(endpoint: En
     with_key.put_object(Bucket="encrypted-bucket", Key="a", Body=b"1")
     assert with_key.get_object(Bucket="encrypted-bucket", Key="a")["Body"].read() == b"1"
     direct = endpoint.client("kms", endpoint.role("key-direct", via_s3))
-    assert _error(lambda: direct.generate_data_key(KeyId=key, KeySpec="AES_256")).response["Error"]["Code"] == (
-        "AccessDeniedException"
-    )  # kms:ViaService holds only when S3 calls on the caller's behalf
+    assert _error(lambda: direct.generate_data_key(KeyId=key, KeySpec="AES_256")).response["Error"][
+        "Code"
+    ] == ("AccessDeniedException")  # kms:ViaService holds only when S3 calls on the caller's behalf
 
 
 def _queue(endpoint: Endpoint, name: str, policy: str | None) -> tuple[str, str]:
@@ -146,9 +159,11 @@ def test_s3_notifications_need_the_queue_policy_with_its_source(endpoint: Endpoi
     s3.create_bucket(Bucket="uploads-bucket")
     _, closed_arn = _queue(endpoint, "closed-queue", None)
     config = {"QueueConfigurations": [{"QueueArn": closed_arn, "Events": ["s3:ObjectCreated:*"]}]}
-    error = _error(lambda: s3.put_bucket_notification_configuration(
-        Bucket="uploads-bucket", NotificationConfiguration=config
-    ))
+    error = _error(
+        lambda: s3.put_bucket_notification_configuration(
+            Bucket="uploads-bucket", NotificationConfiguration=config
+        )
+    )
     assert "Unable to validate the following destination configurations" in error.response["Error"]["Message"]
 
     allow = {
@@ -165,7 +180,9 @@ def test_s3_notifications_need_the_queue_policy_with_its_source(endpoint: Endpoi
     s3.put_bucket_versioning(Bucket="uploads-bucket", VersioningConfiguration={"Status": "Enabled"})
     s3.put_bucket_notification_configuration(
         Bucket="uploads-bucket",
-        NotificationConfiguration={"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
     )
     version = s3.put_object(Bucket="uploads-bucket", Key="uploads/a b+c.png", Body=b"x")["VersionId"]
     records = []
@@ -188,8 +205,14 @@ def _topic_with_subscriber(endpoint: Endpoint, name: str, policy: dict[str, Any]
 
 def _alarm(endpoint: Endpoint, name: str, topic: str) -> None:
     endpoint.client("cloudwatch").put_metric_alarm(
-        AlarmName=name, MetricName="Errors", Namespace="Test", Statistic="Sum", Period=60,
-        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmName=name,
+        MetricName="Errors",
+        Namespace="Test",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
         AlarmActions=[topic],
     )
     endpoint.client("cloudwatch").set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test")
@@ -197,7 +220,9 @@ def _alarm(endpoint: Endpoint, name: str, topic: str) -> None:
 
 def _messages(endpoint: Endpoint, url: str) -> list[dict[str, Any]]:
     time.sleep(0.2)
-    received = endpoint.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    received = (
+        endpoint.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    )
     return [json.loads(m["Body"]) for m in received]
 
 
@@ -207,8 +232,10 @@ def test_an_alarm_delivers_to_its_topic_only_when_the_topic_policy_lets_cloudwat
         "Principal": {"Service": "cloudwatch.amazonaws.com"},
         "Action": "sns:Publish",
         "Resource": "*",
-        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:*"},
-                      "StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:*"},
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        },
     }
     topic, url = _topic_with_subscriber(endpoint, "alarms-open", allow)
     _alarm(endpoint, "open-alarm", topic)
@@ -221,7 +248,9 @@ def test_an_alarm_delivers_to_its_topic_only_when_the_topic_policy_lets_cloudwat
     topic, url = _topic_with_subscriber(endpoint, "alarms-closed", events_only)
     _alarm(endpoint, "closed-alarm", topic)
     assert _messages(endpoint, url) == []
-    assert any(d.principal == "cloudwatch.amazonaws.com" and d.resource == topic for d in access.recent_denials())
+    assert any(
+        d.principal == "cloudwatch.amazonaws.com" and d.resource == topic for d in access.recent_denials()
+    )
 
 
 def test_a_log_group_needs_a_key_that_lets_cloudwatch_logs_use_it(endpoint: Endpoint) -> None:
@@ -236,7 +265,9 @@ def test_a_log_group_needs_a_key_that_lets_cloudwatch_logs_use_it(endpoint: Endp
         "Principal": {"Service": f"logs.{REGION}.amazonaws.com"},
         "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
         "Resource": "*",
-        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"}},
+        "Condition": {
+            "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:*"}
+        },
     }
     key = kms.create_key(Policy=_document(root_only, for_logs))["KeyMetadata"]["Arn"]
     logs.create_log_group(logGroupName="/open", kmsKeyId=key)
