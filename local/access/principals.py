@@ -34,7 +34,7 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Caller:
-    """The principal of a request; `administrator` callers (keys the endpoint did not issue) pass unchecked."""
+    """The principal of a request; administrators (keys the endpoint did not issue) pass unchecked."""
 
     principal: Principal
     administrator: bool
