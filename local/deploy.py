@@ -22,7 +22,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local import assets
+from local import access, assets
 from local.intrinsics import Pseudo, Resolver, TemplateError, references
 from local.provision import IGNORED_PROPERTIES, NO_LOCAL_MEANING, PROVISIONERS
 from local.provision.base import Clients, Context, Created
@@ -305,7 +305,7 @@ def fire_rule(deployment: Deployment, logical_id: str) -> list[dict[str, Any]]:
         raise KeyError(f"{logical_id} is not a deployed EventBridge rule or schedule (deployed: {names})")
     if resource.type == "AWS::Scheduler::Schedule":
         target = resource.properties["Target"]
-        return [_deliver(deployment, target["Arn"], target.get("Input", "{}"))]
+        return [_deliver(deployment, target, target.get("Input", "{}"), resource.attributes["Arn"])]
     event = json.dumps(
         {
             "version": "0",
@@ -323,13 +323,21 @@ def fire_rule(deployment: Deployment, logical_id: str) -> list[dict[str, Any]]:
     for target in resource.properties.get("Targets", []):
         if "InputPath" in target or "InputTransformer" in target:
             raise TemplateError(f"{logical_id}: InputPath/InputTransformer targets cannot be fired locally")
-        results.append(_deliver(deployment, target["Arn"], target.get("Input", event)))
+        results.append(_deliver(deployment, target, target.get("Input", event), resource.attributes["Arn"]))
     return results
 
 
-def _deliver(deployment: Deployment, arn: str, payload: str) -> dict[str, Any]:
-    clients = deployment.clients
+def _deliver(deployment: Deployment, target: dict[str, Any], payload: str, source_arn: str) -> dict[str, Any]:
+    """Deliver as EventBridge does: with the target's role where it has one, else as the service principal
+    that the target's resource policy must let in."""
+    arn = target["Arn"]
     service = arn.split(":")[2]
+    principal = "scheduler.amazonaws.com" if ":schedule/" in source_arn else "events.amazonaws.com"
+    clients = deployment.clients
+    if target.get("RoleArn"):
+        clients = access.clients_for_role(target["RoleArn"], principal, deployment) or clients
+    elif (refusal := access.refusal(principal, arn, source_arn, deployment.account_id, deployment.region)):
+        return {"Arn": arn, "Refused": refusal}
     if service == "lambda":
         response = clients("lambda").invoke(FunctionName=arn, Payload=payload.encode())
         body = response["Payload"].read()

@@ -7,11 +7,18 @@ The decisions themselves are made by the policy engine in ``local.authz``.
 
 from __future__ import annotations
 
+from typing import Any
+
+import boto3
+
 from local.access import deliveries, interception, roles, state_machines
 from local.access.decisions import clear_denials, recent_denials
 from local.access.principals import Credentials, role_credentials
+from local.provision.base import Clients
 
 __all__ = [
+    "clients_for_role",
+    "refusal",
     "Credentials",
     "clear_denials",
     "enabled",
@@ -42,6 +49,26 @@ def uninstall() -> None:
 
 def enabled() -> bool:
     return _installed
+
+
+def refusal(service: str, target_arn: str, source_arn: str, account: str, region: str) -> str | None:
+    """Why `service` (an AWS service principal acting for `source_arn`) may not deliver to `target_arn`;
+    None when it may, or when authorization is off."""
+    return deliveries.refusal_to_deliver(service, target_arn, source_arn, account, region) if _installed else None
+
+
+def clients_for_role(role_arn: str, service: str, deployment: Any) -> Clients | None:
+    """Clients acting as `role_arn`, as `service` uses a target's role; None when authorization is off."""
+    issued = role_credentials_if_enabled(role_arn, service.split(".")[0])
+    if issued is None:
+        return None
+    session = boto3.Session(
+        aws_access_key_id=issued.access_key_id,
+        aws_secret_access_key=issued.secret_access_key,
+        aws_session_token=issued.session_token,
+        region_name=deployment.region,
+    )
+    return Clients(session, deployment.clients.endpoint_url)
 
 
 def role_credentials_if_enabled(role_arn: str, session_name: str) -> Credentials | None:

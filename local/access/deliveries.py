@@ -76,6 +76,17 @@ def _refusal(
     return denial.message() if denial is not None else None
 
 
+TARGET_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction"}
+
+
+def refusal_to_deliver(service: str, target: str, source_arn: str, account: str, region: str) -> str | None:
+    target_service = target.split(":")[2]
+    action = TARGET_ACTIONS.get(target_service)
+    if action is None:
+        return f"{service} needs a role to deliver to {target_service} targets; the target has none"
+    return _refusal(service, action, target, source_arn, account, region)
+
+
 def s3_event(event_name: str, bucket: Any, key: Any, configuration_id: str) -> dict[str, Any]:
     record: dict[str, Any] = {
         "eventVersion": "2.1",
