@@ -17,13 +17,13 @@ from local.access.principals import Credentials, role_credentials
 from local.provision.base import Clients
 
 __all__ = [
-    "clients_for_role",
-    "refusal",
     "Credentials",
     "clear_denials",
+    "clients_for_role",
     "enabled",
     "install",
     "recent_denials",
+    "refusal",
     "role_credentials_if_enabled",
 ]
 _installed = False
