@@ -7,8 +7,10 @@ import aws_cdk as cdk
 
 from infra.assembly import add_stack
 from infra.config import ConfigError
+from infra.nag import check_at_synth
 
 app = cdk.App()
+check_at_synth(app)
 try:
     add_stack(app)
 except ConfigError as error:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, Size
+from aws_cdk import Duration, Size
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from infra.grants import PLUMBING
+from infra.nag import RUNTIME_REASON, acknowledge
+from infra.storage import Storage
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
 POWERTOOLS_VERSION = "3.37.0"
@@ -38,22 +41,17 @@ class PipelineFunction(Construct):
         construct_id: str,
         *,
         module: str,
-        key: kms.IKey,
+        storage: Storage,
         environment: dict[str, str] | None = None,
         timeout_seconds: int = 60,
         memory_size: int = 512,
         ephemeral_storage_mib: int = 512,
         reserved_concurrency: int | None = None,
-        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            encryption_key=key,
-            retention=logs.RetentionDays.THREE_MONTHS,
-            removal_policy=removal_policy,
-        )
+        self.module = module
+        own_logs, tracing = PLUMBING
+        self.log_group = storage.log_group(self, "Logs", logs.RetentionDays.THREE_MONTHS)
         self.role = iam.Role(
             self,
             "Role",
@@ -62,10 +60,11 @@ class PipelineFunction(Construct):
         )
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
+                sid=own_logs.sid, actions=list(own_logs.actions), resources=[self.log_group.log_group_arn]
             )
         )
+        acknowledge(self, "AwsSolutions-IAM5[Resource::*]", tracing.why)
+        acknowledge(self, "AwsSolutions-L1", RUNTIME_REASON)
         powertools = lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", POWERTOOLS_LAYER_ARN)
         self.function = lambda_.Function(
             self,

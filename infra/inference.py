@@ -11,12 +11,11 @@ from __future__ import annotations
 from itertools import product
 
 import jsii
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, Names, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -24,8 +23,10 @@ from constructs import Construct
 
 from infra.config import Config, ConfigError
 from infra.functions import PipelineFunction
-from infra.permissions import key_use_statement, model_version_arn_pattern
-from infra.storage import RESULTS_PREFIX, UPLOADS_PREFIX, Storage
+from infra.grants import On
+from infra.nag import acknowledge
+from infra.role_policies import apply_grants, base_targets
+from infra.storage import UPLOADS_PREFIX, Storage
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
 DETECT_TIMEOUT_SECONDS = 60
@@ -61,26 +62,22 @@ class Inference(Construct):
                 f"inferenceBatchSize={config.inferenceBatchSize} needs inferenceBatchWindowSeconds >= 1: "
                 "Lambda reads more than 10 SQS messages per batch only with a batching window"
             )
-        removal = RemovalPolicy.DESTROY if config.removalPolicy == "destroy" else RemovalPolicy.RETAIN
         bucket = storage.inference_bucket
 
         self.dead_letter_queue = self._queue("DeadLetterQueue", storage, dead_letter=None)
-        self.results_table = self._table(
-            "Results", storage, removal, partition_key="image", sort_key="version", ttl_attribute=None
-        )
+        self.results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")
         # Powertools idempotency records: one per image version, in progress or done.
-        self.idempotency_table = self._table(
-            "Idempotency", storage, removal, partition_key="id", sort_key=None, ttl_attribute="expiration"
+        self.idempotency_table = storage.secure_table(
+            self, "Idempotency", partition_key="id", ttl_attribute="expiration"
         )
 
         self.detect = PipelineFunction(
             self,
             "Detect",
             module="detect",
-            key=storage.key,
+            storage=storage,
             timeout_seconds=DETECT_TIMEOUT_SECONDS,
             reserved_concurrency=config.detectReservedConcurrency,
-            removal_policy=removal,
         )
         visibility = Duration.seconds(
             VISIBILITY_TIMEOUT_FACTOR * DETECT_TIMEOUT_SECONDS + config.inferenceBatchWindowSeconds
@@ -102,6 +99,18 @@ class Inference(Construct):
                 destination,
                 s3.NotificationKeyFilter(prefix=UPLOADS_PREFIX, suffix=suffix),
             )
+        notifications_handler = next(
+            child
+            for child in Stack.of(self).node.children
+            if child.node.id.startswith("BucketNotificationsHandler")
+        )
+        acknowledge(
+            notifications_handler,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AWSLambdaBasicExecutionRole]",
+            "CDK's singleton bucket-notifications custom resource applies the uploads/ notification at "
+            "deploy time; its role and managed logging policy are fixed by aws-cdk-lib.",
+        )
 
         self.dead_letter_alarm = cloudwatch.Alarm(
             self,
@@ -119,19 +128,9 @@ class Inference(Construct):
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
-        # Alarm actions publish to the KMS-encrypted topic: CloudWatch needs to use the key.
-        storage.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="CloudWatchAlarmsPublishToEncryptedTopic",
-                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-            )
-        )
 
     def _configure_detect(self, config: Config, storage: Storage, registry: dynamodb.ITable) -> None:
         function = self.detect.function
-        bucket = storage.inference_bucket
         settings = {
             "PROJECT_NAME": config.projectName,
             "QUEUE_URL": self.queue.queue_url,
@@ -149,53 +148,22 @@ class Inference(Construct):
         for name, value in settings.items():
             function.add_environment(name, value)
 
-        statements = [
-            iam.PolicyStatement(
-                sid="ReadUploads",
-                actions=["s3:GetObject", "s3:GetObjectVersion"],
-                resources=[bucket.arn_for_objects(f"{UPLOADS_PREFIX}*")],
-            ),
-            # Without ListBucket a deleted upload reads as 403 instead of 404 (and would be retried).
-            iam.PolicyStatement(
-                sid="ListUploads",
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{UPLOADS_PREFIX}*"]}},
-            ),
-            iam.PolicyStatement(
-                sid="WriteResults",
-                actions=["s3:PutObject"],
-                resources=[bucket.arn_for_objects(f"{RESULTS_PREFIX}*")],
-            ),
-            iam.PolicyStatement(
-                sid="WriteResultItems",
-                actions=["dynamodb:PutItem"],
-                resources=[self.results_table.table_arn],
-            ),
-            iam.PolicyStatement(
-                sid="IdempotencyRecords",
-                actions=[f"dynamodb:{verb}" for verb in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")],
-                resources=[self.idempotency_table.table_arn],
-            ),
-            key_use_statement(storage, for_training=False),
-        ]
-        for statement in statements:
-            function.add_to_role_policy(statement)
-        registry.grant_read_data(function)
-        actions = ["rekognition:DetectCustomLabels"]
-        if config.onModelStopped == "start":
-            actions.append("rekognition:StartProjectVersion")
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=actions, resources=[model_version_arn_pattern(config.projectName)])
-        )
-        function.add_event_source(
-            event_sources.SqsEventSource(
-                self.queue,
-                batch_size=config.inferenceBatchSize,
-                max_batching_window=Duration.seconds(config.inferenceBatchWindowSeconds),
-                report_batch_item_failures=True,
-                max_concurrency=_poller_concurrency(config.detectReservedConcurrency),
-            )
+        targets = {
+            **base_targets(storage, config.projectName),
+            On.REGISTRY: registry.table_arn,
+            On.RESULTS_TABLE: self.results_table.table_arn,
+            On.IDEMPOTENCY_TABLE: self.idempotency_table.table_arn,
+            On.QUEUE: self.queue.queue_arn,
+        }
+        apply_grants(self.detect, targets, config)
+        # Not SqsEventSource: it would also grant kms:Decrypt on the key without kms:ViaService.
+        function.add_event_source_mapping(
+            f"SqsEventSource:{Names.node_unique_id(self.queue.node)}",
+            event_source_arn=self.queue.queue_arn,
+            batch_size=config.inferenceBatchSize,
+            max_batching_window=Duration.seconds(config.inferenceBatchWindowSeconds),
+            report_batch_item_failures=True,
+            max_concurrency=_poller_concurrency(config.detectReservedConcurrency),
         )
 
     def _queue(
@@ -218,31 +186,6 @@ class Inference(Construct):
             dead_letter_queue=dead_letter,
         )
 
-    def _table(
-        self,
-        construct_id: str,
-        storage: Storage,
-        removal: RemovalPolicy,
-        *,
-        partition_key: str,
-        sort_key: str | None,
-        ttl_attribute: str | None,
-    ) -> dynamodb.Table:
-        return dynamodb.Table(
-            self,
-            construct_id,
-            partition_key=_string_key(partition_key),
-            sort_key=_string_key(sort_key) if sort_key else None,
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
-            encryption_key=storage.key,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            time_to_live_attribute=ttl_attribute,
-            removal_policy=removal,
-        )
-
 
 @jsii.implements(s3.IBucketNotificationDestination)
 class _EncryptedQueueDestination:
@@ -263,7 +206,10 @@ class _EncryptedQueueDestination:
                 principals=[s3_service],
                 actions=["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
                 resources=[queue.queue_arn],
-                conditions={"ArnLike": {"aws:SourceArn": bucket.bucket_arn}},
+                conditions={
+                    "ArnLike": {"aws:SourceArn": bucket.bucket_arn},
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                },
             )
         )
         storage.key.add_to_resource_policy(
@@ -288,7 +234,3 @@ def _poller_concurrency(reserved: int | None) -> int | None:
     """Cap the SQS pollers at the reserved concurrency so Lambda never throttles its own poller
     (a throttled batch goes back to the queue and spends a receive on nothing). The ESM minimum is 2."""
     return None if reserved is None else max(2, reserved)
-
-
-def _string_key(name: str) -> dynamodb.Attribute:
-    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)

@@ -13,7 +13,6 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -22,7 +21,9 @@ from constructs import Construct
 
 from infra.config import Config
 from infra.functions import PipelineFunction
-from infra.permissions import model_version_arn_pattern, project_arn_pattern
+from infra.grants import On
+from infra.notifications import TopicTarget
+from infra.role_policies import apply_grants, base_targets
 from infra.storage import Storage
 
 NAMESPACE = "CustomLabelsPipeline"
@@ -70,7 +71,7 @@ class Operations(Construct):
             schedule=events.Schedule.rate(Duration.minutes(config.idleCheckMinutes)),
             targets=[targets.LambdaFunction(self.guard.function, retry_attempts=2)],
         )
-        self.training_ends = self._training_end_notifications(storage, training_state_machine)
+        self.training_ends = self._training_end_notifications(training_state_machine)
         self.alarms = self._alarms(training_state_machine, detect_function)
         self.dashboard = self._dashboard(
             training_state_machine,
@@ -93,7 +94,7 @@ class Operations(Construct):
             self,
             "IdleGuard",
             module="idle_guard",
-            key=storage.key,
+            storage=storage,
             timeout_seconds=120,
             memory_size=256,
             reserved_concurrency=1,
@@ -107,32 +108,16 @@ class Operations(Construct):
                 "MAX_INFERENCE_UNIT_HOURS_PER_DAY": "" if cap is None else str(cap),
             },
         )
-        function = guard.function
-        function.add_to_role_policy(
-            iam.PolicyStatement(actions=["rekognition:DescribeProjects"], resources=["*"])
-        )
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["rekognition:DescribeProjectVersions"],
-                resources=[project_arn_pattern(config.projectName)],
-            )
-        )
-        function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["rekognition:StopProjectVersion"],
-                resources=[model_version_arn_pattern(config.projectName)],
-            )
-        )
-        metric_reads = iam.PolicyStatement(actions=["cloudwatch:GetMetricData"], resources=["*"])
-        function.add_to_role_policy(metric_reads)
-        queue.grant(function, "sqs:GetQueueAttributes")
-        function.add_to_role_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]))
-        registry.grant(function, "dynamodb:GetItem", "dynamodb:UpdateItem")
-        # The topic and the registry are encrypted with the app key: publishing and item reads/writes use it.
-        storage.key.grant(function, "kms:Decrypt", "kms:GenerateDataKey")
+        grant_targets = {
+            **base_targets(storage, config.projectName),
+            On.REGISTRY: registry.table_arn,
+            On.QUEUE: queue.queue_arn,
+            On.TOPIC: topic.topic_arn,
+        }
+        apply_grants(guard, grant_targets, config)
         return guard
 
-    def _training_end_notifications(self, storage: Storage, state_machine: sfn.IStateMachine) -> events.Rule:
+    def _training_end_notifications(self, state_machine: sfn.IStateMachine) -> events.Rule:
         detail = events.EventField.from_path
         message = (
             f"Training execution {detail('$.detail.name')} of {self.config.projectName} ended: "
@@ -152,16 +137,7 @@ class Operations(Construct):
                     "status": TRAINING_END_STATUSES,
                 },
             ),
-            targets=[targets.SnsTopic(self.topic, message=events.RuleTargetInput.from_text(message))],
-        )
-        # EventBridge publishes to the KMS-encrypted topic: it needs to use the key.
-        storage.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="EventBridgePublishesToEncryptedTopic",
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-            )
+            targets=[TopicTarget(self.topic, events.RuleTargetInput.from_text(message))],
         )
         return rule
 

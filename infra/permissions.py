@@ -1,22 +1,27 @@
 """Managed policies a team attaches to people, following the guide's setup chapter.
 
 The guide's console policy grants S3 on ``custom-labels-console-*`` and ``rekognition:*`` on ``*``.
-Here every statement is narrowed to this stack's bucket, key and project ARNs; the few
-statements that must stay on ``*`` are the ones whose actions have no resource scope.
+Here every statement is narrowed to this stack's bucket, key and project ARNs; the few statements that
+must stay on ``*`` are the ones whose actions have no resource scope. People write only under
+``datasets/``: validation results and training output (which the F1 gate reads) are the pipeline's.
+The key is usable only through S3 and Rekognition, and grants only for AWS resources.
 """
 
 from __future__ import annotations
 
-from aws_cdk import Aws
+from dataclasses import dataclass
+
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from infra.arns import model_version_arn_pattern, project_arn_pattern, regional_service
 from infra.config import Config
-from infra.storage import Storage
+from infra.nag import acknowledge_wildcards
+from infra.storage import DATASETS_PREFIX, Storage
 
 # One IAM action per Custom Labels operation (spec 01 §9), minus model copy and project
-# policies, which the pipeline does not use.
-SDK_OPERATIONS = [
+# policies (CopyProjectVersion, Put/Delete/ListProjectPolicies): they move models to other accounts.
+CUSTOM_LABELS_OPERATIONS = [
     "CreateProject", "DeleteProject",
     "CreateDataset", "DeleteDataset", "DescribeDataset", "DistributeDatasetEntries",
     "ListDatasetEntries", "ListDatasetLabels", "UpdateDatasetEntries",
@@ -25,88 +30,120 @@ SDK_OPERATIONS = [
     "TagResource", "UntagResource", "ListTagsForResource",
 ]  # fmt: skip
 
-OBJECT_READ_WRITE = [
-    "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectAcl",
-    "s3:PutObject", "s3:PutObjectTagging",
-]  # fmt: skip
+OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectAcl"]
+OBJECT_WRITE = ["s3:PutObject", "s3:PutObjectTagging"]
 BUCKET_READ = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl", "s3:GetBucketVersioning"]
 
-
-def project_arn_pattern(project_name: str) -> str:
-    """Matches the project, its datasets and its model versions (spec 01 §7.1)."""
-    return f"arn:{Aws.PARTITION}:rekognition:{Aws.REGION}:{Aws.ACCOUNT_ID}:project/{project_name}/*"
-
-
-def model_version_arn_pattern(project_name: str) -> str:
-    return f"arn:{Aws.PARTITION}:rekognition:{Aws.REGION}:{Aws.ACCOUNT_ID}:project/{project_name}/version/*"
-
-
-def key_use_statement(storage: Storage, *, for_training: bool) -> iam.PolicyStatement:
-    """SSE-KMS sources need Decrypt/GenerateDataKey; KmsKeyId in CreateProjectVersion needs
-    CreateGrant/DescribeKey (spec 01 §4)."""
-    actions = ["kms:Decrypt", "kms:GenerateDataKey"]
-    if for_training:
-        actions += ["kms:CreateGrant", "kms:DescribeKey"]
-    return iam.PolicyStatement(actions=actions, resources=[storage.key.key_arn])
+@dataclass(frozen=True)
+class Row:
+    sid: str
+    actions: list[str]
+    resources: list[str]
+    why: str  # also the reason of the cdk-nag acknowledgement a wildcard here needs
 
 
 class UserPolicies(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, storage: Storage) -> None:
         super().__init__(scope, construct_id)
-        bucket = storage.console_bucket
-        project = project_arn_pattern(config.projectName)
-
-        self.console_access = iam.ManagedPolicy(
-            self,
+        project = config.projectName
+        console = storage.console_bucket
+        shared = [
+            Row(
+                "ListProjects",
+                ["rekognition:DescribeProjects"],
+                ["*"],
+                "rekognition:DescribeProjects lists projects by name; it has no resource-level scope.",
+            ),
+            Row(
+                "Project",
+                [f"rekognition:{op}" for op in CUSTOM_LABELS_OPERATIONS],
+                [project_arn_pattern(project)],
+                "Project, dataset and model-version ARNs end in a creation timestamp unknown at deploy "
+                "time; the pattern is this one project.",
+            ),
+            Row(
+                "ReadConsoleBucket",
+                BUCKET_READ + OBJECT_READ,
+                [console.bucket_arn, console.arn_for_objects("*")],
+                "People read datasets, validation results and training output: objects of this one bucket.",
+            ),
+            Row(
+                "WriteDatasets",
+                OBJECT_WRITE,
+                [console.arn_for_objects(f"{DATASETS_PREFIX}*")],
+                "People upload manifests and images under datasets/ only; the keys are theirs to choose.",
+            ),
+        ]
+        self.console_access = self._policy(
             "ConsoleAccess",
-            description=f"Custom Labels console use of project {config.projectName} and its bucket",
-            statements=[
-                iam.PolicyStatement(sid="ListBuckets", actions=["s3:ListAllMyBuckets"], resources=["*"]),
-                iam.PolicyStatement(
-                    sid="ConsoleBucket",
-                    actions=BUCKET_READ + OBJECT_READ_WRITE,
-                    resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
+            f"Custom Labels console use of project {project} and its bucket",
+            [
+                Row(
+                    "ListBuckets",
+                    ["s3:ListAllMyBuckets"],
+                    ["*"],
+                    "The console lists buckets; s3:ListAllMyBuckets has no resource-level scope.",
                 ),
-                iam.PolicyStatement(
-                    sid="ListProjects", actions=["rekognition:DescribeProjects"], resources=["*"]
+                *shared,
+                Row(
+                    "GroundTruth",
+                    ["groundtruthlabeling:*"],
+                    ["*"],
+                    "The guide's console policy grants Ground Truth labeling for the console's labeling "
+                    "jobs; these actions have no resource-level scope.",
                 ),
-                iam.PolicyStatement(sid="Project", actions=["rekognition:*"], resources=[project]),
-                iam.PolicyStatement(sid="GroundTruth", actions=["groundtruthlabeling:*"], resources=["*"]),
-                key_use_statement(storage, for_training=True),
             ],
+            storage,
         )
-
-        self.sdk_access = iam.ManagedPolicy(
-            self,
-            "SdkAccess",
-            description=f"Programmatic Custom Labels use of project {config.projectName}",
-            statements=[
-                iam.PolicyStatement(
-                    sid="ListProjects", actions=["rekognition:DescribeProjects"], resources=["*"]
-                ),
-                iam.PolicyStatement(
-                    sid="Project",
-                    actions=[f"rekognition:{op}" for op in SDK_OPERATIONS],
-                    resources=[project],
-                ),
-                iam.PolicyStatement(
-                    sid="ConsoleBucket",
-                    actions=BUCKET_READ + OBJECT_READ_WRITE,
-                    resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
-                ),
-                key_use_statement(storage, for_training=True),
-            ],
+        self.sdk_access = self._policy(
+            "SdkAccess", f"Programmatic Custom Labels use of project {project}", shared, storage
         )
-
-        self.inference_only = iam.ManagedPolicy(
-            self,
+        self.inference_only = self._policy(
             "InferenceOnly",
-            description=f"DetectCustomLabels on the model versions of {config.projectName}, nothing else",
-            statements=[
-                iam.PolicyStatement(
-                    sid="Detect",
-                    actions=["rekognition:DetectCustomLabels"],
-                    resources=[model_version_arn_pattern(config.projectName)],
+            f"DetectCustomLabels on the model versions of {project}, nothing else",
+            [
+                Row(
+                    "Detect",
+                    ["rekognition:DetectCustomLabels"],
+                    [model_version_arn_pattern(project)],
+                    "Model-version ARNs end in a creation timestamp; inference is allowed on this "
+                    "project's versions only.",
                 )
             ],
         )
+
+    def _policy(
+        self, construct_id: str, description: str, rows: list[Row], storage: Storage | None = None
+    ) -> iam.ManagedPolicy:
+        statements = [iam.PolicyStatement(sid=r.sid, actions=r.actions, resources=r.resources) for r in rows]
+        if storage is not None:
+            statements += _key_statements(storage)
+        policy = iam.ManagedPolicy(self, construct_id, description=description, statements=statements)
+        for row in rows:
+            acknowledge_wildcards(policy, row.actions, row.resources, row.why)
+        return policy
+
+
+def _key_statements(storage: Storage) -> list[iam.PolicyStatement]:
+    """SSE-KMS objects are read and written through S3; Rekognition reads them (and the key, for a
+    model's KmsKeyId) on the caller's behalf, and creates its grants for AWS resources only."""
+    key = storage.key.key_arn
+    return [
+        iam.PolicyStatement(
+            sid="UseKeyThroughS3AndRekognition",
+            actions=["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+            resources=[key],
+            conditions={
+                "StringEquals": {"kms:ViaService": [regional_service("s3"), regional_service("rekognition")]}
+            },
+        ),
+        iam.PolicyStatement(
+            sid="KeyGrantsForRekognition",
+            actions=["kms:CreateGrant"],
+            resources=[key],
+            conditions={
+                "StringEquals": {"kms:ViaService": [regional_service("rekognition")]},
+                "Bool": {"kms:GrantIsForAWSResource": "true"},
+            },
+        ),
+    ]

@@ -1,0 +1,40 @@
+"""ARNs and ARN patterns this stack names in policies, built in one place.
+
+Custom Labels ARNs end in a creation timestamp unknown at deploy time (spec 01 §7.1), so policies name
+them by pattern. Alarm, rule and log-group patterns are used where naming the resource itself would
+make a CloudFormation cycle (the key policy cannot reference what the key encrypts).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws
+
+
+def _arn(service: str, resource: str) -> str:
+    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
+
+
+def project_arn_pattern(project_name: str) -> str:
+    """Matches the project, its datasets and its model versions."""
+    return _arn("rekognition", f"project/{project_name}/*")
+
+
+def model_version_arn_pattern(project_name: str) -> str:
+    return _arn("rekognition", f"project/{project_name}/version/*")
+
+
+def alarm_arn_pattern() -> str:
+    return _arn("cloudwatch", "alarm:*")
+
+
+def log_group_arn_pattern() -> str:
+    return _arn("logs", "log-group:*")
+
+
+def regional_service(service: str) -> str:
+    """The ``kms:ViaService`` value (and regional principal) of ``service`` in the stack's Region."""
+    return f"{service}.{Aws.REGION}.amazonaws.com"
+
+
+def event_rule_arn_pattern() -> str:
+    return _arn("events", "rule/*")

@@ -1,0 +1,361 @@
+"""The grant table: for every Lambda, each statement of its role, what it is on and why.
+
+Read from the boto3 calls of each handler and the domain code it calls (``lambdas/handlers/*.py``,
+``lambdas/customlabels/**``). ``infra/role_policies.py`` turns a row into the role's statements, and the
+``why`` is also the reason of the cdk-nag acknowledgement a wildcard in the row needs.
+tests/infra/test_grants.py asserts that every function's synthesized statements are exactly its rows.
+Changing a handler's calls means changing its row here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class On(StrEnum):
+    """What a grant is on; infra/role_policies.py maps each to its ARN (or pattern)."""
+
+    ANY = "*"
+    PROJECT = "project"  # this project, its datasets and model versions
+    VERSIONS = "model versions"
+    CONSOLE_BUCKET = "console bucket"
+    CONSOLE_OBJECTS = "console bucket objects"
+    VALIDATION_OBJECTS = "console validation/"
+    TRAINING_OUTPUT_OBJECTS = "console training-output/"
+    INFERENCE_BUCKET = "inference bucket"
+    UPLOADS = "inference uploads/"
+    RESULTS = "inference results/"
+    REGISTRY = "registry table"
+    RESULTS_TABLE = "results table"
+    IDEMPOTENCY_TABLE = "idempotency table"
+    QUEUE = "inference queue"
+    TOPIC = "notifications topic"
+    KEY = "app key"
+    OWN_LOG_GROUP = "the function's log group"
+
+
+@dataclass(frozen=True)
+class Grant:
+    sid: str
+    actions: tuple[str, ...]
+    on: On
+    why: str
+    via: tuple[str, ...] = ()  # kms:ViaService: the services that may use the key on the role's behalf
+    list_prefix: str | None = None  # s3:prefix condition of s3:ListBucket
+    only_if: tuple[str, str] | None = None  # (setting, value): granted only with that configuration
+
+
+# What every function gets from infra/functions.py (X-Ray is added by CDK for active tracing).
+PLUMBING = (
+    Grant(
+        "WriteOwnLogs",
+        ("logs:CreateLogStream", "logs:PutLogEvents"),
+        On.OWN_LOG_GROUP,
+        "Lambda writes the function's logs to its own KMS-encrypted log group.",
+    ),
+    Grant(
+        "",
+        ("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+        On.ANY,
+        "X-Ray active tracing sends trace segments; these actions have no resource-level scope.",
+    ),
+)
+
+_PROJECTS = "rekognition:DescribeProjects lists projects by name; it has no resource-level scope."
+_VERSIONS = (
+    "Model-version ARNs end in a creation timestamp unknown at deploy time; the pattern is this "
+    "project's versions."
+)
+_PROJECT = (
+    "Project, dataset and model-version ARNs end in a creation timestamp unknown at deploy time; the "
+    "pattern is this one project."
+)
+_REGISTRY_KEY = "The registry table is encrypted with the app key: item reads and writes use it."
+
+
+def _describe_versions(why: str = "Reads the model version's status and description.") -> Grant:
+    return Grant(
+        "DescribeVersions", ("rekognition:DescribeProjectVersions",), On.PROJECT, f"{why} {_PROJECT}"
+    )
+
+
+def _registry(*verbs: str, why: str) -> Grant:
+    return Grant("Registry", tuple(f"dynamodb:{verb}" for verb in verbs), On.REGISTRY, why)
+
+
+def _key(
+    *services: str, why: str, actions: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey")
+) -> Grant:
+    return Grant("UseKey", actions, On.KEY, why, via=services)
+
+
+GRANTS: dict[str, tuple[Grant, ...]] = {
+    "training_input": (),
+    "validate_manifest": (
+        Grant(
+            "ReadManifestsAndImages",
+            ("s3:GetObject",),
+            On.CONSOLE_OBJECTS,
+            "Manifests and the images they reference may be anywhere in the console bucket; the engine "
+            "reads them (HeadObject, ranged GetObject).",
+        ),
+        Grant(
+            "ListConsoleBucket",
+            ("s3:ListBucket",),
+            On.CONSOLE_BUCKET,
+            "A missing manifest or image reads as 404 (an error the engine reports) rather than 403.",
+        ),
+        Grant(
+            "ReadBucketOwner",
+            ("s3:GetBucketAcl",),
+            On.CONSOLE_BUCKET,
+            "The images-bucket-owner check compares bucket owners (GetBucketAcl).",
+        ),
+        Grant(
+            "WriteValidationResults",
+            ("s3:PutObject",),
+            On.VALIDATION_OBJECTS,
+            "Writes manifest_summary.json and the *_with_validation.json files of each execution under "
+            "validation/<project>/<execution>/.",
+        ),
+        _key(
+            "s3", why="The console bucket is SSE-KMS with the app key: reads decrypt, writes make data keys."
+        ),
+    ),
+    "training_project": (
+        Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
+        Grant(
+            "CreateProject",
+            ("rekognition:CreateProject", "rekognition:TagResource"),
+            On.PROJECT,
+            f"Creates the project with its tags when it does not exist. {_PROJECT}",
+        ),
+    ),
+    "training_datasets": (
+        Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
+        Grant(
+            "ReplaceDatasets",
+            (
+                "rekognition:CreateDataset",
+                "rekognition:DeleteDataset",
+                "rekognition:DescribeDataset",
+                "rekognition:ListDatasetEntries",
+                "rekognition:TagResource",
+            ),
+            On.PROJECT,
+            f"Replaces the TRAIN/TEST datasets (created with tags) and reads their entry errors. {_PROJECT}",
+        ),
+        Grant(
+            "ReadManifests",
+            ("s3:GetObject",),
+            On.CONSOLE_OBJECTS,
+            "CreateDataset reads the manifest and its images with the caller's access; they may be anywhere "
+            "in the console bucket.",
+        ),
+        _key("s3", why="CreateDataset reads SSE-KMS objects of the console bucket through S3."),
+    ),
+    "training_split": (
+        Grant(
+            "SplitDatasets",
+            ("rekognition:DistributeDatasetEntries",),
+            On.PROJECT,
+            f"Moves 20% of the TRAIN entries to the empty TEST dataset. {_PROJECT}",
+        ),
+    ),
+    "training_train": (
+        Grant(
+            "ReadManifests",
+            ("s3:GetObject",),
+            On.CONSOLE_OBJECTS,
+            "Hashes the manifests (anywhere in the console bucket) to tag the version and detect re-runs.",
+        ),
+        Grant(
+            "WriteTrainingOutput",
+            ("s3:PutObject",),
+            On.TRAINING_OUTPUT_OBJECTS,
+            "CreateProjectVersion writes its OutputConfig (training and evaluation results) with the "
+            "caller's access under training-output/<project>/<version>/.",
+        ),
+        Grant(
+            "Train",
+            (
+                "rekognition:CreateProjectVersion",
+                "rekognition:DescribeProjectVersions",
+                "rekognition:ListTagsForResource",
+                "rekognition:TagResource",
+            ),
+            On.PROJECT,
+            f"Starts training (with tags) or finds this run's version and compares its tags. {_PROJECT}",
+        ),
+        _registry("GetItem", "PutItem", why="Records the new version (PutItem) unless a re-run finds it."),
+        _key(
+            "dynamodb",
+            "rekognition",
+            "s3",
+            why="Reads SSE-KMS manifests, writes registry items, and Rekognition reads the key (KmsKeyId).",
+            actions=("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"),
+        ),
+        Grant(
+            "GrantKeyToRekognition",
+            ("kms:CreateGrant",),
+            On.KEY,
+            "CreateProjectVersion with KmsKeyId lets Rekognition create a grant for the model's copy of the "
+            "images; only Rekognition, only for an AWS resource.",
+            via=("rekognition",),
+        ),
+    ),
+    "training_status": (
+        _describe_versions(),
+        Grant(
+            "ReadTrainingOutput",
+            ("s3:GetObject",),
+            On.TRAINING_OUTPUT_OBJECTS,
+            "On TRAINING_FAILED reads the manifest summary the service wrote under training-output/.",
+        ),
+        _registry("UpdateItem", why="Records the training end (conditional update of the version item)."),
+        _key("dynamodb", "s3", why=f"Reads SSE-KMS training output. {_REGISTRY_KEY}"),
+    ),
+    "training_evaluate": (
+        _describe_versions(),
+        Grant(
+            "ReadEvaluation",
+            ("s3:GetObject",),
+            On.TRAINING_OUTPUT_OBJECTS,
+            "Reads the evaluation summary the service wrote under training-output/<project>/<version>/.",
+        ),
+        _registry(
+            "GetItem", "UpdateItem", why="Reads the champion pointer; records F1 and the gate decision."
+        ),
+        _key("dynamodb", "s3", why=f"Reads SSE-KMS training output. {_REGISTRY_KEY}"),
+    ),
+    "model_control_input": (
+        Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
+        _describe_versions("Checks that the requested version exists."),
+    ),
+    "model_control_start": (
+        _describe_versions(),
+        Grant(
+            "StartModel", ("rekognition:StartProjectVersion",), On.VERSIONS, f"Starts the model. {_VERSIONS}"
+        ),
+        _registry("GetItem", "UpdateItem", why="Records the status and inference units on the version item."),
+        _key("dynamodb", why=_REGISTRY_KEY),
+    ),
+    "model_control_status": (
+        _describe_versions(),
+        _registry("GetItem", "UpdateItem", why="Records the status reached on the version item."),
+        _key("dynamodb", why=_REGISTRY_KEY),
+    ),
+    "model_control_stop": (
+        _describe_versions(),
+        Grant("StopModel", ("rekognition:StopProjectVersion",), On.VERSIONS, f"Stops the model. {_VERSIONS}"),
+        _registry("GetItem", "UpdateItem", why="Records the status on the version item."),
+        _key("dynamodb", why=_REGISTRY_KEY),
+    ),
+    "model_control_promote": (
+        _describe_versions("Reads the F1 score of a version the registry does not hold."),
+        _registry(
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            why="Moves the champion pointer (PutItem) and stamps the version.",
+        ),
+        _key("dynamodb", why=_REGISTRY_KEY),
+    ),
+    "detect": (
+        Grant(
+            "DetectOnChampion",
+            ("rekognition:DetectCustomLabels",),
+            On.VERSIONS,
+            f"Detects labels with the champion, which changes with every promotion. {_VERSIONS}",
+        ),
+        Grant(
+            "StartStoppedChampion",
+            ("rekognition:StartProjectVersion",),
+            On.VERSIONS,
+            f"onModelStopped=start: starts the champion when it is not running. {_VERSIONS}",
+            only_if=("onModelStopped", "start"),
+        ),
+        Grant(
+            "ReadUploads",
+            ("s3:GetObject", "s3:GetObjectVersion"),
+            On.UPLOADS,
+            "Reads whatever image a user uploads under uploads/ of the inference bucket (ranged GETs of the "
+            "header, by version); keys are user-chosen.",
+        ),
+        Grant(
+            "ListUploads",
+            ("s3:ListBucket",),
+            On.INFERENCE_BUCKET,
+            "Without ListBucket a deleted upload reads as 403 instead of 404 (and would be retried).",
+            list_prefix="uploads/*",
+        ),
+        Grant(
+            "WriteResults",
+            ("s3:PutObject",),
+            On.RESULTS,
+            "Results mirror the upload's key under results/ (results/<key>.json or .error.json).",
+        ),
+        Grant(
+            "WriteResultItems", ("dynamodb:PutItem",), On.RESULTS_TABLE, "One results-table item per image."
+        ),
+        Grant(
+            "IdempotencyRecords",
+            ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+            On.IDEMPOTENCY_TABLE,
+            "Powertools idempotency: one record per image version, in progress or done.",
+        ),
+        Grant(
+            "ReadChampion",
+            ("dynamodb:GetItem",),
+            On.REGISTRY,
+            "Reads the champion pointer and the champion's cap hold (capHoldUntil).",
+        ),
+        Grant(
+            "ConsumeUploadMessages",
+            (
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+            ),
+            On.QUEUE,
+            "Lambda's SQS poller receives and deletes with the function's role; the handler postpones "
+            "messages of a starting model (ChangeMessageVisibility).",
+        ),
+        _key(
+            "dynamodb",
+            "s3",
+            "sqs",
+            why="Uploads, results, tables and queue messages are encrypted with the app key.",
+        ),
+    ),
+    "idle_guard": (
+        Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
+        _describe_versions("Lists the project's model versions and their status."),
+        Grant(
+            "StopModel",
+            ("rekognition:StopProjectVersion",),
+            On.VERSIONS,
+            f"Stops whichever model version of this project is idle or over the daily cap. {_VERSIONS}",
+        ),
+        Grant(
+            "ReadMetrics",
+            ("cloudwatch:GetMetricData",),
+            On.ANY,
+            "Reads the Detections traffic and InServiceInferenceUnits metrics; GetMetricData has no "
+            "resource-level scope.",
+        ),
+        Grant(
+            "QueueDepth",
+            ("sqs:GetQueueAttributes",),
+            On.QUEUE,
+            "Messages waiting in the inference queue keep a model running.",
+        ),
+        Grant("PublishStops", ("sns:Publish",), On.TOPIC, "Tells people about every stop."),
+        _registry(
+            "GetItem", "UpdateItem", why="Records what it saw and did (and the cap hold) on version items."
+        ),
+        _key("dynamodb", "sns", why=f"The topic is encrypted with the app key. {_REGISTRY_KEY}"),
+    ),
+}

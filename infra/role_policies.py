@@ -1,0 +1,66 @@
+"""Turns rows of the grant table (infra/grants.py) into role statements and their cdk-nag reasons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import aws_iam as iam
+
+from infra.arns import model_version_arn_pattern, project_arn_pattern, regional_service
+from infra.config import Config
+from infra.functions import PipelineFunction
+from infra.grants import GRANTS, Grant, On
+from infra.nag import acknowledge_wildcards
+from infra.storage import TRAINING_OUTPUT_PREFIX, VALIDATION_PREFIX, Storage
+
+Targets = Mapping[On, str]
+
+
+def base_targets(storage: Storage, project_name: str) -> dict[On, str]:
+    console, inference = storage.console_bucket, storage.inference_bucket
+    return {
+        On.ANY: "*",
+        On.PROJECT: project_arn_pattern(project_name),
+        On.VERSIONS: model_version_arn_pattern(project_name),
+        On.CONSOLE_BUCKET: console.bucket_arn,
+        On.CONSOLE_OBJECTS: console.arn_for_objects("*"),
+        On.VALIDATION_OBJECTS: console.arn_for_objects(f"{VALIDATION_PREFIX}*"),
+        On.TRAINING_OUTPUT_OBJECTS: console.arn_for_objects(f"{TRAINING_OUTPUT_PREFIX}*"),
+        On.INFERENCE_BUCKET: inference.bucket_arn,
+        On.UPLOADS: inference.arn_for_objects("uploads/*"),
+        On.RESULTS: inference.arn_for_objects("results/*"),
+        On.KEY: storage.key.key_arn,
+    }
+
+
+def statement(grant: Grant, resource: str) -> iam.PolicyStatement:
+    conditions: dict[str, dict[str, object]] = {}
+    if grant.via:
+        conditions["StringEquals"] = {"kms:ViaService": [regional_service(service) for service in grant.via]}
+    if "kms:CreateGrant" in grant.actions:
+        conditions["Bool"] = {"kms:GrantIsForAWSResource": "true"}
+    if grant.list_prefix:
+        conditions["StringLike"] = {"s3:prefix": [grant.list_prefix]}
+    return iam.PolicyStatement(
+        sid=grant.sid or None,
+        actions=list(grant.actions),
+        resources=[resource],
+        conditions=conditions or None,
+    )
+
+
+def granted(module: str, config: Config) -> list[Grant]:
+    """The module's rows that apply with this configuration."""
+    return [
+        grant
+        for grant in GRANTS[module]
+        if grant.only_if is None or str(getattr(config, grant.only_if[0])) == grant.only_if[1]
+    ]
+
+
+def apply_grants(function: PipelineFunction, targets: Targets, config: Config) -> None:
+    """Add the function's rows of the table to its role, each wildcard acknowledged with the row's why."""
+    for grant in granted(function.module, config):
+        resource = targets[grant.on]
+        function.role.add_to_policy(statement(grant, resource))
+        acknowledge_wildcards(function, list(grant.actions), [resource], grant.why)

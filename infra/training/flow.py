@@ -1,0 +1,308 @@
+"""Building blocks both state machines share: Lambda tasks with retries, the failure chain, poll loops,
+and the one deploy-model sub-flow (start -> poll until RUNNING -> promote -> stop the previous champion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from infra.functions import PipelineFunction
+from infra.training.functions import Handlers
+
+# Errors worth another try: throttling and transient service faults (Rekognition, DynamoDB, Lambda itself).
+TRANSIENT_ERRORS = [
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "RequestLimitExceeded",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+]
+RETRY_INTERVAL = Duration.seconds(1)
+RETRY_ATTEMPTS = 6
+RETRY_BACKOFF = 1.5
+RETRY_MAX_DELAY = Duration.seconds(30)
+# The failure of a start or stop poll, by the status wanted.
+POLL_FAILURE = {"RUNNING": "StartFailed", "STOPPED": "StopFailed"}
+DEPLOYMENT_KEYS = ["status", "attempt", "failure"]
+
+
+def console_link() -> str:
+    """States.Format expression for the console page of the running execution."""
+    url = (
+        f"https://{Aws.REGION}.console.aws.amazon.com/states/home?region={Aws.REGION}"
+        "#/v2/executions/details/{}"
+    )
+    return f"States.Format('{url}', $$.Execution.Id)"
+
+
+class Flow:
+    """Builds the states of one state machine: Lambda tasks with retries, failure ends, notifications."""
+
+    def __init__(self, scope: Construct, topic: sns.ITopic, kind: str) -> None:
+        self.scope = scope
+        self.topic = topic
+        self.kind = kind
+        self._ends: dict[str, sfn.State] = {}
+
+    def invoke(
+        self,
+        name: str,
+        function: PipelineFunction,
+        payload: dict,
+        result_path: str,
+        keys: list[str],
+        failure: str,
+    ) -> tasks.LambdaInvoke:
+        """A Lambda task whose listed result keys land under `result_path`; any error ends in `failure`."""
+        task = tasks.LambdaInvoke(
+            self.scope,
+            name,
+            lambda_function=function.function,
+            payload=sfn.TaskInput.from_object(payload),
+            result_selector={f"{key}.$": f"$.Payload.{key}" for key in keys},
+            result_path=result_path,
+            retry_on_service_exceptions=False,
+        )
+        task.add_retry(
+            errors=TRANSIENT_ERRORS,
+            interval=RETRY_INTERVAL,
+            max_attempts=RETRY_ATTEMPTS,
+            backoff_rate=RETRY_BACKOFF,
+            max_delay=RETRY_MAX_DELAY,
+            jitter_strategy=sfn.JitterType.FULL,
+        )
+        task.add_catch(self.caught(name, failure), errors=["States.ALL"], result_path="$.error")
+        return task
+
+    def caught(self, task: str, failure: str) -> sfn.State:
+        """An unexpected error of `task`: say which task and what went wrong, then take the failure path."""
+        explain = sfn.Pass(
+            self.scope,
+            f"{task}Error",
+            parameters={
+                "error": failure,
+                "cause": sfn.JsonPath.format(
+                    f"{task} failed with {{}}: {{}}",
+                    sfn.JsonPath.string_at("$.error.Error"),
+                    sfn.JsonPath.string_at("$.error.Cause"),
+                ),
+            },
+            result_path="$.failure",
+        )
+        return explain.next(self.end(failure))
+
+    def explained(self, name: str, failure: str, failure_path: str) -> sfn.State:
+        """A decided failure whose {error, cause} a task put at `failure_path`."""
+        return sfn.Pass(self.scope, name, input_path=failure_path, result_path="$.failure").next(
+            self.end(failure)
+        )
+
+    def end(self, failure: str) -> sfn.State:
+        """Notify<failure> -> <failure> (Fail state), shared by every path that ends there."""
+        if failure not in self._ends:
+            fail = sfn.Fail(self.scope, failure, error=failure, cause_path="$.failure.cause")
+            notify = self.notify(f"Notify{failure}", f"failed: {failure}", failure, "$.failure.cause")
+            notify.add_catch(fail, errors=["States.ALL"], result_path="$.notifyError")
+            self._ends[failure] = notify.next(fail)
+        return self._ends[failure]
+
+    def notify(self, name: str, subject: str, outcome: str, reason_path: str) -> tasks.SnsPublish:
+        task = tasks.SnsPublish(
+            self.scope,
+            name,
+            topic=self.topic,
+            subject=f"Custom Labels {self.kind} {subject}"[:100],
+            message=sfn.TaskInput.from_object(
+                {
+                    "outcome": outcome,
+                    "reason": sfn.JsonPath.string_at(reason_path),
+                    "execution": sfn.JsonPath.string_at("$$.Execution.Id"),
+                    "link": sfn.JsonPath.string_at(console_link()),
+                }
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        task.add_retry(
+            errors=["SNS.ThrottledException", "SNS.InternalErrorException"],
+            interval=RETRY_INTERVAL,
+            max_attempts=RETRY_ATTEMPTS,
+            backoff_rate=RETRY_BACKOFF,
+        )
+        return task
+
+    def succeed(self, reason_path: str) -> sfn.State:
+        """NotifySucceeded -> Succeeded (output: the summary)."""
+        notify = self.notify("NotifySucceeded", "succeeded", "SUCCEEDED", reason_path)
+        succeed = sfn.Succeed(self.scope, "Succeeded", output_path="$.summary")
+        notify.add_catch(succeed, errors=["States.ALL"], result_path="$.notifyError")
+        return notify.next(succeed)
+
+    def wait(self, name: str, seconds: int) -> sfn.Wait:
+        return sfn.Wait(self.scope, name, time=sfn.WaitTime.duration(Duration.seconds(seconds)))
+
+    def timed_out(self, name: str, failure: str, message: str, *paths: str) -> sfn.Pass:
+        """A poll loop that ran out of attempts: the cause names the last status seen."""
+        return sfn.Pass(
+            self.scope,
+            name,
+            parameters={
+                "error": failure,
+                "cause": sfn.JsonPath.format(message, *(sfn.JsonPath.string_at(p) for p in paths)),
+            },
+            result_path="$.failure",
+        )
+
+    def input_check(self, function: PipelineFunction, payload: dict) -> tuple[tasks.LambdaInvoke, sfn.Choice]:
+        """ValidateInput into ``$.run``, then InputValid? whose otherwise explains a bad input and fails."""
+        keys = ["valid", "problems", "cause", "settings"]
+        validate = self.invoke("ValidateInput", function, payload, "$.run", keys, "InvalidInput")
+        valid = sfn.Choice(self.scope, "InputValid?")
+        invalid = sfn.Pass(
+            self.scope,
+            "ExplainInvalidInput",
+            parameters={"error": "InvalidInput", "cause": sfn.JsonPath.string_at("$.run.cause")},
+            result_path="$.failure",
+        ).next(self.end("InvalidInput"))
+        validate.next(valid)
+        valid.otherwise(invalid)
+        return validate, valid
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One model poll loop: Wait -> Check -> Choice, for the status wanted."""
+
+    wanted: str  # RUNNING or STOPPED
+    prefix: str  # names WaitFor<prefix> and Check<prefix>
+    choice: str  # name of the Choice state
+    verb: str  # names Explain<verb>Failure and <verb>TimedOut
+
+
+def model_poll(
+    flow: Flow,
+    handlers: Handlers,
+    poll: Poll,
+    *,
+    seconds: int,
+    attempts: int,
+    timeout_message: str,
+    done: sfn.IChainable,
+    on_timeout: Callable[[sfn.State], sfn.IChainable],
+) -> sfn.Wait:
+    """The loop's entry (its Wait). DONE goes to `done`; FAILED and running out of attempts fail."""
+    failure = POLL_FAILURE[poll.wanted]
+    wait = flow.wait(f"WaitFor{poll.prefix}", seconds)
+    check = flow.invoke(
+        f"Check{poll.prefix}",
+        handlers.model_control_status,
+        {
+            "model": sfn.JsonPath.object_at("$.model"),
+            "wanted": poll.wanted,
+            "poll": sfn.JsonPath.object_at("$.deployment"),
+        },
+        "$.deployment",
+        ["status", "outcome", "attempt", "failure"],
+        failure,
+    )
+    choice = sfn.Choice(flow.scope, poll.choice)
+    timed_out = flow.timed_out(
+        f"{poll.verb}TimedOut",
+        failure,
+        timeout_message,
+        "$.model.versionName",
+        "$.deployment.status",
+        "$.deployment.attempt",
+    )
+    wait.next(check).next(choice)
+    choice.when(sfn.Condition.string_equals("$.deployment.outcome", "DONE"), done).when(
+        sfn.Condition.string_equals("$.deployment.outcome", "FAILED"),
+        flow.explained(f"Explain{poll.verb}Failure", failure, "$.deployment.failure"),
+    ).when(
+        sfn.Condition.number_greater_than_equals("$.deployment.attempt", attempts),
+        on_timeout(timed_out),
+    ).otherwise(wait)
+    return wait
+
+
+RUNNING_POLL = Poll("RUNNING", "Model", "ModelRunning?", "Start")
+STOPPED_POLL = Poll("STOPPED", "Stop", "ModelStopped?", "Stop")
+
+
+def deploy_model(
+    flow: Flow,
+    handlers: Handlers,
+    *,
+    seconds: int,
+    attempts: int,
+    timeout_message: str,
+    stop_on_timeout: bool,
+    promoted: sfn.IChainable,
+    when_running: Callable[[sfn.State], sfn.IChainable] = lambda promote: promote,
+) -> tasks.LambdaInvoke:
+    """StartModel ``$.model`` -> poll until RUNNING -> Promote -> stop the previous champion -> `promoted`.
+
+    `when_running` chooses what follows RUNNING given the Promote state; a start that times out is
+    stopped first (so it does not bill) when `stop_on_timeout`.
+    """
+    model = {"model": sfn.JsonPath.object_at("$.model")}
+    start = flow.invoke(
+        "StartModel", handlers.model_control_start, model, "$.deployment", DEPLOYMENT_KEYS, "StartFailed"
+    )
+    promote = flow.invoke(
+        "Promote",
+        handlers.model_control_promote,
+        model,
+        "$.promotion",
+        ["champion", "previous", "changed"],
+        "StartFailed",
+    )
+    has_previous = sfn.Choice(flow.scope, "PreviousChampion?")
+    stop_previous = flow.invoke(
+        "StopPreviousChampion",
+        handlers.model_control_stop,
+        {
+            "model": {
+                "projectName": sfn.JsonPath.string_at("$.model.projectName"),
+                "projectArn": sfn.JsonPath.string_at("$.model.projectArn"),
+                "versionName": sfn.JsonPath.string_at("$.promotion.previous.versionName"),
+            }
+        },
+        "$.previousModel",
+        ["versionName", "status"],
+        "StartFailed",
+    )
+    promote.next(has_previous)
+    has_previous.when(sfn.Condition.is_not_null("$.promotion.previous"), stop_previous).otherwise(promoted)
+    stop_previous.next(promoted)
+
+    def after_timeout(timed_out: sfn.State) -> sfn.IChainable:
+        if not stop_on_timeout:
+            return timed_out.next(flow.end("StartFailed"))
+        stop_unstarted = flow.invoke(
+            "StopUnstartedModel", handlers.model_control_stop, model, "$.stopped", ["status"], "StartFailed"
+        )
+        return timed_out.next(stop_unstarted.next(flow.end("StartFailed")))
+
+    poll = model_poll(
+        flow,
+        handlers,
+        RUNNING_POLL,
+        seconds=seconds,
+        attempts=attempts,
+        timeout_message=timeout_message,
+        done=when_running(promote),
+        on_timeout=after_timeout,
+    )
+    start.next(poll)
+    return start

@@ -1,0 +1,114 @@
+"""The training and model-control Lambdas, one per handler module, with their grants from the table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from infra.config import Config
+from infra.functions import PipelineFunction
+from infra.grants import On
+from infra.role_policies import apply_grants, base_targets
+from infra.storage import TRAINING_OUTPUT_PREFIX, VALIDATION_PREFIX, Storage
+
+VALIDATION_EPHEMERAL_MIB = 2560
+LAMBDA_TIMEOUT_SECONDS = 120
+# Train hashes the manifests (up to 1 GB each) while streaming them from S3.
+TRAIN_TIMEOUT_SECONDS = 600
+VALIDATION_TIMEOUT_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Handlers:
+    """The training and model-control Lambdas, one per handler module."""
+
+    training_input: PipelineFunction
+    validate_manifest: PipelineFunction
+    training_project: PipelineFunction
+    training_datasets: PipelineFunction
+    training_split: PipelineFunction
+    training_train: PipelineFunction
+    training_status: PipelineFunction
+    training_evaluate: PipelineFunction
+    model_control_input: PipelineFunction
+    model_control_start: PipelineFunction
+    model_control_status: PipelineFunction
+    model_control_stop: PipelineFunction
+    model_control_promote: PipelineFunction
+
+    def all(self) -> list[PipelineFunction]:
+        return list(vars(self).values())
+
+
+def training_functions(
+    scope: Construct, *, config: Config, storage: Storage, registry: dynamodb.ITable
+) -> Handlers:
+    environment = {
+        "REGISTRY_TABLE_NAME": registry.table_name,
+        "CONSOLE_BUCKET": storage.console_bucket.bucket_name,
+        "TRAINING_OUTPUT_PREFIX": TRAINING_OUTPUT_PREFIX,
+        "KMS_KEY_ARN": storage.key.key_arn,
+        "PROJECT_NAME": config.projectName,
+        "TRAINING_DEFAULTS": json.dumps(
+            {
+                "f1Threshold": config.f1Threshold,
+                "minLabelF1": config.minLabelF1,
+                "requireImprovement": config.requireImprovement,
+                "deploy": config.deploy,
+                "minInferenceUnits": config.minInferenceUnits,
+                "maxInferenceUnits": config.maxInferenceUnits,
+            }
+        ),
+    }
+    validation_env = {
+        "CONSOLE_BUCKET": storage.console_bucket.bucket_name,
+        "VALIDATION_PREFIX": VALIDATION_PREFIX,
+        "CHECK_IMAGES": json.dumps(config.checkImages),
+    }
+    targets = {**base_targets(storage, config.projectName), On.REGISTRY: registry.table_arn}
+
+    def function(
+        construct_id: str,
+        module: str,
+        *,
+        timeout: int = LAMBDA_TIMEOUT_SECONDS,
+        env: dict[str, str] | None = None,
+        ephemeral_storage_mib: int = 512,
+    ) -> PipelineFunction:
+        created = PipelineFunction(
+            scope,
+            construct_id,
+            module=module,
+            storage=storage,
+            environment=env if env is not None else environment,
+            timeout_seconds=timeout,
+            ephemeral_storage_mib=ephemeral_storage_mib,
+        )
+        apply_grants(created, targets, config)
+        return created
+
+    return Handlers(
+        training_input=function("ValidateInputFunction", "training_input"),
+        validate_manifest=function(
+            "ValidateManifestsFunction",
+            "validate_manifest",
+            timeout=VALIDATION_TIMEOUT_SECONDS,
+            env=validation_env,
+            # the *_with_validation.json copies are spooled to /tmp: room for a 1 GB manifest
+            ephemeral_storage_mib=VALIDATION_EPHEMERAL_MIB,
+        ),
+        training_project=function("ProjectFunction", "training_project"),
+        training_datasets=function("DatasetsFunction", "training_datasets"),
+        training_split=function("SplitFunction", "training_split"),
+        training_train=function("TrainFunction", "training_train", timeout=TRAIN_TIMEOUT_SECONDS),
+        training_status=function("TrainingStatusFunction", "training_status"),
+        training_evaluate=function("EvaluateFunction", "training_evaluate"),
+        model_control_input=function("ControlInputFunction", "model_control_input"),
+        model_control_start=function("StartModelFunction", "model_control_start"),
+        model_control_status=function("ModelStatusFunction", "model_control_status"),
+        model_control_stop=function("StopModelFunction", "model_control_stop"),
+        model_control_promote=function("PromoteFunction", "model_control_promote"),
+    )

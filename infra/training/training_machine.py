@@ -1,0 +1,324 @@
+"""The training state machine's definition.
+
+State carried by the training state machine (each step writes only its own key):
+  $.input       the execution input as given
+  $.run         ValidateInput: {valid, problems, cause, settings}
+  $.manifests   ValidateManifests: the validation engine's verdict
+  $.project     EnsureProject: {projectArn, created}
+  $.datasets    PrepareDatasets/CheckDatasets/SplitDatasets: {phase, train, test, split, attempt, ...}
+  $.training    Train/CheckTraining: {versionArn, versionName, status, attempt, ...}
+  $.evaluation  Evaluate: the gate decision with the per-label table
+  $.model       the version to deploy; $.deployment StartModel/CheckModel; $.promotion Promote
+  $.failure     {error, cause} of a failure path, published to SNS before the Fail state
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.config import Config
+from infra.storage import VALIDATION_PREFIX
+from infra.training.flow import Flow, deploy_model
+from infra.training.functions import Handlers
+
+FAIL_STATES = (
+    "InvalidInput",
+    "ManifestInvalid",
+    "DatasetFailed",
+    "TrainingFailed",
+    "GateFailed",
+    "StartFailed",
+)
+DATASET_TIMEOUT_MINUTES = 120
+
+
+def training_definition(
+    scope: Construct, *, config: Config, handlers: Handlers, topic: sns.ITopic, console_bucket_name: str
+) -> sfn.IChainable:
+    h = handlers
+    flow = Flow(scope, topic, "training")
+    settings = sfn.JsonPath.object_at("$.run.settings")
+    project_arn = sfn.JsonPath.string_at("$.project.projectArn")
+    execution_arn = sfn.JsonPath.string_at("$$.Execution.Id")
+
+    begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
+    validate_input, input_valid = flow.input_check(
+        h.training_input,
+        {
+            "input": sfn.JsonPath.object_at("$.input"),
+            "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
+        },
+    )
+
+    validate_manifests = flow.invoke(
+        "ValidateManifests",
+        h.validate_manifest,
+        {
+            "trainingManifest": sfn.JsonPath.string_at("$.run.settings.trainingManifest"),
+            "testingManifest": sfn.JsonPath.string_at("$.run.settings.testingManifest"),
+            "outputPrefix": sfn.JsonPath.format(
+                f"s3://{console_bucket_name}/{VALIDATION_PREFIX}{{}}/{{}}",
+                sfn.JsonPath.string_at("$.run.settings.projectName"),
+                sfn.JsonPath.string_at("$$.Execution.Name"),
+            ),
+            "checkImages": config.checkImages,
+        },
+        "$.manifests",
+        [
+            "canTrain",
+            "statusMessage",
+            "fileError",
+            "summaryUri",
+            "useCase",
+            "counts",
+            "terminalErrors",
+            "topLineErrors",
+        ],
+        "ManifestInvalid",
+    )
+    manifests_valid = sfn.Choice(scope, "ManifestsValid?")
+    manifests_invalid = sfn.Pass(
+        scope,
+        "ExplainManifestInvalid",
+        parameters={
+            "error": "ManifestInvalid",
+            "cause": sfn.JsonPath.format(
+                "{} Terminal errors: {}. Line counts: {}. Most frequent line errors: {}. Summary: {}",
+                sfn.JsonPath.string_at("$.manifests.statusMessage"),
+                sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.manifests.terminalErrors")),
+                sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.manifests.counts")),
+                sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.manifests.topLineErrors")),
+                sfn.JsonPath.string_at("$.manifests.summaryUri"),
+            ),
+        },
+        result_path="$.failure",
+    ).next(flow.end("ManifestInvalid"))
+
+    ensure_project = flow.invoke(
+        "EnsureProject",
+        h.training_project,
+        {"settings": settings},
+        "$.project",
+        ["projectArn", "created"],
+        "DatasetFailed",
+    )
+    dataset_keys = ["phase", "train", "test", "split", "attempt", "failure", "stats"]
+    datasets_payload = {"settings": settings, "projectArn": project_arn, "executionArn": execution_arn}
+    prepare_datasets = flow.invoke(
+        "PrepareDatasets",
+        h.training_datasets,
+        {**datasets_payload, "datasets": None},
+        "$.datasets",
+        dataset_keys,
+        "DatasetFailed",
+    )
+    wait_datasets = flow.wait("WaitForDatasets", config.datasetPollSeconds)
+    check_datasets = flow.invoke(
+        "CheckDatasets",
+        h.training_datasets,
+        {**datasets_payload, "datasets": sfn.JsonPath.object_at("$.datasets")},
+        "$.datasets",
+        dataset_keys,
+        "DatasetFailed",
+    )
+    split_datasets = flow.invoke(
+        "SplitDatasets",
+        h.training_split,
+        {"datasets": sfn.JsonPath.object_at("$.datasets")},
+        "$.datasets",
+        dataset_keys,
+        "DatasetFailed",
+    )
+    dataset_attempts = -(-DATASET_TIMEOUT_MINUTES * 60 // config.datasetPollSeconds)
+    datasets_ready = sfn.Choice(scope, "DatasetsReady?")
+    needs_split = sfn.Choice(scope, "NeedsSplit?")
+
+    train_payload = {
+        "settings": settings,
+        "projectArn": project_arn,
+        "executionArn": execution_arn,
+        "datasets": sfn.JsonPath.object_at("$.datasets"),
+    }
+    train = flow.invoke(
+        "Train",
+        h.training_train,
+        train_payload,
+        "$.training",
+        ["versionArn", "versionName", "status", "reused", "outputUri", "manifestHashes", "attempt"],
+        "TrainingFailed",
+    )
+    wait_training = flow.wait("WaitForTraining", config.trainingPollSeconds)
+    check_training = flow.invoke(
+        "CheckTraining",
+        h.training_status,
+        {
+            "settings": settings,
+            "projectArn": project_arn,
+            "training": sfn.JsonPath.object_at("$.training"),
+        },
+        "$.training",
+        [
+            "versionArn",
+            "versionName",
+            "status",
+            "reused",
+            "outputUri",
+            "manifestHashes",
+            "attempt",
+            "failure",
+        ],
+        "TrainingFailed",
+    )
+    training_done = sfn.Choice(scope, "TrainingDone?")
+
+    evaluate = flow.invoke(
+        "Evaluate",
+        h.training_evaluate,
+        {"settings": settings, "projectArn": project_arn},
+        "$.evaluation",
+        [
+            "passed",
+            "reason",
+            "f1Score",
+            "f1Threshold",
+            "labels",
+            "failedLabels",
+            "championVersion",
+            "championF1",
+            "summaryUri",
+            "failure",
+        ],
+        "GateFailed",
+    )
+    gate_passed = sfn.Choice(scope, "GatePassed?")
+    deploy = sfn.Choice(scope, "Deploy?")
+
+    describe_model = sfn.Pass(
+        scope,
+        "DescribeModel",
+        parameters={
+            "projectName": sfn.JsonPath.string_at("$.run.settings.projectName"),
+            "projectArn": project_arn,
+            "versionName": sfn.JsonPath.string_at("$.training.versionName"),
+            "versionArn": sfn.JsonPath.string_at("$.training.versionArn"),
+            "minInferenceUnits": sfn.JsonPath.number_at("$.run.settings.minInferenceUnits"),
+            "maxInferenceUnits": sfn.JsonPath.number_at("$.run.settings.maxInferenceUnits"),
+        },
+        result_path="$.model",
+    )
+    succeeded = flow.succeed("$.summary.message")
+    summarize_promoted = _summary(scope, "SummarizePromoted", deployed=True).next(succeeded)
+    summarize_trained = _summary(scope, "SummarizeTrained", deployed=False).next(succeeded)
+    start_model = deploy_model(
+        flow,
+        h,
+        seconds=config.modelPollSeconds,
+        attempts=config.model_poll_attempts,
+        timeout_message=(
+            "The model {} was still {} after {} polls (modelStartTimeoutMinutes "
+            f"{config.modelStartTimeoutMinutes}); it is being stopped so it does not bill"
+        ),
+        stop_on_timeout=True,
+        promoted=summarize_promoted,
+    )
+
+    begin.next(validate_input)
+    input_valid.when(sfn.Condition.boolean_equals("$.run.valid", True), validate_manifests)
+    validate_manifests.next(manifests_valid)
+    manifests_valid.when(
+        sfn.Condition.boolean_equals("$.manifests.canTrain", True), ensure_project
+    ).otherwise(manifests_invalid)
+    ensure_project.next(prepare_datasets).next(datasets_ready)
+    datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split).when(
+        sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
+        flow.explained("ExplainDatasetFailure", "DatasetFailed", "$.datasets.failure"),
+    ).when(
+        sfn.Condition.number_greater_than_equals("$.datasets.attempt", dataset_attempts),
+        flow.timed_out(
+            "DatasetsTimedOut",
+            "DatasetFailed",
+            f"The datasets were still {{}} after {{}} polls ({DATASET_TIMEOUT_MINUTES} minutes)",
+            "$.datasets.phase",
+            "$.datasets.attempt",
+        ).next(flow.end("DatasetFailed")),
+    ).otherwise(wait_datasets)
+    wait_datasets.next(check_datasets).next(datasets_ready)
+    needs_split.when(
+        sfn.Condition.and_(
+            sfn.Condition.boolean_equals("$.run.settings.autoSplit", True),
+            sfn.Condition.boolean_equals("$.datasets.split", False),
+        ),
+        split_datasets,
+    ).otherwise(train)
+    split_datasets.next(wait_datasets)
+
+    train.next(wait_training).next(check_training).next(training_done)
+    training_done.when(
+        sfn.Condition.string_equals("$.training.status", "TRAINING_FAILED"),
+        flow.explained("ExplainTrainingFailure", "TrainingFailed", "$.training.failure"),
+    ).when(
+        sfn.Condition.and_(
+            sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"),
+            sfn.Condition.number_greater_than_equals("$.training.attempt", config.training_poll_attempts),
+        ),
+        flow.timed_out(
+            "TrainingTimedOut",
+            "TrainingFailed",
+            f"The model {{}} was still {{}} after {{}} polls "
+            f"(maxTrainingHours {config.maxTrainingHours})",
+            "$.training.versionName",
+            "$.training.status",
+            "$.training.attempt",
+        ).next(flow.end("TrainingFailed")),
+    ).when(
+        sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"), wait_training
+    ).otherwise(evaluate)
+
+    evaluate.next(gate_passed)
+    gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), deploy).otherwise(
+        flow.explained("ExplainGateFailure", "GateFailed", "$.evaluation.failure")
+    )
+    deploy.when(sfn.Condition.boolean_equals("$.run.settings.deploy", True), describe_model).otherwise(
+        summarize_trained
+    )
+    describe_model.next(start_model)
+    return begin
+
+
+def _summary(scope: Construct, name: str, *, deployed: bool) -> sfn.Pass:
+    common = {
+        "projectName": sfn.JsonPath.string_at("$.run.settings.projectName"),
+        "versionName": sfn.JsonPath.string_at("$.training.versionName"),
+        "versionArn": sfn.JsonPath.string_at("$.training.versionArn"),
+        "f1Score": sfn.JsonPath.number_at("$.evaluation.f1Score"),
+        "f1Threshold": sfn.JsonPath.number_at("$.evaluation.f1Threshold"),
+        "gateReason": sfn.JsonPath.string_at("$.evaluation.reason"),
+        "labels": sfn.JsonPath.list_at("$.evaluation.labels"),
+        "deployed": deployed,
+    }
+    if deployed:
+        extra = {
+            "outcome": "PROMOTED",
+            "status": sfn.JsonPath.string_at("$.deployment.status"),
+            "champion": sfn.JsonPath.object_at("$.promotion.champion"),
+            "previousChampion": sfn.JsonPath.string_at("$.promotion.previous"),
+            "message": sfn.JsonPath.format(
+                "{} is RUNNING and is the champion of {} (F1 {}; {})",
+                sfn.JsonPath.string_at("$.training.versionName"),
+                sfn.JsonPath.string_at("$.run.settings.projectName"),
+                sfn.JsonPath.string_at("$.evaluation.f1Score"),
+                sfn.JsonPath.string_at("$.evaluation.reason"),
+            ),
+        }
+    else:
+        extra = {
+            "outcome": "TRAINED_NOT_DEPLOYED",
+            "message": sfn.JsonPath.format(
+                "{} passed the gate (F1 {}) and was not started: deploy is false",
+                sfn.JsonPath.string_at("$.training.versionName"),
+                sfn.JsonPath.string_at("$.evaluation.f1Score"),
+            ),
+        }
+    return sfn.Pass(scope, name, parameters={**common, **extra}, result_path="$.summary")
