@@ -54,7 +54,9 @@ def enabled() -> bool:
 def refusal(service: str, target_arn: str, source_arn: str, account: str, region: str) -> str | None:
     """Why `service` (an AWS service principal acting for `source_arn`) may not deliver to `target_arn`;
     None when it may, or when authorization is off."""
-    return deliveries.refusal_to_deliver(service, target_arn, source_arn, account, region) if _installed else None
+    if not _installed:
+        return None
+    return deliveries.refusal_to_deliver(service, target_arn, source_arn, account, region)
 
 
 def clients_for_role(role_arn: str, service: str, deployment: Any) -> Clients | None:
