@@ -118,7 +118,8 @@ def s3_event(event_name: str, bucket: Any, key: Any, configuration_id: str) -> d
     return {"Records": [record]}
 
 
-def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
+def send_event(account_id: str, event: Any, bucket: Any, key: Any) -> None:
+    event_name = getattr(event, "value", event)  # moto passes an S3NotificationEvent
     configuration = bucket.notification_configuration
     if configuration is None:
         return
@@ -134,7 +135,7 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
                 "S3 event for s3://%s/%s not delivered to %s: %s", bucket.name, key.name, target, refusal
             )
             continue
-        body = json.dumps(s3_event(str(event_name), bucket, key, notification.id))
+        body = json.dumps(s3_event(event_name, bucket, key, notification.id))
         if action == "sqs:SendMessage":
             notifications._send_sqs_message(account_id, json.loads(body), target.split(":")[-1], region)
         else:
@@ -148,10 +149,10 @@ def send_event(account_id: str, event_name: Any, bucket: Any, key: Any) -> None:
             if refusal:
                 LOG.warning("S3 event for s3://%s/%s not delivered: %s", bucket.name, key.name, refusal)
                 continue
-            event = s3_event(str(event_name), bucket, key, notification.id)
+            event = s3_event(event_name, bucket, key, notification.id)
             notifications._invoke_awslambda(account_id, event, notification.arn, region)
     if configuration.event_bridge is not None:
-        notifications._send_event_bridge_message(account_id, bucket, event_name, key)
+        notifications._send_event_bridge_message(account_id, bucket, event, key)
 
 
 def put_bucket_notification_configuration(
