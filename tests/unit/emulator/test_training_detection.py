@@ -174,7 +174,7 @@ def test_detection_rejects_bad_images(rekognition, running_digits):
 class TestCapacity:
     @pytest.fixture
     def service_settings(self) -> ServiceSettings:
-        return ServiceSettings(requests_per_second_per_unit=2)
+        return ServiceSettings(iu_tps=2)
 
     def test_requests_above_the_units_throughput_are_refused(self, aws, running_digits):
         no_retries = aws("rekognition", config=Config(retries={"total_max_attempts": 1}))
