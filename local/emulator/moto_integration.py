@@ -189,6 +189,9 @@ def _unimplemented_operations() -> list[str]:
     ]
 
 
+UNIMPLEMENTED = tuple(_unimplemented_operations())  # computed before install() adds methods
+
+
 def _json_ready(value: Any) -> Any:
     """Timestamps as ISO-8601 UTC strings, as Step Functions puts them in aws-sdk task results."""
     if isinstance(value, datetime):
@@ -218,7 +221,7 @@ def install() -> None:
     with _lock:
         if _installed:
             return
-        for operation in _unimplemented_operations():
+        for operation in UNIMPLEMENTED:
             method = _not_implemented_method(operation)
             setattr(RekognitionResponse, camelcase_to_underscores(operation), method)
         for operation in OPERATIONS:
