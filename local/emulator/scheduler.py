@@ -35,11 +35,13 @@ class BackgroundScheduler:
         self._order = itertools.count()
         self._wake = threading.Condition()
         self._stopping = False
-        self._timer = threading.Thread(target=self._dispatch, name="customlabels-timer", daemon=True)
-        self._timer.start()
+        self._timer: threading.Thread | None = None  # started by the first job
 
     def submit(self, delay: float, job: Job, lane: Lane = "quick") -> None:
         with self._wake:
+            if self._timer is None:
+                self._timer = threading.Thread(target=self._dispatch, name="customlabels-timer", daemon=True)
+                self._timer.start()
             heapq.heappush(self._due, (time.monotonic() + max(delay, 0.0), next(self._order), lane, job))
             self._wake.notify()
 
@@ -68,7 +70,8 @@ class BackgroundScheduler:
             self._stopping = True
             self._due.clear()
             self._wake.notify()
-        self._timer.join()
+        if self._timer is not None:
+            self._timer.join()
         for pool in self._pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
 
