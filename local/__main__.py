@@ -8,12 +8,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def endpoint(args: argparse.Namespace) -> int:
+def service_settings(args: argparse.Namespace):
     from local.emulator.settings import Delays, Faults, ServiceSettings
+
+    return ServiceSettings(
+        delays=Delays.named(args.delays, args.min_status_seconds),
+        faults=Faults.parse(args.faults),
+        iu_tps=args.iu_tps,
+    )
+
+
+def endpoint(args: argparse.Namespace) -> int:
     from local.endpoint import LocalEndpoint, serve
 
-    settings = ServiceSettings(delays=Delays.named(args.delays), faults=Faults.parse(args.faults))
-    serve(LocalEndpoint(args.port, settings))
+    serve(LocalEndpoint(args.port, service_settings(args)))
     return 0
 
 
@@ -24,7 +32,7 @@ def serve_stack(args: argparse.Namespace) -> int:
         context = parse_context(args.context)
     except ValueError as error:
         sys.exit(str(error))
-    return serve(args.port, args.outputs, args.faults, context)
+    return serve(args.port, args.outputs, service_settings(args), context)
 
 
 def samples(args: argparse.Namespace) -> int:
@@ -61,6 +69,36 @@ def _fault_setting(text: str) -> str:
     return text
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
+def add_service_options(command: argparse.ArgumentParser) -> None:
+    from local.emulator.settings import DEFAULT_IU_TPS, DEFAULT_MIN_STATUS_SECONDS
+
+    command.add_argument(
+        "--delays",
+        choices=("fast", "realistic"),
+        default="fast",
+        help="how long asynchronous work stays in progress (realistic: the guide's, a minute per second)",
+    )
+    command.add_argument(
+        "--min-status-seconds",
+        type=float,
+        default=DEFAULT_MIN_STATUS_SECONDS,
+        help="every in-progress status (STARTING, STOPPING, DELETING ...) lasts at least this long",
+    )
+    command.add_argument(
+        "--iu-tps",
+        type=_positive,
+        default=DEFAULT_IU_TPS,
+        help="DetectCustomLabels calls per second one inference unit serves",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,12 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="injected error rates, e.g. throttle=0.3,internal=0.05",
     )
-    serve.add_argument(
-        "--delays",
-        choices=("fast", "realistic"),
-        default="fast",
-        help="how long asynchronous operations stay in progress",
-    )
+    add_service_options(serve)
     serve.set_defaults(run=endpoint)
 
     stack = commands.add_parser("serve", help="run the endpoint with the app's stack deployed on it")
@@ -87,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--faults", type=_fault_setting, default="", help="e.g. throttle=0.3,internal=0.05")
     stack.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                        help="CDK context override, as cdk synth -c takes it (repeatable)")
+    add_service_options(stack)
     stack.set_defaults(run=serve_stack)
 
     sample = commands.add_parser("samples", help="write a sample dataset (PNG images + manifests) to S3")

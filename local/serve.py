@@ -11,7 +11,7 @@ from pathlib import Path
 from types import FrameType
 
 from local.deploy import Deployment
-from local.emulator.settings import Faults, ServiceSettings
+from local.emulator.settings import ServiceSettings
 from local.endpoint import LocalEndpoint
 from local.stack import LocalStack, launch
 from local.synth import LOCAL_PROFILE, load_stack, synthesize_with_cli
@@ -41,14 +41,14 @@ def report(deployment: Deployment) -> str:
     return "\n".join(lines)
 
 
-def serve(port: int, outputs_file: Path | None, faults: str, context: Mapping[str, str]) -> int:
+def serve(port: int, outputs_file: Path | None, settings: ServiceSettings, context: Mapping[str, str]) -> int:
     finished = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         finished.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    endpoint = LocalEndpoint(port, ServiceSettings(faults=Faults.parse(faults)))
+    endpoint = LocalEndpoint(port, settings)
     endpoint.start()
     try:
         with tempfile.TemporaryDirectory(prefix="cdk-out-") as workdir:
