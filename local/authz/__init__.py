@@ -1,0 +1,18 @@
+"""IAM policy evaluation for the local endpoint: identity, resource and key policies, as AWS decides."""
+
+from local.authz.catalog import action_exists, arn_matches_resource_type, resource_types_for
+from local.authz.engine import evaluate
+from local.authz.model import Decision, NamedPolicy, PolicyError, PolicySet, Principal, Request
+
+__all__ = [
+    "Decision",
+    "NamedPolicy",
+    "PolicyError",
+    "PolicySet",
+    "Principal",
+    "Request",
+    "action_exists",
+    "arn_matches_resource_type",
+    "evaluate",
+    "resource_types_for",
+]
