@@ -23,7 +23,7 @@ from local.emulator.state import ServiceState
 from local.emulator.storage import ObjectMissing, read_object, write_object
 from local.emulator.tags import apply_tags
 from local.emulator.training import UNABLE_TO_WRITE
-from local.emulator.versions import ProjectVersion, output_config
+from local.emulator.versions import MESSAGES, ProjectVersion, output_config
 
 MAX_COPIES_PER_DESTINATION = 5
 UNREADABLE_SOURCE = "The source model's training results could not be read from its output bucket."
@@ -76,7 +76,7 @@ def copy_project_version(state: ServiceState, request: dict, caller: Caller, sta
             output,
             request.get("KmsKeyId"),
             status="COPYING_IN_PROGRESS",
-            status_message="The model is being copied.",
+            status_message=MESSAGES["COPYING_IN_PROGRESS"],
             source_version_arn=source.arn,
         )
         destination.versions[name] = version
@@ -103,7 +103,7 @@ def _copy(
         outcome = ("COPYING_FAILED", UNREADABLE_SOURCE, None)
     else:
         copied.pop("BillableTrainingTimeInSeconds", None)  # a copy is not trained, so not billed
-        outcome = ("COPYING_COMPLETED", "The model copy is ready to run.", copied)
+        outcome = ("COPYING_COMPLETED", MESSAGES["COPYING_COMPLETED"], copied)
     status, message, copied_results = outcome
     with state.lock:
         if copied_results is not None:
