@@ -8,12 +8,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def endpoint(args: argparse.Namespace) -> int:
+def service_settings(args: argparse.Namespace):
     from local.emulator.settings import Delays, Faults, ServiceSettings
+
+    return ServiceSettings(
+        delays=Delays.named(args.delays, args.min_status_seconds),
+        faults=Faults.parse(args.faults),
+        iu_tps=args.iu_tps,
+    )
+
+
+def endpoint(args: argparse.Namespace) -> int:
     from local.endpoint import LocalEndpoint, serve
 
-    settings = ServiceSettings(delays=Delays.named(args.delays), faults=Faults.parse(args.faults))
-    serve(LocalEndpoint(args.port, settings, authorize=not args.no_authz))
+    serve(LocalEndpoint(args.port, service_settings(args), authorize=not args.no_authz))
     return 0
 
 
@@ -25,7 +33,12 @@ def serve_stack(args: argparse.Namespace) -> int:
     except ValueError as error:
         sys.exit(str(error))
     return serve(
-        args.port, args.outputs, args.faults, context, template=args.template, authorize=not args.no_authz
+        args.port,
+        args.outputs,
+        service_settings(args),
+        context,
+        template=args.template,
+        authorize=not args.no_authz,
     )
 
 
@@ -63,10 +76,39 @@ def _fault_setting(text: str) -> str:
     return text
 
 
-def _authorization_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-authz", action="store_true",
-                        help="do not enforce IAM, resource and key policies (by default every call is "
-                        "authorized as AWS would)")
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} must be above 0")
+    return value
+
+
+def add_service_options(command: argparse.ArgumentParser) -> None:
+    from local.emulator.settings import DEFAULT_IU_TPS, DEFAULT_MIN_STATUS_SECONDS
+
+    command.add_argument(
+        "--delays",
+        choices=("fast", "realistic"),
+        default="fast",
+        help="how long asynchronous work stays in progress (realistic: the guide's, a minute per second)",
+    )
+    command.add_argument(
+        "--min-status-seconds",
+        type=float,
+        default=DEFAULT_MIN_STATUS_SECONDS,
+        help="every in-progress status (STARTING, STOPPING, DELETING ...) lasts at least this long",
+    )
+    command.add_argument(
+        "--iu-tps",
+        type=_positive,
+        default=DEFAULT_IU_TPS,
+        help="DetectCustomLabels calls per second one inference unit serves",
+    )
+    command.add_argument(
+        "--no-authz",
+        action="store_true",
+        help="do not enforce IAM, resource and key policies (by default every call is authorized as in AWS)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,13 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="",
         help="injected error rates, e.g. throttle=0.3,internal=0.05",
     )
-    serve.add_argument(
-        "--delays",
-        choices=("fast", "realistic"),
-        default="fast",
-        help="how long asynchronous operations stay in progress",
-    )
-    _authorization_flag(serve)
+    add_service_options(serve)
     serve.set_defaults(run=endpoint)
 
     stack = commands.add_parser("serve", help="run the endpoint with the app's stack deployed on it")
@@ -99,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--template", type=Path, default=None,
                        help="deploy this synthesized template (a *.template.json in a cdk.out folder) "
                        "instead of synthesizing the app")
-    _authorization_flag(stack)
+    add_service_options(stack)
     stack.set_defaults(run=serve_stack)
 
     sample = commands.add_parser("samples", help="write a sample dataset (PNG images + manifests) to S3")

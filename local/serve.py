@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
-from local.deploy import DeployError, Deployment
-from local.emulator.settings import Faults, ServiceSettings
+from local.deploy import Deployment, DeployError
+from local.emulator.settings import ServiceSettings
 from local.endpoint import LocalEndpoint
 from local.intrinsics import TemplateError
 from local.stack import LocalStack, launch
@@ -46,7 +46,7 @@ def report(deployment: Deployment) -> str:
 def serve(
     port: int,
     outputs_file: Path | None,
-    faults: str,
+    settings: ServiceSettings,
     context: Mapping[str, str],
     *,
     template: Path | None = None,
@@ -59,7 +59,7 @@ def serve(
         finished.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    endpoint = LocalEndpoint(port, ServiceSettings(faults=Faults.parse(faults)), authorize=authorize)
+    endpoint = LocalEndpoint(port, settings, authorize=authorize)
     endpoint.start()
     try:
         try:

@@ -42,3 +42,8 @@ def require_project_arn(value: str) -> str:
             "(arn:aws:rekognition:<region>:<account>:project/<name>/<digits>)."
         )
     return value
+
+
+def region_and_account(arn: str) -> tuple[str, str]:
+    parts = arn.split(":")
+    return parts[3], parts[4]

@@ -1,88 +1,278 @@
-"""Importing JSON lines into a dataset (spec 02 §7, §9): terminal content errors drop the line."""
+"""Datasets: CreateDataset, DescribeDataset, DeleteDataset, ListDatasetEntries, ListDatasetLabels,
+UpdateDatasetEntries, DistributeDatasetEntries (spec 06 §3). Imports read S3 and validate lines outside
+the service lock; only the status change and the new entries are applied under it."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
-from customlabels.manifest import validate_line
+from local.emulator import arns
 from local.emulator.entries import read_entry
+from local.emulator.errors import (
+    InvalidParameterException,
+    ResourceAlreadyExistsException,
+    ResourceInUseException,
+    ResourceNotReadyException,
+)
+from local.emulator.lifecycle import allows, transition
+from local.emulator.manifest_import import (
+    FILE_INVALID,
+    ImportFailed,
+    parse_lines,
+    parse_manifest,
+    split_for_test,
+)
+from local.emulator.paging import page, with_token
+from local.emulator.projects import usable_project
+from local.emulator.state import ServiceState
+from local.emulator.storage import ObjectMissing, read_object
+from local.emulator.tags import apply_tags
 
-MAX_LINE_CHARS = 100_000
-MAX_LABELS = 250
-MAX_LINES = 250_000
-INVALID_SHARE = 0.2
-
-FILE_INVALID = "The manifest file extension or contents are invalid."
-FILE_EMPTY = "The manifest file is empty."
-TOO_MANY_ROWS = "The manifest file has too many rows."
-TOO_MANY_RECORDS_IN_ERROR = "The manifest file has too many terminal errors."
-TOO_MANY_LABELS = "The manifest file has too many labels."
-NOT_ENOUGH_TO_DISTRIBUTE = "The manifest file doesn't have enough labeled images to distribute the dataset."
-
-
-class ImportFailed(Exception):
-    def __init__(self, message: str, code: str = "CLIENT_ERROR") -> None:
-        super().__init__(message)
-        self.message, self.code = message, code
-
-
-@dataclass(frozen=True)
-class ImportedLines:
-    entries: dict[str, str]
-    dropped: int
-
-
-def parse_lines(text: str, existing: dict[str, str] | None = None) -> ImportedLines:
-    """Keep lines that are JSON objects with an s3:// source-ref (a later line for the same
-    source-ref replaces an existing entry; a repeat inside the same text is dropped)."""
-    entries = dict(existing or {})
-    seen: set[str] = set()
-    dropped = 0
-    lines = text.splitlines()
-    if len(lines) > MAX_LINES:
-        raise ImportFailed(TOO_MANY_ROWS)
-    for number, line in enumerate(lines, start=1):
-        source_ref = _source_ref(line)
-        if source_ref is None or source_ref in seen:
-            dropped += 1
-            continue
-        seen.add(source_ref)
-        entries[source_ref] = validate_line(line, number).validation_line()  # non-terminal errors attached
-    if lines and dropped / len(lines) > INVALID_SHARE:
-        raise ImportFailed(TOO_MANY_RECORDS_IN_ERROR)
-    labels = set().union(*(read_entry(line).labels for line in entries.values()))
-    if len(labels) > MAX_LABELS:
-        raise ImportFailed(TOO_MANY_LABELS)
-    return ImportedLines(entries, dropped)
+MAX_UPDATE_BYTES = 5 * 1024 * 1024
+CREATED, UPDATED = "The dataset was created successfully.", "The dataset was updated successfully."
+UPDATING = "The dataset is being updated."
+_SETTLED = frozenset({"UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
 
 
-def parse_manifest(text: str) -> ImportedLines:
-    if not text.strip():
-        raise ImportFailed(FILE_EMPTY)
-    return parse_lines(text)
+@dataclass
+class Dataset:
+    TRANSITIONS: ClassVar = {
+        "CREATE_IN_PROGRESS": frozenset({"CREATE_COMPLETE", "CREATE_FAILED"}),
+        "CREATE_COMPLETE": _SETTLED,
+        "CREATE_FAILED": frozenset({"DELETE_IN_PROGRESS"}),
+        "UPDATE_IN_PROGRESS": frozenset({"UPDATE_COMPLETE", "UPDATE_FAILED"}),
+        "UPDATE_COMPLETE": _SETTLED,
+        "UPDATE_FAILED": _SETTLED,
+    }
+
+    arn: str
+    dataset_type: str
+    project_arn: str
+    status: str = "CREATE_IN_PROGRESS"
+    status_message: str = "The dataset is being created."
+    status_message_code: str = "SUCCESS"
+    created: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+    entries: dict[str, str] = field(default_factory=dict)  # source-ref -> JSON line
+
+    @property
+    def ready(self) -> bool:
+        """Has entries to read: created, and not being changed or deleted."""
+        return self.status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_FAILED")
+
+    def set_status(self, status: str, message: str, code: str = "SUCCESS") -> None:
+        transition(self, status)
+        self.status_message, self.status_message_code = message, code
+        self.updated = time.time()
+
+    def labels(self) -> dict[str, tuple[int, int]]:
+        """label -> (entries with it, boxes of it)."""
+        counts: dict[str, tuple[int, int]] = {}
+        for line in self.entries.values():
+            image = read_entry(line)
+            for label in image.labels:
+                entries, boxes = counts.get(label, (0, 0))
+                counts[label] = (entries + 1, boxes + sum(b_label == label for b_label, _ in image.boxes))
+        return counts
+
+    def stats(self) -> dict[str, int]:
+        images = [read_entry(line) for line in self.entries.values()]
+        return {
+            "LabeledEntries": sum(image.is_labeled for image in images),
+            "TotalEntries": len(images),
+            "TotalLabels": len(set().union(*(image.labels for image in images))),
+            "ErrorEntries": sum(image.has_errors for image in images),
+        }
+
+    def _status_fields(self) -> dict[str, Any]:
+        return {
+            "CreationTimestamp": self.created,
+            "Status": self.status,
+            "StatusMessage": self.status_message,
+            "StatusMessageCode": self.status_message_code,
+        }
+
+    def metadata(self) -> dict[str, Any]:
+        return {**self._status_fields(), "DatasetType": self.dataset_type, "DatasetArn": self.arn}
+
+    def describe(self) -> dict[str, Any]:
+        return {**self._status_fields(), "LastUpdatedTimestamp": self.updated, "DatasetStats": self.stats()}
 
 
-def _source_ref(line: str) -> str | None:
-    if not line.strip() or len(line) > MAX_LINE_CHARS:
-        return None
+def create_dataset(state: ServiceState, request: dict) -> dict:
+    dataset_type = request.get("DatasetType")
+    if dataset_type not in ("TRAIN", "TEST"):
+        raise InvalidParameterException(f"DatasetType must be TRAIN or TEST, not {dataset_type!r}.")
+    source = request.get("DatasetSource") or {}
+    manifest = (source.get("GroundTruthManifest") or {}).get("S3Object")
+    if "GroundTruthManifest" in source and not (manifest and manifest.get("Bucket") and manifest.get("Name")):
+        raise InvalidParameterException("GroundTruthManifest.S3Object needs a Bucket and a Name.")
+    with state.lock:
+        project = usable_project(state, request.get("ProjectArn"))
+        if dataset_type in project.datasets:
+            raise ResourceAlreadyExistsException(
+                f"The project {project.name} already has a {dataset_type} dataset: delete it first."
+            )
+        copied = state.dataset(source["DatasetArn"])[1] if "DatasetArn" in source else None
+        if copied is not None and not copied.ready:
+            raise InvalidParameterException(
+                f"The dataset {copied.arn} is {copied.status}; copy it once it is created or updated."
+            )
+        arn = arns.dataset_arn(state.region, state.account, project.name, dataset_type, state.stamp())
+        apply_tags(state, arn, request.get("Tags") or {})
+        dataset = Dataset(arn, dataset_type, project.arn)
+        project.datasets[dataset_type] = dataset
+        entries = dict(copied.entries) if copied is not None else {}
+
+    def read() -> dict[str, str]:
+        return parse_manifest(_manifest_text(state, manifest)).entries if manifest is not None else entries
+
+    _import(state, [dataset], read, "CREATE", CREATED)
+    return {"DatasetArn": arn}
+
+
+def _manifest_text(state: ServiceState, s3_object: dict) -> str:
     try:
-        data = json.loads(line)
-    except json.JSONDecodeError:
-        return None
-    value = data.get("source-ref") if isinstance(data, dict) else None
-    return value if isinstance(value, str) and value.startswith("s3://") and "/" in value[5:] else None
+        return read_object(
+            state.s3, s3_object["Bucket"], s3_object["Name"], s3_object.get("Version")
+        ).decode()
+    except (ObjectMissing, UnicodeDecodeError):
+        raise ImportFailed(FILE_INVALID) from None
 
 
-def split_for_test(entries: dict[str, str], seed: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Move 20 % of the entries (a fixed, seed-dependent choice) to a test set."""
-    keys = sorted(entries, key=lambda k: hashlib.sha256(f"{seed}/{k}".encode()).hexdigest())
-    count = round(len(keys) * 0.2)
-    if len(keys) < 2 or count == 0:
-        raise ImportFailed(NOT_ENOUGH_TO_DISTRIBUTE)
-    moved = set(keys[:count])
-    return (
-        {k: v for k, v in entries.items() if k not in moved},
-        {k: v for k, v in entries.items() if k in moved},
-    )
+def _import(
+    state: ServiceState,
+    datasets: list[Dataset],
+    read: Callable[[], dict[str, str] | tuple[dict[str, str], ...]],
+    operation: str,
+    success: str,
+) -> None:
+    """After the dataset delay, compute the new entries (outside the lock), then set them and the
+    status of every dataset in `datasets` (a tuple from `read` gives one entry set per dataset)."""
+
+    def work() -> None:
+        try:
+            result = read()
+            outcome = ("COMPLETE", success, "SUCCESS", result if isinstance(result, tuple) else (result,))
+        except ImportFailed as failure:
+            outcome = ("FAILED", failure.message, failure.code, None)
+        status, message, code, new_entries = outcome
+        with state.lock:
+            for index, dataset in enumerate(datasets):
+                if new_entries is not None:
+                    dataset.entries = new_entries[index]
+                dataset.set_status(f"{operation}_{status}", message, code)
+
+    state.scheduler.submit(state.delays.seconds("dataset"), work)
+
+
+def describe_dataset(state: ServiceState, request: dict) -> dict:
+    with state.lock:
+        return {"DatasetDescription": state.dataset(request.get("DatasetArn"))[1].describe()}
+
+
+def delete_dataset(state: ServiceState, request: dict) -> dict:
+    with state.lock:
+        project, dataset = state.dataset(request.get("DatasetArn"))
+        if not allows(dataset, "DELETE_IN_PROGRESS"):
+            raise ResourceInUseException(f"The dataset is {dataset.status}; wait for it to finish.")
+        dataset.set_status("DELETE_IN_PROGRESS", "The dataset is being deleted.")
+
+        def forget() -> None:
+            if project.datasets.get(dataset.dataset_type) is dataset:
+                del project.datasets[dataset.dataset_type]
+            state.forget(dataset.arn)
+
+        state.later(state.delays.seconds("deleting"), forget)
+    return {}
+
+
+def list_dataset_entries(state: ServiceState, request: dict) -> dict:
+    contains = request.get("ContainsLabels")
+    labeled, has_errors = request.get("Labeled"), request.get("HasErrors")
+    fragment = request.get("SourceRefContains")
+    if contains is not None and not 1 <= len(contains) <= 10:
+        raise InvalidParameterException("ContainsLabels takes 1 to 10 label names.")
+    with state.lock:
+        dataset = _ready(state, request.get("DatasetArn"))
+        selected = []
+        for source_ref, line in sorted(dataset.entries.items()):
+            image = read_entry(line)
+            if (
+                (contains and not image.labels.intersection(contains))
+                or (labeled is not None and image.is_labeled != labeled)
+                or (has_errors is not None and image.has_errors != has_errors)
+                or (fragment and fragment not in source_ref)
+            ):
+                continue
+            selected.append(line)
+        found, token = page(selected, request)
+    return with_token({"DatasetEntries": found}, token)
+
+
+def list_dataset_labels(state: ServiceState, request: dict) -> dict:
+    with state.lock:
+        dataset = _ready(state, request.get("DatasetArn"))
+        labels = [
+            {"LabelName": name, "LabelStats": {"EntryCount": entries, "BoundingBoxCount": boxes}}
+            for name, (entries, boxes) in sorted(dataset.labels().items())
+        ]
+        found, token = page(labels, request)
+    return with_token({"DatasetLabelDescriptions": found}, token)
+
+
+def _ready(state: ServiceState, arn: str | None) -> Dataset:
+    dataset = state.dataset(arn)[1]
+    if not dataset.ready:
+        raise ResourceNotReadyException(f"The dataset is {dataset.status}; it has no entries to list yet.")
+    return dataset
+
+
+def update_dataset_entries(state: ServiceState, request: dict) -> dict:
+    blob = (request.get("Changes") or {}).get("GroundTruth")
+    if not blob:
+        raise InvalidParameterException("Changes.GroundTruth must hold at least one JSON line.")
+    text = blob.decode() if isinstance(blob, bytes) else str(blob)
+    if len(text.encode()) >= MAX_UPDATE_BYTES:
+        raise InvalidParameterException("Changes.GroundTruth must be under 5 MB: split the update in chunks.")
+    with state.lock:
+        dataset = state.dataset(request.get("DatasetArn"))[1]
+        if not allows(dataset, "UPDATE_IN_PROGRESS"):
+            raise ResourceInUseException(f"The dataset is {dataset.status}; it cannot be updated now.")
+        dataset.set_status("UPDATE_IN_PROGRESS", UPDATING)
+        existing = dict(dataset.entries)
+    _import(state, [dataset], lambda: parse_lines(text, existing).entries, "UPDATE", UPDATED)
+    return {}
+
+
+def distribute_dataset_entries(state: ServiceState, request: dict) -> dict:
+    given = [item.get("Arn") for item in request.get("Datasets") or []]
+    if len(given) != 2:
+        raise InvalidParameterException(
+            "Datasets must list exactly two datasets: the TRAIN and the TEST one."
+        )
+    with state.lock:
+        found = [state.dataset(arn) for arn in given]
+        by_type = {dataset.dataset_type: (project, dataset) for project, dataset in found}
+        if set(by_type) != {"TRAIN", "TEST"}:
+            raise InvalidParameterException("Datasets must be one TRAIN and one TEST dataset.")
+        (train_project, train), (test_project, test) = by_type["TRAIN"], by_type["TEST"]
+        if train_project is not test_project:
+            raise InvalidParameterException("The TRAIN and TEST datasets must belong to the same project.")
+        for dataset in (train, test):
+            if not (dataset.ready and allows(dataset, "UPDATE_IN_PROGRESS")):
+                raise ResourceNotReadyException(
+                    f"The {dataset.dataset_type} dataset is {dataset.status}; wait for it to finish."
+                )
+        if test.entries:
+            raise InvalidParameterException(
+                f"The TEST dataset must be empty to distribute into it; it has {len(test.entries)} entries."
+            )
+        for dataset in (train, test):
+            dataset.set_status("UPDATE_IN_PROGRESS", UPDATING)
+        entries = dict(train.entries)
+    _import(state, [train, test], lambda: split_for_test(entries, train.arn), "UPDATE", UPDATED)
+    return {}

@@ -67,12 +67,15 @@ def _as_label(prediction: Prediction, size: tuple[int, int]) -> dict[str, Any]:
         width, height = size
         box = prediction.box
         left, top = max(box.left / width, 0.0), max(box.top / height, 0.0)
+        right, bottom = left + min(box.width / width, 1.0 - left), top + min(box.height / height, 1.0 - top)
         label["Geometry"] = {
-            "BoundingBox": {
-                "Width": min(box.width / width, 1.0 - left),
-                "Height": min(box.height / height, 1.0 - top),
-                "Left": left,
-                "Top": top,
-            }
+            "BoundingBox": {"Width": right - left, "Height": bottom - top, "Left": left, "Top": top},
+            # the box's corners, clockwise from the top left (the service may return a finer polygon)
+            "Polygon": [
+                {"X": left, "Y": top},
+                {"X": right, "Y": top},
+                {"X": right, "Y": bottom},
+                {"X": left, "Y": bottom},
+            ],
         }
     return label

@@ -71,3 +71,19 @@ class ProvisionedThroughputExceededException(CustomLabelsError):
 
 class InternalServerError(CustomLabelsError):
     status = 500
+
+
+class InvalidPaginationTokenException(CustomLabelsError):
+    pass
+
+
+class InvalidPolicyRevisionIdException(CustomLabelsError):
+    pass
+
+
+class MalformedPolicyDocumentException(CustomLabelsError):
+    pass
+
+
+class AccessDeniedException(CustomLabelsError):
+    pass

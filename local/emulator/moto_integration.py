@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import botocore.session
 from moto import settings as moto_settings
 from moto.core.exceptions import JsonRESTError
 from moto.core.models import botocore_stubber
@@ -25,8 +26,10 @@ from moto.core.utils import camelcase_to_underscores
 from moto.rekognition.models import rekognition_backends
 from moto.rekognition.responses import RekognitionResponse
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_aws_sdk
+from moto.sts.models import sts_backends
 
 from local.emulator.backend import CustomLabelsBackend
+from local.emulator.cross_account import Caller
 from local.emulator.errors import CustomLabelsError
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
 from local.emulator.settings import ServiceSettings
@@ -51,7 +54,13 @@ OPERATIONS = (
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
+    "CopyProjectVersion",
+    "PutProjectPolicy",
+    "ListProjectPolicies",
+    "DeleteProjectPolicy",
 )
+NOT_IMPLEMENTED = "NotImplementedException"
+NOT_IMPLEMENTED_STATUS = 501  # not retried by SDKs, unlike 500
 _ATTRIBUTE = "custom_labels_service"
 _lock = threading.Lock()
 _settings = ServiceSettings()
@@ -75,7 +84,12 @@ def service_for(account: str, region: str) -> CustomLabelsBackend:
         service = getattr(moto_backend, _ATTRIBUTE, None)
         if service is None:
             service = CustomLabelsBackend(
-                _s3_client(region), region, account, _settings, _scheduler_factory()
+                _s3_client(region),
+                region,
+                account,
+                _settings,
+                _scheduler_factory(),
+                other_account=lambda other: service_for(other, region),
             )
             setattr(moto_backend, _ATTRIBUTE, service)
         return service
@@ -118,6 +132,19 @@ def _b64(text: str, field: str) -> bytes:
         raise JsonRESTError("InvalidParameterException", f"{field} is not valid base64.") from None
 
 
+def _caller(response: RekognitionResponse) -> Caller:
+    """The principal moto resolves from the request's access key: an assumed role, else the account root."""
+    account = response.current_account
+    role = sts_backends[account]["aws"].get_assumed_role_from_access_key(response.get_access_key())
+    return Caller(account, role.arn if role is not None else f"arn:aws:iam::{account}:root")
+
+
+def _json_error(code: str, message: str, status: int) -> JsonRESTError:
+    error = JsonRESTError(code, message)
+    error.code = status
+    return error
+
+
 def _operation_method(operation: str):
     method_name = camelcase_to_underscores(operation)
 
@@ -126,16 +153,43 @@ def _operation_method(operation: str):
         try:
             request = _decode_blobs(operation, json.loads(self.body or "{}"))
             service.faults.maybe_fail(operation)
+            if operation == "CopyProjectVersion":
+                return json.dumps(service.copy_project_version(request, _caller(self)))
             return json.dumps(getattr(service, method_name)(request))
         except json.JSONDecodeError:
             raise JsonRESTError("InvalidParameterException", "The request body is not JSON.") from None
         except CustomLabelsError as error:
-            rest_error = JsonRESTError(error.code, error.message)
-            rest_error.code = error.status
-            raise rest_error from None
+            raise _json_error(error.code, error.message, error.status) from None
+        except NotImplementedError as missing:
+            raise _json_error(NOT_IMPLEMENTED, f"{operation}: {missing}", NOT_IMPLEMENTED_STATUS) from None
 
     handle.__name__ = method_name
     return handle
+
+
+def _not_implemented_method(operation: str):
+    def handle(self: RekognitionResponse) -> str:
+        raise _json_error(
+            NOT_IMPLEMENTED,
+            f"{operation} is not implemented by the local endpoint (the Custom Labels operations are).",
+            NOT_IMPLEMENTED_STATUS,
+        )
+
+    handle.__name__ = camelcase_to_underscores(operation)
+    return handle
+
+
+def _unimplemented_operations() -> list[str]:
+    """Rekognition operations in botocore's model that neither this service nor moto answers."""
+    model = botocore.session.get_session().get_service_model("rekognition")
+    return [
+        name
+        for name in model.operation_names
+        if name not in OPERATIONS and not hasattr(RekognitionResponse, camelcase_to_underscores(name))
+    ]
+
+
+UNIMPLEMENTED = tuple(_unimplemented_operations())  # computed before install() adds methods
 
 
 def _json_ready(value: Any) -> Any:
@@ -167,6 +221,9 @@ def install() -> None:
     with _lock:
         if _installed:
             return
+        for operation in UNIMPLEMENTED:
+            method = _not_implemented_method(operation)
+            setattr(RekognitionResponse, camelcase_to_underscores(operation), method)
         for operation in OPERATIONS:
             setattr(RekognitionResponse, camelcase_to_underscores(operation), _operation_method(operation))
         # Step Functions names aws-sdk errors "<Service>.<Exception>": Rekognition.ResourceNotFoundException

@@ -2,28 +2,73 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import random
+import threading
+from dataclasses import dataclass, field, fields, replace
+
+Span = tuple[float, float]
+DEFAULT_MIN_STATUS_SECONDS = 1.0
+DEFAULT_IU_TPS = 50.0
 
 
 @dataclass(frozen=True)
 class Delays:
-    """Seconds an asynchronous operation stays in its *_IN_PROGRESS / STARTING / STOPPING status."""
+    """Seconds an asynchronous operation stays in its in-progress status (CREATE_IN_PROGRESS, STARTING,
+    STOPPING, DELETING, COPYING_IN_PROGRESS ...), as (low, high) ranges a seeded draw picks from.
+    Training also waits `training_per_image` seconds per training image. The default is instant (tests
+    that hold work with a ManualScheduler); the presets keep every status for at least a minimum."""
 
-    dataset: float = 0.0
-    training: float = 0.0
-    starting: float = 0.0
-    stopping: float = 0.0
-    deleting: float = 0.0
+    dataset: Span = (0.0, 0.0)
+    training: Span = (0.0, 0.0)
+    training_per_image: float = 0.0
+    starting: Span = (0.0, 0.0)
+    stopping: Span = (0.0, 0.0)
+    deleting: Span = (0.0, 0.0)
+    copying: Span = (0.0, 0.0)
 
     @classmethod
-    def named(cls, name: str) -> Delays:
+    def named(cls, name: str, minimum: float = DEFAULT_MIN_STATUS_SECONDS) -> Delays:
+        """`fast`: every in-progress status lasts `minimum` seconds, so pollers see it. `realistic`:
+        the guide's durations with one guide minute lasting one second (README decisions table)."""
         presets = {
             "fast": cls(),
-            "realistic": cls(dataset=3, training=20, starting=15, stopping=5, deleting=2),
+            "realistic": cls(
+                dataset=(1, 5),
+                training=(30, 60),  # the guide: 30 minutes to 24 hours, growing with the images
+                training_per_image=0.01,
+                starting=(2, 5),  # "a few minutes"
+                stopping=(1, 3),  # "may take a while"
+                deleting=(1, 5),  # "up to 5 minutes"
+                copying=(2, 10),
+            ),
         }
         if name not in presets:
             raise ValueError(f"unknown delay preset '{name}': choose one of {', '.join(presets)}")
-        return presets[name]
+        return presets[name].at_least(minimum)
+
+    def at_least(self, minimum: float) -> Delays:
+        changes = {
+            f.name: (max(low, minimum), max(high, minimum))
+            for f in fields(self)
+            if isinstance(low_high := getattr(self, f.name), tuple)
+            for low, high in [low_high]
+        }
+        return replace(self, **changes)
+
+
+class DelayClock:
+    """Draws the delays, reproducibly for a given seed."""
+
+    def __init__(self, delays: Delays, seed: int | None) -> None:
+        self.delays = delays
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def seconds(self, kind: str, images: int = 0) -> float:
+        low, high = getattr(self.delays, kind)
+        with self._lock:
+            drawn = self._random.uniform(low, high) if high > low else low
+        return drawn + (self.delays.training_per_image * images if kind == "training" else 0.0)
 
 
 @dataclass(frozen=True)
@@ -52,7 +97,9 @@ class Faults:
 
 @dataclass(frozen=True)
 class ServiceSettings:
+    """`iu_tps`: DetectCustomLabels calls per second one inference unit serves (README: local service)."""
+
     delays: Delays = field(default_factory=Delays)
     faults: Faults = field(default_factory=Faults)
-    requests_per_second_per_unit: float = 50.0
+    iu_tps: float = DEFAULT_IU_TPS
     seed: int | None = None

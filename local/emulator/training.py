@@ -20,7 +20,6 @@ from customlabels.evaluation import (
     confusion_matrix,
     detection_metrics,
 )
-from local.emulator.datasets import split_for_test
 from local.emulator.detection import IMAGE_LEVEL_LABELS, OBJECT_LOCALIZATION, TrainedModel
 from local.emulator.entries import LabeledImage, read_entry
 from local.emulator.errors import CustomLabelsError
@@ -33,6 +32,7 @@ from local.emulator.evaluation_files import (
 )
 from local.emulator.images import MAX_BYTES_S3, open_image
 from local.emulator.learners import BoxDetector, ImageClassifier
+from local.emulator.manifest_import import ImportFailed, split_for_test
 from local.emulator.storage import ObjectMissing, read_object, s3_uri, split_s3_uri, write_object
 
 UNABLE_TO_WRITE = "Unable to write to output S3 bucket."
@@ -101,13 +101,13 @@ def run_training(request: TrainingRequest, s3) -> TrainingOutcome:
         if not report.can_train:
             return TrainingOutcome("TRAINING_FAILED", report.status_message, results)
         use_case = report.use_case
-    if testing_entries is None:
-        training_entries, testing_entries = _auto_split(training_entries, request.version_arn)
     try:
+        if testing_entries is None:
+            training_entries, testing_entries = _auto_split(training_entries, request.version_arn)
         model, evaluation = _fit_and_evaluate(
             request, s3, use_case, training_entries, testing_entries, output
         )
-    except CustomLabelsError as error:
+    except (CustomLabelsError, ImportFailed) as error:
         return TrainingOutcome("TRAINING_FAILED", error.message, results)
     results["TrainingDataResult"]["Output"] = _asset(evaluation["training_snapshot"])
     results["TestingDataResult"]["Output"] = _asset(evaluation["testing_snapshot"])

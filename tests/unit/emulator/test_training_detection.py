@@ -174,7 +174,7 @@ def test_detection_rejects_bad_images(rekognition, running_digits):
 class TestCapacity:
     @pytest.fixture
     def service_settings(self) -> ServiceSettings:
-        return ServiceSettings(requests_per_second_per_unit=2)
+        return ServiceSettings(iu_tps=2)
 
     def test_requests_above_the_units_throughput_are_refused(self, aws, running_digits):
         no_retries = aws("rekognition", config=Config(retries={"total_max_attempts": 1}))
@@ -217,3 +217,7 @@ def test_object_localization_returns_boxes(rekognition, shapes):
         box = label["Geometry"]["BoundingBox"]
         assert 0 <= box["Left"] <= 1 and 0 <= box["Top"] <= 1
         assert 0 < box["Width"] <= 1 - box["Left"] + 1e-9 and 0 < box["Height"] <= 1 - box["Top"] + 1e-9
+        right, bottom = box["Left"] + box["Width"], box["Top"] + box["Height"]
+        corners = [box["Left"], box["Top"], right, box["Top"], right, bottom, box["Left"], bottom]
+        polygon = [value for point in label["Geometry"]["Polygon"] for value in (point["X"], point["Y"])]
+        assert polygon == pytest.approx(corners)

@@ -1,0 +1,56 @@
+"""Whether a caller in another account may copy a model: the source project's policies decide, through
+the endpoint's IAM policy engine (`local.authz`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from local.authz import NamedPolicy, PolicyError, PolicySet, Principal, Request, evaluate
+from local.emulator.policies import COPY_ACTION, ProjectPolicy
+
+# The caller's own identity policies are checked by the endpoint's authorization layer before the request
+# reaches the service; here they count as allowing the call, so the project policies alone decide.
+_IDENTITY_CHECKED_BY_ENDPOINT = NamedPolicy(
+    "caller identity (checked by the endpoint)",
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": COPY_ACTION, "Resource": "*"}]},
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who made a request: the account moto resolved for its credentials and the principal's ARN."""
+
+    account: str
+    arn: str
+
+
+def copy_allowed(
+    caller: Caller, version_arn: str, source_account: str, policies: list[ProjectPolicy]
+) -> bool:
+    """True when the source project's policies allow `caller` rekognition:CopyProjectVersion on
+    `version_arn`. A project's policies (up to 5) act as one resource policy: their statements together."""
+    if not policies:
+        return False
+    statements = [statement for policy in policies for statement in _statements(policy)]
+    resource_policy = NamedPolicy(
+        " + ".join(p.name for p in policies), {"Version": "2012-10-17", "Statement": statements}
+    )
+    request = Request(Principal(caller.arn, caller.account), COPY_ACTION, version_arn)
+    try:
+        decision = evaluate(
+            request,
+            PolicySet(
+                identity=[_IDENTITY_CHECKED_BY_ENDPOINT],
+                resource=resource_policy,
+                resource_account=source_account,
+            ),
+        )
+    except PolicyError:
+        return False  # a policy the engine cannot read grants nothing
+    return decision.allowed
+
+
+def _statements(policy: ProjectPolicy) -> list[dict]:
+    statements = json.loads(policy.document)["Statement"]
+    return statements if isinstance(statements, list) else [statements]

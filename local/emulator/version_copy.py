@@ -1,0 +1,146 @@
+"""CopyProjectVersion (spec 06 §4.4): the copy carries the source's model and training results; the
+service writes the results it owns again under the copy's OutputConfig (with its KmsKeyId)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from local.emulator import arns
+from local.emulator.cross_account import Caller, copy_allowed
+from local.emulator.errors import (
+    AccessDeniedException,
+    InvalidParameterException,
+    LimitExceededException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+)
+from local.emulator.projects import usable_project
+from local.emulator.state import ServiceState
+from local.emulator.storage import ObjectMissing, read_object, write_object
+from local.emulator.tags import apply_tags
+from local.emulator.training import UNABLE_TO_WRITE
+from local.emulator.versions import MESSAGES, ProjectVersion, output_config
+
+MAX_COPIES_PER_DESTINATION = 5
+UNREADABLE_SOURCE = "The source model's training results could not be read from its output bucket."
+StateOf = Callable[[str], ServiceState]  # account -> that account's service state in this region
+
+
+def copy_project_version(state: ServiceState, request: dict, caller: Caller, state_of: StateOf) -> dict:
+    name = arns.require_name(request.get("VersionName"), "VersionName")
+    output = output_config(request)
+    source_project_arn = arns.require_project_arn(request.get("SourceProjectArn"))
+    source_region, source_account = arns.region_and_account(source_project_arn)
+    if source_region != state.region:
+        raise InvalidParameterException("A model can only be copied within one Region.")
+    source_state = state if source_account == state.account else state_of(source_account)
+    with source_state.lock:
+        source_project = source_state.project(source_project_arn)
+        source_project_of_version, source = source_state.version(request.get("SourceProjectVersionArn"))
+        if source_project_of_version is not source_project:
+            raise ResourceNotFoundException(
+                f"The model {source.arn} is not in project {source_project.name}."
+            )
+        if not source.trained:
+            raise ResourceInUseException(
+                f"The model is {source.status}; only a trained model (or a finished copy) can be copied."
+            )
+        policies = list(source_state.policies.get(source_project.arn, {}).values())
+        snapshot = (copy.deepcopy(source.results), source.model, source.output_config)
+    if source_account != caller.account and not copy_allowed(caller, source.arn, source_account, policies):
+        raise AccessDeniedException(
+            f"{caller.arn} is not allowed rekognition:CopyProjectVersion on {source.arn}: "
+            "the source project needs a project policy that allows it."
+        )
+    with state.lock:
+        destination = usable_project(state, request.get("DestinationProjectArn"))
+        if name in destination.versions:
+            raise ResourceInUseException(
+                f"The version name {name} is already used in project {destination.name}."
+            )
+        copying = sum(v.status == "COPYING_IN_PROGRESS" for v in destination.versions.values())
+        if copying >= MAX_COPIES_PER_DESTINATION:
+            raise LimitExceededException(
+                f"At most {MAX_COPIES_PER_DESTINATION} copies can run into one project at once."
+            )
+        arn = arns.version_arn(state.region, state.account, destination.name, name, state.stamp())
+        apply_tags(state, arn, request.get("Tags") or {})
+        version = ProjectVersion(
+            arn,
+            name,
+            destination.arn,
+            output,
+            request.get("KmsKeyId"),
+            status="COPYING_IN_PROGRESS",
+            status_message=MESSAGES["COPYING_IN_PROGRESS"],
+            source_version_arn=source.arn,
+        )
+        destination.versions[name] = version
+    state.scheduler.submit(
+        state.delays.seconds("copying"), lambda: _copy(state, source_state, version, *snapshot)
+    )
+    return {"ProjectVersionArn": arn}
+
+
+def _copy(
+    state: ServiceState,
+    source_state: ServiceState,
+    version: ProjectVersion,
+    results: dict[str, Any],
+    model: Any,
+    source_output: dict[str, str],
+) -> None:
+    try:
+        state.s3.head_bucket(Bucket=version.output_config["S3Bucket"])
+        copied = _rewrite(results, _Relocation(source_state, state, source_output, version))
+    except ClientError:
+        outcome: tuple[str, str, dict[str, Any] | None] = ("COPYING_FAILED", UNABLE_TO_WRITE, None)
+    except ObjectMissing:
+        outcome = ("COPYING_FAILED", UNREADABLE_SOURCE, None)
+    else:
+        copied.pop("BillableTrainingTimeInSeconds", None)  # a copy is not trained, so not billed
+        outcome = ("COPYING_COMPLETED", MESSAGES["COPYING_COMPLETED"], copied)
+    status, message, copied_results = outcome
+    with state.lock:
+        if copied_results is not None:
+            version.results, version.model = copied_results, model
+        version.set_status(status, message)
+
+
+class _Relocation:
+    """Copies an S3 object the source's training wrote into the copy's output location."""
+
+    def __init__(
+        self, source: ServiceState, target: ServiceState, source_output: dict, version: ProjectVersion
+    ):
+        self.source, self.target, self.version = source, target, version
+        source_prefix = source_output.get("S3KeyPrefix", "").strip("/")
+        self.from_bucket = source_output["S3Bucket"]
+        self.from_prefix = f"{source_prefix}/" if source_prefix else ""
+        target_prefix = version.output_config.get("S3KeyPrefix", "").strip("/")
+        self.to_bucket = version.output_config["S3Bucket"]
+        self.to_prefix = f"{target_prefix}/" if target_prefix else ""
+
+    def move(self, s3_object: dict[str, str]) -> dict[str, str]:
+        bucket, key = s3_object["Bucket"], s3_object["Name"]
+        if bucket != self.from_bucket or not key.startswith(self.from_prefix):
+            return dict(s3_object)  # not the service's output (e.g. the caller's input manifest)
+        relative = key[len(self.from_prefix) :].split("/", 1)[-1]  # drop the source version's folder
+        new_key = f"{self.to_prefix}{self.version.name}/{relative}"
+        body = read_object(self.source.s3, bucket, key, s3_object.get("Version"))
+        write_object(self.target.s3, self.to_bucket, new_key, body, self.version.kms_key_id)
+        return {"Bucket": self.to_bucket, "Name": new_key}
+
+
+def _rewrite(value: Any, relocation: _Relocation) -> Any:
+    if isinstance(value, dict):
+        if set(value) >= {"Bucket", "Name"} and isinstance(value.get("Name"), str):
+            return relocation.move(value)
+        return {key: _rewrite(item, relocation) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rewrite(item, relocation) for item in value]
+    return value
