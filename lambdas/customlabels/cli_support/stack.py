@@ -19,7 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from customlabels.cli_support.errors import CliError
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 
 DEFAULT_STACK = "CustomLabelsPipeline"
 OUTPUTS_ENV, STACK_ENV, PROJECT_ENV = "CUSTOMLABELS_OUTPUTS", "CUSTOMLABELS_STACK", "CUSTOMLABELS_PROJECT"

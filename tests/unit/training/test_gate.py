@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from customlabels.evaluation import LabelMetrics, aggregate
-from customlabels.gate import GateRules, decide
+from customlabels.training.gate import GateRules, decide
 
 # Spec 04 §12 example A: macro F1 0.694444; micro F1 would be 0.70.
 EXAMPLE_A = [

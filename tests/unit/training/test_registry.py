@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 from tests.fixtures.tables import create_registry_table
 
 

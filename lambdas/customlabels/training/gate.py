@@ -4,6 +4,8 @@ Rules, all of which must hold:
 - aggregated F1 (`EvaluationResult.F1Score`) >= f1Threshold;
 - when minLabelF1 > 0, every label's F1 >= minLabelF1;
 - when requireImprovement and a champion exists (other than this version), F1 > the champion's F1.
+
+A version becomes champion only with a passed gate on record, unless the operator forces it.
 """
 
 from __future__ import annotations
@@ -88,3 +90,27 @@ def decide(
         championVersion=champion["versionName"] if champion else None,
         championF1=champion_f1,
     )
+
+
+def rival_champion(champion: Mapping | None, version_name: str) -> Mapping | None:
+    """The champion this version competes with: none when it is itself the champion (a re-run of the
+    champion's own execution does not compete with itself)."""
+    if champion and champion["versionName"] == version_name:
+        return None
+    return champion
+
+
+def promotion_refusal(version_name: str, record: Mapping | None) -> str | None:
+    """Why the version may not become champion without `force`, or None when its gate passed."""
+    gate = (record or {}).get("gate")
+    if record is None or not gate:
+        return (
+            f"version {version_name!r} has no gate result in the registry (not evaluated by the "
+            "training pipeline): promote with force (customlabels promote --force) to override"
+        )
+    if not gate.get("passed"):
+        return (
+            f"version {version_name!r} did not pass the gate ({gate.get('reason', 'no reason recorded')}): "
+            "promote with force (customlabels promote --force) to override"
+        )
+    return None

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from customlabels.inference.analyse import Analyzer, Settings
+from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.errors import ModelNotRunning, TransientProblem
 from customlabels.inference.events import images_in_message

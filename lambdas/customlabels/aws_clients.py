@@ -1,5 +1,5 @@
-"""boto3 clients with the SDK's standard retry mode: throttling and 5xx answers are retried with
-exponential back-off inside the call; whatever still fails reaches the state machine's Retry."""
+"""boto3 clients of any service with the SDK's standard retry mode: throttling and 5xx answers are
+retried with exponential back-off inside the call; whatever still fails reaches the state machine's Retry."""
 
 from __future__ import annotations
 

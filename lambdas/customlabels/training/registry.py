@@ -78,24 +78,40 @@ class Registry:
         )
         return from_dynamodb(response["Attributes"])
 
+    def update_if_exists(self, project: str, version_name: str, **fields: Any) -> dict | None:
+        """`update_version` for a version the registry may not hold (one made outside the pipeline):
+        None instead of an error when it has no item."""
+        try:
+            return self.update_version(project, version_name, **fields)
+        except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+            return None
+
     def set_champion(
-        self, project: str, version_name: str, version_arn: str, f1_score: float | None
+        self,
+        project: str,
+        version_name: str,
+        version_arn: str,
+        f1_score: float | None,
+        promotion: Mapping[str, Any] | None = None,
     ) -> dict | None:
-        """Point the project's champion at this version; returns the previous champion (or None)."""
+        """Point the project's champion at this version; returns the previous champion (or None).
+
+        `promotion` (who promoted it and how: executionArn, forced) is kept on the pointer and the
+        version's item, with the time it happened."""
         now = utc_now()
         previous = self.champion(project)
+        promotion = {**(promotion or {}), "promotedAt": now}
         pointer = {
             "project": project,
             "sk": CHAMPION,
             "versionName": version_name,
             "versionArn": version_arn,
             "f1Score": f1_score,
-            "promotedAt": now,
             "previousVersionName": previous["versionName"] if previous else None,
+            **promotion,
         }
         self.table.put_item(Item=to_dynamodb(pointer))
-        if self.get_version(project, version_name):
-            self.update_version(project, version_name, promotedAt=now)
+        self.update_if_exists(project, version_name, **promotion)
         return previous
 
     def list_versions(self, project: str) -> list[dict]:
@@ -107,3 +123,33 @@ class Registry:
             if "LastEvaluatedKey" not in page:
                 return items
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def version_record(
+    settings: Mapping[str, Any],
+    *,
+    version_arn: str,
+    status: str,
+    project_arn: str,
+    manifest_hashes: Mapping[str, str | None],
+    datasets: Mapping[str, Any],
+    execution_arn: str,
+    output_uri: str,
+) -> dict[str, Any]:
+    """The registry item of a version this pipeline trains: enough to rebuild its datasets and to
+    tell later which thresholds it was trained for."""
+    return {
+        "project": settings["projectName"],
+        "versionName": settings["versionName"],
+        "versionArn": version_arn,
+        "projectArn": project_arn,
+        "status": status,
+        "trainingManifest": settings["trainingManifest"],
+        "testingManifest": settings["testingManifest"],
+        "manifestHashes": dict(manifest_hashes),
+        "datasetArns": {"train": datasets["train"], "test": datasets["test"]},
+        "autoSplit": settings["autoSplit"],
+        "thresholds": {key: settings[key] for key in ("f1Threshold", "minLabelF1", "requireImprovement")},
+        "executionArn": execution_arn,
+        "outputUri": output_uri,
+    }

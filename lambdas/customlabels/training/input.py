@@ -14,6 +14,7 @@ from typing import Any
 
 from customlabels.naming import NAME_PATTERN, version_name_for_execution
 from customlabels.s3uri import parse_s3_uri
+from customlabels.training.contract import Defaults, InputCheck
 
 TRAINING_FORM = {
     "projectName": "digits",
@@ -33,25 +34,10 @@ CONTROL_FORM = {
     "versionName": "digits.2024-01-01T00.00.00",
     "minInferenceUnits": "(optional, start/promote) whole number 1-100",
     "maxInferenceUnits": "(optional, start/promote) whole number >= minInferenceUnits, up to 100",
+    "force": "(optional, promote) true to promote a version that did not pass the gate",
 }
 ACTIONS = ("start", "stop", "promote")
 MAX_UNITS = 100
-
-
-@dataclass(frozen=True)
-class Defaults:
-    """Stack-wide defaults (from cdk.json) for every optional training setting."""
-
-    f1Threshold: float
-    minLabelF1: float
-    requireImprovement: bool
-    deploy: bool
-    minInferenceUnits: int
-    maxInferenceUnits: int
-
-    @classmethod
-    def from_json(cls, text: str) -> Defaults:
-        return cls(**json.loads(text))
 
 
 @dataclass(frozen=True)
@@ -93,13 +79,8 @@ class Verdict:
             + json.dumps(self.form)
         )
 
-    def as_output(self) -> dict[str, Any]:
-        return {
-            "valid": self.valid,
-            "problems": self.problems,
-            "cause": self.cause,
-            "settings": self.settings,
-        }
+    def as_output(self) -> InputCheck:
+        return InputCheck(valid=self.valid, problems=self.problems, cause=self.cause, settings=self.settings)
 
 
 class _Checker:
@@ -243,6 +224,9 @@ def check_control_input(raw: Any, *, managed_project: str) -> Verdict:
     project = check.project(managed_project)
     version = check.name("versionName", required=True, what=VERSION_RULE)
     low, high = check.unit_range(None)
+    force = check.flag("force", False)
+    if force and action != "promote":
+        check.problems.append(f"force is for action promote only, not {action!r}")
     verdict = Verdict(problems=check.problems, form=CONTROL_FORM)
     if verdict.valid:
         verdict.settings = {
@@ -251,5 +235,6 @@ def check_control_input(raw: Any, *, managed_project: str) -> Verdict:
             "versionName": version,
             "minInferenceUnits": low,
             "maxInferenceUnits": high,
+            "force": force,
         }
     return verdict
