@@ -6,9 +6,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from customlabels.cli_support.errors import EXIT_FAILED, EXIT_OK
-from customlabels.cli_support.progress import follow_execution
-from customlabels.cli_support.stack import Stack
+from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK
+from customlabels_cli.support.progress import follow_execution
+from customlabels_cli.support.stack import Stack
 
 
 def execution_name(prefix: str) -> str:

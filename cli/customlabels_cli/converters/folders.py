@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from customlabels.converters.conversion import Conversion, ConversionError, is_image
 from customlabels.manifest.builders import image_level_line
 from customlabels.s3uri import is_s3_uri, join_key, parse_s3_uri
+from customlabels_cli.converters.conversion import Conversion, ConversionError, is_image
 
 ATTRIBUTE = "folder-label"  # one attribute per line: a folder name never collides with reserved keys
 

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from customlabels.cli_support.errors import EXIT_OK, CliError, guarded
-from customlabels.cli_support.evaluation_report import html_report, read_evaluation, text_report
-from customlabels.cli_support.stack import Stack, add_stack_arguments
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
+from customlabels_cli.support.errors import EXIT_OK, CliError, guarded
+from customlabels_cli.support.evaluation_report import html_report, read_evaluation, text_report
+from customlabels_cli.support.stack import Stack, add_stack_arguments
 
 
 def register(subparsers) -> None:

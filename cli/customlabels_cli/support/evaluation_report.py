@@ -8,8 +8,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from customlabels.cli_support.tables import table
 from customlabels.evaluation import LabelMetrics, summary_label_metrics
+from customlabels_cli.support.tables import table
 
 CELL = 34  # px per confusion-matrix cell
 

@@ -1,5 +1,5 @@
 """`start`, `stop` and `promote` share one shape: an execution of the model-control state machine
-with {"action", "projectName", "versionName"[, "minInferenceUnits", "maxInferenceUnits"]}."""
+with {"action", "projectName", "versionName"[, "minInferenceUnits", "maxInferenceUnits", "force"]}."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import argparse
 import sys
 from typing import TextIO
 
-from customlabels.cli_support import executions
-from customlabels.cli_support.errors import EXIT_OK, CliError, guarded
-from customlabels.cli_support.stack import Stack, add_stack_arguments
+from customlabels_cli.support import executions
+from customlabels_cli.support.errors import EXIT_OK, CliError, guarded
+from customlabels_cli.support.stack import Stack, add_stack_arguments
 
 
 def register(subparsers, action: str, summary: str, description: str, *, version_required: bool) -> None:
@@ -25,6 +25,12 @@ def register(subparsers, action: str, summary: str, description: str, *, version
         parser.add_argument(
             "--max-units", type=int, metavar="N", help="maximum inference units (auto scaling)"
         )
+    if action == "promote":
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="promote a version that did not pass the gate (recorded in the registry as forced)",
+        )
     parser.add_argument("--no-wait", action="store_true", help="start the execution and return")
     add_stack_arguments(parser)
     parser.set_defaults(handler=run, action=action)
@@ -38,6 +44,8 @@ def control_input(action: str, project: str, version: str, args: argparse.Namesp
     ):
         if value is not None:
             payload[key] = value
+    if getattr(args, "force", False):
+        payload["force"] = True
     return payload
 
 

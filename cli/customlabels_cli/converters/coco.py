@@ -10,9 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from customlabels.converters.conversion import Conversion, ConversionError
 from customlabels.manifest.builders import Box, bounding_box_line
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
+from customlabels_cli.converters.conversion import Conversion, ConversionError
 
 REQUIRED = {
     "images": ("id", "width", "height", "file_name"),

@@ -8,9 +8,9 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from customlabels.converters.conversion import Conversion, ConversionError
 from customlabels.manifest.builders import image_level_line, now_timestamp
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
+from customlabels_cli.converters.conversion import Conversion, ConversionError
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`customlabels` console script. Each subcommand is one module in customlabels.commands that defines
+"""`customlabels` console script. Each subcommand is one module in customlabels_cli.commands that defines
 `register(subparsers)`; the module's parser sets `handler(args) -> int` (the exit code)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import importlib
 import pkgutil
 import sys
 
-from customlabels import commands
+from customlabels_cli import commands
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,6 +1,6 @@
 """`customlabels stop [VERSION]`: stop a model so it stops billing. Exit 0 stopped, 1 failed."""
 
-from customlabels.cli_support import model_control
+from customlabels_cli.support import model_control
 
 
 def register(subparsers) -> None:

@@ -8,10 +8,11 @@ import json
 import sys
 from typing import Any, TextIO
 
-from customlabels.cli_support.errors import EXIT_OK, guarded
-from customlabels.cli_support.stack import Stack, add_stack_arguments
-from customlabels.cli_support.tables import table
+from customlabels.naming import version_name_of
 from customlabels.rekognition.projects import find_project_arn
+from customlabels_cli.support.errors import EXIT_OK, guarded
+from customlabels_cli.support.stack import Stack, add_stack_arguments
+from customlabels_cli.support.tables import table
 
 HEADERS = ("", "version", "status", "F1", "gate", "created")
 
@@ -38,7 +39,7 @@ def live_statuses(stack: Stack, project: str) -> dict[str, str]:
     while True:
         page = rekognition.describe_project_versions(**request)
         for version in page["ProjectVersionDescriptions"]:
-            statuses[version["ProjectVersionArn"].split("/")[3]] = version["Status"]
+            statuses[version_name_of(version["ProjectVersionArn"])] = version["Status"]
         if not page.get("NextToken"):
             return statuses
         request["NextToken"] = page["NextToken"]

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from customlabels.cli_support.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, guarded
-from customlabels.commands.validate import print_report
-from customlabels.converters.coco import convert_coco, read_coco
-from customlabels.converters.conversion import Conversion, ConversionError, write_manifest
-from customlabels.converters.csv_manifest import convert_rows, read_rows, split_duplicates
-from customlabels.converters.folders import convert_folders
 from customlabels.manifest import validate_manifests
+from customlabels_cli.commands.validate import print_report
+from customlabels_cli.converters.coco import convert_coco, read_coco
+from customlabels_cli.converters.conversion import Conversion, ConversionError, write_manifest
+from customlabels_cli.converters.csv_manifest import convert_rows, read_rows, split_duplicates
+from customlabels_cli.converters.folders import convert_folders
+from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, guarded
 
 SKIPPED_SHOWN = 5
 

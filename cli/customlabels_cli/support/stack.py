@@ -18,10 +18,10 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from customlabels.cli_support.errors import CliError
+from customlabels.naming import STACK_NAME
 from customlabels.training.registry import Registry
+from customlabels_cli.support.errors import CliError
 
-DEFAULT_STACK = "CustomLabelsPipeline"
 OUTPUTS_ENV, STACK_ENV, PROJECT_ENV = "CUSTOMLABELS_OUTPUTS", "CUSTOMLABELS_STACK", "CUSTOMLABELS_PROJECT"
 CDK_JSON = "cdk.json"
 RETRIES = Config(retries={"mode": "standard"})  # attempts: AWS_MAX_ATTEMPTS, else 3
@@ -36,7 +36,7 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
         "or CloudFormation describe-stacks",
     )
     group.add_argument(
-        "--stack", metavar="NAME", help=f"CloudFormation stack name (default ${STACK_ENV} or {DEFAULT_STACK})"
+        "--stack", metavar="NAME", help=f"CloudFormation stack name (default ${STACK_ENV} or {STACK_NAME})"
     )
     group.add_argument(
         "--project",
@@ -107,7 +107,7 @@ class Stack:
         if outputs_file:
             outputs = read_outputs_file(outputs_file)
         else:
-            stack_name = args.stack or os.environ.get(STACK_ENV) or DEFAULT_STACK
+            stack_name = args.stack or os.environ.get(STACK_ENV) or STACK_NAME
             outputs = describe_stack_outputs(session.client("cloudformation", config=RETRIES), stack_name)
         return cls(outputs, args.project or os.environ.get(PROJECT_ENV), session)
 

@@ -12,9 +12,9 @@ from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
-from customlabels.cli_support.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, guarded
-from customlabels.cli_support.stack import Stack, add_stack_arguments
 from customlabels.rekognition.projects import find_project_arn
+from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, guarded
+from customlabels_cli.support.stack import Stack, add_stack_arguments
 
 BUSY = {"STARTING", "RUNNING", "STOPPING", "DELETING", "TRAINING_IN_PROGRESS", "COPYING_IN_PROGRESS"}
 

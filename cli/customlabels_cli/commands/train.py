@@ -9,9 +9,9 @@ import argparse
 import sys
 from typing import TextIO
 
-from customlabels.cli_support import executions
-from customlabels.cli_support.errors import EXIT_OK, guarded
-from customlabels.cli_support.stack import Stack, add_stack_arguments
+from customlabels_cli.support import executions
+from customlabels_cli.support.errors import EXIT_OK, guarded
+from customlabels_cli.support.stack import Stack, add_stack_arguments
 
 
 def _fraction(text: str) -> float:

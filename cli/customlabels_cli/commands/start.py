@@ -1,6 +1,6 @@
 """`customlabels start [VERSION]`: start a model (it bills while running). Exit 0 running, 1 failed."""
 
-from customlabels.cli_support import model_control
+from customlabels_cli.support import model_control
 
 
 def register(subparsers) -> None:
