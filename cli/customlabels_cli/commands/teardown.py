@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from botocore.exceptions import ClientError
 
 from customlabels.rekognition.projects import find_project_arn
+from customlabels.rekognition.versions import DELETED
 from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, guarded
 from customlabels_cli.support.stack import Stack, add_stack_arguments
 
@@ -110,7 +111,7 @@ class Teardown:
 def mark_deleted(stack: Stack, project: str) -> None:
     registry = stack.registry()
     for item in registry.list_versions(project):
-        registry.update_version(project, item["versionName"], status="DELETED")
+        registry.update_version(project, item["versionName"], status=DELETED)
 
 
 @guarded

@@ -222,9 +222,12 @@ def check_model(event: dict, services: Services) -> ModelPollOutput:
 
 
 def stop_model(event: dict, services: Services) -> StopOutput:
-    """StopProjectVersion when the model is running or starting."""
+    """StopProjectVersion when the model is running or starting. A version deleted since (a previous
+    champion removed by teardown) has nothing to stop: its status is DELETED."""
     model = event["model"]
-    description = versions.require_version(services.rekognition, model["projectArn"], model["versionName"])
+    description = versions.describe_version(services.rekognition, model["projectArn"], model["versionName"])
+    if description is None:
+        return StopOutput(versionName=model["versionName"], status=versions.DELETED)
     status = versions.stop_model(services.rekognition, description)
     services.registry.update_if_exists(model["projectName"], model["versionName"], status=status)
     return StopOutput(versionName=model["versionName"], status=status)

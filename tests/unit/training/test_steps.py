@@ -180,3 +180,9 @@ def test_a_manifest_the_service_rejects_fails_training_with_the_summary_errors(s
     assert training.status == "TRAINING_FAILED" and training.failure.error == Failure.TrainingFailed
     assert training.failure.cause.startswith(f"{training.versionName}: ")
     assert services.registry.get_version(PROJECT, training.versionName)["status"] == "TRAINING_FAILED"
+
+
+def test_stopping_a_version_deleted_since_answers_deleted(services) -> None:
+    project = steps.ensure_project({"settings": {"projectName": PROJECT}}, services)
+    model = {"projectName": PROJECT, "projectArn": project.projectArn, "versionName": "gone"}
+    assert steps.stop_model({"model": model}, services).status == versions.DELETED
