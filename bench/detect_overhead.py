@@ -16,7 +16,7 @@ import boto3
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from customlabels.inference.analyse import Analyzer, Settings
+from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.events import images_in_message
 from customlabels.inference.model_start import ModelStarter

@@ -22,8 +22,8 @@ from typing import Any, TextIO
 
 import boto3
 
-from customlabels import cli
-from customlabels.cli_support.stack import PROJECT_ENV, cdk_json_project
+from customlabels_cli import main as cli
+from customlabels_cli.support.stack import PROJECT_ENV, cdk_json_project
 from local.endpoint import HOST, free_port
 from local.samples import Sample, digit_samples, write_samples
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.names import STACK_NAME
+from customlabels.naming import STACK_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"

@@ -1,9 +1,16 @@
-"""Names of projects and model versions, and the parts of Custom Labels ARNs (spec 06 §0)."""
+"""Names: the stack, its metrics, projects and model versions, and the parts of Custom Labels ARNs.
+
+The stack and metric names are shared by infra/, the Lambdas and the CLI; project and version names
+follow spec 06 §0.
+"""
 
 from __future__ import annotations
 
 import re
 
+STACK_NAME = "CustomLabelsPipeline"
+METRIC_NAMESPACE = "CustomLabelsPipeline"
+SERVICE_NAME = "customlabels"
 NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_.\-]{0,254}"
 MAX_NAME = 255
 _NOT_ALLOWED = re.compile(r"[^a-zA-Z0-9_.\-]+")

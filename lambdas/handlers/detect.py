@@ -7,6 +7,7 @@ analysed exactly once (Powertools idempotency keyed on bucket, key and versionId
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from functools import cache
 from typing import Any
@@ -24,15 +25,15 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config as BotoConfig
 
-from customlabels.inference.analyse import Analyzer, Settings
+from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.errors import THROUGHPUT_EXCEEDED
 from customlabels.inference.events import ImageVersion
 from customlabels.inference.messages import MessageProcessor
 from customlabels.inference.model_start import ModelStarter
 from customlabels.inference.results import SUCCEEDED
-from customlabels.inference.settings import DetectSettings, load_settings
-from customlabels.registry import Registry
+from customlabels.inference.settings import DetectSettings
+from customlabels.training.registry import Registry
 
 logger = Logger()
 tracer = Tracer()
@@ -57,7 +58,7 @@ IDEMPOTENCY = IdempotencyConfig(
 
 @cache
 def _settings() -> DetectSettings:
-    return load_settings()
+    return DetectSettings.from_environ(os.environ)
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -12,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from customlabels.operations.guard import Guard, GuardSettings
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 
 logger = Logger()
 tracer = Tracer()
@@ -21,7 +22,7 @@ metrics = Metrics()
 
 @cache
 def _guard() -> Guard:
-    settings = GuardSettings.from_environ()
+    settings = GuardSettings.from_environ(os.environ)
     return Guard(
         settings,
         rekognition=boto3.client("rekognition"),

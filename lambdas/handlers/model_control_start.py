@@ -1,26 +1,21 @@
-"""Task StartModel: StartProjectVersion with the run's inference units (no call when already running)."""
+"""Task StartModel: StartProjectVersion with the run's inference units."""
 
 from __future__ import annotations
 
-from customlabels.pipeline_env import PipelineEnv
-from customlabels.registry import Registry
-from customlabels.rekognition.clients import client, dynamodb_resource
-from customlabels.rekognition.versions import require_version, start_model
+import os
 
-ENV = PipelineEnv.from_environ()
-REKOGNITION = client("rekognition")
-REGISTRY = Registry(ENV.registry_table, dynamodb_resource())
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from customlabels.training import steps
+from customlabels.training.services import Services
+
+logger = Logger()
+tracer = Tracer()
+SERVICES = Services.from_environ(os.environ)
 
 
-def handler(event: dict, context: object) -> dict:
-    model = event["model"]
-    description = require_version(REKOGNITION, model["projectArn"], model["versionName"])
-    status = start_model(REKOGNITION, description, model["minInferenceUnits"], model["maxInferenceUnits"])
-    if REGISTRY.get_version(model["projectName"], model["versionName"]):
-        REGISTRY.update_version(
-            model["projectName"],
-            model["versionName"],
-            status=status,
-            inferenceUnits={"min": model["minInferenceUnits"], "max": model["maxInferenceUnits"]},
-        )
-    return {"status": status, "attempt": 0, "failure": None}
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return steps.start_model(event, SERVICES).to_state()

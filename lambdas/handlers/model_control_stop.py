@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from customlabels.pipeline_env import PipelineEnv
-from customlabels.registry import Registry
-from customlabels.rekognition.clients import client, dynamodb_resource
-from customlabels.rekognition.versions import require_version, stop_model
+import os
 
-ENV = PipelineEnv.from_environ()
-REKOGNITION = client("rekognition")
-REGISTRY = Registry(ENV.registry_table, dynamodb_resource())
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from customlabels.training import steps
+from customlabels.training.services import Services
+
+logger = Logger()
+tracer = Tracer()
+SERVICES = Services.from_environ(os.environ)
 
 
-def handler(event: dict, context: object) -> dict:
-    model = event["model"]
-    description = require_version(REKOGNITION, model["projectArn"], model["versionName"])
-    status = stop_model(REKOGNITION, description)
-    if REGISTRY.get_version(model["projectName"], model["versionName"]):
-        REGISTRY.update_version(model["projectName"], model["versionName"], status=status)
-    return {"versionName": model["versionName"], "status": status, "attempt": 0, "failure": None}
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return steps.stop_model(event, SERVICES).to_state()

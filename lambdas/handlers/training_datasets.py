@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from customlabels.rekognition import datasets
-from customlabels.rekognition.clients import client
+import os
 
-REKOGNITION = client("rekognition")
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from customlabels.training import steps
+from customlabels.training.services import Services
+
+logger = Logger()
+tracer = Tracer()
+SERVICES = Services.from_environ(os.environ)
 
 
-def handler(event: dict, context: object) -> dict:
-    settings, project_arn = event["settings"], event["projectArn"]
-    tags = {"project": settings["projectName"], "execution": event["executionArn"]}
-    if event.get("datasets") is None:
-        state = datasets.start(REKOGNITION, settings, project_arn, tags)
-    else:
-        state = datasets.advance(REKOGNITION, settings, project_arn, tags, event["datasets"])
-    return {"stats": None, **state}
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return steps.prepare_datasets(event, SERVICES).to_state()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from customlabels.pipeline_env import PipelineEnv
-from customlabels.pipeline_input import check_training_input
+import os
 
-ENV = PipelineEnv.from_environ()
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from customlabels.training import steps
+from customlabels.training.services import Services
+
+logger = Logger()
+tracer = Tracer()
+SERVICES = Services.from_environ(os.environ)
 
 
-def handler(event: dict, context: object) -> dict:
-    verdict = check_training_input(
-        event.get("input"),
-        execution_name=event["executionName"],
-        defaults=ENV.defaults,
-        bucket=ENV.console_bucket,
-        managed_project=ENV.project_name,
-    )
-    return verdict.as_output()
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return steps.validate_training_input(event, SERVICES).to_state()

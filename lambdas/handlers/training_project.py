@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from customlabels.rekognition.clients import client
-from customlabels.rekognition.projects import ensure_project
+import os
 
-REKOGNITION = client("rekognition")
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from customlabels.training import steps
+from customlabels.training.services import Services
+
+logger = Logger()
+tracer = Tracer()
+SERVICES = Services.from_environ(os.environ)
 
 
-def handler(event: dict, context: object) -> dict:
-    project = event["settings"]["projectName"]
-    return ensure_project(REKOGNITION, project, {"project": project})
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return steps.ensure_project(event, SERVICES).to_state()

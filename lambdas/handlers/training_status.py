@@ -2,37 +2,20 @@
 
 from __future__ import annotations
 
-from customlabels.pipeline_env import PipelineEnv
-from customlabels.registry import Registry
-from customlabels.rekognition.clients import client, dynamodb_resource
-from customlabels.rekognition.versions import (
-    TRAINING_DONE,
-    TRAINING_FAILED,
-    require_version,
-    training_failure,
-)
+import os
 
-ENV = PipelineEnv.from_environ()
-REKOGNITION = client("rekognition")
-S3 = client("s3")
-REGISTRY = Registry(ENV.registry_table, dynamodb_resource())
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from customlabels.training import steps
+from customlabels.training.services import Services
+
+logger = Logger()
+tracer = Tracer()
+SERVICES = Services.from_environ(os.environ)
 
 
-def handler(event: dict, context: object) -> dict:
-    settings, training = event["settings"], event["training"]
-    project, version = settings["projectName"], settings["versionName"]
-    description = require_version(REKOGNITION, event["projectArn"], version)
-    status = description["Status"]
-    failure = None
-    if status == TRAINING_FAILED:
-        failure = {"error": "TrainingFailed", "cause": f"{version}: {training_failure(S3, description)}"}
-    if status in (TRAINING_DONE, TRAINING_FAILED):
-        REGISTRY.update_version(
-            project,
-            version,
-            status=status,
-            statusMessage=description.get("StatusMessage"),
-            billableTrainingSeconds=description.get("BillableTrainingTimeInSeconds"),
-            manifestSummary=(description.get("ManifestSummary") or {}).get("S3Object"),
-        )
-    return {**training, "status": status, "attempt": training["attempt"] + 1, "failure": failure}
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return steps.check_training(event, SERVICES).to_state()

@@ -2,63 +2,20 @@
 
 from __future__ import annotations
 
-from customlabels.pipeline_env import PipelineEnv
-from customlabels.registry import Registry
-from customlabels.rekognition.clients import client, dynamodb_resource
-from customlabels.rekognition.versions import manifest_sha256, start_training
+import os
 
-ENV = PipelineEnv.from_environ()
-REKOGNITION = client("rekognition")
-S3 = client("s3")
-REGISTRY = Registry(ENV.registry_table, dynamodb_resource())
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from customlabels.training import steps
+from customlabels.training.services import Services
+
+logger = Logger()
+tracer = Tracer()
+SERVICES = Services.from_environ(os.environ)
 
 
-def handler(event: dict, context: object) -> dict:
-    settings, project_arn, execution = event["settings"], event["projectArn"], event["executionArn"]
-    project, version = settings["projectName"], settings["versionName"]
-    hashes = {
-        "training": manifest_sha256(S3, settings["trainingManifest"]),
-        "testing": manifest_sha256(S3, settings["testingManifest"]) if settings["testingManifest"] else None,
-    }
-    tags = {
-        "project": project,
-        "execution": execution,
-        "trainingManifestSha256": hashes["training"],
-        "testingManifestSha256": hashes["testing"] or "auto-split",
-    }
-    output = ENV.training_output(project, version)
-    started = start_training(
-        REKOGNITION,
-        project_arn=project_arn,
-        version_name=version,
-        output=output,
-        kms_key_id=ENV.kms_key_arn,
-        tags=tags,
-    )
-    if not started["reused"] or REGISTRY.get_version(project, version) is None:
-        REGISTRY.put_version(
-            {
-                "project": project,
-                "versionName": version,
-                "versionArn": started["versionArn"],
-                "projectArn": project_arn,
-                "status": started["status"],
-                "trainingManifest": settings["trainingManifest"],
-                "testingManifest": settings["testingManifest"],
-                "manifestHashes": hashes,
-                "datasetArns": {"train": event["datasets"]["train"], "test": event["datasets"]["test"]},
-                "autoSplit": settings["autoSplit"],
-                "thresholds": {
-                    key: settings[key] for key in ("f1Threshold", "minLabelF1", "requireImprovement")
-                },
-                "executionArn": execution,
-                "outputUri": str(output),
-            }
-        )
-    return {
-        **started,
-        "versionName": version,
-        "outputUri": str(output),
-        "manifestHashes": hashes,
-        "attempt": 0,
-    }
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict:
+    return steps.train(event, SERVICES).to_state()

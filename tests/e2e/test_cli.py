@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from customlabels.cli import main
+from customlabels_cli.main import main
 from local.demo import CREDENTIALS, Served, served_stack
 from local.samples import digit_samples
 
@@ -197,3 +197,30 @@ def test_a_failing_training_exits_1_with_the_cause(served, capsys):
 def test_control_of_an_unknown_version_exits_1_saying_which(served, capsys):
     code, out = cli(capsys, "start", "no-such-version")
     assert code == 1 and "no-such-version" in out and "does not exist" in out
+
+
+def test_promote_refuses_a_version_that_failed_the_gate_unless_forced(served, folder_manifests, capsys):
+    code, out = cli(
+        capsys,
+        "train",
+        "--training",
+        folder_manifests["train"],
+        "--version",
+        "cli-gate",
+        "--f1-threshold",
+        "1.0",
+        "--min-label-f1",
+        "1.0",
+        "--wait",
+    )
+    assert code == 1 and "FAILED: GateFailed" in out, out
+    code, out = cli(capsys, "promote", "cli-gate")
+    assert code == 1 and "did not pass the gate" in out and "--force" in out, out
+    assert status(capsys)["champion"] != "cli-gate"
+
+    code, out = cli(capsys, "promote", "cli-gate", "--force")
+    assert code == 0, out
+    assert status(capsys)["champion"] == "cli-gate"
+    registry = boto3.resource("dynamodb").Table(served.outputs["RegistryTableName"])
+    item = registry.get_item(Key={"project": PROJECT, "sk": "VERSION#cli-gate"})["Item"]
+    assert item["forced"] is True and item["promotedAt"]

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 from local.emulator import moto_integration
 from local.emulator.settings import Faults, ServiceSettings
 from local.event_sources import EventSources

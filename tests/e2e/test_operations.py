@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 from local.deploy import Deployment, fire_rule
 from local.emulator.settings import ServiceSettings
 from tests.e2e.harness import running_stack

@@ -8,17 +8,18 @@ and, when a daily cap is set, the project's inference-unit hours since 00:00 UTC
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from customlabels.environment import optional, required
 from customlabels.naming import version_name_of
 from customlabels.operations.idle import RUNNING, Decision, GuardPolicy, ModelActivity, Reason, decide
 from customlabels.operations.usage import unit_hours
-from customlabels.registry import Registry
 from customlabels.rekognition.projects import find_project_arn
 from customlabels.rekognition.versions import stop_model
+from customlabels.training.registry import Registry
 
 DETECTIONS_METRIC = "Detections"
 USAGE_NAMESPACE = "AWS/Rekognition"
@@ -44,20 +45,20 @@ class GuardSettings:
     service: str
 
     @classmethod
-    def from_environ(cls) -> GuardSettings:
-        cap = os.environ.get("MAX_INFERENCE_UNIT_HOURS_PER_DAY", "")
+    def from_environ(cls, env: Mapping[str, str]) -> GuardSettings:
+        cap = optional(env, "MAX_INFERENCE_UNIT_HOURS_PER_DAY", "")
         return cls(
-            project=os.environ["PROJECT_NAME"],
-            queue_url=os.environ["QUEUE_URL"],
-            topic_arn=os.environ["TOPIC_ARN"],
-            registry_table=os.environ["REGISTRY_TABLE_NAME"],
-            check_minutes=int(os.environ["IDLE_CHECK_MINUTES"]),
+            project=required(env, "PROJECT_NAME"),
+            queue_url=required(env, "QUEUE_URL"),
+            topic_arn=required(env, "TOPIC_ARN"),
+            registry_table=required(env, "REGISTRY_TABLE_NAME"),
+            check_minutes=int(required(env, "IDLE_CHECK_MINUTES")),
             policy=GuardPolicy(
-                idle_minutes=float(os.environ["IDLE_STOP_MINUTES"]),
+                idle_minutes=float(required(env, "IDLE_STOP_MINUTES")),
                 max_unit_hours_per_day=float(cap) if cap else None,
             ),
-            namespace=os.environ["POWERTOOLS_METRICS_NAMESPACE"],
-            service=os.environ["POWERTOOLS_SERVICE_NAME"],
+            namespace=required(env, "POWERTOOLS_METRICS_NAMESPACE"),
+            service=required(env, "POWERTOOLS_SERVICE_NAME"),
         )
 
     @property

@@ -6,7 +6,7 @@ the datasets are READY or FAILED:
 
     START -> DELETING (earlier datasets being deleted) -> CREATING -> READY
     READY -> SPLITTING (DistributeDatasetEntries, when there is no test manifest) -> READY
-    any *_FAILED status -> FAILED (with the status message and the entries' errors)
+    any *_FAILED status -> FAILED (`failure`: the status message and the entries' errors)
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def advance(rekognition: Any, settings: dict, project_arn: str, tags: dict[str, 
     descriptions = {kind: _describe(rekognition, state[kind]) for kind in ("train", "test")}
     failed = {kind: d for kind, d in descriptions.items() if d["Status"] in FAILED}
     if failed:
-        return {**state, "phase": "FAILED", "failure": _failure(rekognition, state, failed)}
+        return {**state, "phase": "FAILED", "failure": _failure_cause(rekognition, state, failed)}
     if all(d["Status"] in COMPLETE for d in descriptions.values()):
         stats = {kind: d.get("DatasetStats", {}) for kind, d in descriptions.items()}
         return {**state, "phase": "READY", "stats": stats}
@@ -99,7 +99,7 @@ def _describe(rekognition: Any, arn: str) -> dict:
     return rekognition.describe_dataset(DatasetArn=arn)["DatasetDescription"]
 
 
-def _failure(rekognition: Any, state: dict, failed: dict[str, dict]) -> dict:
+def _failure_cause(rekognition: Any, state: dict, failed: dict[str, dict]) -> str:
     parts = []
     for kind, description in failed.items():
         message = f"{kind.upper()} dataset {description['Status']}: {description.get('StatusMessage', '')}"
@@ -110,7 +110,7 @@ def _failure(rekognition: Any, state: dict, failed: dict[str, dict]) -> dict:
         if errors:
             message += f"; entries with errors: {json.dumps(errors)}"
         parts.append(message)
-    return {"error": "DatasetFailed", "cause": " | ".join(parts)}
+    return " | ".join(parts)
 
 
 def entry_errors(rekognition: Any, dataset_arn: str) -> list[dict]:

@@ -14,9 +14,9 @@ from customlabels.s3uri import S3Uri, parse_s3_uri
 
 TRAINING_DONE = "TRAINING_COMPLETED"
 TRAINING_FAILED = "TRAINING_FAILED"
-START_FROM = {"TRAINING_COMPLETED", "STOPPED", "FAILED"}
 RUNNING_OR_STARTING = {"RUNNING", "STARTING"}
-STOPPED_OR_STOPPING = {"STOPPED", "STOPPING"}
+# Not a service status: what the pipeline reports (and the registry records) for a deleted version.
+DELETED = "DELETED"
 HASH_CHUNK = 1 << 20
 
 

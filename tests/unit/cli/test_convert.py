@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from customlabels.cli import main
+from customlabels_cli.main import main
 
 BUCKET = "images"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-from customlabels.cli_support.progress import follow_execution, rows, steps_from_history
+from customlabels_cli.support.progress import follow_execution, rows, steps_from_history
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 KINDS = {

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from customlabels.cli import main
+from customlabels_cli.main import main
 
 
 def entry(label: str, f1: float, images: int = 5) -> dict:

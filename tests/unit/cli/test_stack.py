@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from customlabels.cli import main
-from customlabels.cli_support.stack import Stack
+from customlabels_cli.main import main
+from customlabels_cli.support.stack import Stack
 from tests.fixtures.tables import create_registry_table
 
 TEMPLATE = {

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 from handlers import detect
 from tests.unit.inference import images
 from tests.unit.inference.conftest import BUCKET, MODEL_ARN, PROJECT, REGISTRY_TABLE, env, upload
-from tests.unit.inference.test_analyse import CLASSIFICATION, Harness
+from tests.unit.inference.test_analyzer import CLASSIFICATION, Harness
 
 
 class Context:

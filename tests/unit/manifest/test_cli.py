@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from customlabels.cli import main
+from customlabels_cli.main import main
 from tests.unit.manifest.conftest import cls
 
 GOOD = [cls("a.jpg"), cls("b.jpg"), cls("c.jpg", "dog"), cls("d.jpg", "dog")]

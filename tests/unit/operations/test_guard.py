@@ -11,7 +11,7 @@ import pytest
 
 from customlabels.operations.guard import Guard, GuardSettings
 from customlabels.operations.idle import GuardPolicy
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 from local.emulator import moto_integration
 from local.emulator.scheduler import ManualScheduler
 from local.samples import digit_samples, ensure_bucket, write_samples

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from customlabels.evaluation import LabelMetrics, aggregate
-from customlabels.gate import GateRules, decide
+from customlabels.training.gate import GateRules, decide, promotion_refusal, rival_champion
 
 # Spec 04 §12 example A: macro F1 0.694444; micro F1 would be 0.70.
 EXAMPLE_A = [
@@ -58,3 +60,36 @@ def test_all_failed_rules_are_reported_together() -> None:
         0.5, EXAMPLE_A, GateRules(0.9, 0.8, True), {"versionName": "digits.v1", "f1Score": 0.95}
     )
     assert decision.reason.count(";") == 2
+
+
+@pytest.mark.parametrize(
+    ("champion", "version", "rival"),
+    [
+        (None, "v2", None),
+        ({"versionName": "v1", "f1Score": 0.9}, "v2", "v1"),
+        ({"versionName": "v2", "f1Score": 0.9}, "v2", None),  # a re-run of the champion's own version
+    ],
+)
+def test_the_champion_a_version_competes_with(champion, version, rival) -> None:
+    found = rival_champion(champion, version)
+    assert (found["versionName"] if found else None) == rival
+
+
+@pytest.mark.parametrize(
+    ("record", "refused_because"),
+    [
+        (None, "has no gate result"),
+        ({"versionName": "v1", "status": "TRAINING_COMPLETED"}, "has no gate result"),
+        (
+            {"gate": {"passed": False, "reason": "F1 0.5000 is below the threshold"}},
+            "did not pass the gate (F1 0.5",
+        ),
+        ({"gate": {"passed": True, "reason": "ok"}}, None),
+    ],
+)
+def test_promotion_needs_a_passed_gate_on_record(record, refused_because) -> None:
+    refusal = promotion_refusal("v1", record)
+    if refused_because is None:
+        assert refusal is None
+    else:
+        assert refused_because in refusal and "--force" in refusal

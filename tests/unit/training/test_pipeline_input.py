@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from customlabels.pipeline_input import Defaults, check_control_input, check_training_input
+from customlabels.training.contract import Defaults
+from customlabels.training.input import check_control_input, check_training_input
 
 BUCKET = "custom-labels-console-us-east-1-abc"
 DEFAULTS = Defaults(

@@ -6,7 +6,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry, version_record
 from tests.fixtures.tables import create_registry_table
 
 
@@ -71,3 +71,61 @@ def test_list_versions_pages_through_every_version_and_skips_the_champion(regist
     names = sorted(item["versionName"] for item in registry.list_versions("digits"))
     assert names == [f"v{index}" for index in range(7)]
     assert registry.list_versions("other") == []
+
+
+def test_update_if_exists_updates_a_known_version_and_skips_an_unknown_one(registry: Registry) -> None:
+    registry.put_version(version("v1"))
+    assert registry.update_if_exists("digits", "v1", status="RUNNING")["status"] == "RUNNING"
+    assert registry.update_if_exists("digits", "made-elsewhere", status="RUNNING") is None
+    assert registry.get_version("digits", "made-elsewhere") is None
+
+
+def test_a_promotion_is_recorded_on_the_pointer_and_the_version(registry: Registry) -> None:
+    registry.put_version(version("v1"))
+    promotion = {"promotedBy": "arn:aws:states:::execution:control:promote-v1", "forced": True}
+    registry.set_champion("digits", "v1", "arn-v1", 0.4, promotion)
+    champion, item = registry.champion("digits"), registry.get_version("digits", "v1")
+    for record in (champion, item):
+        assert record["forced"] is True and record["promotedBy"] == promotion["promotedBy"]
+        assert record["promotedAt"] == champion["promotedAt"]
+
+
+SETTINGS = {
+    "projectName": "digits",
+    "versionName": "digits.run-1",
+    "trainingManifest": "s3://b/datasets/digits/train.manifest",
+    "testingManifest": None,
+    "autoSplit": True,
+    "f1Threshold": 0.8,
+    "minLabelF1": 0.1,
+    "requireImprovement": False,
+    "deploy": True,
+}
+
+
+def test_version_record_keeps_what_rebuilds_the_datasets_and_the_thresholds() -> None:
+    record = version_record(
+        SETTINGS,
+        version_arn="arn-v",
+        status="TRAINING_IN_PROGRESS",
+        project_arn="arn-p",
+        manifest_hashes={"training": "ab12", "testing": None},
+        datasets={"train": "arn-train", "test": "arn-test", "phase": "READY"},
+        execution_arn="arn-x",
+        output_uri="s3://b/training-output/digits/digits.run-1/",
+    )
+    assert record == {
+        "project": "digits",
+        "versionName": "digits.run-1",
+        "versionArn": "arn-v",
+        "projectArn": "arn-p",
+        "status": "TRAINING_IN_PROGRESS",
+        "trainingManifest": "s3://b/datasets/digits/train.manifest",
+        "testingManifest": None,
+        "manifestHashes": {"training": "ab12", "testing": None},
+        "datasetArns": {"train": "arn-train", "test": "arn-test"},
+        "autoSplit": True,
+        "thresholds": {"f1Threshold": 0.8, "minLabelF1": 0.1, "requireImprovement": False},
+        "executionArn": "arn-x",
+        "outputUri": "s3://b/training-output/digits/digits.run-1/",
+    }

@@ -1,0 +1,1 @@
+"""The `customlabels` command line: its own package, outside the Lambda asset; imports the domain package."""

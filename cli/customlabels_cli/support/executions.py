@@ -1,0 +1,41 @@
+"""Start a state-machine execution of the stack and, when asked, follow it to its end."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK
+from customlabels_cli.support.progress import follow_execution
+from customlabels_cli.support.stack import Stack
+
+
+def execution_name(prefix: str) -> str:
+    """Unique per second, readable, and allowed in a version name (letters, digits, '-', '_')."""
+    return f"{prefix}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"[:80]
+
+
+def start(stack: Stack, machine_output: str, payload: dict, name: str, out: TextIO) -> str:
+    arn = stack.client("stepfunctions").start_execution(
+        stateMachineArn=stack.output(machine_output), name=name, input=json.dumps(payload)
+    )["executionArn"]
+    print(f"Started {name}\n  {arn}", file=out, flush=True)
+    return arn
+
+
+def outcome(execution: dict, out: TextIO) -> int:
+    """Print what the ended execution says (its summary message or its failure cause)."""
+    if execution["status"] == "SUCCEEDED":
+        output: Any = json.loads(execution.get("output") or "{}")
+        message = output.get("message") if isinstance(output, dict) else None
+        print(message or "Succeeded.", file=out)
+        return EXIT_OK
+    error = execution.get("error") or execution["status"]
+    cause = execution.get("cause") or "no cause given; see the execution history"
+    print(f"{execution['status']}: {error}\n  {cause}", file=out)
+    return EXIT_FAILED
+
+
+def wait(stack: Stack, arn: str, out: TextIO) -> int:
+    return outcome(follow_execution(stack.client("stepfunctions"), arn, out), out)

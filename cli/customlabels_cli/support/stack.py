@@ -1,0 +1,157 @@
+"""The deployed stack as the CLI sees it: its outputs, the managed project name and boto3 clients.
+
+Outputs come from, in order: `--outputs FILE` (what `python -m local serve --outputs` writes), the
+CUSTOMLABELS_OUTPUTS file, or CloudFormation DescribeStacks of `--stack` (default CustomLabelsPipeline).
+The clients follow boto3's own settings, so AWS_ENDPOINT_URL points every call at the offline stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from customlabels.naming import STACK_NAME
+from customlabels.training.registry import Registry
+from customlabels_cli.support.errors import CliError
+
+OUTPUTS_ENV, STACK_ENV, PROJECT_ENV = "CUSTOMLABELS_OUTPUTS", "CUSTOMLABELS_STACK", "CUSTOMLABELS_PROJECT"
+CDK_JSON = "cdk.json"
+RETRIES = Config(retries={"mode": "standard"})  # attempts: AWS_MAX_ATTEMPTS, else 3
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("stack")
+    group.add_argument(
+        "--outputs",
+        metavar="FILE",
+        help=f"stack outputs JSON (from `python -m local serve --outputs`); default ${OUTPUTS_ENV} "
+        "or CloudFormation describe-stacks",
+    )
+    group.add_argument(
+        "--stack", metavar="NAME", help=f"CloudFormation stack name (default ${STACK_ENV} or {STACK_NAME})"
+    )
+    group.add_argument(
+        "--project",
+        metavar="NAME",
+        help=f"Custom Labels project the stack manages (default ${PROJECT_ENV}, the stack's "
+        "ProjectName output, cdk.json's customlabels.projectName, or the one in the registry)",
+    )
+
+
+def read_outputs_file(path: str) -> dict[str, str]:
+    try:
+        outputs = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise CliError(
+            f"outputs file {path} does not exist",
+            "pass the file `python -m local serve --outputs FILE` wrote, or omit --outputs "
+            "to read them from CloudFormation",
+        ) from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise CliError(
+            f"outputs file {path} is not readable JSON: {error}",
+            "pass the JSON object of stack outputs that `serve --outputs` writes",
+        ) from None
+    if not isinstance(outputs, dict):
+        raise CliError(
+            f"outputs file {path} holds {type(outputs).__name__}, not an object of outputs",
+            "pass the JSON object of stack outputs that `serve --outputs` writes",
+        )
+    return {str(key): str(value) for key, value in outputs.items()}
+
+
+def describe_stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ValidationError":
+            raise CliError(
+                f"stack {stack_name} was not found",
+                "deploy it (cdk deploy), pass --stack NAME, or for the offline stack pass "
+                "--outputs FILE / set AWS_ENDPOINT_URL to the URL `python -m local serve` "
+                "prints",
+            ) from None
+        raise
+    return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+
+
+def cdk_json_project(directory: Path) -> str | None:
+    path = directory / CDK_JSON
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text()).get("context", {}).get("customlabels", {}).get("projectName")
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return None
+
+
+@dataclass
+class Stack:
+    outputs: dict[str, str]
+    explicit_project: str | None = None
+    session: Any = field(default_factory=boto3.Session)
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Stack:
+        session = boto3.Session()
+        outputs_file = args.outputs or os.environ.get(OUTPUTS_ENV)
+        if outputs_file:
+            outputs = read_outputs_file(outputs_file)
+        else:
+            stack_name = args.stack or os.environ.get(STACK_ENV) or STACK_NAME
+            outputs = describe_stack_outputs(session.client("cloudformation", config=RETRIES), stack_name)
+        return cls(outputs, args.project or os.environ.get(PROJECT_ENV), session)
+
+    def output(self, name: str) -> str:
+        value = self.outputs.get(name)
+        if not value:
+            raise CliError(
+                f"the stack has no output {name} (it has: {', '.join(sorted(self.outputs)) or 'none'})",
+                "deploy the current version of the stack (cdk deploy, or restart `python -m local "
+                "serve`) and pass its outputs",
+            )
+        return value
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service, config=RETRIES)
+        return self._clients[service]
+
+    def registry(self) -> Registry:
+        return Registry(self.output("RegistryTableName"), self.session.resource("dynamodb", config=RETRIES))
+
+    @property
+    def project(self) -> str:
+        found = (
+            self.explicit_project
+            or self.outputs.get("ProjectName")
+            or cdk_json_project(Path.cwd())
+            or self._registry_project()
+        )
+        if not found:
+            raise CliError(
+                "cannot tell which Custom Labels project the stack manages",
+                f"pass --project NAME or set {PROJECT_ENV} (cdk.json: customlabels.projectName)",
+            )
+        return found
+
+    def _registry_project(self) -> str | None:
+        table = self.registry().table
+        projects: set[str] = set()
+        scan: dict[str, Any] = {"ProjectionExpression": "#p", "ExpressionAttributeNames": {"#p": "project"}}
+        while True:
+            page = table.scan(**scan)
+            projects |= {item["project"] for item in page["Items"]}
+            if "LastEvaluatedKey" not in page:
+                break
+            scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return projects.pop() if len(projects) == 1 else None

@@ -1,0 +1,240 @@
+"""Execution inputs of the training and model-control state machines: checked once, every problem listed.
+
+A bad input never raises half-way: `check_training_input` and `check_control_input` return either the
+settings the run uses (defaults filled in) or the full list of problems plus the accepted form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from customlabels.naming import NAME_PATTERN, version_name_for_execution
+from customlabels.s3uri import parse_s3_uri
+from customlabels.training.contract import Defaults, InputCheck
+
+TRAINING_FORM = {
+    "projectName": "digits",
+    "trainingManifest": "s3://<console bucket>/datasets/digits/train.manifest",
+    "testingManifest": "(optional) s3://<console bucket>/datasets/digits/test.manifest",
+    "versionName": "(optional) letters, digits, '_', '.', '-'; default <projectName>.<execution name>",
+    "f1Threshold": "(optional) number 0-1",
+    "minLabelF1": "(optional) number 0-1",
+    "requireImprovement": "(optional) true or false",
+    "deploy": "(optional) true or false",
+    "minInferenceUnits": "(optional) whole number 1-100",
+    "maxInferenceUnits": "(optional) whole number >= minInferenceUnits, up to 100",
+}
+CONTROL_FORM = {
+    "action": "start | stop | promote",
+    "projectName": "digits",
+    "versionName": "digits.2024-01-01T00.00.00",
+    "minInferenceUnits": "(optional, start/promote) whole number 1-100",
+    "maxInferenceUnits": "(optional, start/promote) whole number >= minInferenceUnits, up to 100",
+    "force": "(optional, promote) true to promote a version that did not pass the gate",
+}
+ACTIONS = ("start", "stop", "promote")
+MAX_UNITS = 100
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The run's settings once the input is accepted."""
+
+    projectName: str
+    versionName: str
+    trainingManifest: str
+    testingManifest: str | None
+    autoSplit: bool
+    f1Threshold: float
+    minLabelF1: float
+    requireImprovement: bool
+    deploy: bool
+    minInferenceUnits: int
+    maxInferenceUnits: int
+
+
+@dataclass
+class Verdict:
+    """Either `settings` (valid) or `problems`; `cause` is the text a Fail state shows."""
+
+    settings: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)
+    form: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    @property
+    def cause(self) -> str:
+        if self.valid:
+            return ""
+        listed = "; ".join(f"{number}. {problem}" for number, problem in enumerate(self.problems, 1))
+        return (
+            f"{len(self.problems)} problem(s) in the execution input: {listed}. Accepted form: "
+            + json.dumps(self.form)
+        )
+
+    def as_output(self) -> InputCheck:
+        return InputCheck(valid=self.valid, problems=self.problems, cause=self.cause, settings=self.settings)
+
+
+class _Checker:
+    def __init__(self, raw: Any, form: Mapping[str, str]) -> None:
+        self.problems: list[str] = []
+        self.raw: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        if not isinstance(raw, Mapping):
+            self.problems.append(f"the input must be a JSON object, got {type(raw).__name__}")
+        unknown = sorted(set(self.raw) - set(form))
+        if unknown:
+            self.problems.append(
+                f"unknown field(s) {', '.join(unknown)}: allowed fields are {', '.join(form)}"
+            )
+
+    def project(self, managed: str) -> str | None:
+        value = self.name("projectName", required=True, what=PROJECT_RULE)
+        if value and managed and value != managed:
+            self.problems.append(
+                f"projectName {value!r} is not the project this stack manages ({managed!r}): "
+                f"use {managed!r}, "
+                f"or deploy a stack for {value!r} with `cdk deploy -c projectName={value}`"
+            )
+            return None
+        return value
+
+    def _absent(self, key: str, *, required: bool, what: str) -> bool:
+        """True when ``key`` is not given (a problem only when it is required)."""
+        if self.raw.get(key) is not None:
+            return False
+        if required:
+            self.problems.append(f"{key} is required: {what}")
+        return True
+
+    def name(self, key: str, *, required: bool, what: str) -> str | None:
+        if self._absent(key, required=required, what=what):
+            return None
+        value = self.raw[key]
+        if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value):
+            self.problems.append(f"{key}={value!r} is not allowed: {what}")
+            return None
+        return value
+
+    def manifest(self, key: str, *, required: bool, bucket: str) -> str | None:
+        if self._absent(key, required=required, what=f"the s3:// URI of a manifest in bucket {bucket}"):
+            return None
+        value = self.raw[key]
+        try:
+            uri = parse_s3_uri(value) if isinstance(value, str) else None
+        except ValueError as error:
+            self.problems.append(f"{key}: {error}")
+            return None
+        if uri is None:
+            self.problems.append(f"{key} must be a string s3://{bucket}/KEY, got {type(value).__name__}")
+        elif bucket and uri.bucket != bucket:
+            self.problems.append(
+                f"{key} is in bucket {uri.bucket!r}: the pipeline reads manifests from the console bucket "
+                f"{bucket!r} only; copy it to s3://{bucket}/datasets/<projectName>/"
+            )
+        elif not uri.key.endswith(".manifest"):
+            self.problems.append(
+                f"{key} {value!r} must end in .manifest (the service rejects other extensions)"
+            )
+        else:
+            return value
+        return None
+
+    def fraction(self, key: str, default: float) -> float:
+        value = self.raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+            self.problems.append(f"{key}={value!r} is not allowed: a number from 0 to 1")
+            return default
+        return float(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.raw.get(key, default)
+        if not isinstance(value, bool):
+            self.problems.append(f"{key}={value!r} is not allowed: true or false (JSON booleans, no quotes)")
+            return default
+        return value
+
+    def units(self, key: str, default: int) -> int:
+        value = self.raw.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_UNITS:
+            self.problems.append(f"{key}={value!r} is not allowed: a whole number from 1 to {MAX_UNITS}")
+            return default
+        return value
+
+    def unit_range(self, defaults: Defaults | None) -> tuple[int, int]:
+        low = self.units("minInferenceUnits", defaults.minInferenceUnits if defaults else 1)
+        high = self.units("maxInferenceUnits", max(low, defaults.maxInferenceUnits if defaults else low))
+        if high < low:
+            self.problems.append(f"maxInferenceUnits ({high}) must be >= minInferenceUnits ({low})")
+        return low, high
+
+
+PROJECT_RULE = "1-255 of letters, digits, '_', '.', '-', starting with a letter or digit"
+VERSION_RULE = "1-255 of letters, digits, '_', '.', '-', starting with a letter or digit"
+
+
+def check_training_input(
+    raw: Any, *, execution_name: str, defaults: Defaults, bucket: str, managed_project: str
+) -> Verdict:
+    check = _Checker(raw, TRAINING_FORM)
+    project = check.project(managed_project)
+    version = check.name("versionName", required=False, what=VERSION_RULE)
+    training = check.manifest("trainingManifest", required=True, bucket=bucket)
+    testing = check.manifest("testingManifest", required=False, bucket=bucket)
+    if training and testing and training == testing:
+        check.problems.append(
+            "testingManifest must differ from trainingManifest (test images must not be trained on)"
+        )
+    f1_threshold = check.fraction("f1Threshold", defaults.f1Threshold)
+    min_label_f1 = check.fraction("minLabelF1", defaults.minLabelF1)
+    require_improvement = check.flag("requireImprovement", defaults.requireImprovement)
+    deploy = check.flag("deploy", defaults.deploy)
+    low, high = check.unit_range(defaults)
+    verdict = Verdict(problems=check.problems, form=TRAINING_FORM)
+    if verdict.valid:
+        settings = Settings(
+            projectName=project,
+            versionName=version or version_name_for_execution(project, execution_name),
+            trainingManifest=training,
+            testingManifest=testing,
+            autoSplit=testing is None,
+            f1Threshold=f1_threshold,
+            minLabelF1=min_label_f1,
+            requireImprovement=require_improvement,
+            deploy=deploy,
+            minInferenceUnits=low,
+            maxInferenceUnits=high,
+        )
+        verdict.settings = asdict(settings)
+    return verdict
+
+
+def check_control_input(raw: Any, *, managed_project: str) -> Verdict:
+    check = _Checker(raw, CONTROL_FORM)
+    action = check.raw.get("action")
+    if action not in ACTIONS:
+        check.problems.append(f"action={action!r} is not allowed: one of {', '.join(ACTIONS)}")
+    project = check.project(managed_project)
+    version = check.name("versionName", required=True, what=VERSION_RULE)
+    low, high = check.unit_range(None)
+    force = check.flag("force", False)
+    if force and action != "promote":
+        check.problems.append(f"force is for action promote only, not {action!r}")
+    verdict = Verdict(problems=check.problems, form=CONTROL_FORM)
+    if verdict.valid:
+        verdict.settings = {
+            "action": action,
+            "projectName": project,
+            "versionName": version,
+            "minInferenceUnits": low,
+            "maxInferenceUnits": high,
+            "force": force,
+        }
+    return verdict
