@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
-from local.deploy import Deployment, DeployError
+from local.deploy import DeployError, Deployment
 from local.emulator.settings import ServiceSettings
 from local.endpoint import LocalEndpoint
 from local.intrinsics import TemplateError
