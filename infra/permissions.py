@@ -34,6 +34,7 @@ OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3
 OBJECT_WRITE = ["s3:PutObject", "s3:PutObjectTagging"]
 BUCKET_READ = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl", "s3:GetBucketVersioning"]
 
+
 @dataclass(frozen=True)
 class Row:
     sid: str
