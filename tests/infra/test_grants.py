@@ -59,7 +59,12 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
     }
     grants = [*PLUMBING, *granted(function.module, stack.config)]
     return sorted(
-        normalized({"Effect": "Allow", **stack.resolve(statement(g, targets[g.on]).to_statement_json())})
+        normalized(
+            {
+                "Effect": "Allow",
+                **stack.resolve(statement(g, targets[g.on], stack.config.projectName).to_statement_json()),
+            }
+        )
         for g in grants
     )
 
