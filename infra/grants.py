@@ -44,6 +44,7 @@ class Grant:
     via: tuple[str, ...] = ()  # kms:ViaService: the services that may use the key on the role's behalf
     list_prefix: str | None = None  # s3:prefix condition of s3:ListBucket
     only_if: tuple[str, str] | None = None  # (setting, value): granted only with that configuration
+    project_tag: bool = False  # aws:RequestTag/project must be the project name (no resource scope)
 
 
 # What every function gets from infra/functions.py (X-Ray is added by CDK for active tracing).
@@ -127,9 +128,17 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         Grant(
             "CreateProject",
-            ("rekognition:CreateProject", "rekognition:TagResource"),
+            ("rekognition:CreateProject",),
+            On.ANY,
+            "Creates the project when it does not exist; CreateProject has no resource-level scope, so "
+            "the request must tag it project=<the stack's project>.",
+            project_tag=True,
+        ),
+        Grant(
+            "TagProject",
+            ("rekognition:TagResource",),
             On.PROJECT,
-            f"Creates the project with its tags when it does not exist. {_PROJECT}",
+            f"CreateProject with Tags also needs TagResource on the new project. {_PROJECT}",
         ),
     ),
     "training_datasets": (

@@ -19,10 +19,11 @@ from infra.config import Config
 from infra.nag import acknowledge_wildcards
 from infra.storage import DATASETS_PREFIX, Storage
 
-# One IAM action per Custom Labels operation (spec 01 §9), minus model copy and project
-# policies (CopyProjectVersion, Put/Delete/ListProjectPolicies): they move models to other accounts.
+# One IAM action per Custom Labels operation on this project's ARNs (spec 01 §9), minus CreateProject
+# (no resource scope: its own statement) and model copy and project policies (CopyProjectVersion,
+# Put/Delete/ListProjectPolicies): they move models to other accounts.
 CUSTOM_LABELS_OPERATIONS = [
-    "CreateProject", "DeleteProject",
+    "DeleteProject",
     "CreateDataset", "DeleteDataset", "DescribeDataset", "DistributeDatasetEntries",
     "ListDatasetEntries", "ListDatasetLabels", "UpdateDatasetEntries",
     "CreateProjectVersion", "DeleteProjectVersion", "DescribeProjectVersions",
@@ -34,12 +35,14 @@ OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3
 OBJECT_WRITE = ["s3:PutObject", "s3:PutObjectTagging"]
 BUCKET_READ = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl", "s3:GetBucketVersioning"]
 
+
 @dataclass(frozen=True)
 class Row:
     sid: str
     actions: list[str]
     resources: list[str]
     why: str  # also the reason of the cdk-nag acknowledgement a wildcard here needs
+    conditions: dict[str, dict[str, str]] | None = None
 
 
 class UserPolicies(Construct):
@@ -55,6 +58,14 @@ class UserPolicies(Construct):
                 "rekognition:DescribeProjects lists projects by name; it has no resource-level scope.",
             ),
             Row(
+                "CreateProject",
+                ["rekognition:CreateProject"],
+                ["*"],
+                "CreateProject has no resource-level scope; the request must tag the project "
+                f"project={project}.",
+                {"StringEquals": {"aws:RequestTag/project": project}},
+            ),
+            Row(
                 "Project",
                 [f"rekognition:{op}" for op in CUSTOM_LABELS_OPERATIONS],
                 [project_arn_pattern(project)],
@@ -63,8 +74,14 @@ class UserPolicies(Construct):
             ),
             Row(
                 "ReadConsoleBucket",
-                BUCKET_READ + OBJECT_READ,
-                [console.bucket_arn, console.arn_for_objects("*")],
+                BUCKET_READ,
+                [console.bucket_arn],
+                "People list and inspect this one bucket.",
+            ),
+            Row(
+                "ReadConsoleObjects",
+                OBJECT_READ,
+                [console.arn_for_objects("*")],
                 "People read datasets, validation results and training output: objects of this one bucket.",
             ),
             Row(
@@ -115,7 +132,10 @@ class UserPolicies(Construct):
     def _policy(
         self, construct_id: str, description: str, rows: list[Row], storage: Storage | None = None
     ) -> iam.ManagedPolicy:
-        statements = [iam.PolicyStatement(sid=r.sid, actions=r.actions, resources=r.resources) for r in rows]
+        statements = [
+            iam.PolicyStatement(sid=r.sid, actions=r.actions, resources=r.resources, conditions=r.conditions)
+            for r in rows
+        ]
         if storage is not None:
             statements += _key_statements(storage)
         policy = iam.ManagedPolicy(self, construct_id, description=description, statements=statements)

@@ -33,10 +33,12 @@ def base_targets(storage: Storage, project_name: str) -> dict[On, str]:
     }
 
 
-def statement(grant: Grant, resource: str) -> iam.PolicyStatement:
+def statement(grant: Grant, resource: str, project_name: str) -> iam.PolicyStatement:
     conditions: dict[str, dict[str, object]] = {}
     if grant.via:
         conditions["StringEquals"] = {"kms:ViaService": [regional_service(service) for service in grant.via]}
+    if grant.project_tag:
+        conditions["StringEquals"] = {"aws:RequestTag/project": project_name}
     if "kms:CreateGrant" in grant.actions:
         conditions["Bool"] = {"kms:GrantIsForAWSResource": "true"}
     if grant.list_prefix:
@@ -62,5 +64,5 @@ def apply_grants(function: PipelineFunction, targets: Targets, config: Config) -
     """Add the function's rows of the table to its role, each wildcard acknowledged with the row's why."""
     for grant in granted(function.module, config):
         resource = targets[grant.on]
-        function.role.add_to_policy(statement(grant, resource))
+        function.role.add_to_policy(statement(grant, resource, config.projectName))
         acknowledge_wildcards(function, list(grant.actions), [resource], grant.why)

@@ -103,7 +103,7 @@ def control_definition(
     describe_model.next(action)
     action.when(sfn.Condition.string_equals("$.model.action", "stop"), stop).otherwise(start)
     stop.next(already_stopped)
-    already_stopped.when(
-        sfn.Condition.string_equals("$.deployment.status", "STOPPING"), wait_stop
-    ).otherwise(stopped_summary)
+    already_stopped.when(sfn.Condition.string_equals("$.deployment.status", "STOPPING"), wait_stop).otherwise(
+        stopped_summary
+    )
     return begin

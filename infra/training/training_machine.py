@@ -266,15 +266,14 @@ def training_definition(
         flow.timed_out(
             "TrainingTimedOut",
             "TrainingFailed",
-            f"The model {{}} was still {{}} after {{}} polls "
-            f"(maxTrainingHours {config.maxTrainingHours})",
+            f"The model {{}} was still {{}} after {{}} polls (maxTrainingHours {config.maxTrainingHours})",
             "$.training.versionName",
             "$.training.status",
             "$.training.attempt",
         ).next(flow.end("TrainingFailed")),
-    ).when(
-        sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"), wait_training
-    ).otherwise(evaluate)
+    ).when(sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"), wait_training).otherwise(
+        evaluate
+    )
 
     evaluate.next(gate_passed)
     gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), deploy).otherwise(

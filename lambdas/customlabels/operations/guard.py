@@ -15,7 +15,15 @@ from typing import Any
 
 from customlabels.environment import optional, required
 from customlabels.naming import version_name_of
-from customlabels.operations.idle import RUNNING, Decision, GuardPolicy, ModelActivity, Reason, decide
+from customlabels.operations.idle import (
+    RUNNING,
+    Decision,
+    GuardPolicy,
+    ModelActivity,
+    Reason,
+    cap_hold_until,
+    decide,
+)
 from customlabels.operations.usage import unit_hours
 from customlabels.rekognition.projects import find_project_arn
 from customlabels.rekognition.versions import stop_model
@@ -141,7 +149,7 @@ class Guard:
         report = ModelReport(_name(version), version["ProjectVersionArn"], decision, stopped)
         if record is None:
             if decision.stop:
-                self._publish(report)
+                self._publish(report, now)
             return report
         changed = (record.get("guardVerdict"), record.get("guardReason")) != (
             decision.verdict.value,
@@ -158,9 +166,10 @@ class Guard:
             guardReason=decision.reason.value,
             guardDetail=decision.detail,
             **({"stoppedAt": now.isoformat(timespec="seconds")} if decision.stop else {}),
+            **({"capHoldUntil": _cap_hold(now)} if _over_cap(decision) else {}),
         )
         if decision.stop or changed:
-            self._publish(report)
+            self._publish(report, now)
         return report
 
     def _versions(self, project_arn: str) -> list[dict]:
@@ -234,7 +243,7 @@ class Guard:
                 series[result["Id"]] += [(_utc(stamp), value) for stamp, value in points]
         return series
 
-    def _publish(self, report: ModelReport) -> None:
+    def _publish(self, report: ModelReport, now: datetime) -> None:
         decision, model = report.decision, report.version_name
         done = "stopped" if decision.stop else "kept running"
         subject = f"{self.settings.project}: model {model} {done} ({decision.reason.value})"
@@ -246,8 +255,11 @@ class Guard:
         else:
             action = f"The idle guard kept model {model} running ({decision.reason.value})."
         advice = ""
-        if decision.reason is Reason.OVER_DAILY_CAP:
-            advice = "\nRaise maxInferenceUnitHoursPerDay or start the model again tomorrow."
+        if _over_cap(decision):
+            advice = (
+                f"\nUploads will not start it again before {_cap_hold(now)} (next UTC day). "
+                "Raise maxInferenceUnitHoursPerDay or start the model again tomorrow."
+            )
         elif decision.stop:
             advice = "\nThe next upload starts it again (onModelStopped=start) or start it yourself."
         self.sns.publish(
@@ -266,6 +278,14 @@ class Guard:
 
 def _name(version: dict) -> str:
     return version_name_of(version["ProjectVersionArn"])
+
+
+def _over_cap(decision: Decision) -> bool:
+    return decision.stop and decision.reason is Reason.OVER_DAILY_CAP
+
+
+def _cap_hold(now: datetime) -> str:
+    return cap_hold_until(now).isoformat(timespec="seconds")
 
 
 def _running_since(record: dict | None, now: datetime) -> datetime:

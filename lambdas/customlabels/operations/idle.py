@@ -8,7 +8,7 @@ project has used its daily inference-unit hours.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 RUNNING = "RUNNING"
@@ -105,3 +105,8 @@ def decide(activity: ModelActivity, policy: GuardPolicy, unit_hours_today: float
         f"no images analysed {since} (idle window {policy.idle_minutes:g} min) and the queue is empty",
         idle,
     )
+
+
+def cap_hold_until(now: datetime) -> datetime:
+    """A model stopped at the daily cap stays stopped until the next UTC day, when the cap resets."""
+    return now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)

@@ -205,4 +205,16 @@ def test_daily_cap_stops_a_busy_model(world) -> None:
     assert used["unitHoursToday"] >= 0.25
     assert (used["models"][0]["verdict"], used["models"][0]["reason"]) == ("stop", "over-daily-cap")
     assert world.status() in ("STOPPING", "STOPPED")
-    assert "Raise maxInferenceUnitHoursPerDay" in world.notifications()[-1]
+    next_day = (midnight + timedelta(days=1)).isoformat(timespec="seconds")
+    assert world.record()["capHoldUntil"] == next_day
+    message = world.notifications()[-1]
+    assert (
+        "Raise maxInferenceUnitHoursPerDay" in message and f"not start it again before {next_day}" in message
+    )
+
+
+def test_an_idle_stop_sets_no_cap_hold(world) -> None:
+    start = datetime.now(UTC) - timedelta(minutes=70)
+    first_seen(world, start)
+    world.guard().run(start + timedelta(minutes=70))
+    assert "capHoldUntil" not in world.record()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from customlabels.operations.idle import GuardPolicy, ModelActivity, Reason, Verdict, decide
+from customlabels.operations.idle import GuardPolicy, ModelActivity, Reason, Verdict, cap_hold_until, decide
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)
 IDLE = 60
@@ -66,3 +66,15 @@ def test_activity_in_the_future_counts_as_just_now() -> None:
 def test_policy_refuses_settings_that_make_no_sense(idle, cap) -> None:
     with pytest.raises(ValueError, match="must be"):
         GuardPolicy(idle_minutes=idle, max_unit_hours_per_day=cap)
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2024, 5, 1, 0, 0, tzinfo=UTC),
+        datetime(2024, 5, 1, 15, 30, 12, 5, tzinfo=UTC),
+        datetime(2024, 5, 1, 23, 59, 59, tzinfo=UTC),
+    ],
+)
+def test_a_cap_stop_holds_until_the_next_utc_day(now: datetime) -> None:
+    assert cap_hold_until(now) == datetime(2024, 5, 2, tzinfo=UTC)

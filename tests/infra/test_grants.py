@@ -1,0 +1,151 @@
+"""Every function's role holds exactly its rows of the grant table (infra/grants.py), and the policies
+around the key, topic, queue and people hold what issue 12 asks of them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import Stack
+
+from infra.functions import PipelineFunction
+from infra.grants import GRANTS, PLUMBING, On
+from infra.role_policies import base_targets, granted, statement
+from infra.stack import CustomLabelsStack
+from tests.infra.synth import build_stack
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def normalized(document: dict[str, Any]) -> str:
+    """One statement as comparable text: lists for Action, Resource and condition values."""
+    statement = dict(document)
+    statement["Action"] = sorted(_list(statement["Action"]))
+    statement["Resource"] = _list(statement["Resource"])
+    if "Condition" in statement:
+        statement["Condition"] = {
+            op: {key: sorted(_list(value), key=json.dumps) for key, value in values.items()}
+            for op, values in statement["Condition"].items()
+        }
+    return json.dumps(statement, sort_keys=True)
+
+
+def functions(stack: CustomLabelsStack) -> list[PipelineFunction]:
+    return [c for c in stack.node.find_all() if isinstance(c, PipelineFunction)]
+
+
+def role_statements(template_json: dict[str, Any], stack: Stack, function: PipelineFunction) -> list[str]:
+    role = {"Ref": stack.get_logical_id(function.role.node.default_child)}
+    return sorted(
+        normalized(s)
+        for resource in template_json["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy" and role in resource["Properties"]["Roles"]
+        for s in resource["Properties"]["PolicyDocument"]["Statement"]
+    )
+
+
+def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) -> list[str]:
+    targets = {
+        **base_targets(stack.storage, stack.config.projectName),
+        On.REGISTRY: stack.training.registry.table_arn,
+        On.RESULTS_TABLE: stack.inference.results_table.table_arn,
+        On.IDEMPOTENCY_TABLE: stack.inference.idempotency_table.table_arn,
+        On.QUEUE: stack.inference.queue.queue_arn,
+        On.TOPIC: stack.topic.topic_arn,
+        On.OWN_LOG_GROUP: function.log_group.log_group_arn,
+    }
+    grants = [*PLUMBING, *granted(function.module, stack.config)]
+    return sorted(
+        normalized(
+            {
+                "Effect": "Allow",
+                **stack.resolve(statement(g, targets[g.on], stack.config.projectName).to_statement_json()),
+            }
+        )
+        for g in grants
+    )
+
+
+@pytest.fixture(scope="module")
+def fail_mode() -> tuple[CustomLabelsStack, dict[str, Any]]:
+    from aws_cdk.assertions import Template
+
+    stack = build_stack(onModelStopped="fail", removalPolicy="destroy")
+    return stack, Template.from_stack(stack).to_json()
+
+
+def test_every_function_has_a_row_in_the_table(stack) -> None:
+    assert sorted(f.module for f in functions(stack)) == sorted(GRANTS)
+
+
+def test_every_functions_statements_equal_its_rows(stack, template_json, fail_mode) -> None:
+    for built, template in ((stack, template_json), fail_mode):
+        for function in functions(built):
+            assert role_statements(template, built, function) == expected_statements(built, function), (
+                function.module
+            )
+
+
+def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> None:
+    writers = {
+        module
+        for module, grants in GRANTS.items()
+        for grant in grants
+        if grant.on is On.REGISTRY and {"dynamodb:PutItem", "dynamodb:UpdateItem"} & set(grant.actions)
+    }
+    assert writers == {
+        "training_train",
+        "training_status",
+        "training_evaluate",
+        "model_control_start",
+        "model_control_status",
+        "model_control_stop",
+        "model_control_promote",
+        "idle_guard",
+    }
+    detect_reads = {a for g in GRANTS["detect"] if g.on is On.REGISTRY for a in g.actions}
+    assert detect_reads == {"dynamodb:GetItem"}
+    every_action = {a for grants in GRANTS.values() for g in grants for a in g.actions}
+    assert not {a for a in every_action if a.split(":")[1] in {"Scan", "Query", "BatchGetItem"}}
+    assert not {a for a in every_action if a.startswith("dynamodb:") and "Stream" in a}
+
+
+def test_every_lambda_key_statement_names_the_services_that_may_use_it() -> None:
+    for module, grants in GRANTS.items():
+        for grant in grants:
+            if any(a.startswith("kms:") for a in grant.actions):
+                assert grant.via, f"{module} {grant.sid}: kms without kms:ViaService"
+
+
+def test_every_grant_says_why() -> None:
+    for module, grants in GRANTS.items():
+        for grant in grants:
+            assert len(grant.why) >= 30, f"{module} {grant.sid}"
+
+
+def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
+    for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
+        groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
+        assert len(groups) == 16  # 15 functions and the state machines' group
+        assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
+
+
+def test_state_machines_use_the_key_only_through_sns(template_json) -> None:
+    machines = [
+        k for k, r in template_json["Resources"].items() if r["Type"] == "AWS::StepFunctions::StateMachine"
+    ]
+    for machine in machines:
+        role = template_json["Resources"][machine]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+        kms = [
+            s
+            for r in template_json["Resources"].values()
+            if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
+            for s in r["Properties"]["PolicyDocument"]["Statement"]
+            if any(a.startswith("kms:") for a in _list(s["Action"]))
+        ]
+        assert len(kms) == 1, machine
+        assert sorted(kms[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        assert json.dumps(kms[0]["Condition"]["StringEquals"]["kms:ViaService"]).count("sns.") == 1

