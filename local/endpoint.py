@@ -76,6 +76,7 @@ class LocalEndpoint:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        access.uninstall()  # in-process moto (mock_aws) used afterwards enforces nothing, as moto
 
     def __enter__(self) -> LocalEndpoint:
         return self.start()

@@ -55,6 +55,10 @@ def resource_policy(action: str, resource: str, default_account: str) -> tuple[N
         return resources.topic_policy(resource), account, False
     if resource.startswith("arn:aws:lambda:"):
         return resources.function_policy(resource), account, False
+    if resource.startswith("arn:aws:rekognition:") and ":project/" in resource:
+        from local.emulator.cross_account import project_resource_policy
+
+        return project_resource_policy(resource), account, False
     if resource.startswith("arn:aws:iam:") and action.lower() == "sts:assumerole":
         return resources.trust_policy(account, resource.rsplit("/", 1)[-1]), account, False
     return None, account, False

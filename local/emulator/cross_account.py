@@ -54,3 +54,23 @@ def copy_allowed(
 def _statements(policy: ProjectPolicy) -> list[dict]:
     statements = json.loads(policy.document)["Statement"]
     return statements if isinstance(statements, list) else [statements]
+
+
+def project_resource_policy(resource_arn: str) -> NamedPolicy | None:
+    """The policies of the project a project or version ARN belongs to, as one resource policy (what the
+    endpoint's authorization layer checks for a call from another account)."""
+    from local.emulator.moto_integration import service_for
+
+    _, _, _, region, account, resource = resource_arn.split(":", 5)
+    project_name = resource.split("/")[1] if resource.startswith("project/") else None
+    if project_name is None:
+        return None
+    state = service_for(account, region).state
+    project = next((p for p in state.projects.values() if p.name == project_name), None)
+    policies = list(state.policies.get(project.arn, {}).values()) if project else []
+    if not policies:
+        return None
+    statements = [statement for policy in policies for statement in _statements(policy)]
+    return NamedPolicy(
+        "project policies of " + project_name, {"Version": "2012-10-17", "Statement": statements}
+    )

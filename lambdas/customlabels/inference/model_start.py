@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from customlabels.inference.errors import error_code
 from customlabels.naming import project_name_of, version_name_of
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 
 ALREADY_CHANGING = {"ResourceInUseException"}
 # Model-version ARN -> the end of its cap hold, or None when it is not held.

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from customlabels.inference.model_start import ModelStarter, cap_hold_from_environ, registry_cap_hold
-from customlabels.registry import Registry
+from customlabels.training.registry import Registry
 from tests.unit.inference.conftest import MODEL_ARN, PROJECT, REGISTRY_TABLE
 
 NOW = datetime(2024, 5, 1, 15, 30, tzinfo=UTC)
