@@ -13,7 +13,7 @@ from types import FrameType
 
 from moto.server import ThreadedMotoServer
 
-from local import access, bucket_policy_evaluation, lambda_hook
+from local import access, bucket_policy_evaluation, execution_names, lambda_hook
 from local.emulator import moto_integration
 from local.emulator.settings import ServiceSettings
 
@@ -53,6 +53,7 @@ class LocalEndpoint:
         moto_integration.configure(self.settings)
         lambda_hook.install()
         bucket_policy_evaluation.install()
+        execution_names.install()
         (access.install if self.authorize else access.uninstall)()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)

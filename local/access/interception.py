@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import uuid
 import warnings
 from typing import Any
 
@@ -113,6 +114,7 @@ def call_action(self: BaseResponse) -> Any:
                 warnings.simplefilter("ignore", UserWarning)
                 status, headers, body = self.serialized(ActionResult(_AccessDenied(code, denial.message())))
             headers["status"] = status
+            headers["x-amzn-RequestId"] = str(uuid.uuid4())  # SDKs and Step Functions read it from errors
             return status, headers, body
     return _original_call_action(self)
 

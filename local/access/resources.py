@@ -130,7 +130,7 @@ def function_policy(arn: str) -> NamedPolicy | None:
     except Exception:  # an unknown function: the call itself will say so
         return None
     raw = function.policy.get_policy() if function.policy else None
-    document = _document(raw)
+    document = _document(raw.get("Policy") if isinstance(raw, dict) else raw)
     if not document or not document.get("Statement"):
         return None
     return NamedPolicy(f"resource policy of function {function.function_name}", document)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from local.provision import compute, data, identity, messaging, storage
+from local.provision import compute, data, identity, messaging, monitoring, storage
 from local.provision.base import Provisioner
 
 PROVISIONERS: dict[str, Provisioner] = {
@@ -28,13 +28,13 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::DynamoDB::Table": data.table,
     "AWS::SSM::Parameter": data.parameter,
     "AWS::Logs::LogGroup": data.log_group,
+    "AWS::CloudWatch::Alarm": monitoring.alarm,
 }
 
 # Types that change nothing a local run can observe: recorded in the deployment and listed, never created.
 NO_LOCAL_MEANING: dict[str, str] = {
     "AWS::CDK::Metadata": "CDK version metadata",
-    "AWS::CloudWatch::Alarm": "moto stores alarms but never evaluates them or runs their actions",
-    "AWS::CloudWatch::CompositeAlarm": "moto stores alarms but never evaluates them or runs their actions",
+    "AWS::CloudWatch::CompositeAlarm": "moto stores composite alarms but never evaluates them",
     "AWS::CloudWatch::Dashboard": "a console view",
     "AWS::XRay::Group": "X-Ray tracing is not collected locally",
     "AWS::XRay::SamplingRule": "X-Ray tracing is not collected locally",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from local.emulator import moto_integration
 from local.emulator.settings import ServiceSettings
@@ -38,3 +40,46 @@ def running_stack(artifact: StackArtifact, settings: ServiceSettings | None = No
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def until(done: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.25)
+
+
+def train_directly(
+    rekognition: Any, manifests: dict[str, str], project: str, version: str, output: str
+) -> str:
+    """A trained version made with the Custom Labels API alone (no pipeline); returns its ARN."""
+    project_arn = rekognition.create_project(ProjectName=project)["ProjectArn"]
+    for kind, split in (("TRAIN", "train"), ("TEST", "test")):
+        bucket, name = manifests[split].removeprefix("s3://").split("/", 1)
+        arn = rekognition.create_dataset(
+            ProjectArn=project_arn,
+            DatasetType=kind,
+            DatasetSource={"GroundTruthManifest": {"S3Object": {"Bucket": bucket, "Name": name}}},
+        )["DatasetArn"]
+        until(
+            lambda arn=arn: (
+                rekognition.describe_dataset(DatasetArn=arn)["DatasetDescription"]["Status"]
+                == "CREATE_COMPLETE"
+            ),
+            120,
+            f"the {kind} dataset",
+        )
+    bucket, prefix = output.removeprefix("s3://").split("/", 1)
+    version_arn = rekognition.create_project_version(
+        ProjectArn=project_arn,
+        VersionName=version,
+        OutputConfig={"S3Bucket": bucket, "S3KeyPrefix": prefix},
+    )["ProjectVersionArn"]
+    until(lambda: version_status(rekognition, project_arn, version) == "TRAINING_COMPLETED", 300, "training")
+    return version_arn
+
+
+def version_status(rekognition: Any, project_arn: str, version: str) -> str:
+    found = rekognition.describe_project_versions(ProjectArn=project_arn, VersionNames=[version])
+    return found["ProjectVersionDescriptions"][0]["Status"]

@@ -269,7 +269,6 @@ def test_coverage_stack_resources_are_all_accounted_for(coverage) -> None:
     assert set(resources) == set(deployment.resources) | set(deployment.not_created)
     not_created_types = {by_type[lid] for lid in deployment.not_created if lid in by_type}
     assert not_created_types == {
-        "AWS::CloudWatch::Alarm",
         "AWS::CloudWatch::Dashboard",
         "AWS::SQS::Queue",
         "AWS::Lambda::Function",
