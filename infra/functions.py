@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, Size
+from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.grants import PLUMBING
 from infra.nag import RUNTIME_REASON, acknowledge
-from infra.storage import Storage
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
 POWERTOOLS_VERSION = "3.37.0"
@@ -41,7 +41,8 @@ class PipelineFunction(Construct):
         construct_id: str,
         *,
         module: str,
-        storage: Storage,
+        key: kms.IKey,
+        removal_policy: RemovalPolicy,
         environment: dict[str, str] | None = None,
         timeout_seconds: int = 60,
         memory_size: int = 512,
@@ -51,7 +52,13 @@ class PipelineFunction(Construct):
         super().__init__(scope, construct_id)
         self.module = module
         own_logs, tracing = PLUMBING
-        self.log_group = storage.log_group(self, "Logs", logs.RetentionDays.THREE_MONTHS)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            encryption_key=key,
+            retention=logs.RetentionDays.THREE_MONTHS,
+            removal_policy=removal_policy,
+        )
         self.role = iam.Role(
             self,
             "Role",

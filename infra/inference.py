@@ -75,7 +75,8 @@ class Inference(Construct):
             self,
             "Detect",
             module="detect",
-            storage=storage,
+            key=storage.key,
+            removal_policy=storage.removal,
             timeout_seconds=DETECT_TIMEOUT_SECONDS,
             reserved_concurrency=config.detectReservedConcurrency,
         )

@@ -11,12 +11,11 @@ from constructs import Construct
 from infra.arns import regional_service
 from infra.config import Config
 from infra.nag import acknowledge, nag_text
+from infra.notifications import TOPIC_KEY_USE
 from infra.storage import Storage
 from infra.training.control_machine import control_definition
 from infra.training.functions import training_functions
 from infra.training.training_machine import training_definition
-
-TOPIC_KEY_USE = ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
 class TrainingPipeline(Construct):

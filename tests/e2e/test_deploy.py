@@ -189,6 +189,7 @@ def _coverage_stack(outdir: Path) -> StackArtifact:
         "Echo",
         module="detect",
         key=key,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
         environment={"TABLE_NAME": table.table_name, "QUEUE_URL": work.queue_url},
         reserved_concurrency=2,
     )

@@ -18,6 +18,7 @@ from tests.infra.synth import state_machine_definition
 WILDCARD_ALLOWED = {
     "s3:ListAllMyBuckets": "lists every bucket of the account; no resource scope",
     "rekognition:DescribeProjects": "lists projects account-wide; no resource scope (guide, spec 01 §7.2)",
+    "rekognition:CreateProject": "no resource scope; held by the aws:RequestTag/project condition",
     "groundtruthlabeling:*": "Ground Truth labeling actions have no resource scope (guide's console policy)",
     "xray:PutTraceSegments": "X-Ray tracing; no resource scope",
     "xray:PutTelemetryRecords": "X-Ray tracing; no resource scope",

@@ -170,7 +170,9 @@ def test_inference_only_policy_allows_detection_on_this_projects_versions_only(t
 def test_user_policies_scope_rekognition_to_the_project(template_json, name) -> None:
     for statement in managed_policy(template_json, name):
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        if any(a.startswith("rekognition:") and a != "rekognition:DescribeProjects" for a in actions):
+        if actions == ["rekognition:CreateProject"]:
+            assert statement["Condition"] == {"StringEquals": {"aws:RequestTag/project": "customlabels"}}
+        elif any(a.startswith("rekognition:") and a != "rekognition:DescribeProjects" for a in actions):
             assert joined(statement["Resource"]).endswith(":project/customlabels/*")
 
 
