@@ -27,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 from moto import settings as moto_settings
 from moto.awslambda.models import LambdaFunction
 from moto.core.models import botocore_stubber
@@ -40,6 +41,9 @@ _layer_var: ContextVar[dict[str, str] | None] = ContextVar("lambda_environment_l
 _modules: dict[tuple, ModuleType] = {}
 _modules_lock = threading.Lock()
 _original_invoke = LambdaFunction._invoke_lambda
+_original_default_session = boto3._get_default_session
+_sessions: dict[tuple, boto3.Session] = {}
+_sessions_lock = threading.Lock()
 
 
 class _LayeredEnviron(os._Environ):
@@ -93,6 +97,20 @@ def _install_layered_environ() -> None:
     installed (``from os import environ``, default arguments) see function environments too."""
     if not isinstance(os.environ, _LayeredEnviron):
         os.environ.__class__ = _LayeredEnviron
+
+
+def _function_default_session() -> boto3.Session:
+    """boto3's default session, one per function: in Lambda each function has its own process, so
+    ``boto3.client()`` in one function never signs with another function's role."""
+    layer = _layer_var.get()
+    if layer is None:
+        return _original_default_session()
+    key = (layer.get("AWS_LAMBDA_FUNCTION_NAME"), layer.get("AWS_ACCESS_KEY_ID"), layer.get("AWS_REGION"))
+    with _sessions_lock:
+        session = _sessions.get(key)
+        if session is None:
+            session = _sessions[key] = boto3.session.Session()  # reads this function's environment
+    return session
 
 
 class _Layer:
@@ -226,7 +244,9 @@ def invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, boo
 def install() -> None:
     _install_layered_environ()
     LambdaFunction._invoke_lambda = invoke_in_process
+    boto3._get_default_session = _function_default_session
 
 
 def uninstall() -> None:
     LambdaFunction._invoke_lambda = _original_invoke
+    boto3._get_default_session = _original_default_session

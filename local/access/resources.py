@@ -129,10 +129,10 @@ def function_policy(arn: str) -> NamedPolicy | None:
         function = lambda_backends[account][region].get_function(arn)
     except Exception:  # an unknown function: the call itself will say so
         return None
-    raw = function.policy.get_policy() if function.policy else None
-    document = _document(raw.get("Policy") if isinstance(raw, dict) else raw)
-    if not document or not document.get("Statement"):
+    statements = function.policy.statements if function.policy else []
+    if not statements:
         return None
+    document = {"Version": "2012-10-17", "Statement": statements}
     return NamedPolicy(f"resource policy of function {function.function_name}", document)
 
 

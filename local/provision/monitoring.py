@@ -1,4 +1,4 @@
-"""CloudWatch alarms: created on the endpoint, so a state change runs their actions (local.access.deliveries)."""
+"""CloudWatch alarms, created on the endpoint: a state change runs their actions (local.access.deliveries)."""
 
 from __future__ import annotations
 

@@ -50,9 +50,10 @@ class Secured:
         self.rekognition = stack.client("rekognition")
         self.sfn = stack.client("stepfunctions")
         self.sqs = stack.client("sqs")
+        self.dynamodb = stack.client("dynamodb")
         self.topic_queue = self._subscribe_queue()
         self.manifests = write_samples(
-            self.s3, digit_samples(40), self.outputs["ConsoleBucketName"], f"datasets/{PROJECT}/digits"
+            self.s3, digit_samples(50), self.outputs["ConsoleBucketName"], f"datasets/{PROJECT}/digits"
         )
         self.model = self._running_champion()
 
@@ -198,11 +199,17 @@ def upload_is_labelled(secured: Secured, denied: Callable[[], bool]) -> bool:
     secured.s3.put_object(Bucket=bucket, Key=f"uploads/{key}", Body=images.png())
 
     def labelled() -> bool:
+        """The result document says SUCCEEDED and the results table has the image's row."""
         try:
             body = secured.s3.get_object(Bucket=bucket, Key=f"results/{key}.json")["Body"].read()
         except ClientError:
             return False
-        return json.loads(body)["status"] == "SUCCEEDED"
+        rows = secured.dynamodb.query(
+            TableName=secured.outputs["ResultsTableName"],
+            KeyConditionExpression="image = :image",
+            ExpressionAttributeValues={":image": {"S": f"s3://{bucket}/uploads/{key}"}},
+        )["Items"]
+        return json.loads(body)["status"] == "SUCCEEDED" and bool(rows)
 
     return _wait(labelled, denied)
 
