@@ -7,12 +7,13 @@ role whose policy names resources gets no silent pass.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from local.access import resources
+from local.authz import PolicyError, resource_types_for
 
 Params = dict[str, Any]
 # Credential-scope service name -> IAM service prefix, where they differ.
@@ -25,13 +26,9 @@ ACTION_NAMES = {
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
     "sns:PublishBatch": "sns:Publish",
-    "states:StartSyncExecution": "states:StartSyncExecution",
     "s3:HeadBucket": "s3:ListBucket",
     "s3:ListObjects": "s3:ListBucket",
     "s3:ListObjectsV2": "s3:ListBucket",
-    "s3:ListBucketVersions": "s3:ListBucketVersions",
-    "s3:CreateBucket": "s3:CreateBucket",
-    "s3:GetBucketCORS": "s3:GetBucketCORS",
     "s3:ListBuckets": "s3:ListAllMyBuckets",
 }
 # Calls that need no permission in AWS.
@@ -69,8 +66,28 @@ def checks_for(call: Call) -> list[Check]:
     if action in UNCHECKED:
         return []
     resolver = RESOLVERS.get(call.service)
-    resources_ = resolver(call) if resolver else None
-    return [Check(action, resource) for resource in (resources_ or ["*"])]
+    resources_ = resolver(call) if resolver and _has_resource_types(action) else None
+    context = request_tags(call.params)
+    return [Check(action, resource, context) for resource in (resources_ or ["*"])]
+
+
+@cache
+def _has_resource_types(action: str) -> bool:
+    """Actions without resource types (CreateProject, DescribeProjects) are authorized on ``*`` only."""
+    try:
+        return bool(resource_types_for(action))
+    except PolicyError:  # an action the database lacks: check the resource the request names
+        return True
+
+
+def request_tags(params: Params) -> dict[str, Any]:
+    """``aws:RequestTag/<key>`` and ``aws:TagKeys`` of a request that tags what it creates."""
+    tags = params.get("Tags")
+    if isinstance(tags, list):
+        tags = {tag.get("Key"): tag.get("Value") for tag in tags if isinstance(tag, dict)}
+    if not isinstance(tags, dict) or not tags:
+        return {}
+    return {**{f"aws:RequestTag/{key}": value for key, value in tags.items()}, "aws:TagKeys": list(tags)}
 
 
 def _rekognition(call: Call) -> list[str] | None:
@@ -82,8 +99,6 @@ def _rekognition(call: Call) -> list[str] | None:
         return [dataset["Arn"] for dataset in p.get("Datasets", [])]
     if p.get("ProjectArn"):
         return [p["ProjectArn"]]
-    if call.operation == "CreateProject" and p.get("ProjectName"):
-        return [call.arn("rekognition", f"project/{p['ProjectName']}/{int(time.time() * 1000)}")]
     return None
 
 
