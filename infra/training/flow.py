@@ -278,7 +278,7 @@ def deploy_model(
     promote = flow.invoke(
         "Promote",
         handlers.model_control_promote,
-        model,
+        {**model, "executionArn": sfn.JsonPath.string_at("$$.Execution.Id")},  # recorded as promotedBy
         "$.promotion",
         PROMOTE_KEYS,
         Failure.StartFailed,
