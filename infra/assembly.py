@@ -10,8 +10,8 @@ from typing import Any
 
 import aws_cdk as cdk
 
+from customlabels.naming import STACK_NAME
 from infra.config import load_config
-from infra.names import STACK_NAME
 from infra.stack import CustomLabelsStack
 
 ROOT = Path(__file__).resolve().parent.parent

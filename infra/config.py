@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
+from customlabels.naming import NAME_PATTERN
+
 CONTEXT_KEY = "customlabels"
-_PROJECT_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.\-]{0,254}$")
+_PROJECT_NAME = re.compile(f"^{NAME_PATTERN}$")
 _BUCKET_SUFFIX = re.compile(r"^[a-z0-9][a-z0-9\-]{0,20}$")
 
 

@@ -15,6 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
 from infra.grants import PLUMBING
 from infra.nag import RUNTIME_REASON, acknowledge
 
@@ -88,8 +89,8 @@ class PipelineFunction(Construct):
             ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mib),
             reserved_concurrent_executions=reserved_concurrency,
             environment={
-                "POWERTOOLS_SERVICE_NAME": "customlabels",
-                "POWERTOOLS_METRICS_NAMESPACE": "CustomLabelsPipeline",
+                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                 "LOG_LEVEL": "INFO",
                 **(environment or {}),
             },

@@ -73,6 +73,7 @@ _PROJECT = (
     "pattern is this one project."
 )
 _REGISTRY_KEY = "The registry table is encrypted with the app key: item reads and writes use it."
+_IF_HELD = "A conditional UpdateItem: a version the registry does not hold is left alone (no read first)."
 
 
 def _describe_versions(why: str = "Reads the model version's status and description.") -> Grant:
@@ -241,24 +242,32 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
     "model_control_input": (
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions("Checks that the requested version exists."),
+        _registry(
+            "GetItem",
+            why="Promote checks the version's gate result (a version that did not pass is refused "
+            "unless force).",
+        ),
+        _key("dynamodb", why=_REGISTRY_KEY),
     ),
     "model_control_start": (
         _describe_versions(),
         Grant(
             "StartModel", ("rekognition:StartProjectVersion",), On.VERSIONS, f"Starts the model. {_VERSIONS}"
         ),
-        _registry("GetItem", "UpdateItem", why="Records the status and inference units on the version item."),
+        _registry(
+            "UpdateItem", why=f"Records the status and inference units on the version item. {_IF_HELD}"
+        ),
         _key("dynamodb", why=_REGISTRY_KEY),
     ),
     "model_control_status": (
         _describe_versions(),
-        _registry("GetItem", "UpdateItem", why="Records the status reached on the version item."),
+        _registry("UpdateItem", why=f"Records the status reached on the version item. {_IF_HELD}"),
         _key("dynamodb", why=_REGISTRY_KEY),
     ),
     "model_control_stop": (
         _describe_versions(),
         Grant("StopModel", ("rekognition:StopProjectVersion",), On.VERSIONS, f"Stops the model. {_VERSIONS}"),
-        _registry("GetItem", "UpdateItem", why="Records the status on the version item."),
+        _registry("UpdateItem", why=f"Records the status on the version item. {_IF_HELD}"),
         _key("dynamodb", why=_REGISTRY_KEY),
     ),
     "model_control_promote": (
@@ -267,7 +276,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "GetItem",
             "PutItem",
             "UpdateItem",
-            why="Moves the champion pointer (PutItem) and stamps the version.",
+            why="Reads the version's F1 and the champion pointer, moves the pointer (PutItem) and stamps "
+            "the version with who promoted it (promotedBy, forced).",
         ),
         _key("dynamodb", why=_REGISTRY_KEY),
     ),

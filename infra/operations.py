@@ -1,7 +1,7 @@
 """Operations: the idle / running-hours guard on a schedule, alarms, training-end notifications, a dashboard.
 
 Everything alarms into the stack's KMS-encrypted SNS topic. Metrics of the pipeline's own functions come
-from Powertools (EMF) in namespace ``CustomLabelsPipeline`` with the ``service`` dimension Powertools
+from Powertools (EMF) in the namespace ``naming.METRIC_NAMESPACE`` with the ``service`` dimension Powertools
 adds; the guard publishes one set per project.
 """
 
@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
@@ -26,8 +27,6 @@ from infra.notifications import TopicTarget
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import Storage
 
-NAMESPACE = "CustomLabelsPipeline"
-SERVICE = "customlabels"
 # Throttled DetectCustomLabels calls (ProvisionedThroughputExceededException) per 5 minutes that page people.
 THROTTLES_PER_FIVE_MINUTES = 10
 TRAINING_END_STATUSES = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
@@ -36,9 +35,9 @@ FIVE_MINUTES = Duration.minutes(5)
 
 def pipeline_metric(name: str, statistic: str, period: Duration, **dimensions: str) -> cloudwatch.Metric:
     return cloudwatch.Metric(
-        namespace=NAMESPACE,
+        namespace=METRIC_NAMESPACE,
         metric_name=name,
-        dimensions_map={**dimensions, "service": SERVICE},
+        dimensions_map={**dimensions, "service": SERVICE_NAME},
         statistic=statistic,
         period=period,
     )
@@ -227,7 +226,7 @@ class Operations(Construct):
         minute = Duration.minutes(1)
         images_per_model = cloudwatch.MathExpression(
             expression=(
-                f'SEARCH(\'{{{NAMESPACE},ProjectName,VersionName,service}} MetricName="Detections" '
+                f'SEARCH(\'{{{METRIC_NAMESPACE},ProjectName,VersionName,service}} MetricName="Detections" '
                 f"ProjectName=\"{project}\"', 'Sum', 300)"
             ),
             label="",

@@ -10,8 +10,9 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.training.contract import STOP_MODEL_KEYS, Failure
 from infra.config import Config
-from infra.training.flow import DEPLOYMENT_KEYS, STOPPED_POLL, Flow, deploy_model, model_poll
+from infra.training.flow import STOPPED_POLL, Flow, deploy_model, model_poll
 from infra.training.functions import Handlers
 
 
@@ -83,8 +84,8 @@ def control_definition(
         h.model_control_stop,
         {"model": sfn.JsonPath.object_at("$.model")},
         "$.deployment",
-        DEPLOYMENT_KEYS,
-        "StopFailed",
+        STOP_MODEL_KEYS,
+        Failure.StopFailed,
     )
     wait_stop = model_poll(
         flow,
@@ -94,7 +95,7 @@ def control_definition(
         attempts=config.model_poll_attempts,
         timeout_message=timeout_message,
         done=stopped_summary,
-        on_timeout=lambda timed_out: timed_out.next(flow.end("StopFailed")),
+        on_timeout=lambda timed_out: timed_out.next(flow.end(Failure.StopFailed)),
     )
     already_stopped = sfn.Choice(scope, "StopNeeded?")
 

@@ -4,7 +4,7 @@ and the one deploy-model sub-flow (start -> poll until RUNNING -> promote -> sto
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration
@@ -13,6 +13,18 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from customlabels.training.contract import (
+    CHECK_MODEL_KEYS,
+    PROMOTE_KEYS,
+    START_MODEL_KEYS,
+    STOP_PREVIOUS_CHAMPION_KEYS,
+    STOP_UNSTARTED_MODEL_KEYS,
+    VALIDATE_INPUT_KEYS,
+    Failure,
+    PollOutcome,
+    Wanted,
+    model_failure,
+)
 from infra.functions import PipelineFunction
 from infra.training.functions import Handlers
 
@@ -32,9 +44,6 @@ RETRY_INTERVAL = Duration.seconds(1)
 RETRY_ATTEMPTS = 6
 RETRY_BACKOFF = 1.5
 RETRY_MAX_DELAY = Duration.seconds(30)
-# The failure of a start or stop poll, by the status wanted.
-POLL_FAILURE = {"RUNNING": "StartFailed", "STOPPED": "StopFailed"}
-DEPLOYMENT_KEYS = ["status", "attempt", "failure"]
 
 
 def console_link() -> str:
@@ -53,7 +62,7 @@ class Flow:
         self.scope = scope
         self.topic = topic
         self.kind = kind
-        self._ends: dict[str, sfn.State] = {}
+        self._ends: dict[Failure, sfn.State] = {}
 
     def invoke(
         self,
@@ -61,8 +70,8 @@ class Flow:
         function: PipelineFunction,
         payload: dict,
         result_path: str,
-        keys: list[str],
-        failure: str,
+        keys: Sequence[str],
+        failure: Failure,
     ) -> tasks.LambdaInvoke:
         """A Lambda task whose listed result keys land under `result_path`; any error ends in `failure`."""
         task = tasks.LambdaInvoke(
@@ -85,13 +94,13 @@ class Flow:
         task.add_catch(self.caught(name, failure), errors=["States.ALL"], result_path="$.error")
         return task
 
-    def caught(self, task: str, failure: str) -> sfn.State:
+    def caught(self, task: str, failure: Failure) -> sfn.State:
         """An unexpected error of `task`: say which task and what went wrong, then take the failure path."""
         explain = sfn.Pass(
             self.scope,
             f"{task}Error",
             parameters={
-                "error": failure,
+                "error": failure.value,
                 "cause": sfn.JsonPath.format(
                     f"{task} failed with {{}}: {{}}",
                     sfn.JsonPath.string_at("$.error.Error"),
@@ -102,17 +111,18 @@ class Flow:
         )
         return explain.next(self.end(failure))
 
-    def explained(self, name: str, failure: str, failure_path: str) -> sfn.State:
+    def explained(self, name: str, failure: Failure, failure_path: str) -> sfn.State:
         """A decided failure whose {error, cause} a task put at `failure_path`."""
         return sfn.Pass(self.scope, name, input_path=failure_path, result_path="$.failure").next(
             self.end(failure)
         )
 
-    def end(self, failure: str) -> sfn.State:
+    def end(self, failure: Failure) -> sfn.State:
         """Notify<failure> -> <failure> (Fail state), shared by every path that ends there."""
         if failure not in self._ends:
-            fail = sfn.Fail(self.scope, failure, error=failure, cause_path="$.failure.cause")
-            notify = self.notify(f"Notify{failure}", f"failed: {failure}", failure, "$.failure.cause")
+            name = failure.value
+            fail = sfn.Fail(self.scope, name, error=name, cause_path="$.failure.cause")
+            notify = self.notify(f"Notify{name}", f"failed: {name}", name, "$.failure.cause")
             notify.add_catch(fail, errors=["States.ALL"], result_path="$.notifyError")
             self._ends[failure] = notify.next(fail)
         return self._ends[failure]
@@ -151,13 +161,13 @@ class Flow:
     def wait(self, name: str, seconds: int) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.duration(Duration.seconds(seconds)))
 
-    def timed_out(self, name: str, failure: str, message: str, *paths: str) -> sfn.Pass:
+    def timed_out(self, name: str, failure: Failure, message: str, *paths: str) -> sfn.Pass:
         """A poll loop that ran out of attempts: the cause names the last status seen."""
         return sfn.Pass(
             self.scope,
             name,
             parameters={
-                "error": failure,
+                "error": failure.value,
                 "cause": sfn.JsonPath.format(message, *(sfn.JsonPath.string_at(p) for p in paths)),
             },
             result_path="$.failure",
@@ -165,15 +175,16 @@ class Flow:
 
     def input_check(self, function: PipelineFunction, payload: dict) -> tuple[tasks.LambdaInvoke, sfn.Choice]:
         """ValidateInput into ``$.run``, then InputValid? whose otherwise explains a bad input and fails."""
-        keys = ["valid", "problems", "cause", "settings"]
-        validate = self.invoke("ValidateInput", function, payload, "$.run", keys, "InvalidInput")
+        validate = self.invoke(
+            "ValidateInput", function, payload, "$.run", VALIDATE_INPUT_KEYS, Failure.InvalidInput
+        )
         valid = sfn.Choice(self.scope, "InputValid?")
         invalid = sfn.Pass(
             self.scope,
             "ExplainInvalidInput",
-            parameters={"error": "InvalidInput", "cause": sfn.JsonPath.string_at("$.run.cause")},
+            parameters={"error": Failure.InvalidInput.value, "cause": sfn.JsonPath.string_at("$.run.cause")},
             result_path="$.failure",
-        ).next(self.end("InvalidInput"))
+        ).next(self.end(Failure.InvalidInput))
         validate.next(valid)
         valid.otherwise(invalid)
         return validate, valid
@@ -183,7 +194,7 @@ class Flow:
 class Poll:
     """One model poll loop: Wait -> Check -> Choice, for the status wanted."""
 
-    wanted: str  # RUNNING or STOPPED
+    wanted: Wanted
     prefix: str  # names WaitFor<prefix> and Check<prefix>
     choice: str  # name of the Choice state
     verb: str  # names Explain<verb>Failure and <verb>TimedOut
@@ -201,18 +212,18 @@ def model_poll(
     on_timeout: Callable[[sfn.State], sfn.IChainable],
 ) -> sfn.Wait:
     """The loop's entry (its Wait). DONE goes to `done`; FAILED and running out of attempts fail."""
-    failure = POLL_FAILURE[poll.wanted]
+    failure = model_failure(poll.wanted)
     wait = flow.wait(f"WaitFor{poll.prefix}", seconds)
     check = flow.invoke(
         f"Check{poll.prefix}",
         handlers.model_control_status,
         {
             "model": sfn.JsonPath.object_at("$.model"),
-            "wanted": poll.wanted,
+            "wanted": poll.wanted.value,
             "poll": sfn.JsonPath.object_at("$.deployment"),
         },
         "$.deployment",
-        ["status", "outcome", "attempt", "failure"],
+        CHECK_MODEL_KEYS,
         failure,
     )
     choice = sfn.Choice(flow.scope, poll.choice)
@@ -225,8 +236,8 @@ def model_poll(
         "$.deployment.attempt",
     )
     wait.next(check).next(choice)
-    choice.when(sfn.Condition.string_equals("$.deployment.outcome", "DONE"), done).when(
-        sfn.Condition.string_equals("$.deployment.outcome", "FAILED"),
+    choice.when(sfn.Condition.string_equals("$.deployment.outcome", PollOutcome.DONE.value), done).when(
+        sfn.Condition.string_equals("$.deployment.outcome", PollOutcome.FAILED.value),
         flow.explained(f"Explain{poll.verb}Failure", failure, "$.deployment.failure"),
     ).when(
         sfn.Condition.number_greater_than_equals("$.deployment.attempt", attempts),
@@ -235,8 +246,8 @@ def model_poll(
     return wait
 
 
-RUNNING_POLL = Poll("RUNNING", "Model", "ModelRunning?", "Start")
-STOPPED_POLL = Poll("STOPPED", "Stop", "ModelStopped?", "Stop")
+RUNNING_POLL = Poll(Wanted.RUNNING, "Model", "ModelRunning?", "Start")
+STOPPED_POLL = Poll(Wanted.STOPPED, "Stop", "ModelStopped?", "Stop")
 
 
 def deploy_model(
@@ -257,15 +268,20 @@ def deploy_model(
     """
     model = {"model": sfn.JsonPath.object_at("$.model")}
     start = flow.invoke(
-        "StartModel", handlers.model_control_start, model, "$.deployment", DEPLOYMENT_KEYS, "StartFailed"
+        "StartModel",
+        handlers.model_control_start,
+        model,
+        "$.deployment",
+        START_MODEL_KEYS,
+        Failure.StartFailed,
     )
     promote = flow.invoke(
         "Promote",
         handlers.model_control_promote,
-        model,
+        {**model, "executionArn": sfn.JsonPath.string_at("$$.Execution.Id")},  # recorded as promotedBy
         "$.promotion",
-        ["champion", "previous", "changed"],
-        "StartFailed",
+        PROMOTE_KEYS,
+        Failure.StartFailed,
     )
     has_previous = sfn.Choice(flow.scope, "PreviousChampion?")
     stop_previous = flow.invoke(
@@ -279,8 +295,8 @@ def deploy_model(
             }
         },
         "$.previousModel",
-        ["versionName", "status"],
-        "StartFailed",
+        STOP_PREVIOUS_CHAMPION_KEYS,
+        Failure.StartFailed,
     )
     promote.next(has_previous)
     has_previous.when(sfn.Condition.is_not_null("$.promotion.previous"), stop_previous).otherwise(promoted)
@@ -288,11 +304,16 @@ def deploy_model(
 
     def after_timeout(timed_out: sfn.State) -> sfn.IChainable:
         if not stop_on_timeout:
-            return timed_out.next(flow.end("StartFailed"))
+            return timed_out.next(flow.end(Failure.StartFailed))
         stop_unstarted = flow.invoke(
-            "StopUnstartedModel", handlers.model_control_stop, model, "$.stopped", ["status"], "StartFailed"
+            "StopUnstartedModel",
+            handlers.model_control_stop,
+            model,
+            "$.stopped",
+            STOP_UNSTARTED_MODEL_KEYS,
+            Failure.StartFailed,
         )
-        return timed_out.next(stop_unstarted.next(flow.end("StartFailed")))
+        return timed_out.next(stop_unstarted.next(flow.end(Failure.StartFailed)))
 
     poll = model_poll(
         flow,

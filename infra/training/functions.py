@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from customlabels.training import contract
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
@@ -46,22 +47,21 @@ class Handlers:
 def training_functions(
     scope: Construct, *, config: Config, storage: Storage, registry: dynamodb.ITable
 ) -> Handlers:
+    defaults = contract.Defaults(
+        f1Threshold=config.f1Threshold,
+        minLabelF1=config.minLabelF1,
+        requireImprovement=config.requireImprovement,
+        deploy=config.deploy,
+        minInferenceUnits=config.minInferenceUnits,
+        maxInferenceUnits=config.maxInferenceUnits,
+    )
     environment = {
-        "REGISTRY_TABLE_NAME": registry.table_name,
-        "CONSOLE_BUCKET": storage.console_bucket.bucket_name,
-        "TRAINING_OUTPUT_PREFIX": TRAINING_OUTPUT_PREFIX,
-        "KMS_KEY_ARN": storage.key.key_arn,
-        "PROJECT_NAME": config.projectName,
-        "TRAINING_DEFAULTS": json.dumps(
-            {
-                "f1Threshold": config.f1Threshold,
-                "minLabelF1": config.minLabelF1,
-                "requireImprovement": config.requireImprovement,
-                "deploy": config.deploy,
-                "minInferenceUnits": config.minInferenceUnits,
-                "maxInferenceUnits": config.maxInferenceUnits,
-            }
-        ),
+        contract.REGISTRY_TABLE_NAME: registry.table_name,
+        contract.CONSOLE_BUCKET: storage.console_bucket.bucket_name,
+        contract.TRAINING_OUTPUT_PREFIX: TRAINING_OUTPUT_PREFIX,
+        contract.KMS_KEY_ARN: storage.key.key_arn,
+        contract.PROJECT_NAME: config.projectName,
+        contract.TRAINING_DEFAULTS: defaults.to_json(),
     }
     validation_env = {
         "CONSOLE_BUCKET": storage.console_bucket.bucket_name,

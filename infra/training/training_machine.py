@@ -18,19 +18,22 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.training.contract import (
+    CHECK_TRAINING_KEYS,
+    DATASETS_KEYS,
+    ENSURE_PROJECT_KEYS,
+    EVALUATE_KEYS,
+    TRAIN_KEYS,
+    VALIDATE_MANIFESTS_KEYS,
+    Failure,
+)
 from infra.config import Config
 from infra.storage import VALIDATION_PREFIX
 from infra.training.flow import Flow, deploy_model
 from infra.training.functions import Handlers
 
-FAIL_STATES = (
-    "InvalidInput",
-    "ManifestInvalid",
-    "DatasetFailed",
-    "TrainingFailed",
-    "GateFailed",
-    "StartFailed",
-)
+# Every failure but StopFailed: the training machine stops a model only on the way to StartFailed.
+FAIL_STATES = tuple(failure.value for failure in Failure if failure is not Failure.StopFailed)
 DATASET_TIMEOUT_MINUTES = 120
 
 
@@ -66,24 +69,15 @@ def training_definition(
             "checkImages": config.checkImages,
         },
         "$.manifests",
-        [
-            "canTrain",
-            "statusMessage",
-            "fileError",
-            "summaryUri",
-            "useCase",
-            "counts",
-            "terminalErrors",
-            "topLineErrors",
-        ],
-        "ManifestInvalid",
+        VALIDATE_MANIFESTS_KEYS,
+        Failure.ManifestInvalid,
     )
     manifests_valid = sfn.Choice(scope, "ManifestsValid?")
     manifests_invalid = sfn.Pass(
         scope,
         "ExplainManifestInvalid",
         parameters={
-            "error": "ManifestInvalid",
+            "error": Failure.ManifestInvalid.value,
             "cause": sfn.JsonPath.format(
                 "{} Terminal errors: {}. Line counts: {}. Most frequent line errors: {}. Summary: {}",
                 sfn.JsonPath.string_at("$.manifests.statusMessage"),
@@ -94,25 +88,24 @@ def training_definition(
             ),
         },
         result_path="$.failure",
-    ).next(flow.end("ManifestInvalid"))
+    ).next(flow.end(Failure.ManifestInvalid))
 
     ensure_project = flow.invoke(
         "EnsureProject",
         h.training_project,
         {"settings": settings},
         "$.project",
-        ["projectArn", "created"],
-        "DatasetFailed",
+        ENSURE_PROJECT_KEYS,
+        Failure.DatasetFailed,
     )
-    dataset_keys = ["phase", "train", "test", "split", "attempt", "failure", "stats"]
     datasets_payload = {"settings": settings, "projectArn": project_arn, "executionArn": execution_arn}
     prepare_datasets = flow.invoke(
         "PrepareDatasets",
         h.training_datasets,
         {**datasets_payload, "datasets": None},
         "$.datasets",
-        dataset_keys,
-        "DatasetFailed",
+        DATASETS_KEYS,
+        Failure.DatasetFailed,
     )
     wait_datasets = flow.wait("WaitForDatasets", config.datasetPollSeconds)
     check_datasets = flow.invoke(
@@ -120,16 +113,16 @@ def training_definition(
         h.training_datasets,
         {**datasets_payload, "datasets": sfn.JsonPath.object_at("$.datasets")},
         "$.datasets",
-        dataset_keys,
-        "DatasetFailed",
+        DATASETS_KEYS,
+        Failure.DatasetFailed,
     )
     split_datasets = flow.invoke(
         "SplitDatasets",
         h.training_split,
         {"datasets": sfn.JsonPath.object_at("$.datasets")},
         "$.datasets",
-        dataset_keys,
-        "DatasetFailed",
+        DATASETS_KEYS,
+        Failure.DatasetFailed,
     )
     dataset_attempts = -(-DATASET_TIMEOUT_MINUTES * 60 // config.datasetPollSeconds)
     datasets_ready = sfn.Choice(scope, "DatasetsReady?")
@@ -146,8 +139,8 @@ def training_definition(
         h.training_train,
         train_payload,
         "$.training",
-        ["versionArn", "versionName", "status", "reused", "outputUri", "manifestHashes", "attempt"],
-        "TrainingFailed",
+        TRAIN_KEYS,
+        Failure.TrainingFailed,
     )
     wait_training = flow.wait("WaitForTraining", config.trainingPollSeconds)
     check_training = flow.invoke(
@@ -159,17 +152,8 @@ def training_definition(
             "training": sfn.JsonPath.object_at("$.training"),
         },
         "$.training",
-        [
-            "versionArn",
-            "versionName",
-            "status",
-            "reused",
-            "outputUri",
-            "manifestHashes",
-            "attempt",
-            "failure",
-        ],
-        "TrainingFailed",
+        CHECK_TRAINING_KEYS,
+        Failure.TrainingFailed,
     )
     training_done = sfn.Choice(scope, "TrainingDone?")
 
@@ -178,19 +162,8 @@ def training_definition(
         h.training_evaluate,
         {"settings": settings, "projectArn": project_arn},
         "$.evaluation",
-        [
-            "passed",
-            "reason",
-            "f1Score",
-            "f1Threshold",
-            "labels",
-            "failedLabels",
-            "championVersion",
-            "championF1",
-            "summaryUri",
-            "failure",
-        ],
-        "GateFailed",
+        EVALUATE_KEYS,
+        Failure.GateFailed,
     )
     gate_passed = sfn.Choice(scope, "GatePassed?")
     deploy = sfn.Choice(scope, "Deploy?")
@@ -233,16 +206,16 @@ def training_definition(
     ensure_project.next(prepare_datasets).next(datasets_ready)
     datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split).when(
         sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
-        flow.explained("ExplainDatasetFailure", "DatasetFailed", "$.datasets.failure"),
+        flow.explained("ExplainDatasetFailure", Failure.DatasetFailed, "$.datasets.failure"),
     ).when(
         sfn.Condition.number_greater_than_equals("$.datasets.attempt", dataset_attempts),
         flow.timed_out(
             "DatasetsTimedOut",
-            "DatasetFailed",
+            Failure.DatasetFailed,
             f"The datasets were still {{}} after {{}} polls ({DATASET_TIMEOUT_MINUTES} minutes)",
             "$.datasets.phase",
             "$.datasets.attempt",
-        ).next(flow.end("DatasetFailed")),
+        ).next(flow.end(Failure.DatasetFailed)),
     ).otherwise(wait_datasets)
     wait_datasets.next(check_datasets).next(datasets_ready)
     needs_split.when(
@@ -257,7 +230,7 @@ def training_definition(
     train.next(wait_training).next(check_training).next(training_done)
     training_done.when(
         sfn.Condition.string_equals("$.training.status", "TRAINING_FAILED"),
-        flow.explained("ExplainTrainingFailure", "TrainingFailed", "$.training.failure"),
+        flow.explained("ExplainTrainingFailure", Failure.TrainingFailed, "$.training.failure"),
     ).when(
         sfn.Condition.and_(
             sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"),
@@ -265,19 +238,19 @@ def training_definition(
         ),
         flow.timed_out(
             "TrainingTimedOut",
-            "TrainingFailed",
+            Failure.TrainingFailed,
             f"The model {{}} was still {{}} after {{}} polls (maxTrainingHours {config.maxTrainingHours})",
             "$.training.versionName",
             "$.training.status",
             "$.training.attempt",
-        ).next(flow.end("TrainingFailed")),
+        ).next(flow.end(Failure.TrainingFailed)),
     ).when(sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"), wait_training).otherwise(
         evaluate
     )
 
     evaluate.next(gate_passed)
     gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), deploy).otherwise(
-        flow.explained("ExplainGateFailure", "GateFailed", "$.evaluation.failure")
+        flow.explained("ExplainGateFailure", Failure.GateFailed, "$.evaluation.failure")
     )
     deploy.when(sfn.Condition.boolean_equals("$.run.settings.deploy", True), describe_model).otherwise(
         summarize_trained

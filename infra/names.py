@@ -1,3 +1,0 @@
-"""Names shared by the CDK app and the offline tooling, importable without loading the CDK."""
-
-STACK_NAME = "CustomLabelsPipeline"
