@@ -54,7 +54,7 @@ class Storage(Construct):
             enable_key_rotation=True,
             removal_policy=removal,
         )
-        self.key.add_to_resource_policy(_logs_key_statement())
+        self.key.add_to_resource_policy(logs_key_statement())
 
         # S3 server access logging cannot deliver to an SSE-KMS bucket: this one bucket uses SSE-S3.
         self.access_logs = s3.Bucket(
@@ -144,7 +144,7 @@ def _string_key(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
-def _logs_key_statement() -> iam.PolicyStatement:
+def logs_key_statement() -> iam.PolicyStatement:
     """CloudWatch Logs encrypts log groups with the key only for this account's log groups in this Region
     (AWS's documented key policy; CDK's LogGroup adds none, and without it log-group creation fails)."""
     return iam.PolicyStatement(

@@ -33,6 +33,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 
 from infra.functions import PipelineFunction
+from infra.storage import logs_key_statement
 from local.bucket_policy_evaluation import SECURE_TRANSPORT, over_tls
 from local.deploy import Deployment, deploy, deploy_artifact, fire_rule, notification_providers
 from local.intrinsics import TemplateError
@@ -151,6 +152,7 @@ def _coverage_stack(outdir: Path) -> StackArtifact:
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, "Coverage")
     key = kms.Key(stack, "Key", enable_key_rotation=True)
+    key.add_to_resource_policy(logs_key_statement())  # as the app's key: log groups are KMS-encrypted
     bucket = s3.Bucket(
         stack, "Uploads", encryption=s3.BucketEncryption.KMS, encryption_key=key, enforce_ssl=True
     )

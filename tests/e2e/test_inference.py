@@ -19,7 +19,7 @@ from local.emulator import moto_integration
 from local.emulator.settings import Faults, ServiceSettings
 from local.event_sources import EventSources
 from local.samples import ensure_bucket, shape_samples, write_samples
-from tests.e2e.harness import running_stack
+from tests.e2e.harness import running_stack, train_directly
 from tests.unit.inference import images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -80,29 +80,17 @@ def _until(read, done, timeout: float = 120) -> Any:
 
 
 def _train_champion(pipeline: Pipeline) -> dict[str, str]:
-    s3, rekognition = pipeline.s3, pipeline.rekognition
     bucket = pipeline.outputs["ConsoleBucketName"]
-    ensure_bucket(s3, bucket)
-    manifests = write_samples(s3, shape_samples(60), bucket, f"datasets/{PROJECT}")
-    project_arn = rekognition.create_project(ProjectName=PROJECT)["ProjectArn"]
-    for kind, split in (("TRAIN", "train"), ("TEST", "test")):
-        uri = manifests[split].removeprefix("s3://").split("/", 1)
-        rekognition.create_dataset(
-            ProjectArn=project_arn,
-            DatasetType=kind,
-            DatasetSource={"GroundTruthManifest": {"S3Object": {"Bucket": uri[0], "Name": uri[1]}}},
-        )
-    version = rekognition.create_project_version(
-        ProjectArn=project_arn,
-        VersionName="v1",
-        OutputConfig={"S3Bucket": bucket, "S3KeyPrefix": f"training-output/{PROJECT}/"},
-    )
-    _until(lambda: pipeline.model_status(project_arn, "v1"), lambda s: s == "TRAINING_COMPLETED", 300)
+    ensure_bucket(pipeline.s3, bucket)
+    manifests = write_samples(pipeline.s3, shape_samples(60), bucket, f"datasets/{PROJECT}")
+    output = f"s3://{bucket}/training-output/{PROJECT}/"
+    version_arn = train_directly(pipeline.rekognition, manifests, PROJECT, "v1", output)
     Registry(
         pipeline.outputs["RegistryTableName"],
         pipeline.session.resource("dynamodb", endpoint_url=pipeline.url),
-    ).set_champion(PROJECT, "v1", version["ProjectVersionArn"], 0.9)
-    return {"projectArn": project_arn, "versionArn": version["ProjectVersionArn"], "versionName": "v1"}
+    ).set_champion(PROJECT, "v1", version_arn, 0.9)
+    project_arn = pipeline.rekognition.describe_projects(ProjectNames=[PROJECT])["ProjectDescriptions"][0]
+    return {"projectArn": project_arn["ProjectArn"], "versionArn": version_arn, "versionName": "v1"}
 
 
 @pytest.fixture(scope="module")
