@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from customlabels.inference.batch import Detector
 from customlabels.training.registry import Registry
 from handlers import detect
 from tests.unit.inference import images
@@ -29,18 +31,16 @@ class Context:
 def harness(resources, monkeypatch: pytest.MonkeyPatch) -> Harness:
     for name, value in env(resources["queue_url"], DETECT_CONCURRENCY="3").items():
         monkeypatch.setenv(name, value)
-    for cached in (detect._settings, detect._persistence, detect._analyzer, detect._messages):
-        cached.cache_clear()
+    detector = Detector(os.environ)
+    monkeypatch.setattr(detect, "DETECTOR", detector)
     Registry(REGISTRY_TABLE).table.put_item(
         Item={"project": PROJECT, "sk": "CHAMPION", "versionName": "widgets.v1", "versionArn": MODEL_ARN}
     )
     harness = Harness()
-    monkeypatch.setattr(detect, "_analyzer", lambda: harness.analyzer)
+    detector.analyzer = harness.analyzer
     harness.queue_url = resources["queue_url"]
     harness.sqs = resources["sqs"]
-    yield harness
-    for cached in (detect._settings, detect._persistence, detect._messages):
-        cached.cache_clear()
+    return harness
 
 
 def deliver(harness: Harness, events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,0 +1,148 @@
+"""One SQS batch of S3 upload events: DetectCustomLabels on the champion, results, partial failures.
+
+Records of a batch run concurrently (up to DETECT_CONCURRENCY) on threads; each image version is
+analysed exactly once (Powertools idempotency keyed on bucket, key and versionId-or-ETag). A
+`Detector` builds its clients on first use from the function's environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from botocore.config import Config as BotoConfig
+
+from customlabels.inference.analyzer import Analyzer, Settings
+from customlabels.inference.champion import ChampionCache
+from customlabels.inference.errors import THROUGHPUT_EXCEEDED
+from customlabels.inference.events import ImageVersion
+from customlabels.inference.messages import MessageProcessor
+from customlabels.inference.model_start import ModelStarter
+from customlabels.inference.results import SUCCEEDED
+from customlabels.inference.settings import DetectSettings
+from customlabels.training.registry import Registry
+
+logger = Logger(child=True)
+metrics = Metrics()
+
+# Idempotency records outlive the queue's 14-day retention: no redelivery can see an expired one.
+IDEMPOTENCY_SECONDS = 15 * 24 * 3600
+# One in-process retry smooths short throttling bursts; longer trouble goes back to the queue.
+REKOGNITION_RETRIES = BotoConfig(retries={"mode": "standard", "max_attempts": 2})
+
+
+def _mark_duplicate(response: dict[str, Any], _record: Any) -> dict[str, Any]:
+    return {**response, "duplicate": True}
+
+
+class Detector:
+    def __init__(self, environment: Mapping[str, str]) -> None:
+        self._environment = environment
+        self.idempotency = IdempotencyConfig(
+            event_key_jmespath="[bucket, key, version]",
+            expires_after_seconds=IDEMPOTENCY_SECONDS,
+            response_hook=_mark_duplicate,
+        )
+
+    @cached_property
+    def settings(self) -> DetectSettings:
+        return DetectSettings.from_environ(self._environment)
+
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        settings = self.settings
+        rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
+        registry = Registry(settings.registry_table)
+        return Analyzer(
+            s3=boto3.client("s3"),
+            rekognition=rekognition,
+            results_table=boto3.resource("dynamodb").Table(settings.results_table),
+            champions=ChampionCache(
+                lambda: registry.champion(settings.project),
+                ttl_seconds=settings.champion_cache_seconds,
+                project=settings.project,
+            ),
+            starter=ModelStarter(
+                rekognition,
+                min_inference_units=settings.min_inference_units,
+                max_inference_units=settings.max_inference_units,
+                interval_seconds=settings.model_retry_seconds,
+            ),
+            settings=Settings(
+                min_confidence=settings.min_confidence,
+                start_stopped_model=settings.start_stopped_model,
+                model_retry_seconds=settings.model_retry_seconds,
+            ),
+        )
+
+    @cached_property
+    def messages(self) -> MessageProcessor:
+        persistence = DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table)
+        once = idempotent_function(
+            data_keyword_argument="image", persistence_store=persistence, config=self.idempotency
+        )(self._analyse_once)
+        return MessageProcessor(sqs=boto3.client("sqs"), queue_url=self.settings.queue_url, analyse_once=once)
+
+    def _analyse_once(self, image: dict[str, Any]) -> dict[str, Any]:
+        return self.analyzer.analyse(ImageVersion(**image)).as_dict()
+
+    def _process(self, record: SQSRecord) -> list[dict[str, Any]]:
+        outcomes = self.messages.process(
+            record.body, record.receipt_handle, int(record.attributes.approximate_receive_count or 1)
+        )
+        for outcome in outcomes:
+            logger.info("analysed", extra={"messageId": record.message_id, **outcome})
+        return outcomes
+
+    def run(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        self.idempotency.register_lambda_context(context)
+        self.messages  # noqa: B018 -- build clients on this thread: worker threads share them
+        semaphore = asyncio.Semaphore(self.settings.concurrency)
+
+        async def handle(record: SQSRecord) -> list[dict[str, Any]]:
+            async with semaphore:
+                return await asyncio.to_thread(self._process, record)
+
+        processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        with processor(records=event["Records"], handler=handle, lambda_context=context):
+            processed = processor.async_process()
+        self._emit_detections(processed)
+        return processor.response()
+
+    def _emit_detections(self, processed: list[tuple]) -> None:
+        """Detections per model version (dimensions as AWS/Rekognition's): the idle guard reads these.
+        Failed records are logged (they go back to the queue) and throttling is counted for its alarm."""
+        per_model: Counter[str] = Counter()
+        for status, outcomes, record in processed:
+            if status != "success":
+                logger.warning("retrying record", extra={"messageId": record.message_id, "error": outcomes})
+                if THROUGHPUT_EXCEEDED in str(outcomes):
+                    metrics.add_metric(name="ThroughputExceeded", unit=MetricUnit.Count, value=1)
+                continue
+            for outcome in outcomes:
+                metrics.add_metric(name="ImagesAnalysed", unit=MetricUnit.Count, value=1)
+                if outcome.get("duplicate"):
+                    metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=1)
+                elif outcome["status"] == SUCCEEDED:
+                    per_model[outcome["modelVersionName"]] += 1
+                else:
+                    metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)
+        for version_name, count in per_model.items():
+            dimensions = {"ProjectName": self.settings.project, "VersionName": version_name}
+            with single_metric(
+                name="Detections", unit=MetricUnit.Count, value=count, default_dimensions=dimensions
+            ):
+                pass
