@@ -15,6 +15,7 @@ def service_settings(args: argparse.Namespace):
         delays=Delays.named(args.delays, args.min_status_seconds),
         faults=Faults.parse(args.faults),
         iu_tps=args.iu_tps,
+        accounts=args.accounts,
     )
 
 
@@ -83,6 +84,15 @@ def _positive(text: str) -> float:
     return value
 
 
+def _accounts(text: str) -> tuple[str, ...]:
+    from local.accounts import parse
+
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def add_service_options(command: argparse.ArgumentParser) -> None:
     from local.emulator.settings import DEFAULT_IU_TPS, DEFAULT_MIN_STATUS_SECONDS
 
@@ -103,6 +113,13 @@ def add_service_options(command: argparse.ArgumentParser) -> None:
         type=_positive,
         default=DEFAULT_IU_TPS,
         help="DetectCustomLabels calls per second one inference unit serves",
+    )
+    command.add_argument(
+        "--accounts",
+        type=_accounts,
+        default=(),
+        help="more accounts besides the default one, e.g. 222222222222,333333333333 (each gets an "
+        "arn:aws:iam::<id>:role/Administrator role the default keys can assume)",
     )
     command.add_argument(
         "--no-authz",

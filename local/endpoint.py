@@ -7,14 +7,16 @@ import logging
 import os
 import signal
 import socket
+import sys
 import threading
 import urllib.request
 from types import FrameType
 
 from moto.server import ThreadedMotoServer
 
-from local import access, bucket_policy_evaluation, execution_names, lambda_hook
+from local import access, accounts, bucket_policy_evaluation, execution_names, lambda_hook
 from local.emulator import moto_integration
+from local.emulator.backend import DEFAULT_ACCOUNT
 from local.emulator.settings import ServiceSettings
 
 HOST = "127.0.0.1"
@@ -61,6 +63,9 @@ class LocalEndpoint:
         if self.reset:
             self._post("/moto-api/reset", {})
         self._post("/moto-api/config", MOTO_CONFIG)
+        for account in self.settings.accounts:
+            accounts.register(account, DEFAULT_ACCOUNT)
+            print(accounts.how_to_reach(account, self.url), file=sys.stderr, flush=True)
         return self
 
     def _post(self, path: str, body: dict) -> None:

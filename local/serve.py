@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
+from local.alarm_evaluation import AlarmEvaluator
 from local.deploy import DeployError, Deployment
 from local.emulator.settings import ServiceSettings
 from local.endpoint import LocalEndpoint
 from local.intrinsics import TemplateError
 from local.stack import LocalStack, launch
 from local.synth import LOCAL_PROFILE, SynthError, load_stack, load_template, synthesize_with_cli
+
+ALARM_EVALUATION_SECONDS = 10.0  # CloudWatch evaluates each minute; offline, polls are seconds apart
 
 
 def parse_context(pairs: list[str]) -> dict[str, str]:
@@ -61,6 +64,7 @@ def serve(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     endpoint = LocalEndpoint(port, settings, authorize=authorize)
     endpoint.start()
+    alarms = AlarmEvaluator(ALARM_EVALUATION_SECONDS).start()
     try:
         try:
             if template is not None:
@@ -80,6 +84,7 @@ def serve(
         finished.wait()
         stack.close()
     finally:
+        alarms.stop()
         endpoint.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -15,6 +15,7 @@ from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
 from local.emulator.settings import DelayClock, ServiceSettings
 from local.emulator.state import ServiceState
 from local.emulator.training import TrainingOutcome, TrainingRequest, run_training
+from local.emulator.usage_metrics import Sink, UsageMetrics
 from local.emulator.version_training import create_project_version
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -29,6 +30,7 @@ class CustomLabelsBackend:
         settings: ServiceSettings | None = None,
         scheduler: BackgroundScheduler | ManualScheduler | None = None,
         other_account: Callable[[str], CustomLabelsBackend] | None = None,
+        metrics: Sink | None = None,
     ) -> None:
         self.settings = settings or ServiceSettings()
         self.faults = FaultInjector(self.settings.faults, self.settings.seed)
@@ -39,6 +41,7 @@ class CustomLabelsBackend:
             self.settings,
             scheduler or BackgroundScheduler(),
             DelayClock(self.settings.delays, self.settings.seed),
+            UsageMetrics(metrics, self.settings.usage_period_seconds),
         )
         self._other_account = other_account
 
@@ -48,6 +51,7 @@ class CustomLabelsBackend:
 
     def shutdown(self) -> None:
         self.state.scheduler.shutdown()
+        self.state.usage.shutdown()
 
     def _train(self, job: TrainingRequest) -> TrainingOutcome:
         return run_training(job, self.state.s3)
@@ -103,7 +107,12 @@ class CustomLabelsBackend:
         return version_running.stop_project_version(self.state, request)
 
     def detect_custom_labels(self, request: dict) -> dict:
-        return version_running.detect_custom_labels(self.state, request)
+        """Injected faults count in the model's metrics as the real service's errors would."""
+        with self.state.usage.call(request.get("ProjectVersionArn")) as call:
+            self.faults.maybe_fail("DetectCustomLabels")
+            response = version_running.detect_custom_labels(self.state, request)
+            call.labels = len(response["CustomLabels"])
+        return response
 
     def copy_project_version(self, request: dict, caller: Caller | None = None) -> dict:
         caller = caller or Caller(self.state.account, f"arn:aws:iam::{self.state.account}:root")

@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 import botocore.session
 from moto import settings as moto_settings
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.exceptions import JsonRESTError
 from moto.core.models import botocore_stubber
 from moto.core.utils import camelcase_to_underscores
@@ -33,6 +34,7 @@ from local.emulator.cross_account import Caller
 from local.emulator.errors import CustomLabelsError
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
 from local.emulator.settings import ServiceSettings
+from local.emulator.usage_metrics import NAMESPACE, Datum, Retired
 
 OPERATIONS = (
     "CreateProject",
@@ -90,9 +92,19 @@ def service_for(account: str, region: str) -> CustomLabelsBackend:
                 _settings,
                 _scheduler_factory(),
                 other_account=lambda other: service_for(other, region),
+                # `service` is bound below, before any model can run or be called
+                metrics=lambda data: _publish(account, region, service, data),
             )
             setattr(moto_backend, _ATTRIBUTE, service)
         return service
+
+
+def _publish(account: str, region: str, service: CustomLabelsBackend, data: list[Datum]) -> None:
+    """The service's own publication: straight into CloudWatch of its account and Region (no request,
+    no credentials), while it is still the service moto serves there (a reset replaces it)."""
+    if getattr(rekognition_backends[account][region], _ATTRIBUTE, None) is not service:
+        raise Retired(f"the Custom Labels service of {account}/{region} was reset")
+    cloudwatch_backends[account][region].put_metric_data(NAMESPACE, data)
 
 
 def _s3_client(region: str):
@@ -152,7 +164,8 @@ def _operation_method(operation: str):
         service = service_for(self.current_account, self.region)
         try:
             request = _decode_blobs(operation, json.loads(self.body or "{}"))
-            service.faults.maybe_fail(operation)
+            if operation != "DetectCustomLabels":  # its faults count in the model's metrics
+                service.faults.maybe_fail(operation)
             if operation == "CopyProjectVersion":
                 return json.dumps(service.copy_project_version(request, _caller(self)))
             return json.dumps(getattr(service, method_name)(request))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 Span = tuple[float, float]
 DEFAULT_MIN_STATUS_SECONDS = 1.0
 DEFAULT_IU_TPS = 50.0
+DEFAULT_USAGE_PERIOD_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,15 @@ class Faults:
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """`iu_tps`: DetectCustomLabels calls per second one inference unit serves (README: local service)."""
+    """`iu_tps`: DetectCustomLabels calls per second one inference unit serves (README: local service).
+    `usage_period_seconds`: real seconds between two InServiceInferenceUnits data points of a running
+    model, each standing for one minute in service (60: real time; less: accelerated).
+    `accounts`: accounts the endpoint registers besides the default one (each gets an Administrator
+    role the default keys can assume)."""
 
     delays: Delays = field(default_factory=Delays)
     faults: Faults = field(default_factory=Faults)
     iu_tps: float = DEFAULT_IU_TPS
     seed: int | None = None
+    usage_period_seconds: float = DEFAULT_USAGE_PERIOD_SECONDS
+    accounts: tuple[str, ...] = ()

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from local.emulator.datasets import Dataset
     from local.emulator.policies import ProjectPolicy
     from local.emulator.projects import Project
+    from local.emulator.usage_metrics import UsageMetrics
     from local.emulator.versions import ProjectVersion
 
 
@@ -28,6 +29,7 @@ class ServiceState:
     settings: ServiceSettings
     scheduler: BackgroundScheduler | ManualScheduler
     delays: DelayClock
+    usage: UsageMetrics
     lock: threading.RLock = field(default_factory=threading.RLock)
     projects: dict[str, Project] = field(default_factory=dict)
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -51,6 +53,11 @@ class ServiceState:
                 job()
 
         self.scheduler.submit(delay, locked, lane)
+
+    def units_in_service(self) -> dict[str, int]:
+        """Version ARN -> inference units in service, for every running model."""
+        with self.lock:
+            return {arn: capacity.in_service for arn, capacity in self.capacity.items()}
 
     def project(self, arn: str | None) -> Project:
         arns.require_project_arn(arn)

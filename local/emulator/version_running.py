@@ -38,6 +38,7 @@ def start_project_version(state: ServiceState, request: dict) -> dict:
             if version.status == "STARTING":
                 state.capacity[version.arn] = InferenceCapacity(state.settings.iu_tps, minimum, maximum)
                 version.set_status("RUNNING")
+                state.usage.start(state.units_in_service)
 
         state.later(state.delays.seconds("starting"), running)
         return {"Status": version.status}
