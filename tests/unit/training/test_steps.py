@@ -97,7 +97,8 @@ def deploy(services: Services, model: dict) -> None:
 
 
 def test_a_run_trains_passes_the_gate_starts_and_becomes_champion(services, manifests) -> None:
-    state = trained(services, manifests)
+    # The service splits 80/20 at random: the threshold tests the step, not the local trainer's accuracy.
+    state = trained(services, manifests, f1Threshold=0.3)
     run, version = state["settings"], state["training"].versionName
     assert state["training"].status == "TRAINING_COMPLETED" and state["training"].failure is None
     description = versions.require_version(services.rekognition, state["projectArn"], version)
