@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from local.ports import PortInUse, check_port_free
+
 
 def service_settings(args: argparse.Namespace):
     from local.emulator.settings import Delays, Faults, ServiceSettings
@@ -19,28 +21,46 @@ def service_settings(args: argparse.Namespace):
     )
 
 
-def endpoint(args: argparse.Namespace) -> int:
-    from local.endpoint import LocalEndpoint, serve
+def _port_in_use(error: OSError) -> int:
+    print(f"{error}\nfix: pass another --port, or leave --port out to get a free one", file=sys.stderr)
+    return 2
 
-    serve(LocalEndpoint(args.port, service_settings(args), authorize=not args.no_authz))
+
+def endpoint(args: argparse.Namespace) -> int:
+    try:
+        check_port_free(args.port)
+        from local.endpoint import LocalEndpoint, serve
+
+        serve(LocalEndpoint(args.port, service_settings(args), authorize=not args.no_authz), args.env_file)
+    except PortInUse as error:
+        return _port_in_use(error)
     return 0
 
 
 def serve_stack(args: argparse.Namespace) -> int:
+    try:
+        check_port_free(args.port)
+    except PortInUse as error:
+        return _port_in_use(error)
     from local.serve import parse_context, serve
 
     try:
         context = parse_context(args.context)
     except ValueError as error:
         sys.exit(str(error))
-    return serve(
-        args.port,
-        args.outputs,
-        service_settings(args),
-        context,
-        template=args.template,
-        authorize=not args.no_authz,
-    )
+    try:
+        return serve(
+            args.port,
+            args.outputs,
+            service_settings(args),
+            context,
+            template=args.template,
+            authorize=not args.no_authz,
+            env_file=args.env_file,
+            log_file=args.log,
+        )
+    except PortInUse as error:
+        return _port_in_use(error)
 
 
 def samples(args: argparse.Namespace) -> int:
@@ -128,12 +148,25 @@ def add_service_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def add_port_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default: a free port, printed)"
+    )
+    command.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        help="once ready, write the shell exports to use the endpoint here (source it in another shell: "
+        "AWS_ENDPOINT_URL, region, test credentials, and the venv on PATH)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("endpoint", help="run the local AWS endpoint (moto + Custom Labels service)")
-    serve.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (0: any free port)")
+    add_port_options(serve)
     serve.add_argument(
         "--faults",
         type=_fault_setting,
@@ -144,8 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=endpoint)
 
     stack = commands.add_parser("serve", help="run the endpoint with the app's stack deployed on it")
-    stack.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (0: any free port)")
+    add_port_options(stack)
     stack.add_argument("--outputs", type=Path, default=None, help="write the stack outputs (JSON) here")
+    stack.add_argument("--log", type=Path, default=None,
+                       help="append the full detail (deploy notes, Lambda logs, moto) here "
+                       "(default: a new file in the temp folder; its path is printed)")
     stack.add_argument("--faults", type=_fault_setting, default="", help="e.g. throttle=0.3,internal=0.05")
     stack.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                        help="CDK context override, as cdk synth -c takes it (repeatable)")

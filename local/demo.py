@@ -24,7 +24,7 @@ import boto3
 
 from customlabels_cli import main as cli
 from customlabels_cli.support.stack import PROJECT_ENV, cdk_json_project
-from local.endpoint import HOST, free_port
+from local.ports import HOST, free_port
 from local.samples import Sample, digit_samples, write_samples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,8 @@ def served_stack(workdir: Path, context: dict[str, str]) -> Iterator[Served]:
     log, outputs_file = workdir / "serve.log", workdir / "outputs.json"
     outputs_file.unlink(missing_ok=True)
     port = free_port()
-    command = [sys.executable, "-m", "local", "serve", "--port", str(port), "--outputs", str(outputs_file)]
+    command = [sys.executable, "-m", "local", "serve", "--port", str(port), "--outputs", str(outputs_file),
+               "--log", str(workdir / "endpoint.log")]
     for key, value in context.items():
         command += ["-c", f"{key}={value}"]
     with log.open("w") as log_handle:

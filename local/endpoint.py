@@ -6,10 +6,10 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import urllib.request
+from pathlib import Path
 from types import FrameType
 
 from moto.server import ThreadedMotoServer
@@ -18,15 +18,9 @@ from local import access, accounts, bucket_policy_evaluation, execution_names, l
 from local.emulator import moto_integration
 from local.emulator.backend import DEFAULT_ACCOUNT
 from local.emulator.settings import ServiceSettings
+from local.ports import HOST, check_port_free, free_port
 
-HOST = "127.0.0.1"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 class LocalEndpoint:
@@ -50,6 +44,8 @@ class LocalEndpoint:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> LocalEndpoint:
+        """Start serving; PortInUse (before anything is installed) when the port is taken."""
+        check_port_free(self.port)
         os.environ["MOTO_PORT"] = str(self.port)
         moto_integration.install()
         moto_integration.configure(self.settings)
@@ -91,19 +87,33 @@ class LocalEndpoint:
         self.stop()
 
 
-def serve(endpoint: LocalEndpoint) -> None:
-    """Run until SIGINT or SIGTERM, printing the ready line once requests are accepted."""
+def serve(endpoint: LocalEndpoint, env_file: Path | None = None) -> None:
+    """Run until SIGINT or SIGTERM, printing the ready line once requests are accepted.
+
+    PortInUse (at once) when the port is taken. With ``env_file``, the shell exports go there.
+    """
     finished = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         finished.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    endpoint.start()
     try:
-        print(f"ready {endpoint.url}", flush=True)
+        endpoint.start()
+        announce_ready(endpoint.url, env_file)
         finished.wait()
     finally:
         endpoint.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def announce_ready(url: str, env_file: Path | None) -> None:
+    """The ready line, and where the shell exports are (written to ``env_file``) or what they are."""
+    from local.shell_env import shell_exports, write_env_file
+
+    if env_file is None:
+        print(f"exports for another shell:\n{shell_exports(url)}", end="", flush=True)
+    else:
+        print(f"exports for another shell written to {write_env_file(env_file, url)}", flush=True)
+    print(f"ready {url}", flush=True)

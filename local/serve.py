@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -10,12 +11,15 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
+from typing import TextIO
 
 from local.alarm_evaluation import AlarmEvaluator
 from local.deploy import DeployError, Deployment
 from local.emulator.settings import ServiceSettings
-from local.endpoint import LocalEndpoint
+from local.endpoint import LocalEndpoint, announce_ready
 from local.intrinsics import TemplateError
+from local.ports import check_port_free
+from local.serve_output import ExecutionWatcher, output_to_log
 from local.stack import LocalStack, launch
 from local.synth import LOCAL_PROFILE, SynthError, load_stack, load_template, synthesize_with_cli
 
@@ -33,17 +37,21 @@ def parse_context(pairs: list[str]) -> dict[str, str]:
     return context
 
 
-def deploy_app(endpoint_url: str, context: Mapping[str, str], workdir: Path) -> LocalStack:
-    """Synthesize with the CDK CLI (local profile + ``context``) and launch it on ``endpoint_url``."""
-    return launch(load_stack(synthesize_with_cli(workdir, {**LOCAL_PROFILE, **context})), endpoint_url)
-
-
 def report(deployment: Deployment) -> str:
     lines = [f"deployed {deployment.stack_name}: {len(deployment.resources)} resources created"]
     lines += [f"  not created: {lid} ({reason})" for lid, reason in sorted(deployment.not_created.items())]
     lines += [f"  ignored: {note}" for note in deployment.ignored_properties]
     lines += [f"  scheduled (fire_rule fires it): {r.logical_id}" for r in deployment.scheduled()]
     return "\n".join(lines)
+
+
+def summary(deployment: Deployment) -> str:
+    """The one deploy line for the terminal (the details are in the log: ``report``)."""
+    return (
+        f"deployed {deployment.stack_name}: {len(deployment.resources)} resources, "
+        f"{len(deployment.not_created)} not created locally, "
+        f"{len(deployment.ignored_properties)} properties ignored (details in the log)"
+    )
 
 
 def serve(
@@ -54,38 +62,65 @@ def serve(
     *,
     template: Path | None = None,
     authorize: bool = True,
+    env_file: Path | None = None,
+    log_file: Path | None = None,
 ) -> int:
-    """Serve until SIGINT/SIGTERM; 1 when the stack does not deploy (the reason on stderr)."""
+    """Serve until SIGINT/SIGTERM; 1 when the stack does not deploy (the reason on stderr).
+
+    PortInUse at once when the port is taken. The terminal gets a line per phase and per finished
+    execution; everything else goes to ``log_file`` (default: a new file in the temp folder).
+    """
+    check_port_free(port)
+    errors = sys.stderr
     finished = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         finished.set()
 
+    log_path = (log_file or Path(tempfile.mkstemp(prefix="customlabels-serve-", suffix=".log")[1])).absolute()
+    print(f"log: {log_path}", flush=True)
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     endpoint = LocalEndpoint(port, settings, authorize=authorize)
-    endpoint.start()
-    alarms = AlarmEvaluator(ALARM_EVALUATION_SECONDS).start()
+    alarms = AlarmEvaluator(ALARM_EVALUATION_SECONDS)
     try:
-        try:
-            if template is not None:
-                stack = launch(load_template(template), endpoint.url)
-            else:
-                with tempfile.TemporaryDirectory(prefix="cdk-out-") as workdir:
-                    stack = deploy_app(endpoint.url, context, Path(workdir))
-        except (DeployError, TemplateError, SynthError) as error:
-            print(f"deploy failed: {error}", file=sys.stderr, flush=True)
-            return 1
-        print(report(stack.deployment), flush=True)
-        outputs = json.dumps(stack.outputs, indent=2)
-        if outputs_file is not None:
-            outputs_file.write_text(outputs + "\n")
-        print(outputs, flush=True)
-        print(f"ready {endpoint.url}", flush=True)
-        finished.wait()
-        stack.close()
+        with output_to_log(log_path) as terminal:
+            endpoint.start()
+            alarms.start()
+            print(f"endpoint listening on {endpoint.url}", file=terminal, flush=True)
+            try:
+                stack = _deploy(endpoint.url, context, template, terminal)
+            except (DeployError, TemplateError, SynthError) as error:
+                print(f"deploy failed: {error}", file=errors, flush=True)
+                return 1
+            print(report(stack.deployment))
+            print(summary(stack.deployment), file=terminal, flush=True)
+            outputs = json.dumps(stack.outputs, indent=2)
+            print(outputs)
+            if outputs_file is not None:
+                outputs_file.write_text(outputs + "\n")
+                print(f"stack outputs written to {outputs_file.absolute()}", file=terminal, flush=True)
+            watcher = ExecutionWatcher(stack.client("stepfunctions"), stack.outputs, terminal).start()
+            with contextlib.redirect_stdout(terminal):
+                announce_ready(endpoint.url, env_file)
+            finished.wait()
+            watcher.stop()
+            stack.close()
     finally:
         alarms.stop()
         endpoint.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
+
+
+def _deploy(
+    endpoint_url: str, context: Mapping[str, str], template: Path | None, terminal: TextIO
+) -> LocalStack:
+    if template is not None:
+        print(f"deploying {template}", file=terminal, flush=True)
+        return launch(load_template(template), endpoint_url)
+    with tempfile.TemporaryDirectory(prefix="cdk-out-") as workdir:
+        print("synthesizing the app with the CDK CLI (about a minute)", file=terminal, flush=True)
+        artifact = load_stack(synthesize_with_cli(Path(workdir), {**LOCAL_PROFILE, **context}))
+        print(f"deploying {len(artifact.template.get('Resources', {}))} resources", file=terminal, flush=True)
+        return launch(artifact, endpoint_url)

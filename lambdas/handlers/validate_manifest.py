@@ -45,8 +45,17 @@ def _parse_event(event: dict[str, Any]) -> tuple[str, str | None, str, bool]:
     return training, testing, output, check_images
 
 
-def _failure(failure: ManifestFileError) -> dict[str, Any]:
-    return {"canTrain": False, "statusMessage": failure.error.value, "fileError": failure.error.value,
+def file_failure_message(failure: ManifestFileError, training: str, testing: str | None) -> str:
+    """The service's message, then which file (training or testing manifest, or the output) and why."""
+    which = {training: "training manifest", testing: "testing manifest"}.get(
+        failure.location, "validation output"
+    )
+    return f"{failure.error.value} The {which} {failure.location}: {failure.detail}."
+
+
+def _failure(failure: ManifestFileError, training: str, testing: str | None) -> dict[str, Any]:
+    message = file_failure_message(failure, training, testing)
+    return {"canTrain": False, "statusMessage": message, "fileError": failure.error.value,
             "fileErrorDetail": f"{failure.location}: {failure.detail}", "summaryUri": None, "files": {},
             "useCase": None, "counts": {}, "terminalErrors": [], "topLineErrors": []}
 
@@ -84,12 +93,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with validate_manifests(training, testing, check_images=check_images) as report:
         if report.file_failure is not None:
             logger.warning("manifest file error", extra={"detail": str(report.file_failure)})
-            return _failure(report.file_failure)
+            return _failure(report.file_failure, training, testing)
         try:
             files = report.write(output)
         except ManifestFileError as failure:
             logger.warning("cannot write validation files", extra={"detail": str(failure)})
-            return _failure(failure)
+            return _failure(failure, training, testing)
         outcome = result(report, files)
     logger.info("manifests validated", extra={"canTrain": outcome["canTrain"], "counts": outcome["counts"],
                                               "terminalErrors": outcome["terminalErrors"]})

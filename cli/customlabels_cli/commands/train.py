@@ -10,6 +10,7 @@ import sys
 from typing import TextIO
 
 from customlabels_cli.support import executions
+from customlabels_cli.support import training_preflight as preflight
 from customlabels_cli.support.errors import EXIT_OK, guarded
 from customlabels_cli.support.stack import Stack, add_stack_arguments
 
@@ -33,7 +34,9 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--testing", metavar="S3_URI", help="testing manifest (default: auto-split 80/20)")
     parser.add_argument("--version", metavar="NAME", help="model version name (default: PROJECT.EXECUTION)")
-    parser.add_argument("--name", metavar="EXECUTION", help="execution name (default: PROJECT-UTCTIME)")
+    parser.add_argument(
+        "--name", metavar="EXECUTION", help="execution name (default: PROJECT-UTCTIME-RANDOM, unique)"
+    )
     parser.add_argument("--f1-threshold", type=_fraction, metavar="F1", help="gate: minimum aggregated F1")
     parser.add_argument(
         "--min-label-f1", type=_fraction, metavar="F1", help="gate: minimum F1 of every label"
@@ -81,7 +84,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     stack = Stack.from_args(args)
     project = stack.project
     name = args.name or executions.execution_name(project)
-    arn = executions.start(stack, "TrainingStateMachineArn", training_input(args, project), name, out)
+    preflight.check_execution_name(name)
+    payload = training_input(args, project)
+    settings = preflight.checked_settings(payload, name, stack.output("ConsoleBucketName"), project)
+    stack.output("TrainingStateMachineArn")  # an outdated stack is named before any AWS call
+    preflight.check_version_free(stack.client("rekognition"), stack.client("s3"), settings)
+    arn = executions.start(stack, "TrainingStateMachineArn", payload, name, out)
     if not args.wait:
         print(
             f"Follow it with: aws stepfunctions describe-execution --execution-arn {arn}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -12,8 +13,8 @@ from customlabels_cli.support.stack import Stack
 
 
 def execution_name(prefix: str) -> str:
-    """Unique per second, readable, and allowed in a version name (letters, digits, '-', '_')."""
-    return f"{prefix}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"[:80]
+    """Readable, unique (two in the same second differ), and allowed in a version name."""
+    return f"{prefix[:60]}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
 
 
 def start(stack: Stack, machine_output: str, payload: dict, name: str, out: TextIO) -> str:

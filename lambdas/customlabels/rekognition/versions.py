@@ -37,6 +37,21 @@ def manifest_sha256(s3: Any, uri: str) -> str:
     return digest.hexdigest()
 
 
+def manifest_hashes(s3: Any, training: str, testing: str | None) -> dict[str, str | None]:
+    return {
+        "training": manifest_sha256(s3, training),
+        "testing": manifest_sha256(s3, testing) if testing else None,
+    }
+
+
+def manifest_tags(hashes: dict[str, str | None]) -> dict[str, str]:
+    """The tags a version carries of the manifests it was trained from (compared on a re-run)."""
+    return {
+        "trainingManifestSha256": str(hashes["training"]),
+        "testingManifestSha256": hashes["testing"] or "auto-split",
+    }
+
+
 def describe_version(rekognition: Any, project_arn: str, version_name: str) -> dict | None:
     found = rekognition.describe_project_versions(ProjectArn=project_arn, VersionNames=[version_name])
     versions = found["ProjectVersionDescriptions"]
@@ -75,13 +90,21 @@ def start_training(
 
 
 def _require_same_training(rekognition: Any, existing: dict, tags: dict[str, str]) -> None:
+    clash = training_clash(rekognition, existing, tags)
+    if clash:
+        raise VersionNameTaken(clash)
+
+
+def training_clash(rekognition: Any, existing: dict, tags: dict[str, str]) -> str | None:
+    """Why ``existing`` cannot be this run's version (trained from other manifests), or None."""
     found = rekognition.list_tags_for_resource(ResourceArn=existing["ProjectVersionArn"]).get("Tags", {})
     keys = ("trainingManifestSha256", "testingManifestSha256")
-    if any(found.get(key) != tags.get(key) for key in keys):
-        raise VersionNameTaken(
-            f"version {existing['ProjectVersionArn']} exists already and was trained from other manifests "
-            f"(status {existing['Status']}); give this run another versionName"
-        )
+    if all(found.get(key) == tags.get(key) for key in keys):
+        return None
+    return (
+        f"version {existing['ProjectVersionArn']} exists already and was trained from other manifests "
+        f"(status {existing['Status']}); give this run another versionName"
+    )
 
 
 def training_failure(s3: Any, description: dict) -> str:

@@ -98,16 +98,8 @@ def train(event: dict, services: Services) -> TrainingOutput:
     settings, project_arn, execution = event["settings"], event["projectArn"], event["executionArn"]
     project, version = settings["projectName"], settings["versionName"]
     testing = settings["testingManifest"]
-    hashes = {
-        "training": versions.manifest_sha256(services.s3, settings["trainingManifest"]),
-        "testing": versions.manifest_sha256(services.s3, testing) if testing else None,
-    }
-    tags = {
-        "project": project,
-        "execution": execution,
-        "trainingManifestSha256": hashes["training"],
-        "testingManifestSha256": hashes["testing"] or "auto-split",
-    }
+    hashes = versions.manifest_hashes(services.s3, settings["trainingManifest"], testing)
+    tags = {"project": project, "execution": execution, **versions.manifest_tags(hashes)}
     output = services.env.training_output(project, version)
     started = versions.start_training(
         services.rekognition,

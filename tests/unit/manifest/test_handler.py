@@ -72,3 +72,17 @@ def test_malformed_event_says_what_is_wrong():
             {"trainingManifest": "train.manifest", "outputPrefix": "s3://b/p", "checkImages": "yes"},
             Context(),
         )
+
+
+@pytest.mark.parametrize("dataset", ["training", "testing"])
+def test_a_missing_or_empty_manifest_is_named_with_its_reason(s3, put_manifest, dataset: str) -> None:
+    """The status message (the start of the ManifestInvalid cause) says which file and why."""
+    present = put_manifest([cls("a.jpg"), cls("b.jpg", "dog")])
+    s3.put_object(Bucket=MANIFESTS, Key="empty.manifest", Body=b"")
+    for broken, reason in ((f"s3://{MANIFESTS}/absent.manifest", "does not exist"),
+                           (f"s3://{MANIFESTS}/empty.manifest", "no content")):
+        manifests = {"training": present, "testing": present, dataset: broken}
+        event = {"trainingManifest": manifests["training"], "testingManifest": manifests["testing"],
+                 "outputPrefix": f"s3://{MANIFESTS}/v", "checkImages": False}
+        message = handler(event, Context())["statusMessage"]
+        assert f"The {dataset} manifest {broken}: " in message and reason in message, message
