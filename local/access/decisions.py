@@ -49,10 +49,8 @@ def resource_policy(action: str, resource: str, default_account: str) -> tuple[N
     account = resources.arn_account(resource, default_account)
     if resource.startswith("arn:aws:kms:") and ":key/" in resource:
         return resources.key_policy(resource), account, True
-    if resource.startswith("arn:aws:sqs:"):
-        return resources.queue_policy(resource), account, False
-    if resource.startswith("arn:aws:sns:"):
-        return resources.topic_policy(resource), account, False
+    if resource.startswith(("arn:aws:sqs:", "arn:aws:sns:")):
+        return resources.messaging_policy(resource), account, False
     if resource.startswith("arn:aws:lambda:"):
         return resources.function_policy(resource), account, False
     if resource.startswith("arn:aws:rekognition:") and ":project/" in resource:

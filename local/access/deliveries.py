@@ -59,11 +59,8 @@ def _refusal(
     """Why the service may not do `action` on `resource` (with the resource's key, if any)."""
     denial = decisions.decide_for_service(service, action, resource, source_arn, account, region)
     if denial is None:
-        key_id = (
-            resources.queue_kms_key(resource)
-            if resource.startswith("arn:aws:sqs:")
-            else resources.topic_kms_key(resource)
-        )
+        messaging = resource.startswith(("arn:aws:sqs:", "arn:aws:sns:"))
+        key_id = resources.messaging_kms_key(resource) if messaging else None
         if key_id:
             key = resources.key_arn(key_id, region, resources.arn_account(resource, account)) or key_id
             context = {"kms:ViaService": f"{resource.split(':')[2]}.{region}.amazonaws.com"}

@@ -34,7 +34,7 @@ def _context(service: str, region: str, account: str, extra: dict[str, Any] | No
 
 def for_queue(check: Check, region: str, account: str) -> list[Check]:
     actions = QUEUE_SEND.get(check.action)
-    key_id = resources.queue_kms_key(check.resource) if actions else None
+    key_id = resources.messaging_kms_key(check.resource) if actions else None
     if not key_id:
         return []
     key = resources.key_arn(key_id, region, resources.arn_account(check.resource, account)) or key_id
@@ -42,7 +42,7 @@ def for_queue(check: Check, region: str, account: str) -> list[Check]:
 
 
 def for_topic(check: Check, region: str, account: str) -> list[Check]:
-    key_id = resources.topic_kms_key(check.resource) if check.action == "sns:Publish" else None
+    key_id = resources.messaging_kms_key(check.resource) if check.action == "sns:Publish" else None
     if not key_id:
         return []
     key = resources.key_arn(key_id, region, resources.arn_account(check.resource, account)) or key_id

@@ -92,17 +92,6 @@ def queue(arn: str) -> Any:
     return sqs_backends[account][region].queues.get(name)
 
 
-def queue_policy(arn: str) -> NamedPolicy | None:
-    found = queue(arn)
-    document = _document(found.policy) if found is not None else None
-    return NamedPolicy(f"queue policy of {arn.rsplit(':', 1)[-1]}", document) if document else None
-
-
-def queue_kms_key(arn: str) -> str | None:
-    found = queue(arn)
-    return getattr(found, "kms_master_key_id", None) if found is not None else None
-
-
 def topic(arn: str) -> Any:
     from moto.sns.models import sns_backends
 
@@ -110,14 +99,15 @@ def topic(arn: str) -> Any:
     return sns_backends[account][region].topics.get(arn)
 
 
-def topic_policy(arn: str) -> NamedPolicy | None:
-    found = topic(arn)
+def messaging_policy(arn: str) -> NamedPolicy | None:
+    """The policy of a queue or topic (their policy and KMS attributes have the same names)."""
+    kind, found = ("queue", queue(arn)) if arn.startswith("arn:aws:sqs:") else ("topic", topic(arn))
     document = _document(found.policy) if found is not None else None
-    return NamedPolicy(f"topic policy of {arn.rsplit(':', 1)[-1]}", document) if document else None
+    return NamedPolicy(f"{kind} policy of {arn.rsplit(':', 1)[-1]}", document) if document else None
 
 
-def topic_kms_key(arn: str) -> str | None:
-    found = topic(arn)
+def messaging_kms_key(arn: str) -> str | None:
+    found = queue(arn) if arn.startswith("arn:aws:sqs:") else topic(arn)
     return (getattr(found, "kms_master_key_id", None) or None) if found is not None else None
 
 

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from handlers.validate_manifest import InvalidEventError, handler
+from customlabels.manifest.preflight import InvalidEventError
+from handlers.validate_manifest import handler
 from tests.unit.manifest.conftest import MANIFESTS, cls
 
 
