@@ -1,21 +1,6 @@
 """Task EnsureProject: create the Custom Labels project, or reuse the one with that name."""
 
-from __future__ import annotations
-
-import os
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from customlabels.training import steps
-from customlabels.training.services import Services
+from customlabels.training.entry import step_handler
 
-logger = Logger()
-tracer = Tracer()
-SERVICES = Services.from_environ(os.environ)
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict, context: LambdaContext) -> dict:
-    return steps.ensure_project(event, SERVICES).to_state()
+handler = step_handler(steps.ensure_project)
