@@ -12,13 +12,14 @@ import json
 import uuid
 import warnings
 from typing import Any
+from urllib.parse import unquote
 
 import xmltodict
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.s3.exceptions import S3ClientError
 
-from local.access import decisions, encryption
+from local.access import decisions, encryption, resources
 from local.access.principals import Caller, access_key_of, caller_for_key
 from local.access.requests import PREFIXES, Call, Check, checks_for, iam_action
 
@@ -159,8 +160,6 @@ def _copy_source_checks(response: BaseResponse) -> list[Check]:
     source = response.headers.get("x-amz-copy-source")
     if not source:
         return []
-    from urllib.parse import unquote
-
     path, _, version = unquote(source).lstrip("/").partition("?versionId=")
     bucket_name, _, key_name = path.partition("/")
     action = "s3:GetObjectVersion" if version else "s3:GetObject"
@@ -180,7 +179,7 @@ def _object_encryption_checks(
         if requested and requested not in ("aws:kms", "aws:kms:dsse"):
             return []
         kms_key = response.headers.get("x-amz-server-side-encryption-aws-kms-key-id") or (
-            "alias/aws/s3" if requested else encryption.resources.bucket_kms_key(bucket_name)
+            "alias/aws/s3" if requested else resources.bucket_kms_key(bucket_name)
         )
         return encryption.for_object(action, bucket_name, key_name, region, account, kms_key)
     if action in ("s3:GetObject", "s3:GetObjectVersion") and response.method == "GET":
