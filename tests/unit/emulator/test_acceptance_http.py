@@ -27,7 +27,7 @@ from customlabels_cli.main import main
 from local.accounts import role_arn
 from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, ensure_bucket, write_samples
-from tests.fixtures.local_aws import REGION, wait_until
+from tests.fixtures.local_aws import REGION, ready_url, wait_until
 from tests.unit.emulator.test_policies_copy import allow_copy
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -54,7 +54,7 @@ def test_endpoint_accounts_option_makes_an_assumable_administrator():
     )
     try:
         hint = process.stderr.readline()
-        url = process.stdout.readline().split()[1]
+        url = ready_url(process.stdout)
         assert hint.startswith(f"account {OTHER}: ") and role_arn(OTHER) in hint
         other = session_in(url, OTHER)
         assert other.client("sts", endpoint_url=url).get_caller_identity()["Account"] == OTHER

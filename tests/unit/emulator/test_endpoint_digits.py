@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.fixtures.local_aws import REGION, wait_until
+from tests.fixtures.local_aws import REGION, ready_url, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 BUCKET = "digits-acceptance"
@@ -36,7 +36,7 @@ def test_digits_train_start_detect_stop_over_http():
         text=True,
     )
     try:
-        url = server.stdout.readline().split()[1]
+        url = ready_url(server.stdout)
         uris = subprocess.run(
             [sys.executable, "-m", "local", "samples", "digits", "--bucket", BUCKET],
             cwd=ROOT,

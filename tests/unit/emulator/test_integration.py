@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from local import lambda_hook
-from tests.fixtures.local_aws import REGION, wait_until
+from tests.fixtures.local_aws import REGION, ready_url, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE = "arn:aws:iam::123456789012:role/local"
@@ -165,11 +165,11 @@ def test_endpoint_command_prints_ready_and_stops_on_sigterm():
         text=True,
     )
     try:
-        ready = process.stdout.readline().split()
-        assert ready[0] == "ready" and ready[1].startswith("http://127.0.0.1:")
+        url = ready_url(process.stdout)
+        assert url.startswith("http://127.0.0.1:")
         client = boto3.client(
             "rekognition",
-            endpoint_url=ready[1],
+            endpoint_url=url,
             region_name=REGION,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
