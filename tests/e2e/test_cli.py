@@ -202,12 +202,27 @@ def test_control_of_an_unknown_version_exits_1_saying_which(served, capsys):
     assert code == 1 and "no-such-version" in out and "does not exist" in out
 
 
+def mislabelled(manifest_uri: str, wrong: int = 5) -> str:
+    """A copy of the manifest with `wrong` lines given another digit: no model can score F1 1.0 on it."""
+    s3 = boto3.client("s3")
+    bucket, key = manifest_uri.removeprefix("s3://").split("/", 1)
+    lines = [json.loads(line) for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines()]
+    for line in lines[:wrong]:
+        metadata = next(value for name, value in line.items() if name.endswith("-metadata"))
+        metadata["class-name"] = str((int(metadata["class-name"]) + 1) % 10)
+    noisy = key.replace(".manifest", "-mislabelled.manifest")
+    s3.put_object(Bucket=bucket, Key=noisy, Body="\n".join(json.dumps(line) for line in lines).encode())
+    return f"s3://{bucket}/{noisy}"
+
+
 def test_promote_refuses_a_version_that_failed_the_gate_unless_forced(served, folder_manifests, capsys):
     code, out = cli(
         capsys,
         "train",
         "--training",
         folder_manifests["train"],
+        "--testing",
+        mislabelled(folder_manifests["test"]),
         "--version",
         "cli-gate",
         "--f1-threshold",
