@@ -12,13 +12,12 @@ from typing import Any
 import boto3
 
 from local.access import deliveries, interception, roles, state_machines
-from local.access.decisions import clear_denials, recent_denials
+from local.access.decisions import recent_denials
 from local.access.principals import Credentials, role_credentials
 from local.provision.base import Clients
 
 __all__ = [
     "Credentials",
-    "clear_denials",
     "clients_for_role",
     "enabled",
     "install",

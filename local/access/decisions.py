@@ -36,11 +36,6 @@ def recent_denials() -> list[Denial]:
         return list(_recent)
 
 
-def clear_denials() -> None:
-    with _recent_lock:
-        _recent.clear()
-
-
 def resource_policy(action: str, resource: str, default_account: str) -> tuple[NamedPolicy | None, str, bool]:
     """(policy, owning account, is a key policy) of the resource an action is on."""
     if resource.startswith("arn:aws:s3:::"):
