@@ -141,6 +141,20 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             On.PROJECT,
             f"CreateProject with Tags also needs TagResource on the new project. {_PROJECT}",
         ),
+        Grant(
+            "FindVersionClash",
+            ("rekognition:DescribeProjectVersions", "rekognition:ListTagsForResource"),
+            On.PROJECT,
+            "Before any dataset is replaced, a versionName already trained from other manifests fails the "
+            f"run (the version's manifest-hash tags are compared). {_PROJECT}",
+        ),
+        Grant(
+            "HashManifests",
+            ("s3:GetObject",),
+            On.CONSOLE_OBJECTS,
+            "Hashes the run's manifests (anywhere in the console bucket) to compare with the version's tags.",
+        ),
+        _key("s3", why="The console bucket is SSE-KMS with the app key: reading a manifest decrypts."),
     ),
     "training_datasets": (
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),

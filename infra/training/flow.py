@@ -63,6 +63,7 @@ class Flow:
         self.topic = topic
         self.kind = kind
         self._ends: dict[Failure, sfn.State] = {}
+        self._caught: dict[Failure, sfn.State] = {}
 
     def invoke(
         self,
@@ -95,21 +96,67 @@ class Flow:
         return task
 
     def caught(self, task: str, failure: Failure) -> sfn.State:
-        """An unexpected error of `task`: say which task and what went wrong, then take the failure path."""
-        explain = sfn.Pass(
+        """An unexpected error of `task`: keep which task and what went wrong, then explain it."""
+        keep = sfn.Pass(
             self.scope,
             f"{task}Error",
             parameters={
-                "error": failure.value,
+                "task": task,
+                "error": sfn.JsonPath.string_at("$.error.Error"),
+                "cause": sfn.JsonPath.string_at("$.error.Cause"),
+            },
+            result_path="$.caught",
+        )
+        return keep.next(self._explain_caught(failure))
+
+    def _explain_caught(self, failure: Failure) -> sfn.State:
+        """A Lambda's error cause is JSON with its stack trace: only its errorMessage reaches the
+        execution's cause (no trace, no file paths). Other causes (timeouts, service errors) are text."""
+        if failure in self._caught:
+            return self._caught[failure]
+        name = failure.value
+        reason = "{} failed with {}: {}"
+        from_lambda = sfn.Choice(self.scope, f"{name}CauseFromLambda?")
+        parse = sfn.Pass(
+            self.scope,
+            f"Parse{name}Cause",
+            parameters={"lambda": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at("$.caught.cause"))},
+            result_path="$.caught.parsed",
+        )
+        message_only = sfn.Pass(
+            self.scope,
+            f"Explain{name}FromLambda",
+            parameters={
+                "error": name,
                 "cause": sfn.JsonPath.format(
-                    f"{task} failed with {{}}: {{}}",
-                    sfn.JsonPath.string_at("$.error.Error"),
-                    sfn.JsonPath.string_at("$.error.Cause"),
+                    reason,
+                    sfn.JsonPath.string_at("$.caught.task"),
+                    sfn.JsonPath.string_at("$.caught.error"),
+                    sfn.JsonPath.string_at("$.caught.parsed.lambda.errorMessage"),
                 ),
             },
             result_path="$.failure",
         )
-        return explain.next(self.end(failure))
+        as_text = sfn.Pass(
+            self.scope,
+            f"Explain{name}Error",
+            parameters={
+                "error": name,
+                "cause": sfn.JsonPath.format(
+                    reason,
+                    sfn.JsonPath.string_at("$.caught.task"),
+                    sfn.JsonPath.string_at("$.caught.error"),
+                    sfn.JsonPath.string_at("$.caught.cause"),
+                ),
+            },
+            result_path="$.failure",
+        )
+        from_lambda.when(
+            sfn.Condition.string_matches("$.caught.cause", "{*errorMessage*"),
+            parse.next(message_only).next(self.end(failure)),
+        ).otherwise(as_text.next(self.end(failure)))
+        self._caught[failure] = from_lambda
+        return from_lambda
 
     def explained(self, name: str, failure: Failure, failure_path: str) -> sfn.State:
         """A decided failure whose {error, cause} a task put at `failure_path`."""

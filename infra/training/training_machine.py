@@ -4,7 +4,7 @@ State carried by the training state machine (each step writes only its own key):
   $.input       the execution input as given
   $.run         ValidateInput: {valid, problems, cause, settings}
   $.manifests   ValidateManifests: the validation engine's verdict
-  $.project     EnsureProject: {projectArn, created}
+  $.project     EnsureProject: {projectArn, created, failure} (failure: the versionName is taken)
   $.datasets    PrepareDatasets/CheckDatasets/SplitDatasets: {phase, train, test, split, attempt, ...}
   $.training    Train/CheckTraining: {versionArn, versionName, status, attempt, ...}
   $.evaluation  Evaluate: the gate decision with the per-label table
@@ -98,6 +98,7 @@ def training_definition(
         ENSURE_PROJECT_KEYS,
         Failure.DatasetFailed,
     )
+    version_name_free = sfn.Choice(scope, "VersionNameFree?")
     datasets_payload = {"settings": settings, "projectArn": project_arn, "executionArn": execution_arn}
     prepare_datasets = flow.invoke(
         "PrepareDatasets",
@@ -203,7 +204,11 @@ def training_definition(
     manifests_valid.when(
         sfn.Condition.boolean_equals("$.manifests.canTrain", True), ensure_project
     ).otherwise(manifests_invalid)
-    ensure_project.next(prepare_datasets).next(datasets_ready)
+    ensure_project.next(version_name_free)
+    version_name_free.when(sfn.Condition.is_null("$.project.failure"), prepare_datasets).otherwise(
+        flow.explained("ExplainVersionNameTaken", Failure.InvalidInput, "$.project.failure")
+    )
+    prepare_datasets.next(datasets_ready)
     datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split).when(
         sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
         flow.explained("ExplainDatasetFailure", Failure.DatasetFailed, "$.datasets.failure"),

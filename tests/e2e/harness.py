@@ -83,3 +83,25 @@ def train_directly(
 def version_status(rekognition: Any, project_arn: str, version: str) -> str:
     found = rekognition.describe_project_versions(ProjectArn=project_arn, VersionNames=[version])
     return found["ProjectVersionDescriptions"][0]["Status"]
+
+
+def role_policy(handler: str) -> Callable[[dict[str, Any]], str]:
+    def find(template: dict[str, Any]) -> str:
+        resources = template["Resources"]
+        role = next(
+            r["Properties"]["Role"]["Fn::GetAtt"][0]
+            for r in resources.values()
+            if r["Type"] == "AWS::Lambda::Function"
+            and r["Properties"].get("Handler") == f"handlers.{handler}.handler"
+        )
+        return policy_of_role(resources, role)
+
+    return find
+
+
+def policy_of_role(resources: dict[str, Any], role: str) -> str:
+    return next(
+        logical_id
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"].get("Roles", [])
+    )

@@ -29,7 +29,14 @@ from local import access, policy_update
 from local.deploy import fire_rule
 from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
 from local.stack import LocalStack
-from tests.e2e.harness import running_stack, train_directly, until, version_status
+from tests.e2e.harness import (
+    policy_of_role,
+    role_policy,
+    running_stack,
+    train_directly,
+    until,
+    version_status,
+)
 from tests.unit.inference import images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -276,35 +283,13 @@ class Grant:
     sid: str | None = None
 
 
-def role_policy(handler: str) -> Callable[[dict[str, Any]], str]:
-    def find(template: dict[str, Any]) -> str:
-        resources = template["Resources"]
-        role = next(
-            r["Properties"]["Role"]["Fn::GetAtt"][0]
-            for r in resources.values()
-            if r["Type"] == "AWS::Lambda::Function"
-            and r["Properties"].get("Handler") == f"handlers.{handler}.handler"
-        )
-        return _policy_of_role(resources, role)
-
-    return find
-
-
 def state_machine_policy(output: str) -> Callable[[dict[str, Any]], str]:
     def find(template: dict[str, Any]) -> str:
         machine = template["Outputs"][output]["Value"]["Ref"]
         role = template["Resources"][machine]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-        return _policy_of_role(template["Resources"], role)
+        return policy_of_role(template["Resources"], role)
 
     return find
-
-
-def _policy_of_role(resources: dict[str, Any], role: str) -> str:
-    return next(
-        logical_id
-        for logical_id, r in resources.items()
-        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"].get("Roles", [])
-    )
 
 
 def of_type(resource_type: str, sid: str | None = None) -> Callable[[dict[str, Any]], str]:

@@ -8,20 +8,24 @@ status, output or Fail cause, the model's status, the registry and the SNS messa
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
 
+from local import policy_update
 from local.emulator import moto_integration
 from local.emulator.capacity import FaultInjector
 from local.emulator.settings import Faults
 from local.samples import digit_samples, write_samples
+from tests.e2e.harness import role_policy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -341,3 +345,32 @@ def test_happy_path_survives_30_percent_throttling(pipeline: Pipeline, deployed_
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     assert json.loads(execution["output"])["outcome"] == "PROMOTED"
     assert pipeline.model("digits-throttled")["Status"] == "RUNNING"
+
+
+def test_a_taken_version_name_fails_before_the_datasets_are_replaced(
+    pipeline: Pipeline, first_run: dict
+) -> None:
+    assert first_run["execution"]["status"] == "SUCCEEDED"
+    body = pipeline.s3.get_object(Bucket=pipeline.bucket, Key=pipeline.manifests["train"].split("/", 3)[3])
+    other = f"datasets/{pipeline.project}/other/train.manifest"
+    lines = body["Body"].read().splitlines()
+    pipeline.s3.put_object(Bucket=pipeline.bucket, Key=other, Body=b"\n".join(reversed(lines)) + b"\n")
+    before = (pipeline.versions(), pipeline.datasets())
+    execution = pipeline.train("digits-first", trainingManifest=f"s3://{pipeline.bucket}/{other}")
+    assert execution["status"] == "FAILED" and execution["error"] == "InvalidInput"
+    assert "exists already and was trained from other manifests" in execution["cause"]
+    assert (pipeline.versions(), pipeline.datasets()) == before
+
+
+def test_an_unexpected_lambda_error_reaches_the_cause_without_trace_or_paths(
+    pipeline: Pipeline, deployed_stack
+) -> None:
+    policy = role_policy("training_datasets")(deployed_stack.artifact.template)
+    with policy_update.without_grant(deployed_stack.deployment, policy, "rekognition:CreateDataset"):
+        execution = pipeline.train("digits-denied", deploy=False)
+    assert execution["status"] == "FAILED" and execution["error"] == "DatasetFailed"
+    cause = execution["cause"]
+    assert re.match(r"(Prepare|Check)Datasets failed with AccessDeniedException: An error occurred", cause), cause
+    assert "rekognition:CreateDataset" in cause
+    assert "stackTrace" not in cause and "Traceback" not in cause and 'File "' not in cause
+    assert str(Path(__file__).resolve().parents[2]) not in cause

@@ -82,8 +82,11 @@ class InputCheck(StepOutput):
 
 @dataclass(frozen=True)
 class ProjectOutput(StepOutput):
+    """EnsureProject: the project, and why this run's versionName cannot be used in it (or None)."""
+
     projectArn: str
     created: bool
+    failure: StepFailure | None = None
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,20 @@ def validate_control_input(event: dict, services: Services) -> InputCheck:
 
 
 def ensure_project(event: dict, services: Services) -> ProjectOutput:
-    project = event["settings"]["projectName"]
-    return ProjectOutput(**projects.ensure_project(services.rekognition, project, {"project": project}))
+    """The project, and a versionName clash found before any dataset is replaced."""
+    settings = event["settings"]
+    project = settings["projectName"]
+    found = projects.ensure_project(services.rekognition, project, {"project": project})
+    clash = None if found["created"] else _version_clash(settings, found["projectArn"], services)
+    return ProjectOutput(**found, failure=StepFailure(Failure.InvalidInput, clash) if clash else None)
+
+
+def _version_clash(settings: dict, project_arn: str, services: Services) -> str | None:
+    existing = versions.describe_version(services.rekognition, project_arn, settings["versionName"])
+    if existing is None:
+        return None
+    hashes = versions.manifest_hashes(services.s3, settings["trainingManifest"], settings["testingManifest"])
+    return versions.training_clash(services.rekognition, existing, versions.manifest_tags(hashes))
 
 
 def _datasets_output(state: dict) -> DatasetsOutput:
