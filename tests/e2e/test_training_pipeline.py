@@ -370,7 +370,7 @@ def test_an_unexpected_lambda_error_reaches_the_cause_without_trace_or_paths(
         execution = pipeline.train("digits-denied", deploy=False)
     assert execution["status"] == "FAILED" and execution["error"] == "DatasetFailed"
     cause = execution["cause"]
-    assert re.match(r"(Prepare|Check)Datasets failed with AccessDeniedException: An error occurred", cause), cause
+    assert re.match(r"(Prepare|Check)Datasets failed with AccessDeniedException: ", cause), cause
     assert "rekognition:CreateDataset" in cause
     assert "stackTrace" not in cause and "Traceback" not in cause and 'File "' not in cause
     assert str(Path(__file__).resolve().parents[2]) not in cause

@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from customlabels_cli.support import manifest_failure
 from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK
 from customlabels_cli.support.progress import follow_execution
 from customlabels_cli.support.stack import Stack
@@ -39,4 +40,11 @@ def outcome(execution: dict, out: TextIO) -> int:
 
 
 def wait(stack: Stack, arn: str, out: TextIO) -> int:
-    return outcome(follow_execution(stack.client("stepfunctions"), arn, out), out)
+    stepfunctions = stack.client("stepfunctions")
+    execution = follow_execution(stepfunctions, arn, out)
+    code = outcome(execution, out)
+    if execution.get("error") == "ManifestInvalid":
+        state = manifest_failure.manifest_verdict(stepfunctions, arn)
+        if state is not None:
+            print("\n".join(manifest_failure.render(state)), file=out)
+    return code
