@@ -1,5 +1,5 @@
 """`customlabels train --training S3URI [--testing S3URI] [settings] [--wait]`: start the training
-pipeline with its documented input (customlabels.training.input.TRAINING_FORM).
+pipeline with its documented input (customlabels.training.input.training_form).
 
 Exit 0: started (or, with --wait, succeeded); 1: the execution failed; 2: usage or access error."""
 

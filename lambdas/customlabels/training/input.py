@@ -16,26 +16,34 @@ from customlabels.naming import NAME_PATTERN, version_name_for_execution
 from customlabels.s3uri import parse_s3_uri
 from customlabels.training.contract import Defaults, InputCheck
 
-TRAINING_FORM = {
-    "projectName": "digits",
-    "trainingManifest": "s3://<console bucket>/datasets/digits/train.manifest",
-    "testingManifest": "(optional) s3://<console bucket>/datasets/digits/test.manifest",
-    "versionName": "(optional) letters, digits, '_', '.', '-'; default <projectName>.<execution name>",
-    "f1Threshold": "(optional) number 0-1",
-    "minLabelF1": "(optional) number 0-1",
-    "requireImprovement": "(optional) true or false",
-    "deploy": "(optional) true or false",
-    "minInferenceUnits": "(optional) whole number 1-100",
-    "maxInferenceUnits": "(optional) whole number >= minInferenceUnits, up to 100",
-}
-CONTROL_FORM = {
-    "action": "start | stop | promote",
-    "projectName": "digits",
-    "versionName": "digits.2024-01-01T00.00.00",
-    "minInferenceUnits": "(optional, start/promote) whole number 1-100",
-    "maxInferenceUnits": "(optional, start/promote) whole number >= minInferenceUnits, up to 100",
-    "force": "(optional, promote) true to promote a version that did not pass the gate",
-}
+
+def training_form(project: str, bucket: str) -> dict[str, str]:
+    """The accepted input, shown with this stack's own project and console bucket."""
+    return {
+        "projectName": project,
+        "trainingManifest": f"s3://{bucket}/datasets/{project}/train.manifest",
+        "testingManifest": f"(optional) s3://{bucket}/datasets/{project}/test.manifest",
+        "versionName": "(optional) letters, digits, '_', '.', '-'; default <projectName>.<execution name>",
+        "f1Threshold": "(optional) number 0-1",
+        "minLabelF1": "(optional) number 0-1",
+        "requireImprovement": "(optional) true or false",
+        "deploy": "(optional) true or false",
+        "minInferenceUnits": "(optional) whole number 1-100",
+        "maxInferenceUnits": "(optional) whole number >= minInferenceUnits, up to 100",
+    }
+
+
+def control_form(project: str) -> dict[str, str]:
+    return {
+        "action": "start | stop | promote",
+        "projectName": project,
+        "versionName": f"{project}.2024-01-01T00.00.00",
+        "minInferenceUnits": "(optional, start/promote) whole number 1-100",
+        "maxInferenceUnits": "(optional, start/promote) whole number >= minInferenceUnits, up to 100",
+        "force": "(optional, promote) true to promote a version that did not pass the gate",
+    }
+
+
 ACTIONS = ("start", "stop", "promote")
 MAX_UNITS = 100
 
@@ -183,7 +191,8 @@ VERSION_RULE = "1-255 of letters, digits, '_', '.', '-', starting with a letter 
 def check_training_input(
     raw: Any, *, execution_name: str, defaults: Defaults, bucket: str, managed_project: str
 ) -> Verdict:
-    check = _Checker(raw, TRAINING_FORM)
+    form = training_form(managed_project, bucket)
+    check = _Checker(raw, form)
     project = check.project(managed_project)
     version = check.name("versionName", required=False, what=VERSION_RULE)
     training = check.manifest("trainingManifest", required=True, bucket=bucket)
@@ -197,7 +206,7 @@ def check_training_input(
     require_improvement = check.flag("requireImprovement", defaults.requireImprovement)
     deploy = check.flag("deploy", defaults.deploy)
     low, high = check.unit_range(defaults)
-    verdict = Verdict(problems=check.problems, form=TRAINING_FORM)
+    verdict = Verdict(problems=check.problems, form=form)
     if verdict.valid:
         settings = Settings(
             projectName=project,
@@ -217,7 +226,8 @@ def check_training_input(
 
 
 def check_control_input(raw: Any, *, managed_project: str) -> Verdict:
-    check = _Checker(raw, CONTROL_FORM)
+    form = control_form(managed_project)
+    check = _Checker(raw, form)
     action = check.raw.get("action")
     if action not in ACTIONS:
         check.problems.append(f"action={action!r} is not allowed: one of {', '.join(ACTIONS)}")
@@ -227,7 +237,7 @@ def check_control_input(raw: Any, *, managed_project: str) -> Verdict:
     force = check.flag("force", False)
     if force and action != "promote":
         check.problems.append(f"force is for action promote only, not {action!r}")
-    verdict = Verdict(problems=check.problems, form=CONTROL_FORM)
+    verdict = Verdict(problems=check.problems, form=form)
     if verdict.valid:
         verdict.settings = {
             "action": action,

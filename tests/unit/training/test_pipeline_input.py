@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from customlabels.training.contract import Defaults
@@ -142,3 +144,19 @@ def test_control_input_lists_every_problem() -> None:
     assert "projectName is required" in verdict.cause
     assert "versionName is required" in verdict.cause
     assert "minInferenceUnits=0" in verdict.cause
+
+
+def test_the_accepted_form_shows_the_stacks_own_project_and_bucket() -> None:
+    verdict = check_training_input(
+        {"projectName": "birds"},
+        execution_name="run-1",
+        defaults=DEFAULTS,
+        bucket=BUCKET,
+        managed_project="birds",
+    )
+    form = json.loads(verdict.cause.split("Accepted form: ", 1)[1])
+    assert form["projectName"] == "birds"
+    assert form["trainingManifest"] == f"s3://{BUCKET}/datasets/birds/train.manifest"
+    control = check_control_input({"action": "start"}, managed_project="birds")
+    assert json.loads(control.cause.split("Accepted form: ", 1)[1])["projectName"] == "birds"
+    assert "/digits/" not in verdict.cause and '"digits' not in verdict.cause + control.cause
