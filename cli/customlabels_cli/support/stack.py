@@ -1,7 +1,8 @@
 """The deployed stack as the CLI sees it: its outputs, the managed project name and boto3 clients.
 
-Outputs come from, in order: `--outputs FILE` (what `python -m local serve --outputs` writes), the
-CUSTOMLABELS_OUTPUTS file, or CloudFormation DescribeStacks of `--stack` (default CustomLabelsPipeline).
+Outputs come from, in order: `--outputs FILE` (what `python -m local serve --outputs` writes),
+CloudFormation DescribeStacks of `--stack NAME`, the CUSTOMLABELS_OUTPUTS file, or DescribeStacks of
+$CUSTOMLABELS_STACK (default CustomLabelsPipeline).
 The clients follow boto3's own settings, so AWS_ENDPOINT_URL points every call at the offline stack.
 """
 
@@ -103,7 +104,8 @@ class Stack:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Stack:
         session = boto3.Session()
-        outputs_file = args.outputs or os.environ.get(OUTPUTS_ENV)
+        # What the command line says wins over the environment: --stack beats CUSTOMLABELS_OUTPUTS.
+        outputs_file = args.outputs or (None if args.stack else os.environ.get(OUTPUTS_ENV))
         if outputs_file:
             outputs = read_outputs_file(outputs_file)
         else:

@@ -35,6 +35,15 @@ def test_outputs_come_from_cloudformation_by_stack_name(aws):
     assert stack.project == "pets"  # the ProjectName output
 
 
+def test_a_given_stack_name_wins_over_the_outputs_file_in_the_environment(aws, tmp_path, monkeypatch):
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps({"RegistryTableName": "from-file"}))
+    monkeypatch.setenv("CUSTOMLABELS_OUTPUTS", str(path))
+    aws("cloudformation").create_stack(StackName="MyPipeline", TemplateBody=json.dumps(TEMPLATE))
+    assert Stack.from_args(arguments()).outputs == {"RegistryTableName": "from-file"}
+    assert Stack.from_args(arguments(stack="MyPipeline")).outputs["RegistryTableName"] == "registry-table"
+
+
 def test_project_order_explicit_then_output_then_cdk_json(tmp_path, monkeypatch, aws_credentials):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "cdk.json").write_text(json.dumps({"context": {"customlabels": {"projectName": "fromcdk"}}}))
