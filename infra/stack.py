@@ -70,6 +70,7 @@ class CustomLabelsStack(Stack):
         self._output("IdleGuardFunctionName", self.operations.guard.function.function_name)
 
         self._output("ProjectName", config.projectName)
+        self._output("OnModelStopped", config.onModelStopped)
         self._output("ConsoleBucketName", self.storage.console_bucket.bucket_name)
         self._output("InferenceBucketName", self.storage.inference_bucket.bucket_name)
         self._output("KmsKeyArn", self.storage.key.key_arn)

@@ -134,6 +134,17 @@ def test_model_control_the_aws_cli_and_teardown(served, folder_manifests, capsys
         )
     code, out = cli(capsys, "stop")
     assert code == 0 and "stop cli-v1: the model is STOPPED" in out, out
+    assert "starts the champion again on the next upload" in out and "stop --hold" in out
+    assert {v["versionName"]: v["status"] for v in status(capsys)["versions"]}["cli-v1"] == "STOPPED"
+
+    # Held: an upload does not start it again (onModelStopped=start) until `customlabels start`.
+    code, out = cli(capsys, "stop", "--hold")
+    assert code == 0 and "next upload" not in out, out
+    sample = next(iter(digit_samples(1)))
+    boto3.client("s3").put_object(
+        Bucket=served.outputs["InferenceBucketName"], Key="uploads/held.png", Body=sample.png
+    )
+    time.sleep(5)
     assert {v["versionName"]: v["status"] for v in status(capsys)["versions"]}["cli-v1"] == "STOPPED"
     code, out = cli(capsys, "start", "cli-v1")
     assert code == 0 and "the model is RUNNING" in out, out

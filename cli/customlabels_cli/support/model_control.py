@@ -20,7 +20,14 @@ def register(subparsers, action: str, summary: str, description: str, *, version
         nargs=None if version_required else "?",
         help="model version name" + ("" if version_required else " (default: the champion)"),
     )
-    if action != "stop":
+    if action == "stop":
+        parser.add_argument(
+            "--hold",
+            action="store_true",
+            help="keep it stopped: uploads do not start it again (onModelStopped=start) until "
+            "`customlabels start`",
+        )
+    else:
         parser.add_argument("--min-units", type=int, metavar="N", help="minimum inference units (default 1)")
         parser.add_argument(
             "--max-units", type=int, metavar="N", help="maximum inference units (auto scaling)"
@@ -44,9 +51,20 @@ def control_input(action: str, project: str, version: str, args: argparse.Namesp
     ):
         if value is not None:
             payload[key] = value
-    if getattr(args, "force", False):
-        payload["force"] = True
+    for flag in ("force", "hold"):
+        if getattr(args, flag, False):
+            payload[flag] = True
     return payload
+
+
+def restart_warning(stack: Stack, args: argparse.Namespace) -> str | None:
+    """A stopped model that the next upload starts again: say so, unless held."""
+    if args.action != "stop" or args.hold or stack.outputs.get("OnModelStopped") != "start":
+        return None
+    return (
+        "Note: this stack starts the champion again on the next upload to uploads/ "
+        "(onModelStopped=start); `customlabels stop --hold` keeps it stopped until `customlabels start`."
+    )
 
 
 def champion_version(stack: Stack, project: str) -> str:
@@ -71,4 +89,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     )
     if args.no_wait:
         return EXIT_OK
-    return executions.wait(stack, arn, out)
+    code = executions.wait(stack, arn, out)
+    warning = restart_warning(stack, args)
+    if code == EXIT_OK and warning:
+        print(warning, file=out)
+    return code

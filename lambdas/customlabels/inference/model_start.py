@@ -3,7 +3,8 @@
 Each warm container asks at most once per ``interval_seconds`` per model; other containers asking
 at the same time get ``ResourceInUseException`` (already starting or stopping), which is fine.
 A model the idle guard stopped at the daily inference-unit-hours cap is not started before its
-``capHoldUntil`` (the next UTC day, recorded on its registry item): the uploads wait in the queue.
+``capHoldUntil`` (the next UTC day, recorded on its registry item), and one stopped with
+`customlabels stop --hold` (``heldStopped``) not before a start: the uploads wait in the queue.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ HoldLookup = Callable[[str], datetime | None]
 def registry_cap_hold(registry: Registry) -> HoldLookup:
     def hold_until(version_arn: str) -> datetime | None:
         item = registry.get_version(project_name_of(version_arn), version_name_of(version_arn)) or {}
+        if item.get("heldStopped"):
+            return datetime.max.replace(tzinfo=UTC)
         until = item.get("capHoldUntil")
         return datetime.fromisoformat(until) if until else None
 

@@ -41,6 +41,7 @@ def control_form(project: str) -> dict[str, str]:
         "minInferenceUnits": "(optional, start/promote) whole number 1-100",
         "maxInferenceUnits": "(optional, start/promote) whole number >= minInferenceUnits, up to 100",
         "force": "(optional, promote) true to promote a version that did not pass the gate",
+        "hold": "(optional, stop) true to keep it stopped: uploads do not start it again until a start",
     }
 
 
@@ -237,6 +238,9 @@ def check_control_input(raw: Any, *, managed_project: str) -> Verdict:
     force = check.flag("force", False)
     if force and action != "promote":
         check.problems.append(f"force is for action promote only, not {action!r}")
+    hold = check.flag("hold", False)
+    if hold and action != "stop":
+        check.problems.append(f"hold is for action stop only, not {action!r}")
     verdict = Verdict(problems=check.problems, form=form)
     if verdict.valid:
         verdict.settings = {
@@ -246,5 +250,6 @@ def check_control_input(raw: Any, *, managed_project: str) -> Verdict:
             "minInferenceUnits": low,
             "maxInferenceUnits": high,
             "force": force,
+            "hold": hold,
         }
     return verdict

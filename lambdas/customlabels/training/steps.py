@@ -203,7 +203,11 @@ def start_model(event: dict, services: Services) -> StartOutput:
     low, high = model["minInferenceUnits"], model["maxInferenceUnits"]
     status = versions.start_model(services.rekognition, description, low, high)
     services.registry.update_if_exists(
-        model["projectName"], model["versionName"], status=status, inferenceUnits={"min": low, "max": high}
+        model["projectName"],
+        model["versionName"],
+        status=status,
+        inferenceUnits={"min": low, "max": high},
+        heldStopped=False,
     )
     return StartOutput(status=status)
 
@@ -233,7 +237,9 @@ def stop_model(event: dict, services: Services) -> StopOutput:
     if description is None:
         return StopOutput(versionName=model["versionName"], status=versions.DELETED)
     status = versions.stop_model(services.rekognition, description)
-    services.registry.update_if_exists(model["projectName"], model["versionName"], status=status)
+    services.registry.update_if_exists(
+        model["projectName"], model["versionName"], status=status, heldStopped=bool(model.get("hold"))
+    )
     return StopOutput(versionName=model["versionName"], status=status)
 
 

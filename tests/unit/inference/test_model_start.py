@@ -60,6 +60,23 @@ def test_the_hold_is_read_from_the_versions_registry_item(resources) -> None:
     assert hold(MODEL_ARN.replace("widgets.v1", "widgets.v2")) is None
 
 
+def test_a_model_stopped_with_hold_is_not_started_until_a_start_clears_it(resources) -> None:
+    registry = Registry(REGISTRY_TABLE)
+    registry.put_version({"project": PROJECT, "versionName": "widgets.v1", "versionArn": MODEL_ARN})
+    registry.update_version(PROJECT, "widgets.v1", heldStopped=True)
+    held = ModelStarter(
+        Rekognition(),
+        min_inference_units=1,
+        max_inference_units=1,
+        interval_seconds=0,
+        cap_hold=registry_cap_hold(registry),
+        now=lambda: NOW,
+    )
+    assert held.request_start(MODEL_ARN) is False
+    registry.update_version(PROJECT, "widgets.v1", heldStopped=False)
+    assert held.request_start(MODEL_ARN) is True
+
+
 def test_the_detect_function_reads_holds_from_its_registry(resources) -> None:
     Registry(REGISTRY_TABLE).put_version(
         {
