@@ -221,3 +221,16 @@ def test_object_localization_returns_boxes(rekognition, shapes):
         corners = [box["Left"], box["Top"], right, box["Top"], right, bottom, box["Left"], bottom]
         polygon = [value for point in label["Geometry"]["Polygon"] for value in (point["X"], point["Y"])]
         assert polygon == pytest.approx(corners)
+
+
+def test_the_noisy_digits_sample_lands_where_a_gate_has_something_to_decide(rekognition, s3):
+    from local.samples import noisy_digit_samples, write_samples
+
+    uris = write_samples(s3, noisy_digit_samples(), BUCKET, "noisy")
+    keys = {split: uri.split("/", 3)[3] for split, uri in uris.items()}
+    _, _, described = train(rekognition, keys["train"], keys["test"])
+    summary = read_json(s3, described["EvaluationResult"]["Summary"]["S3Object"])
+    f1 = summary["AggregatedEvaluationResults"]["F1Score"]
+    below = {e["Label"] for e in summary["LabelEvaluationResults"] if e["Metrics"]["F1Score"] < 0.8}
+    assert 0.85 <= f1 <= 0.95, f1
+    assert below and below <= {"1", "3", "7", "8"}, below
