@@ -72,7 +72,7 @@ def read_summary(location: str, s3: Any) -> dict:
         return json.loads(read_text(location, s3))
     except json.JSONDecodeError as error:
         raise CliError(
-            f"the evaluation summary {location} is not JSON: {error}",
+            f"cannot read the evaluation summary {location}: not JSON ({error})",
             "pass the summary file's path or s3:// URI (EvaluationResult.Summary)",
         ) from None
 
