@@ -3,7 +3,9 @@
 Serves the app's stack locally (`python -m local serve` in a child process), then drives it the way a
 user would, through the `customlabels` CLI and plain S3 uploads: generate the digits sample, train
 (progress state by state), print the evaluation (also as HTML), drop images into uploads/ and print
-their labels as they arrive, stop the model, and shut the endpoint down.
+their labels as they arrive, stop the model, and shut the endpoint down (with `--console`, first serve
+the console on the stack until Ctrl-C). The shapes sample (object detection) is trained too, not
+deployed, so its evaluation shows boxes.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from typing import Any, TextIO
 import boto3
 
 from customlabels_cli import main as cli
-from customlabels_cli.support.stack import PROJECT_ENV, cdk_json_project
+from customlabels_cli.commands.console import console_server, console_url
+from customlabels_cli.support.stack import PROJECT_ENV, Stack, cdk_json_project
 from local.ports import HOST, free_port
-from local.samples import Sample, digit_samples, write_samples
+from local.samples import Sample, digit_samples, shape_samples, write_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_COUNT = 300
+SHAPES_COUNT = 60  # object detection: boxes to look at in the console and the HTML report
+SHAPES_VERSION = "shapes-v1"
 DROPPED_IMAGES = 10
 SERVE_TIMEOUT = 150
 RESULT_TIMEOUT = 60
@@ -174,7 +179,19 @@ def label_uploads(s3: Any, bucket: str, samples: list[Sample], out: TextIO) -> i
     return right
 
 
-def run_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
+def serve_console(served: Served, project: str, out: TextIO) -> None:
+    """`customlabels console` on the demo's stack until Ctrl-C."""
+    server = console_server(Stack(served.outputs, project))
+    print(f"\nConsole: {console_url(server)}  (Ctrl-C stops it and the local endpoint)", file=out, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def run_demo(workdir: Path, out: TextIO = sys.stdout, console: bool = False) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     clock = Stopwatch(out)
     clock.step("Serving the stack locally (cdk synth, then deploy onto the local endpoint)")
@@ -203,9 +220,17 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
 
         clock.step("Training: the training state machine, state by state")
         _cli("train", "--training", manifests["train"], "--testing", manifests["test"], "--wait")
+        shapes = write_samples(
+            s3, shape_samples(SHAPES_COUNT), served.outputs["ConsoleBucketName"], f"datasets/{project}/shapes"
+        )
+        print(f"\n  and the shapes sample ({SHAPES_COUNT} images, object detection), trained, not deployed:",
+              file=out, flush=True)
+        _cli("train", "--training", shapes["train"], "--testing", shapes["test"],
+             "--version", SHAPES_VERSION, "--no-deploy", "--wait")
 
         clock.step("Evaluation of the new champion")
         _cli("report", "--html", str(workdir / "evaluation.html"))
+        _cli("report", SHAPES_VERSION, "--html", str(workdir / "shapes-evaluation.html"))
 
         clock.step("Labelling images dropped into uploads/ (S3 -> SQS -> detect Lambda -> results/)")
         samples = dropped_samples(DROPPED_IMAGES)
@@ -214,6 +239,8 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
 
         clock.step("Stopping the model (it bills while it runs)")
         _cli("stop")
+        if console:
+            serve_console(served, project, out)
         print("\nShutting down the local endpoint ...", file=out, flush=True)
     print(
         f"Demo finished in {clock.elapsed:.0f} s. Evaluation report: {workdir / 'evaluation.html'}", file=out

@@ -53,8 +53,11 @@ SUMMARY = {
         "ConfusionMatrix": [{"GroundTruthLabel": "X", "PredictedLabel": "X", "Value": 1.0}],
     },
     "LabelEvaluationResults": [
-        {"Label": "X", "NumberOfTestingImages": 4,
-         "Metrics": {"Threshold": 0.4, "Precision": 0.6667, "Recall": 1.0, "F1Score": 0.8}},
+        {
+            "Label": "X",
+            "NumberOfTestingImages": 4,
+            "Metrics": {"Threshold": 0.4, "Precision": 0.6667, "Recall": 1.0, "F1Score": 0.8},
+        },
     ],
 }
 LINEAGE = Lineage(

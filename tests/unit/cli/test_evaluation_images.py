@@ -18,7 +18,15 @@ from local.emulator.evaluation_files import (
 )
 
 # Worked example B: (confidence of X, ground truth has X); 4 positives.
-EXAMPLE_B = [(0.95, True), (0.90, True), (0.80, False), (0.70, True), (0.60, False), (0.40, True), (0.30, False)]
+EXAMPLE_B = [
+    (0.95, True),
+    (0.90, True),
+    (0.80, False),
+    (0.70, True),
+    (0.60, False),
+    (0.40, True),
+    (0.30, False),
+]
 
 
 def example_b_snapshot() -> tuple[str, float]:
