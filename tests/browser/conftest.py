@@ -3,6 +3,7 @@ console served in-process against a stack deployed on a fresh local endpoint."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -54,9 +55,7 @@ def browser() -> Iterator[webdriver.Chrome]:
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:
     """A full-page PNG under test-output/ for a reviewer to look at."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1280, min(max(height, 600), 4000))
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
     path = SCREENSHOTS / f"{name}.png"
-    driver.save_screenshot(str(path))
-    driver.set_window_size(1280, 1000)
+    path.write_bytes(base64.b64decode(shot["data"]))
     return path

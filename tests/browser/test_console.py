@@ -24,6 +24,7 @@ from customlabels_cli.console.evaluation_page import PAGE_SIZE, describe_at
 from customlabels_cli.support import version_evaluation
 from customlabels_cli.support.evaluation_images import FP, filtered
 from customlabels_cli.support.stack import Stack, cdk_json_project
+from local import samples
 from local.samples import digit_samples, shape_samples, write_samples
 from tests.browser.conftest import screenshot
 
@@ -58,6 +59,25 @@ def _train(stack: Any, project: str, manifests: dict[str, str], version: str, de
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
 
 
+def mislabel_test_lines(s3: Any, manifests: dict[str, str], count: int = 3) -> dict[str, str]:
+    """The first `count` test lines get another label, so the evaluation has false positives (the
+    model predicts what the image shows) and a confusion matrix off its diagonal."""
+    bucket, key = manifests["test"].removeprefix("s3://").split("/", 1)
+    lines = [json.loads(line) for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines()]
+    for line in lines[:count]:
+        if "digit-metadata" in line:
+            metadata = line["digit-metadata"]
+            metadata["class-name"] = str((int(metadata["class-name"]) + 1) % 10)
+        else:
+            annotation = line["bounding-box"]["annotations"][0]
+            annotation["class_id"] = (annotation["class_id"] + 1) % len(samples.SHAPES)
+            line["bounding-box-metadata"]["class-map"] = {
+                str(i): shape for i, shape in enumerate(samples.SHAPES)
+            }
+    s3.put_object(Bucket=bucket, Key=key, Body="\n".join(json.dumps(line) for line in lines).encode())
+    return manifests
+
+
 @pytest.fixture(scope="module")
 def console(deployed_stack) -> Iterator[tuple[str, Stack]]:
     """Both versions trained, then the console served on a free port of 127.0.0.1."""
@@ -67,8 +87,10 @@ def console(deployed_stack) -> Iterator[tuple[str, Stack]]:
         env.setenv("AWS_ENDPOINT_URL", deployed_stack.endpoint_url)
         s3, bucket = deployed_stack.client("s3"), deployed_stack.outputs["ConsoleBucketName"]
         shapes = write_samples(s3, shape_samples(60), bucket, f"datasets/{project}/shapes")
+        mislabel_test_lines(s3, shapes)
         _train(deployed_stack, project, shapes, SHAPES, deploy=False)
         digits = write_samples(s3, digit_samples(120), bucket, f"datasets/{project}/digits")
+        mislabel_test_lines(s3, digits)
         _train(deployed_stack, project, digits, DIGITS, deploy=True)
         stack = Stack(dict(deployed_stack.outputs), project, deployed_stack.session)
         server = console_server(stack)
@@ -150,6 +172,7 @@ def test_the_evaluation_of_the_detection_model_draws_boxes_and_filters_to_false_
     Select(browser.find_element(By.NAME, "outcome")).select_by_value(FP)
     WebDriverWait(browser, WAIT).until(lambda b: "outcome=FP" in b.current_url)
     false_positives = filtered(view.images, None, FP)
+    assert 0 < len(false_positives) < len(view.images)
     assert (
         browser.find_element(By.ID, "shown").text
         == f"{len(false_positives)} of {len(view.images)} test images"

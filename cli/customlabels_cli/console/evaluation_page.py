@@ -47,7 +47,7 @@ def _boxes(image: TestImage) -> list[dict]:
     ]
     boxes += [
         {
-            "kind": (p.outcome or "below").lower(),
+            "kind": p.outcome.lower(),
             "box": p.box,
             "title": f"predicted {p.label} {p.confidence:.1%}" + (f" ({p.outcome})" if p.outcome else ""),
         }
