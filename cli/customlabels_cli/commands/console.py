@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import socket
 import sys
 import webbrowser
 from typing import TextIO
@@ -36,16 +37,18 @@ def register(subparsers) -> None:
 
 def console_server(stack: Stack, host: str = DEFAULT_HOST, port: int = 0) -> BaseWSGIServer:
     """The console's HTTP server, bound and ready for `serve_forever()` (threaded: the models page
-    polls while an analysis runs)."""
+    polls while an analysis runs). The socket is bound here: werkzeug exits the process on a busy port."""
     token = secrets.token_urlsafe(24)
     try:
-        return make_server(host, port, create_app(stack, token, {host}), threaded=True)
+        listener = socket.create_server((host, port))
     except OSError as error:
         raise CliError(f"cannot listen on {host}:{port}: {error.strerror}", "pass another --port") from None
+    with listener:
+        return make_server(host, port, create_app(stack, token, {host}), threaded=True, fd=listener.fileno())
 
 
 def console_url(server: BaseWSGIServer) -> str:
-    return f"http://{server.host}:{server.server_port}/"
+    return f"http://{server.host}:{server.port}/"
 
 
 @guarded

@@ -6,9 +6,11 @@ import re
 
 import pytest
 
+from customlabels_cli.commands.console import console_server, console_url
 from customlabels_cli.console.app import create_app
 from customlabels_cli.console.evaluation_page import describe_at
 from customlabels_cli.console.rendering import static_report
+from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.evaluation_images import label_scores, parse_snapshot
 from customlabels_cli.support.evaluation_report import Lineage, read_evaluation, text_report
 from customlabels_cli.support.stack import Stack
@@ -97,3 +99,14 @@ def test_static_report_embeds_images_filters_and_the_slider_values():
     assert describe_at(0.4, scores[0]) in page
     assert 'data-outcomes="X:FP Y:FN"' in page  # img2: X at 0.80 on a Y image; Y at 0.20 missed
     assert "gate threshold" in page and "s3://b/test.manifest" in page
+
+
+def test_the_console_binds_127_0_0_1_and_a_busy_port_is_a_usage_error():
+    stack = Stack({}, "proj")
+    server = console_server(stack)
+    try:
+        assert console_url(server).startswith("http://127.0.0.1:")
+        with pytest.raises(CliError, match="cannot listen"):
+            console_server(stack, port=server.port)
+    finally:
+        server.server_close()
