@@ -9,7 +9,7 @@ from customlabels.naming import version_name_of
 from customlabels.rekognition.projects import find_project_arn
 from customlabels_cli.support.stack import Stack
 
-STARTABLE = {"TRAINING_COMPLETED", "STOPPED"}
+STARTABLE = {"TRAINING_COMPLETED", "COPYING_COMPLETED", "STOPPED", "FAILED"}
 STOPPABLE = {"RUNNING", "STARTING"}
 
 
