@@ -55,7 +55,8 @@ def console_url(server: BaseWSGIServer) -> str:
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     stack = Stack.from_args(args)
-    project = stack.project  # fail now, not on the first page, when the stack cannot be read
+    # resolved once: fails now rather than on the first page, and no page looks it up again
+    stack.explicit_project = project = stack.project
     server = console_server(stack, args.host, args.port)
     url = console_url(server)
     print(f"Console for project {project}: {url}  (Ctrl-C stops it)", file=out, flush=True)
