@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import boto3
 import pytest
 
 from customlabels_cli.commands.console import console_server, console_url
@@ -110,3 +111,17 @@ def test_the_console_binds_127_0_0_1_and_a_busy_port_is_a_usage_error():
             console_server(stack, port=server.port)
     finally:
         server.server_close()
+
+
+def test_thumbnails_stream_from_s3_and_revalidate_by_etag(aws):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket="images")
+    s3.put_object(Bucket="images", Key="a.png", Body=b"\x89PNG fake", ContentType="image/png")
+    client = create_app(Stack({}, "proj", boto3.Session()), TOKEN).test_client()
+    first = client.get("/image?uri=s3://images/a.png")
+    assert first.status_code == 200 and first.data == b"\x89PNG fake"
+    assert first.headers["Content-Type"] == "image/png" and first.headers["ETag"]
+    again = client.get("/image?uri=s3://images/a.png", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    assert client.get("/image?uri=s3://images/missing.png").status_code == 404
+    assert client.get("/image?uri=/etc/passwd").status_code == 400
