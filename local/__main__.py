@@ -90,7 +90,7 @@ def demo(args: argparse.Namespace) -> int:
     from local.demo import DemoFailed, run_demo
 
     try:
-        return run_demo(args.out)
+        return run_demo(args.out, console=args.console)
     except DemoFailed as failure:
         print(f"demo failed: {failure}", file=sys.stderr)
         return 1
@@ -213,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     scenario = commands.add_parser("demo", help="serve the stack, train on digits, label uploads, stop")
     scenario.add_argument("--out", type=Path, default=Path("demo-output"),
                           help="where the HTML report and the endpoint log go (default demo-output/)")
+    scenario.add_argument("--console", action="store_true",
+                          help="end by serving `customlabels console` on the demo's stack until Ctrl-C")
     scenario.set_defaults(run=demo)
     return parser
 

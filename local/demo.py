@@ -3,11 +3,15 @@
 Serves the app's stack locally (`python -m local serve` in a child process), then drives it the way a
 user would, through the `customlabels` CLI and plain S3 uploads: generate the digits sample, train
 (progress state by state), print the evaluation (also as HTML), drop images into uploads/ and print
-their labels as they arrive, stop the model, and shut the endpoint down.
+their labels as they arrive, stop the model, and shut the endpoint down (with `--console`, first serve
+the console on the stack until Ctrl-C). The shapes sample (object detection) is trained too, not
+deployed, so its evaluation shows boxes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import signal
@@ -23,12 +27,16 @@ from typing import Any, TextIO
 import boto3
 
 from customlabels_cli import main as cli
-from customlabels_cli.support.stack import PROJECT_ENV, cdk_json_project
+from customlabels_cli.commands.console import console_server, console_url
+from customlabels_cli.support.stack import PROJECT_ENV, Stack, cdk_json_project
 from local.ports import HOST, free_port
-from local.samples import Sample, digit_samples, write_samples
+from local.samples import Sample, digit_samples, shape_samples, write_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_COUNT = 300
+SHAPES_COUNT = 60  # object detection: boxes to look at in the console and the HTML report
+SHAPES_VERSION = "shapes-v1"
+SHAPES_TIMEOUT = 120
 DROPPED_IMAGES = 10
 SERVE_TIMEOUT = 150
 RESULT_TIMEOUT = 60
@@ -174,7 +182,47 @@ def label_uploads(s3: Any, bucket: str, samples: list[Sample], out: TextIO) -> i
     return right
 
 
-def run_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
+def start_shapes_training(s3: Any, served: Served, project: str, out: TextIO) -> str:
+    """The shapes sample (object detection), trained without deploying while the demo goes on, so its
+    evaluation has boxes to show; returns the execution ARN."""
+    manifests = write_samples(
+        s3, shape_samples(SHAPES_COUNT), served.outputs["ConsoleBucketName"], f"datasets/{project}/shapes"
+    )
+    print(f"\n  Also training {SHAPES_VERSION} on the shapes sample (object detection, not deployed):",
+          file=out)
+    name = f"demo-{SHAPES_VERSION}-{int(time.time())}"
+    _cli("train", "--training", manifests["train"], "--testing", manifests["test"],
+         "--version", SHAPES_VERSION, "--no-deploy", "--name", name)
+    return served.outputs["TrainingStateMachineArn"].replace(":stateMachine:", ":execution:") + f":{name}"
+
+
+def finish_shapes_training(sfn: Any, arn: str, workdir: Path, out: TextIO) -> None:
+    deadline = time.monotonic() + SHAPES_TIMEOUT
+    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"training {SHAPES_VERSION} still runs after {SHAPES_TIMEOUT} s")
+        time.sleep(0.5)
+    if execution["status"] != "SUCCEEDED":
+        raise DemoFailed(f"training {SHAPES_VERSION} {execution['status']}: {execution.get('cause')}")
+    report = workdir / "shapes-evaluation.html"
+    with contextlib.redirect_stdout(io.StringIO()):
+        _cli("report", SHAPES_VERSION, "--html", str(report))
+    print(f"  {SHAPES_VERSION} trained; its evaluation, boxes drawn: {report}", file=out, flush=True)
+
+
+def serve_console(served: Served, project: str, out: TextIO) -> None:
+    """`customlabels console` on the demo's stack until Ctrl-C."""
+    server = console_server(Stack(served.outputs, project))
+    print(f"\nConsole: {console_url(server)}  (Ctrl-C stops it and the local endpoint)", file=out, flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def run_demo(workdir: Path, out: TextIO = sys.stdout, console: bool = False) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     clock = Stopwatch(out)
     clock.step("Serving the stack locally (cdk synth, then deploy onto the local endpoint)")
@@ -203,6 +251,7 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
 
         clock.step("Training: the training state machine, state by state")
         _cli("train", "--training", manifests["train"], "--testing", manifests["test"], "--wait")
+        shapes_training = start_shapes_training(s3, served, project, out)
 
         clock.step("Evaluation of the new champion")
         _cli("report", "--html", str(workdir / "evaluation.html"))
@@ -211,9 +260,12 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
         samples = dropped_samples(DROPPED_IMAGES)
         right = label_uploads(s3, served.outputs["InferenceBucketName"], samples, out)
         print(f"  {right} of {len(samples)} top labels match the true digit", file=out)
+        finish_shapes_training(session.client("stepfunctions"), shapes_training, workdir, out)
 
         clock.step("Stopping the model (it bills while it runs)")
         _cli("stop")
+        if console:
+            serve_console(served, project, out)
         print("\nShutting down the local endpoint ...", file=out, flush=True)
     print(
         f"Demo finished in {clock.elapsed:.0f} s. Evaluation report: {workdir / 'evaluation.html'}", file=out

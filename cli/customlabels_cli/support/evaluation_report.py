@@ -1,12 +1,15 @@
-"""The evaluation of a model version from its summary file (spec 04 §8): a text report for the terminal
-and a self-contained HTML page with the per-label table and the confusion matrix as an inline SVG."""
+"""The evaluation of a model version from its summary file (spec 04 §8) and its registry item (gate,
+thresholds, manifests): a text report for the terminal, and the confusion matrix as an inline SVG for
+the HTML pages (the static report and the console share the page's template)."""
 
 from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from customlabels.evaluation import LabelMetrics, summary_label_metrics
 from customlabels_cli.support.tables import table
@@ -30,6 +33,8 @@ class Evaluation:
     confusion: dict[tuple[str, str], float] | None = None  # (ground truth, predicted) -> share
     average_precision: float | None = None
     average_recall: float | None = None
+    evaluated_at: str | None = None
+    model_arn: str | None = None
 
     @property
     def label_names(self) -> list[str]:
@@ -61,10 +66,82 @@ def read_evaluation(summary: Mapping, version: str) -> Evaluation:
         confusion=confusion,
         average_precision=metrics.get("AveragePrecision"),
         average_recall=metrics.get("AverageRecall"),
+        # the guide spells the key both ways (spec 04 §13.3)
+        evaluated_at=details.get("EvaluationEndTimestamp") or details.get("EvaluationEndTimeStamp"),
+        model_arn=details.get("ProjectVersionArn"),
     )
 
 
-def _headline(evaluation: Evaluation) -> str:
+TWO_VIEWS = (
+    "Per-label F1, precision and recall count a prediction when its confidence reaches that label's "
+    "assumed threshold. The confusion matrix counts only each image's top label, whatever its "
+    "confidence. So a label can score 1.000 while the matrix shows images of it predicted as another: "
+    "those predictions were below the other label's threshold."
+)
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """Where an evaluation comes from and what the pipeline decided about it (the registry's item)."""
+
+    gate_passed: bool | None
+    gate_reason: str | None
+    f1_threshold: float | None
+    min_label_f1: float | None
+    training_manifest: str | None
+    testing_manifest: str | None
+    created_at: str | None
+    version_arn: str | None
+
+    @classmethod
+    def from_registry(cls, item: dict[str, Any]) -> Lineage:
+        gate, thresholds = item.get("gate") or {}, item.get("thresholds") or {}
+        return cls(
+            gate_passed=gate.get("passed"),
+            gate_reason=gate.get("reason"),
+            f1_threshold=thresholds.get("f1Threshold"),
+            min_label_f1=thresholds.get("minLabelF1"),
+            training_manifest=item.get("trainingManifest"),
+            testing_manifest=item.get("testingManifest"),
+            created_at=item.get("createdAt"),
+            version_arn=item.get("versionArn"),
+        )
+
+
+def lineage_rows(evaluation: Evaluation, lineage: Lineage | None) -> list[tuple[str, str]]:
+    """(name, value) pairs: gate result and threshold, date, model ARN and manifests, as known."""
+    rows: list[tuple[str, str]] = []
+    if lineage is not None and lineage.gate_passed is not None:
+        verdict = "passed" if lineage.gate_passed else "failed"
+        rows.append(("gate", f"{verdict}: {lineage.gate_reason}" if lineage.gate_reason else verdict))
+    if lineage is not None and lineage.f1_threshold is not None:
+        threshold = f"F1 >= {float(lineage.f1_threshold):.3f}"
+        if lineage.min_label_f1 is not None:
+            threshold += f", every label F1 >= {float(lineage.min_label_f1):.3f}"
+        rows.append(("gate threshold", threshold))
+    date = evaluation.evaluated_at or (lineage.created_at if lineage else None)
+    if date:
+        rows.append(("evaluated", date))
+    arn = evaluation.model_arn or (lineage.version_arn if lineage else None)
+    if arn:
+        rows.append(("model", arn))
+    if lineage is not None:
+        rows += [
+            (name, uri)
+            for name, uri in (
+                ("training manifest", lineage.training_manifest),
+                ("testing manifest", lineage.testing_manifest),
+            )
+            if uri
+        ]
+    return rows
+
+
+def headline(evaluation: Evaluation) -> str:
+    return f"{evaluation.version}: {aggregate_line(evaluation)}"
+
+
+def aggregate_line(evaluation: Evaluation) -> str:
     parts = [
         f"F1 {evaluation.f1:.3f}",
         f"precision {evaluation.precision:.3f}",
@@ -77,7 +154,7 @@ def _headline(evaluation: Evaluation) -> str:
     images = ""
     if evaluation.testing_images is not None:
         images = f" ({evaluation.training_images} training / {evaluation.testing_images} testing images)"
-    return f"{evaluation.version}: " + ", ".join(parts) + images
+    return ", ".join(parts) + images
 
 
 def label_rows(evaluation: Evaluation) -> list[list[str]]:
@@ -103,8 +180,14 @@ def confusion_grid(evaluation: Evaluation) -> tuple[list[str], list[list[float]]
     return names, [[cells.get((truth, predicted), 0.0) for predicted in names] for truth in names]
 
 
-def text_report(evaluation: Evaluation) -> str:
-    parts = [_headline(evaluation), "", table(LABEL_HEADERS, label_rows(evaluation))]
+def text_report(evaluation: Evaluation, lineage: Lineage | None = None) -> str:
+    parts = [headline(evaluation)]
+    parts += [f"  {name + ':':<19}{value}" for name, value in lineage_rows(evaluation, lineage)]
+    parts += [
+        "",
+        "  Per label (at each label's assumed threshold)",
+        table(LABEL_HEADERS, label_rows(evaluation)),
+    ]
     if evaluation.confusion is not None:
         names, grid = confusion_grid(evaluation)
         rows = [
@@ -116,6 +199,7 @@ def text_report(evaluation: Evaluation) -> str:
             "  Confusion matrix (% of each true label; rows: true label, columns: predicted top label)",
             table(["true\\pred", *names], rows),
         ]
+        parts += ["", *textwrap.wrap(TWO_VIEWS, 100, initial_indent="  ", subsequent_indent="  ")]
     return "\n".join(parts)
 
 
@@ -163,26 +247,3 @@ def confusion_svg(names: Sequence[str], grid: Sequence[Sequence[float]]) -> str:
                 )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def html_report(evaluation: Evaluation, title: str) -> str:
-    def cells(values: Sequence[str], tag: str = "td") -> str:
-        return "".join(f"<{tag}>{html.escape(value)}</{tag}>" for value in values)
-
-    rows = "".join(f"<tr>{cells(row)}</tr>" for row in label_rows(evaluation))
-    matrix = ""
-    if evaluation.confusion is not None:
-        names, grid = confusion_grid(evaluation)
-        matrix = (
-            "<h2>Confusion matrix</h2><p>Share of each true label's test images by the predicted top "
-            "label.</p>" + confusion_svg(names, grid)
-        )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}"
-        "td:first-child{text-align:left}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(_headline(evaluation))}</p>"
-        f"<h2>Per label</h2><table><thead><tr>{cells(LABEL_HEADERS, 'th')}</tr></thead>"
-        f"<tbody>{rows}</tbody></table>{matrix}</body></html>\n"
-    )

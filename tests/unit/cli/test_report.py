@@ -55,7 +55,7 @@ def test_text_report_has_the_headline_the_label_table_and_the_matrix(tmp_path, c
 def test_html_report_is_well_formed_with_one_cell_per_label_pair(tmp_path, capsys):
     path = tmp_path / "summary.json"
     path.write_text(json.dumps(classification_summary(False)))
-    html_file = tmp_path / "out" / "report.html"
+    html_file = tmp_path / "report.html"
     assert main(["report", "--summary", str(path), "--html", str(html_file)]) == 0
     page = html_file.read_text()
     svg = ElementTree.fromstring(page[page.index("<svg") : page.index("</svg>") + 6])  # parses: escaped
@@ -100,3 +100,10 @@ def test_unreadable_summaries_exit_2_with_a_fix(tmp_path, capsys, text, message)
     assert main(["report", "--summary", str(path)]) == 2
     err = capsys.readouterr().err
     assert message in err and "fix:" in err
+
+
+def test_html_report_into_a_missing_folder_exits_2_and_creates_nothing(tmp_path, capsys):
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(classification_summary(False)))
+    assert main(["report", "--summary", str(path), "--html", str(tmp_path / "no-such" / "r.html")]) == 2
+    assert "does not exist" in capsys.readouterr().err and not (tmp_path / "no-such").exists()

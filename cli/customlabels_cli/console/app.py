@@ -1,0 +1,179 @@
+"""The console's Flask app. Pages read the stack through the CLI's modules (stack outputs, registry,
+evaluation files, results); start and stop are executions of the model-control state machine.
+
+Every state-changing request (start, stop, analyse) must carry the session's token, which only the
+console's own pages hold: a page from another origin cannot read it, so it cannot drive the console.
+Requests must also name the console's own host (no DNS rebinding)."""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import json
+from functools import lru_cache
+from typing import Any
+
+from botocore.exceptions import ClientError
+from flask import Flask, Response, abort, jsonify, redirect, render_template, request, url_for
+
+from customlabels.s3uri import is_s3_uri, parse_s3_uri
+from customlabels_cli.console import analysis, evaluation_page, models, results
+from customlabels_cli.support import executions, version_evaluation
+from customlabels_cli.support.errors import CliError
+from customlabels_cli.support.model_control import control_input
+from customlabels_cli.support.stack import Stack
+
+TOKEN_FIELD, TOKEN_HEADER = "token", "X-Console-Token"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+THUMBNAIL_MAX_AGE = 3600
+
+
+def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = analysis.MAX_IMAGE_BYTES + 64 * 1024
+    hosts = LOCAL_HOSTS | (allowed_hosts or set())
+
+    @lru_cache(maxsize=8)
+    def evaluation_of(version: str, _updated: str) -> version_evaluation.VersionEvaluation:
+        item = stack.registry().get_version(stack.project, version)
+        if item is None:
+            raise CliError(f"version {version} is not in the registry", "pick one on the models page")
+        return version_evaluation.load(stack, item)
+
+    @app.before_request
+    def guard() -> None:
+        if request.host.rsplit(":", 1)[0] not in hosts:
+            abort(403, "this console answers only to its own address")
+        if request.method in SAFE_METHODS:
+            return
+        given = request.form.get(TOKEN_FIELD) or request.headers.get(TOKEN_HEADER) or ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            abort(403, "missing or wrong console token: use the console's own pages")
+
+    @app.context_processor
+    def common() -> dict[str, Any]:
+        return {"project": stack.project, "token": token}
+
+    @app.errorhandler(CliError)
+    def cli_error(error: CliError) -> tuple[str, int]:
+        return render_template("message.html", title="Not available", error=error), 404
+
+    @app.get("/", endpoint="models")
+    def models_page() -> str:
+        return render_template(
+            "models.html", rows=models.model_rows(stack), message=request.args.get("message")
+        )
+
+    @app.get("/api/models")
+    def models_json() -> Response:
+        return jsonify(models.model_rows(stack))
+
+    @app.post("/models/<version>/<action>")
+    def control(version: str, action: str) -> Response:
+        if action not in ("start", "stop"):
+            abort(404)
+        name = executions.execution_name(f"console-{action}-{version}".replace(".", "-"))
+        payload = control_input(action, stack.project, version, argparse.Namespace())
+        arn = stack.client("stepfunctions").start_execution(
+            stateMachineArn=stack.output("ModelControlStateMachineArn"), name=name, input=json.dumps(payload)
+        )["executionArn"]
+        message = f"{action} {version}: started {arn.rsplit(':', 1)[-1]}"
+        return redirect(url_for("models", message=message), 303)
+
+    @app.get("/evaluation/<version>")
+    def evaluation(version: str) -> str:
+        item = stack.registry().get_version(stack.project, version) or {}
+        view = evaluation_of(version, str(item.get("updatedAt")))
+        label, outcome = request.args.get("label") or None, request.args.get("outcome") or None
+
+        def page_url(number: int) -> str:
+            return url_for("evaluation", version=version, label=label, outcome=outcome, page=number)
+
+        page = evaluation_page.page_context(
+            view,
+            lambda image: url_for("image", uri=image.source_ref),
+            label=label,
+            outcome=outcome,
+            number=request.args.get("page", 1, type=int),
+            page_url=page_url,
+        )
+        return render_template("evaluation.html", page=page)
+
+    @app.get("/image")
+    def image() -> Response:
+        """An S3 image streamed through, cached by its ETag."""
+        uri = request.args.get("uri", "")
+        if not is_s3_uri(uri):
+            abort(400, "uri must be s3://bucket/key")
+        location = parse_s3_uri(uri)
+        condition = (
+            {"IfNoneMatch": request.headers["If-None-Match"]} if "If-None-Match" in request.headers else {}
+        )
+        try:
+            found = stack.client("s3").get_object(Bucket=location.bucket, Key=location.key, **condition)
+        except ClientError as error:
+            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 404))
+            if status == 304:
+                return Response(status=304, headers={"ETag": request.headers["If-None-Match"]})
+            abort(404, f"cannot read {uri}")
+        body = found["Body"]
+        response = Response(
+            iter(lambda: body.read(64 * 1024), b""),
+            content_type=found.get("ContentType") or "application/octet-stream",
+        )
+        response.headers["ETag"] = found["ETag"]
+        response.headers["Cache-Control"] = f"private, max-age={THUMBNAIL_MAX_AGE}"
+        return response
+
+    @app.route("/analyse", methods=["GET", "POST"])
+    def analyse() -> str:
+        rows = models.model_rows(stack)
+        chosen = request.values.get("version") or next((r["version"] for r in rows if r["champion"]), "")
+        context: dict[str, Any] = {"rows": rows, "chosen": chosen, "min_confidence": ""}
+        if request.method == "POST":
+            context["min_confidence"] = request.form.get("min_confidence", "")
+            row = next((r for r in rows if r["version"] == chosen), None)
+            if row is None:
+                context["error"] = "choose a model version"
+            elif row["status"] != "RUNNING":
+                context["not_running"] = row
+            else:
+                upload = request.files.get("file")
+                try:
+                    min_confidence = _confidence(context["min_confidence"])
+                    context["result"] = analysis.analyse(
+                        stack.client("rekognition"),
+                        stack.client("s3"),
+                        chosen,
+                        row["arn"],
+                        upload.read() if upload else None,
+                        request.form.get("uri", "").strip(),
+                        min_confidence,
+                    )
+                except analysis.AnalysisRefused as refused:
+                    context["error"] = str(refused)
+        return render_template("analyse.html", **context)
+
+    @app.get("/results", endpoint="results")
+    def results_page() -> str:
+        found = results.latest_results(stack.client("s3"), stack.output("InferenceBucketName"))
+        return render_template(
+            "results.html",
+            succeeded=[r for r in found if not r.failed],
+            failed=[r for r in found if r.failed],
+        )
+
+    return app
+
+
+def _confidence(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        raise analysis.AnalysisRefused("MinConfidence must be between 0 and 100")
+    return value
