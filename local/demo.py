@@ -4,8 +4,9 @@ Serves the app's stack locally (`python -m local serve` in a child process), the
 user would, through the `customlabels` CLI and plain S3 uploads: generate the digits sample, train
 (progress state by state), print the evaluation (also as HTML), drop images into uploads/ and print
 their labels as they arrive, stop the model, and shut the endpoint down (with `--console`, first serve
-the console on the stack until Ctrl-C). The shapes sample (object detection) is trained too, not
-deployed, so its evaluation shows boxes.
+the console on the stack until Ctrl-C). Two samples are trained too, not deployed: shapes (object
+detection, so its evaluation shows boxes) and noisy-digits with a minLabelF1 of 0.8, which the gate
+refuses (labels that overlap), so a gate decision that means something is shown.
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from customlabels_cli import main as cli
 from customlabels_cli.commands.console import console_server, console_url
 from customlabels_cli.support.stack import PROJECT_ENV, Stack, cdk_json_project
 from local.ports import HOST, free_port
-from local.samples import Sample, digit_samples, shape_samples, write_samples
+from local.samples import Sample, digit_samples, noisy_digit_samples, shape_samples, write_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_COUNT = 300
 SHAPES_COUNT = 60  # object detection: boxes to look at in the console and the HTML report
 SHAPES_VERSION = "shapes-v1"
-SHAPES_TIMEOUT = 120
+NOISY_VERSION = "noisy-v1"
+NOISY_MIN_LABEL_F1 = 0.8
+SIDE_TRAINING_TIMEOUT = 120
 DROPPED_IMAGES = 10
 SERVE_TIMEOUT = 150
 RESULT_TIMEOUT = 60
@@ -182,32 +185,58 @@ def label_uploads(s3: Any, bucket: str, samples: list[Sample], out: TextIO) -> i
     return right
 
 
-def start_shapes_training(s3: Any, served: Served, project: str, out: TextIO) -> str:
-    """The shapes sample (object detection), trained without deploying while the demo goes on, so its
-    evaluation has boxes to show; returns the execution ARN."""
+@dataclass(frozen=True)
+class SideTraining:
+    """A sample trained without deploying while the demo goes on."""
+
+    version: str
+    title: str
+    samples: Iterator[Sample]
+    folder: str
+    settings: tuple[str, ...] = ()
+
+
+def side_trainings() -> list[SideTraining]:
+    return [
+        SideTraining(SHAPES_VERSION, "the shapes sample (object detection): boxes to look at",
+                     shape_samples(SHAPES_COUNT), "shapes"),
+        SideTraining(NOISY_VERSION, f"the noisy-digits sample with minLabelF1 {NOISY_MIN_LABEL_F1}: a gate "
+                     "that refuses", noisy_digit_samples(), "noisy-digits",
+                     ("--min-label-f1", str(NOISY_MIN_LABEL_F1))),
+    ]
+
+
+def start_side_training(s3: Any, served: Served, project: str, side: SideTraining, out: TextIO) -> str:
+    """Upload the sample and start its training (not deployed); returns the execution ARN."""
     manifests = write_samples(
-        s3, shape_samples(SHAPES_COUNT), served.outputs["ConsoleBucketName"], f"datasets/{project}/shapes"
+        s3, side.samples, served.outputs["ConsoleBucketName"], f"datasets/{project}/{side.folder}"
     )
-    print(f"\n  Also training {SHAPES_VERSION} on the shapes sample (object detection, not deployed):",
-          file=out)
-    name = f"demo-{SHAPES_VERSION}-{int(time.time())}"
-    _cli("train", "--training", manifests["train"], "--testing", manifests["test"],
-         "--version", SHAPES_VERSION, "--no-deploy", "--name", name)
+    print(f"  Also training {side.version} on {side.title} (not deployed)", file=out, flush=True)
+    name = f"demo-{side.version}-{int(time.time())}"
+    with contextlib.redirect_stdout(io.StringIO()):
+        _cli("train", "--training", manifests["train"], "--testing", manifests["test"],
+             "--version", side.version, "--no-deploy", "--name", name, *side.settings)
     return served.outputs["TrainingStateMachineArn"].replace(":stateMachine:", ":execution:") + f":{name}"
 
 
-def finish_shapes_training(sfn: Any, arn: str, workdir: Path, out: TextIO) -> None:
-    deadline = time.monotonic() + SHAPES_TIMEOUT
+def finish_side_training(sfn: Any, arn: str, side: SideTraining, workdir: Path, out: TextIO) -> None:
+    """Wait for it; print the gate's decision and write its evaluation page."""
+    deadline = time.monotonic() + SIDE_TRAINING_TIMEOUT
     while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
         if time.monotonic() > deadline:
-            raise DemoFailed(f"training {SHAPES_VERSION} still runs after {SHAPES_TIMEOUT} s")
+            raise DemoFailed(f"training {side.version} still runs after {SIDE_TRAINING_TIMEOUT} s")
         time.sleep(0.5)
-    if execution["status"] != "SUCCEEDED":
-        raise DemoFailed(f"training {SHAPES_VERSION} {execution['status']}: {execution.get('cause')}")
-    report = workdir / "shapes-evaluation.html"
+    if execution["status"] == "SUCCEEDED":
+        decision = json.loads(execution["output"])["gateReason"]
+        print(f"  {side.version}: gate passed ({decision})", file=out)
+    elif execution.get("error") == "GateFailed":
+        print(f"  {side.version}: GateFailed, {execution.get('cause')}", file=out)
+    else:
+        raise DemoFailed(f"training {side.version} {execution['status']}: {execution.get('cause')}")
+    report = workdir / f"{side.folder}-evaluation.html"
     with contextlib.redirect_stdout(io.StringIO()):
-        _cli("report", SHAPES_VERSION, "--html", str(report))
-    print(f"  {SHAPES_VERSION} trained; its evaluation, boxes drawn: {report}", file=out, flush=True)
+        _cli("report", side.version, "--html", str(report))
+    print(f"    its evaluation: {report}", file=out, flush=True)
 
 
 def serve_console(served: Served, project: str, out: TextIO) -> None:
@@ -251,7 +280,9 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout, console: bool = False) -> 
 
         clock.step("Training: the training state machine, state by state")
         _cli("train", "--training", manifests["train"], "--testing", manifests["test"], "--wait")
-        shapes_training = start_shapes_training(s3, served, project, out)
+        # One training at a time: each replaces the project's TRAIN/TEST datasets before it trains.
+        shapes, noisy = side_trainings()
+        shapes_arn = start_side_training(s3, served, project, shapes, out)
 
         clock.step("Evaluation of the new champion")
         _cli("report", "--html", str(workdir / "evaluation.html"))
@@ -260,7 +291,10 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout, console: bool = False) -> 
         samples = dropped_samples(DROPPED_IMAGES)
         right = label_uploads(s3, served.outputs["InferenceBucketName"], samples, out)
         print(f"  {right} of {len(samples)} top labels match the true digit", file=out)
-        finish_shapes_training(session.client("stepfunctions"), shapes_training, workdir, out)
+        print("\n  The side trainings, judged by the same gate:", file=out)
+        sfn = session.client("stepfunctions")
+        finish_side_training(sfn, shapes_arn, shapes, workdir, out)
+        finish_side_training(sfn, start_side_training(s3, served, project, noisy, out), noisy, workdir, out)
 
         clock.step("Stopping the model (it bills while it runs)")
         _cli("stop")

@@ -37,6 +37,8 @@ def test_the_demo_trains_labels_the_dropped_images_and_shuts_down(tmp_path):
     labelled = re.findall(r"demo/digit-\d{4}\.png\s+true (\d)\s+->\s+(\d) \(\d+\.\d%\)", output)
     assert len(labelled) == DROPPED_IMAGES and len({truth for truth, _ in labelled}) == DROPPED_IMAGES
     assert "the model is STOPPED" in output
+    assert "shapes-v1: gate passed" in output
+    assert re.search(r"noisy-v1: GateFailed, .* label\(s\) below minLabelF1 0\.8000: ", output), output
     assert "<svg" in (out_dir / "evaluation.html").read_text()
 
     endpoint = urlparse(json.loads((out_dir / "outputs.json").read_text())["InferenceQueueUrl"])
