@@ -54,6 +54,8 @@ def training_functions(
         deploy=config.deploy,
         minInferenceUnits=config.minInferenceUnits,
         maxInferenceUnits=config.maxInferenceUnits,
+        requireApproval=config.requireApproval,
+        approvalTimeoutHours=config.approvalTimeoutHours,
     )
     environment = {
         contract.REGISTRY_TABLE_NAME: registry.table_name,

@@ -16,6 +16,7 @@ from customlabels.naming import NAME_PATTERN, version_name_for_execution
 from customlabels.s3uri import parse_s3_uri
 from customlabels.training.contract import Defaults, InputCheck
 
+MIN_APPROVAL_HOURS, MAX_APPROVAL_HOURS = 0.001, 720.0
 TRAINING_FORM = {
     "projectName": "digits",
     "trainingManifest": "s3://<console bucket>/datasets/digits/train.manifest",
@@ -27,6 +28,8 @@ TRAINING_FORM = {
     "deploy": "(optional) true or false",
     "minInferenceUnits": "(optional) whole number 1-100",
     "maxInferenceUnits": "(optional) whole number >= minInferenceUnits, up to 100",
+    "requireApproval": "(optional) true or false: wait for `customlabels approve` after the gate",
+    "approvalTimeoutHours": f"(optional) number {MIN_APPROVAL_HOURS}-{MAX_APPROVAL_HOURS}",
 }
 CONTROL_FORM = {
     "action": "start | stop | promote",
@@ -55,6 +58,8 @@ class Settings:
     deploy: bool
     minInferenceUnits: int
     maxInferenceUnits: int
+    requireApproval: bool
+    approvalTimeoutSeconds: int
 
 
 @dataclass
@@ -161,6 +166,14 @@ class _Checker:
             return default
         return value
 
+    def hours(self, key: str, default: float) -> float:
+        value = self.raw.get(key, default)
+        low, high = MIN_APPROVAL_HOURS, MAX_APPROVAL_HOURS
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            self.problems.append(f"{key}={value!r} is not allowed: a number from {low} to {high}")
+            return default
+        return float(value)
+
     def units(self, key: str, default: int) -> int:
         value = self.raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_UNITS:
@@ -197,6 +210,8 @@ def check_training_input(
     require_improvement = check.flag("requireImprovement", defaults.requireImprovement)
     deploy = check.flag("deploy", defaults.deploy)
     low, high = check.unit_range(defaults)
+    require_approval = check.flag("requireApproval", defaults.requireApproval)
+    approval_hours = check.hours("approvalTimeoutHours", defaults.approvalTimeoutHours)
     verdict = Verdict(problems=check.problems, form=TRAINING_FORM)
     if verdict.valid:
         settings = Settings(
@@ -211,6 +226,8 @@ def check_training_input(
             deploy=deploy,
             minInferenceUnits=low,
             maxInferenceUnits=high,
+            requireApproval=require_approval,
+            approvalTimeoutSeconds=max(1, round(approval_hours * 3600)),
         )
         verdict.settings = asdict(settings)
     return verdict
