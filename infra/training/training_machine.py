@@ -18,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.promotion.contract import SHARE_KEYS
 from customlabels.training.contract import (
     CHECK_TRAINING_KEYS,
     DATASETS_KEYS,
@@ -28,12 +29,17 @@ from customlabels.training.contract import (
     Failure,
 )
 from infra.config import Config
+from infra.production.sharing import project_policy
 from infra.storage import VALIDATION_PREFIX
+from infra.training.approval import approval_gate
 from infra.training.flow import Flow, deploy_model
 from infra.training.functions import Handlers
 
-# Every failure but StopFailed: the training machine stops a model only on the way to StartFailed.
-FAIL_STATES = tuple(failure.value for failure in Failure if failure is not Failure.StopFailed)
+# Every failure but StopFailed (the training machine stops a model only on the way to StartFailed) and
+# ShareFailed (only with a production account).
+FAIL_STATES = tuple(
+    failure.value for failure in Failure if failure not in (Failure.StopFailed, Failure.ShareFailed)
+)
 DATASET_TIMEOUT_MINUTES = 120
 
 
@@ -203,7 +209,22 @@ def training_definition(
     manifests_valid.when(
         sfn.Condition.boolean_equals("$.manifests.canTrain", True), ensure_project
     ).otherwise(manifests_invalid)
-    ensure_project.next(prepare_datasets).next(datasets_ready)
+    if h.share_project is not None:  # the production account may copy this project's versions
+        share_project = flow.invoke(
+            "ShareProject",
+            h.share_project,
+            {
+                "projectArn": project_arn,
+                "policy": project_policy(config.productionAccount, config.projectName),
+            },
+            "$.sharing",
+            SHARE_KEYS,
+            Failure.ShareFailed,
+        )
+        ensure_project.next(share_project).next(prepare_datasets)
+    else:
+        ensure_project.next(prepare_datasets)
+    prepare_datasets.next(datasets_ready)
     datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split).when(
         sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
         flow.explained("ExplainDatasetFailure", Failure.DatasetFailed, "$.datasets.failure"),
@@ -249,7 +270,8 @@ def training_definition(
     )
 
     evaluate.next(gate_passed)
-    gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), deploy).otherwise(
+    approval = approval_gate(flow, h.request_approval, topic, deploy)
+    gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), approval).otherwise(
         flow.explained("ExplainGateFailure", Failure.GateFailed, "$.evaluation.failure")
     )
     deploy.when(sfn.Condition.boolean_equals("$.run.settings.deploy", True), describe_model).otherwise(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from customlabels.training.contract import ModelPollOutput, StepOutput
+from customlabels.training.contract import PollOutcome, StepOutput
 
 
 class PromotionFailure(StrEnum):
@@ -37,13 +37,14 @@ class CopyFailure:
 
 @dataclass(frozen=True)
 class CopyOutput(StepOutput):
-    """CopyModel: the copy in the production project (new or reused)."""
+    """CopyModel (the copy in the production project, new or reused) and CheckCopy (one poll of it)."""
 
     versionArn: str | None
     versionName: str
     status: str
     reused: bool
     attempt: int
+    outcome: PollOutcome
     failure: CopyFailure | None = None
 
 
@@ -57,5 +58,4 @@ class ShareOutput(StepOutput):
 
 
 COPY_KEYS = CopyOutput.keys()
-CHECK_COPY_KEYS = ModelPollOutput.keys()
 SHARE_KEYS = ShareOutput.keys()

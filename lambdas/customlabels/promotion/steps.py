@@ -18,7 +18,7 @@ from customlabels.promotion.contract import (
 )
 from customlabels.promotion.input import check_promotion_input
 from customlabels.rekognition import projects, versions
-from customlabels.training.contract import InputCheck, ModelPollOutput, PollOutcome, StepFailure
+from customlabels.training.contract import InputCheck, PollOutcome
 from customlabels.training.services import Services
 
 
@@ -89,6 +89,7 @@ def copy_model(event: dict, services: Services) -> CopyOutput:
             status=COPY_FAILED,
             reused=False,
             attempt=0,
+            outcome=PollOutcome.FAILED,
             failure=CopyFailure(PromotionFailure.CopyFailed, copies.refusal(name, source, error)),
         )
     if services.registry.get_version(settings["projectName"], name) is None:
@@ -101,10 +102,11 @@ def copy_model(event: dict, services: Services) -> CopyOutput:
         status=found["Status"],
         reused=reused,
         attempt=0,
+        outcome=PollOutcome.WAITING,
     )
 
 
-def check_copy(event: dict, services: Services) -> ModelPollOutput:
+def check_copy(event: dict, services: Services) -> CopyOutput:
     """One poll of the copy: COPYING_COMPLETED (or any later status of a reused copy) is done."""
     copy, project = event["copy"], event["projectName"]
     description = versions.require_version(services.rekognition, event["projectArn"], copy["versionName"])
@@ -114,7 +116,7 @@ def check_copy(event: dict, services: Services) -> ModelPollOutput:
         outcome = PollOutcome.WAITING
     elif status == COPY_FAILED:
         outcome = PollOutcome.FAILED
-        failure = StepFailure(
+        failure = CopyFailure(
             PromotionFailure.CopyFailed,
             f"copying {version_name_of(description['ProjectVersionArn'])} failed: {message}",
         )
@@ -122,4 +124,12 @@ def check_copy(event: dict, services: Services) -> ModelPollOutput:
         outcome = PollOutcome.DONE
     if outcome != PollOutcome.WAITING:
         services.registry.update_if_exists(project, copy["versionName"], status=status, statusMessage=message)
-    return ModelPollOutput(status=status, outcome=outcome, attempt=copy["attempt"] + 1, failure=failure)
+    return CopyOutput(
+        versionArn=copy["versionArn"],
+        versionName=copy["versionName"],
+        status=status,
+        reused=copy["reused"],
+        attempt=copy["attempt"] + 1,
+        outcome=outcome,
+        failure=failure,
+    )
