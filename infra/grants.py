@@ -382,7 +382,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         _registry(
             "UpdateItem",
             why="Keeps the approval request (task token, deadline) on the version item, where "
-            "customlabels approve|reject finds it.",
+            "customlabels approve or reject finds it.",
         ),
         Grant("PublishReview", ("sns:Publish",), On.TOPIC, "Sends reviewers what they need to decide."),
         _key("dynamodb", "sns", why=f"The topic is encrypted with the app key. {_REGISTRY_KEY}"),

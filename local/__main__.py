@@ -79,9 +79,10 @@ def samples(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     from local.demo import DemoFailed, run_demo
+    from local.demo_production import run_two_account_demo
 
     try:
-        return run_demo(args.out)
+        return run_two_account_demo(args.out) if args.two_accounts else run_demo(args.out)
     except DemoFailed as failure:
         print(f"demo failed: {failure}", file=sys.stderr)
         return 1
@@ -201,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     scenario = commands.add_parser("demo", help="serve the stack, train on digits, label uploads, stop")
     scenario.add_argument("--out", type=Path, default=Path("demo-output"),
                           help="where the HTML report and the endpoint log go (default demo-output/)")
+    scenario.add_argument("--two-accounts", action="store_true",
+                          help="two accounts: approval, promotion by copy, labels in production")
     scenario.set_defaults(run=demo)
     return parser
 
