@@ -81,6 +81,17 @@ def approval_of(accounts: Accounts, version: str) -> dict:
     return (accounts.training_registry().get_version(PROJECT, version) or {}).get("approval") or {}
 
 
+def waiting_for_approval(accounts: Accounts, version: str, timeout: float = 240) -> None:
+    """Until the run of `version` waits at RequestApproval; a run that ended first fails the test at once."""
+    sfn, arn = accounts.training.client("stepfunctions"), accounts.executions[version]
+    deadline = time.monotonic() + timeout
+    while approval_of(accounts, version).get("status") != "PENDING":
+        execution = sfn.describe_execution(executionArn=arn)
+        assert execution["status"] == "RUNNING", (execution.get("error"), execution.get("cause"))
+        assert time.monotonic() < deadline, f"{version} did not reach the approval gate in {timeout} s"
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def accounts(tmp_path_factory) -> Iterator[Accounts]:
     workdir = tmp_path_factory.mktemp("two-accounts")
@@ -131,7 +142,7 @@ def accounts(tmp_path_factory) -> Iterator[Accounts]:
 
 
 def test_a_rejected_model_ends_in_rejected_with_the_reason(accounts: Accounts) -> None:
-    until(lambda: approval_of(accounts, REJECTED).get("status") == "PENDING", 240, "the approval request")
+    waiting_for_approval(accounts, REJECTED)
     code, out = cli("reject", REJECTED, "--reason", "the 8s look like 3s")
     assert code == 0, out
     execution = ended(accounts.training.client("stepfunctions"), accounts.executions[REJECTED])
