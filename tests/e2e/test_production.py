@@ -160,9 +160,8 @@ def test_nobody_deciding_in_time_ends_in_approval_timed_out(accounts: Accounts) 
 
 def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts) -> None:
     for version in (APPROVED, SECOND):
-        until(
-            lambda v=version: approval_of(accounts, v).get("status") == "PENDING", 240, f"{version} approval"
-        )
+        accounts.train(version)
+        waiting_for_approval(accounts, version)
         code, out = cli("approve", accounts.executions[version], "--reason", "F1 is fine")
         assert code == 0, out
         execution = ended(accounts.training.client("stepfunctions"), accounts.executions[version])
