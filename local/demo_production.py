@@ -32,12 +32,15 @@ from local.stack import account_session
 PRODUCTION = "222222222222"
 VERSION = "demo-v1"
 APPROVAL_TIMEOUT = 300
+STEPS = 5
 
 
 def run_two_account_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     clock = Stopwatch(out)
-    clock.step(f"Serving both stacks: training in the default account, production in {PRODUCTION}")
+    clock.step(
+        f"Serving both stacks: training in the default account, production in {PRODUCTION}", total=STEPS
+    )
     context = {
         "productionAccount": PRODUCTION,
         "f1Threshold": "0.5",
@@ -66,7 +69,7 @@ def run_two_account_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
             f"datasets/{project}/digits",
         )
 
-        clock.step("Training with requireApproval: the run waits for a person after the F1 gate")
+        clock.step("Training with requireApproval: the run waits for a person after the F1 gate", total=STEPS)
         _cli(
             "train", "--training", manifests["train"], "--testing", manifests["test"], "--version", VERSION,
             "--require-approval",
@@ -85,10 +88,10 @@ def run_two_account_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
             file=out,
         )
 
-        clock.step("Approving (customlabels approve): who, when and why go into the registry")
+        clock.step("Approving (customlabels approve): who, when and why go into the registry", total=STEPS)
         _cli("approve", VERSION, "--reason", "demo: F1 above the threshold")
 
-        clock.step("Promoting into the production account (copy, start, production champion)")
+        clock.step("Promoting into the production account (copy, start, production champion)", total=STEPS)
         _cli("promote", "--to", "production", VERSION)
         production = account_session(PRODUCTION, served.url)
         lineage = Registry(
@@ -98,7 +101,7 @@ def run_two_account_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
             f"  lineage: {lineage['source']['versionArn']}, approved by {lineage['approval']['by']}", file=out
         )
 
-        clock.step("Labelling images dropped into the production inference bucket")
+        clock.step("Labelling images dropped into the production inference bucket", total=STEPS)
         samples = dropped_samples(DROPPED_IMAGES)
         right = label_uploads(production.client("s3"), outputs["ProductionInferenceBucketName"], samples, out)
         print(f"  {right} of {len(samples)} top labels match the true digit", file=out)
