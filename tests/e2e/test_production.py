@@ -8,7 +8,9 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from io import StringIO
 from typing import Any
 
 import pytest
@@ -58,19 +60,17 @@ class Accounts:
         return self.production.client(service)
 
     def training_registry(self) -> Registry:
-        return Registry(self.outputs["RegistryTableName"], self.training.session.resource("dynamodb"))
+        return registry(self.training, self.outputs["RegistryTableName"])
 
     def production_registry(self) -> Registry:
-        table = self.outputs["ProductionRegistryTableName"]
-        return Registry(
-            table, self.production.session.resource("dynamodb", endpoint_url=self.production.endpoint_url)
-        )
+        return registry(self.production, self.outputs["ProductionRegistryTableName"])
+
+
+def registry(stack: LocalStack, table: str) -> Registry:
+    return Registry(table, stack.session.resource("dynamodb", endpoint_url=stack.endpoint_url))
 
 
 def cli(*arguments: str) -> tuple[int, str]:
-    from contextlib import redirect_stderr, redirect_stdout
-    from io import StringIO
-
     buffer = StringIO()
     with redirect_stdout(buffer), redirect_stderr(buffer):
         code = main(list(arguments))
