@@ -23,6 +23,7 @@ from infra.production.sharing import promotion_role_name
 from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
 from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
+from tests.infra import test_iam_static as iam_static
 from tests.infra.synth import state_machine_definition
 from tests.infra.test_grants import normalized, role_statements
 
@@ -172,3 +173,12 @@ def test_every_production_function_holds_exactly_its_rows(stacks, templates) -> 
             for g in [*PLUMBING, *granted(function.module, production.config)]
         )
         assert role_statements(templates[1], production, function) == expected, function.module
+
+
+def test_the_production_stacks_iam_passes_the_static_checks(templates) -> None:
+    """Every action exists, every resource fits the action's resource types, every service principal is
+    held to its source: the checks tests/infra/test_iam_static.py makes of the training stack."""
+    production = templates[1]
+    iam_static.test_every_action_exists(production)
+    iam_static.test_every_resource_fits_one_of_its_actions_resource_types(production)
+    iam_static.test_every_service_principal_is_held_to_its_source(production)
