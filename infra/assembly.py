@@ -5,13 +5,15 @@ deployer) share this one wiring. In-process callers pass cdk.json's context plus
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 
 from customlabels.naming import STACK_NAME
-from infra.config import load_config
+from infra.config import Config, ConfigError, load_config
+from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
 from infra.stack import CustomLabelsStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +24,25 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def add_stack(app: cdk.App) -> CustomLabelsStack:
-    return CustomLabelsStack(app, STACK_NAME, config=load_config(app.node))
+    """The training stack, and with -c productionAccount=<id> the production stack beside it."""
+    config = load_config(app.node)
+    stack = CustomLabelsStack(app, STACK_NAME, config=config)
+    if config.productionAccount:
+        add_production_stack(app, config)
+    return stack
+
+
+def add_production_stack(app: cdk.App, config: Config) -> CustomLabelsProductionStack:
+    training_account = config.trainingAccount or os.environ.get("CDK_DEFAULT_ACCOUNT")
+    if not training_account:
+        raise ConfigError(
+            "productionAccount needs the training account's id: pass -c trainingAccount=<id> "
+            "(or run cdk with the training account's credentials)"
+        )
+    environment = cdk.Environment(account=config.productionAccount, region=config.productionRegion)
+    return CustomLabelsProductionStack(
+        app, PRODUCTION_STACK_NAME, config=config, training_account=training_account, env=environment
+    )
 
 
 def build_stack(overrides: dict[str, Any] | None = None, outdir: str | None = None) -> CustomLabelsStack:

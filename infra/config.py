@@ -17,6 +17,8 @@ from customlabels.naming import NAME_PATTERN
 CONTEXT_KEY = "customlabels"
 _PROJECT_NAME = re.compile(f"^{NAME_PATTERN}$")
 _BUCKET_SUFFIX = re.compile(r"^[a-z0-9][a-z0-9\-]{0,20}$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
 class ConfigError(ValueError):
@@ -67,6 +69,11 @@ RULES: dict[str, _Rule] = {
     "championCacheSeconds": _Rule(int, 0, 3600),
     "idleCheckMinutes": _Rule(int, 1, 1440),
     "maxInferenceUnitHoursPerDay": _Rule(float, 0.0, 2400.0, nullable=True),
+    "requireApproval": _Rule(bool),
+    "approvalTimeoutHours": _Rule(float, 0.001, 720.0),
+    "productionAccount": _Rule(str, pattern=_ACCOUNT, nullable=True, help="a 12-digit account id or null"),
+    "productionRegion": _Rule(str, pattern=_REGION, nullable=True, help="a Region name or null"),
+    "trainingAccount": _Rule(str, pattern=_ACCOUNT, nullable=True, help="a 12-digit account id or null"),
 }
 
 
@@ -98,6 +105,11 @@ class Config:
     championCacheSeconds: int
     idleCheckMinutes: int
     maxInferenceUnitHoursPerDay: float | None
+    requireApproval: bool
+    approvalTimeoutHours: float
+    productionAccount: str | None
+    productionRegion: str | None
+    trainingAccount: str | None
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:
@@ -115,6 +127,11 @@ class Config:
     def training_poll_attempts(self) -> int:
         """Attempts of the training wait loop: enough polls to cover maxTrainingHours."""
         return -(-self.maxTrainingHours * 3600 // self.trainingPollSeconds)
+
+    @property
+    def approval_timeout_seconds(self) -> int:
+        """The approval wait's TimeoutSeconds (Step Functions takes whole seconds, at least 1)."""
+        return max(1, round(self.approvalTimeoutHours * 3600))
 
     @property
     def model_poll_attempts(self) -> int:

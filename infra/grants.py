@@ -33,6 +33,7 @@ class On(StrEnum):
     TOPIC = "notifications topic"
     KEY = "app key"
     OWN_LOG_GROUP = "the function's log group"
+    SOURCE_VERSIONS = "training project's versions"  # in the training account (production stack only)
 
 
 @dataclass(frozen=True)
@@ -391,4 +392,78 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _key("dynamodb", "sns", why=f"The topic is encrypted with the app key. {_REGISTRY_KEY}"),
     ),
+    "request_approval": (
+        _registry(
+            "UpdateItem",
+            why="Keeps the approval request (task token, deadline) on the version item, where "
+            "customlabels approve or reject finds it.",
+        ),
+        Grant("PublishReview", ("sns:Publish",), On.TOPIC, "Sends reviewers what they need to decide."),
+        _key("dynamodb", "sns", why=f"The topic is encrypted with the app key. {_REGISTRY_KEY}"),
+    ),
+    "share_project": (
+        Grant(
+            "ShareWithProduction",
+            ("rekognition:ListProjectPolicies", "rekognition:PutProjectPolicy"),
+            On.PROJECT,
+            "Puts the project policy that lets the production promotion role copy versions (or finds it "
+            f"there). {_PROJECT}",
+        ),
+    ),
+    "promotion_input": (
+        Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
+        _describe_versions("A rollback checks that the previous champion's copy exists."),
+        _registry("GetItem", why="A rollback reads the production champion pointer (and its previous one)."),
+        _key("dynamodb", why=_REGISTRY_KEY),
+    ),
+    "copy_model": (
+        Grant(
+            "CopyFromTraining",
+            ("rekognition:CopyProjectVersion",),
+            On.SOURCE_VERSIONS,
+            "Copies an approved version of the one training project (the training project's policy must "
+            "allow this role too). Model-version ARNs end in a creation timestamp unknown at deploy time.",
+        ),
+        Grant(
+            "FindOrTagCopy",
+            (
+                "rekognition:DescribeProjectVersions",
+                "rekognition:ListTagsForResource",
+                "rekognition:TagResource",
+            ),
+            On.PROJECT,
+            f"Finds the copy an earlier run made (by its source tag) and tags a new copy. {_PROJECT}",
+        ),
+        Grant(
+            "WriteCopyOutput",
+            ("s3:PutObject",),
+            On.TRAINING_OUTPUT_OBJECTS,
+            "CopyProjectVersion writes the copy's training results to its OutputConfig with the caller's "
+            "access, under training-output/<project>/<version>/.",
+        ),
+        _registry("GetItem", "PutItem", why="Records the copy with its lineage (source, hashes, approval)."),
+        _key(
+            "dynamodb",
+            "rekognition",
+            why="The guide: CopyProjectVersion with KmsKeyId needs DescribeKey, GenerateDataKey and Decrypt "
+            f"on the key. {_REGISTRY_KEY}",
+            actions=("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"),
+        ),
+        Grant(
+            "GrantKeyToRekognition",
+            ("kms:CreateGrant",),
+            On.KEY,
+            "CopyProjectVersion with KmsKeyId lets Rekognition create a grant for the copied model; only "
+            "Rekognition, only for an AWS resource.",
+            via=("rekognition",),
+        ),
+    ),
+    "check_copy": (
+        _describe_versions("Reads the copy's status."),
+        _registry("UpdateItem", why=f"Records the copy's end status. {_IF_HELD}"),
+        _key("dynamodb", why=_REGISTRY_KEY),
+    ),
 }
+
+# Functions that exist only when the app has a production account (-c productionAccount=...).
+TWO_ACCOUNT_MODULES = frozenset({"share_project", "promotion_input", "copy_model", "check_copy"})

@@ -88,8 +88,11 @@ def samples(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     from local.demo import DemoFailed, run_demo
+    from local.demo_production import run_two_account_demo
 
     try:
+        if args.two_accounts:
+            return run_two_account_demo(args.out)
         return run_demo(args.out, console=args.console)
     except DemoFailed as failure:
         print(f"demo failed: {failure}", file=sys.stderr)
@@ -215,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="where the HTML report and the endpoint log go (default demo-output/)")
     scenario.add_argument("--console", action="store_true",
                           help="end by serving `customlabels console` on the demo's stack until Ctrl-C")
+    scenario.add_argument("--two-accounts", action="store_true",
+                          help="two accounts: approval, promotion by copy, labels in production")
     scenario.set_defaults(run=demo)
     return parser
 

@@ -8,10 +8,10 @@ import re
 
 from moto.iam.models import iam_backends
 
-from local.access.principals import PARTITION
+from local.access.principals import ADMINISTRATOR_ROLE, PARTITION
 from local.access.roles import ADMINISTRATOR
 
-ROLE_NAME = "Administrator"
+ROLE_NAME = ADMINISTRATOR_ROLE
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 

@@ -19,7 +19,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,13 +85,13 @@ def _ready_url(log: Path) -> str | None:
 
 
 @contextmanager
-def served_stack(workdir: Path, context: dict[str, str]) -> Iterator[Served]:
-    """`python -m local serve` in a child process; stopped with SIGINT (as Ctrl-C would) on exit."""
+def served_stack(workdir: Path, context: dict[str, str], options: Sequence[str] = ()) -> Iterator[Served]:
+    """`python -m local serve [options]` in a child process; stopped with SIGINT (as Ctrl-C would) on exit."""
     log, outputs_file = workdir / "serve.log", workdir / "outputs.json"
     outputs_file.unlink(missing_ok=True)
     port = free_port()
     command = [sys.executable, "-m", "local", "serve", "--port", str(port), "--outputs", str(outputs_file),
-               "--log", str(workdir / "endpoint.log")]
+               "--log", str(workdir / "endpoint.log"), *options]
     for key, value in context.items():
         command += ["-c", f"{key}={value}"]
     with log.open("w") as log_handle:

@@ -21,7 +21,7 @@ from local.intrinsics import TemplateError
 from local.ports import check_port_free
 from local.serve_output import ExecutionWatcher, output_to_log
 from local.stack import LocalStack, launch
-from local.synth import LOCAL_PROFILE, SynthError, load_stack, load_template, synthesize_with_cli
+from local.synth import LOCAL_PROFILE, SynthError, load_stacks, load_template, synthesize_with_cli
 
 ALARM_EVALUATION_SECONDS = 10.0  # CloudWatch evaluates each minute; offline, polls are seconds apart
 
@@ -88,23 +88,28 @@ def serve(
             alarms.start()
             print(f"endpoint listening on {endpoint.url}", file=terminal, flush=True)
             try:
-                stack = _deploy(endpoint.url, context, template, terminal)
+                stacks = _deploy(endpoint.url, context, template, terminal)
             except (DeployError, TemplateError, SynthError) as error:
                 print(f"deploy failed: {error}", file=errors, flush=True)
                 return 1
-            print(report(stack.deployment))
-            print(summary(stack.deployment), file=terminal, flush=True)
-            outputs = json.dumps(stack.outputs, indent=2)
+            for stack in stacks:
+                print(report(stack.deployment))
+                print(summary(stack.deployment), file=terminal, flush=True)
+            # Output names are unique across the app's stacks: one object holds them all.
+            merged = {name: value for stack in stacks for name, value in stack.outputs.items()}
+            outputs = json.dumps(merged, indent=2)
             print(outputs)
             if outputs_file is not None:
                 outputs_file.write_text(outputs + "\n")
                 print(f"stack outputs written to {outputs_file.absolute()}", file=terminal, flush=True)
-            watcher = ExecutionWatcher(stack.client("stepfunctions"), stack.outputs, terminal).start()
+            training = stacks[0]
+            watcher = ExecutionWatcher(training.client("stepfunctions"), training.outputs, terminal).start()
             with contextlib.redirect_stdout(terminal):
                 announce_ready(endpoint.url, env_file)
             finished.wait()
             watcher.stop()
-            stack.close()
+            for stack in stacks:
+                stack.close()
     finally:
         alarms.stop()
         endpoint.stop()
@@ -115,12 +120,19 @@ def serve(
 
 def _deploy(
     endpoint_url: str, context: Mapping[str, str], template: Path | None, terminal: TextIO
-) -> LocalStack:
+) -> list[LocalStack]:
+    """Every stack of the app, each into its account (the training stack first)."""
     if template is not None:
         print(f"deploying {template}", file=terminal, flush=True)
-        return launch(load_template(template), endpoint_url)
+        return [launch(load_template(template), endpoint_url)]
     with tempfile.TemporaryDirectory(prefix="cdk-out-") as workdir:
         print("synthesizing the app with the CDK CLI (about a minute)", file=terminal, flush=True)
-        artifact = load_stack(synthesize_with_cli(Path(workdir), {**LOCAL_PROFILE, **context}))
-        print(f"deploying {len(artifact.template.get('Resources', {}))} resources", file=terminal, flush=True)
-        return launch(artifact, endpoint_url)
+        artifacts = load_stacks(synthesize_with_cli(Path(workdir), {**LOCAL_PROFILE, **context}))
+        stacks = []
+        for artifact in artifacts:
+            resources = len(artifact.template.get("Resources", {}))
+            what = f"{artifact.name}: " if len(artifacts) > 1 else ""
+            where = f" into account {artifact.account}" if artifact.account else ""
+            print(f"deploying {what}{resources} resources{where}", file=terminal, flush=True)
+            stacks.append(launch(artifact, endpoint_url))
+        return stacks

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 
+from local import accounts
 from local.deploy import Deployment, deploy_artifact
 from local.event_sources import EventSources
 from local.synth import StackArtifact
@@ -41,8 +42,24 @@ class LocalStack:
         self.sources.stop()
 
 
+def account_session(account: str, endpoint_url: str) -> boto3.Session:
+    """A session in another account of the endpoint: its Administrator role, assumed with the default keys."""
+    sts = local_session().client("sts", endpoint_url=endpoint_url)
+    credentials = sts.assume_role(RoleArn=accounts.role_arn(account), RoleSessionName="local")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=REGION,
+    )
+
+
 def launch(artifact: StackArtifact, endpoint_url: str) -> LocalStack:
-    session = local_session()
+    """Deploy into the artifact's account (the default account when it names none)."""
+    default = local_session()
+    default_account = default.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
+    elsewhere = artifact.account and artifact.account != default_account
+    session = account_session(artifact.account, endpoint_url) if elsewhere else default
     deployment = deploy_artifact(artifact, session, endpoint_url)
     sources = EventSources.take_over(session, endpoint_url)
     return LocalStack(artifact, deployment, session, endpoint_url, sources)

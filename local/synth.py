@@ -23,6 +23,8 @@ LOCAL_PROFILE = {
     "modelPollSeconds": "1",
     "consoleBucketSuffix": "local",
     "removalPolicy": "destroy",
+    # used only with -c productionAccount=<id>: the local endpoint's default account trains
+    "trainingAccount": "123456789012",
 }
 _CDK_ENV = {
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
@@ -41,6 +43,7 @@ class StackArtifact:
     template: dict[str, Any]
     assets: dict[str, Any]
     assembly_dir: Path
+    account: str | None = None  # the account the stack is for (None: whichever deploys it)
 
 
 def synthesize(outdir: Path, context: Mapping[str, str] | None = None) -> Path:
@@ -85,7 +88,16 @@ def load_stack(assembly_dir: Path, stack_name: str = STACK_NAME) -> StackArtifac
     template = json.loads((assembly_dir / artifact["properties"]["templateFile"]).read_text())
     assets_file = assembly_dir / f"{stack_name}.assets.json"
     assets = json.loads(assets_file.read_text()) if assets_file.exists() else {}
-    return StackArtifact(stack_name, template, assets, assembly_dir)
+    account = artifact.get("environment", "").removeprefix("aws://").split("/")[0]
+    return StackArtifact(stack_name, template, assets, assembly_dir, account if account.isdigit() else None)
+
+
+def load_stacks(assembly_dir: Path) -> list[StackArtifact]:
+    """Every stack of the assembly, the training stack first (the production stack, when there is one,
+    names the training project)."""
+    manifest = json.loads((assembly_dir / "manifest.json").read_text())
+    names = [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
+    return [load_stack(assembly_dir, name) for name in sorted(names, key=lambda n: n != STACK_NAME)]
 
 
 def load_template(template_file: Path) -> StackArtifact:

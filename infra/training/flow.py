@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from aws_cdk import Aws, Duration
 from aws_cdk import aws_sns as sns
@@ -26,7 +27,6 @@ from customlabels.training.contract import (
     model_failure,
 )
 from infra.functions import PipelineFunction
-from infra.training.functions import Handlers
 
 # Errors worth another try: throttling and transient service faults (Rekognition, DynamoDB, Lambda itself).
 TRANSIENT_ERRORS = [
@@ -44,6 +44,19 @@ RETRY_INTERVAL = Duration.seconds(1)
 RETRY_ATTEMPTS = 6
 RETRY_BACKOFF = 1.5
 RETRY_MAX_DELAY = Duration.seconds(30)
+
+
+class ModelHandlers(Protocol):
+    """The model-control functions the deploy sub-flow runs (the training and the promotion stacks')."""
+
+    @property
+    def model_control_start(self) -> PipelineFunction: ...
+    @property
+    def model_control_status(self) -> PipelineFunction: ...
+    @property
+    def model_control_stop(self) -> PipelineFunction: ...
+    @property
+    def model_control_promote(self) -> PipelineFunction: ...
 
 
 def console_link() -> str:
@@ -249,7 +262,7 @@ class Poll:
 
 def model_poll(
     flow: Flow,
-    handlers: Handlers,
+    handlers: ModelHandlers,
     poll: Poll,
     *,
     seconds: int,
@@ -299,7 +312,7 @@ STOPPED_POLL = Poll(Wanted.STOPPED, "Stop", "ModelStopped?", "Stop")
 
 def deploy_model(
     flow: Flow,
-    handlers: Handlers,
+    handlers: ModelHandlers,
     *,
     seconds: int,
     attempts: int,

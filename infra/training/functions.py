@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from customlabels.training import contract
@@ -39,13 +40,15 @@ class Handlers:
     model_control_status: PipelineFunction
     model_control_stop: PipelineFunction
     model_control_promote: PipelineFunction
+    request_approval: PipelineFunction
+    share_project: PipelineFunction | None = None  # only with a production account
 
     def all(self) -> list[PipelineFunction]:
-        return list(vars(self).values())
+        return [function for function in vars(self).values() if function is not None]
 
 
 def training_functions(
-    scope: Construct, *, config: Config, storage: Storage, registry: dynamodb.ITable
+    scope: Construct, *, config: Config, storage: Storage, registry: dynamodb.ITable, topic: sns.ITopic
 ) -> Handlers:
     defaults = contract.Defaults(
         f1Threshold=config.f1Threshold,
@@ -54,6 +57,8 @@ def training_functions(
         deploy=config.deploy,
         minInferenceUnits=config.minInferenceUnits,
         maxInferenceUnits=config.maxInferenceUnits,
+        requireApproval=config.requireApproval,
+        approvalTimeoutHours=config.approvalTimeoutHours,
     )
     environment = {
         contract.REGISTRY_TABLE_NAME: registry.table_name,
@@ -68,7 +73,11 @@ def training_functions(
         "VALIDATION_PREFIX": VALIDATION_PREFIX,
         "CHECK_IMAGES": json.dumps(config.checkImages),
     }
-    targets = {**base_targets(storage, config.projectName), On.REGISTRY: registry.table_arn}
+    targets = {
+        **base_targets(storage, config.projectName),
+        On.REGISTRY: registry.table_arn,
+        On.TOPIC: topic.topic_arn,
+    }
 
     def function(
         construct_id: str,
@@ -112,4 +121,6 @@ def training_functions(
         model_control_status=function("ModelStatusFunction", "model_control_status"),
         model_control_stop=function("StopModelFunction", "model_control_stop"),
         model_control_promote=function("PromoteFunction", "model_control_promote"),
+        request_approval=function("RequestApprovalFunction", "request_approval"),
+        share_project=function("ShareProjectFunction", "share_project") if config.productionAccount else None,
     )

@@ -32,7 +32,9 @@ class TrainingPipeline(Construct):
         super().__init__(scope, construct_id)
         self.storage = storage
         self.registry = storage.secure_table(self, "Registry", partition_key="project", sort_key="sk")
-        self.handlers = training_functions(self, config=config, storage=storage, registry=self.registry)
+        self.handlers = training_functions(
+            self, config=config, storage=storage, registry=self.registry, topic=topic
+        )
         training = training_definition(
             Construct(self, "Training"),
             config=config,

@@ -18,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.promotion.contract import SHARE_KEYS
 from customlabels.training.contract import (
     CHECK_TRAINING_KEYS,
     DATASETS_KEYS,
@@ -28,12 +29,17 @@ from customlabels.training.contract import (
     Failure,
 )
 from infra.config import Config
+from infra.production.sharing import project_policy
 from infra.storage import VALIDATION_PREFIX
+from infra.training.approval import approval_gate
 from infra.training.flow import Flow, deploy_model
 from infra.training.functions import Handlers
 
-# Every failure but StopFailed: the training machine stops a model only on the way to StartFailed.
-FAIL_STATES = tuple(failure.value for failure in Failure if failure is not Failure.StopFailed)
+# Every failure but StopFailed (the training machine stops a model only on the way to StartFailed) and
+# ShareFailed (only with a production account).
+FAIL_STATES = tuple(
+    failure.value for failure in Failure if failure not in (Failure.StopFailed, Failure.ShareFailed)
+)
 DATASET_TIMEOUT_MINUTES = 120
 
 
@@ -205,9 +211,26 @@ def training_definition(
         sfn.Condition.boolean_equals("$.manifests.canTrain", True), ensure_project
     ).otherwise(manifests_invalid)
     ensure_project.next(version_name_free)
-    version_name_free.when(sfn.Condition.is_null("$.project.failure"), prepare_datasets).otherwise(
+    version_name_free.otherwise(
         flow.explained("ExplainVersionNameTaken", Failure.InvalidInput, "$.project.failure")
     )
+    name_free = sfn.Condition.is_null("$.project.failure")
+    if h.share_project is not None:  # the production account may copy this project's versions
+        share_project = flow.invoke(
+            "ShareProject",
+            h.share_project,
+            {
+                "projectArn": project_arn,
+                "policy": project_policy(config.productionAccount, config.projectName),
+            },
+            "$.sharing",
+            SHARE_KEYS,
+            Failure.ShareFailed,
+        )
+        version_name_free.when(name_free, share_project)
+        share_project.next(prepare_datasets)
+    else:
+        version_name_free.when(name_free, prepare_datasets)
     prepare_datasets.next(datasets_ready)
     datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split).when(
         sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
@@ -254,7 +277,8 @@ def training_definition(
     )
 
     evaluate.next(gate_passed)
-    gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), deploy).otherwise(
+    approval = approval_gate(flow, h.request_approval, topic, deploy)
+    gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), approval).otherwise(
         flow.explained("ExplainGateFailure", Failure.GateFailed, "$.evaluation.failure")
     )
     deploy.when(sfn.Condition.boolean_equals("$.run.settings.deploy", True), describe_model).otherwise(

@@ -19,6 +19,9 @@ from moto.sts.models import sts_backends
 from local.authz import Principal
 
 PARTITION = "aws"
+# The role `--accounts` makes in each extra account (local/accounts.py): its sessions act as that
+# account's administrator, unchecked, as the default keys do in the default account.
+ADMINISTRATOR_ROLE = "Administrator"
 ROLE_ARN = re.compile(r"^arn:aws:iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[\w+=,.@-]+)$")
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
 _lock = threading.Lock()
@@ -64,6 +67,8 @@ def caller_for_key(access_key_id: str | None) -> Caller:
 def _role_caller(account_id: str, role_arn: str, access_key_id: str) -> Caller:
     match = ROLE_ARN.match(role_arn)
     name = match.group("name") if match else role_arn.rsplit("/", 1)[-1]
+    if name == ADMINISTRATOR_ROLE:
+        return administrator(account_id)
     session = "session"
     for assumed in sts_backends[account_id][PARTITION].assumed_roles:
         if assumed.access_key_id == access_key_id:

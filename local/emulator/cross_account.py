@@ -36,7 +36,7 @@ def copy_allowed(
     resource_policy = NamedPolicy(
         " + ".join(p.name for p in policies), {"Version": "2012-10-17", "Statement": statements}
     )
-    request = Request(Principal(caller.arn, caller.account), COPY_ACTION, version_arn)
+    request = Request(_principal(caller), COPY_ACTION, version_arn)
     try:
         decision = evaluate(
             request,
@@ -49,6 +49,15 @@ def copy_allowed(
     except PolicyError:
         return False  # a policy the engine cannot read grants nothing
     return decision.allowed
+
+
+def _principal(caller: Caller) -> Principal:
+    """A role session matches a policy naming its role (``arn:aws:iam::<account>:role/<name>``)."""
+    if ":assumed-role/" not in caller.arn:
+        return Principal(caller.arn, caller.account)
+    role_name = caller.arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+    role_arn = f"arn:aws:iam::{caller.account}:role/{role_name}"
+    return Principal(role_arn, caller.account, session_arn=caller.arn)
 
 
 def _statements(policy: ProjectPolicy) -> list[dict]:

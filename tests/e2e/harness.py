@@ -17,8 +17,17 @@ from local.synth import StackArtifact
 
 @contextmanager
 def running_stack(artifact: StackArtifact, settings: ServiceSettings | None = None) -> Iterator[LocalStack]:
-    """A fresh endpoint with the stack launched on it. The process gets test credentials but no
-    AWS_ENDPOINT_URL: Lambda handlers must reach the endpoint through their own environment."""
+    with running_stacks([artifact], settings) as (stack,):
+        yield stack
+
+
+@contextmanager
+def running_stacks(
+    artifacts: list[StackArtifact], settings: ServiceSettings | None = None
+) -> Iterator[list[LocalStack]]:
+    """A fresh endpoint with the stacks launched on it, each into its account. The process gets test
+    credentials but no AWS_ENDPOINT_URL: Lambda handlers must reach the endpoint through their own
+    environment."""
     variables = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -28,11 +37,14 @@ def running_stack(artifact: StackArtifact, settings: ServiceSettings | None = No
     os.environ.update(variables)
     try:
         with LocalEndpoint(settings=settings, reset=True) as endpoint:
-            stack = launch(artifact, endpoint.url)
+            stacks: list[LocalStack] = []
             try:
-                yield stack
+                for artifact in artifacts:
+                    stacks.append(launch(artifact, endpoint.url))
+                yield stacks
             finally:
-                stack.close()
+                for stack in stacks:
+                    stack.close()
     finally:
         moto_integration.configure()
         for name, value in saved.items():

@@ -53,6 +53,13 @@ def register(subparsers) -> None:
         default=None,
         help="start and promote the model when it passes the gate",
     )
+    parser.add_argument(
+        "--require-approval",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="wait after the gate for `customlabels approve|reject` (bounded by --approval-timeout-hours)",
+    )
+    parser.add_argument("--approval-timeout-hours", type=float, metavar="H", help="how long to wait for it")
     parser.add_argument("--min-units", type=int, metavar="N", help="minimum inference units")
     parser.add_argument("--max-units", type=int, metavar="N", help="maximum inference units (auto scaling)")
     parser.add_argument("--wait", action="store_true", help="show progress state by state until it ends")
@@ -70,6 +77,8 @@ def training_input(args: argparse.Namespace, project: str) -> dict:
         "deploy": args.deploy,
         "minInferenceUnits": args.min_units,
         "maxInferenceUnits": args.max_units,
+        "requireApproval": args.require_approval,
+        "approvalTimeoutHours": args.approval_timeout_hours,
     }
     return {
         "projectName": project,

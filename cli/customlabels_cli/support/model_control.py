@@ -12,7 +12,9 @@ from customlabels_cli.support.errors import EXIT_OK, CliError, guarded
 from customlabels_cli.support.stack import Stack, add_stack_arguments
 
 
-def register(subparsers, action: str, summary: str, description: str, *, version_required: bool) -> None:
+def register(
+    subparsers, action: str, summary: str, description: str, *, version_required: bool
+) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(action, help=summary, description=description)
     parser.add_argument(
         "version",
@@ -41,6 +43,7 @@ def register(subparsers, action: str, summary: str, description: str, *, version
     parser.add_argument("--no-wait", action="store_true", help="start the execution and return")
     add_stack_arguments(parser)
     parser.set_defaults(handler=run, action=action)
+    return parser
 
 
 def control_input(action: str, project: str, version: str, args: argparse.Namespace) -> dict:

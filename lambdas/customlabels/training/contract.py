@@ -26,6 +26,9 @@ class Failure(StrEnum):
     GateFailed = "GateFailed"
     StartFailed = "StartFailed"
     StopFailed = "StopFailed"
+    Rejected = "Rejected"
+    ApprovalTimedOut = "ApprovalTimedOut"
+    ShareFailed = "ShareFailed"
 
 
 class Wanted(StrEnum):
@@ -207,6 +210,8 @@ class Defaults:
     deploy: bool
     minInferenceUnits: int
     maxInferenceUnits: int
+    requireApproval: bool = False
+    approvalTimeoutHours: float = 24.0
 
     @classmethod
     def from_json(cls, text: str) -> Defaults:

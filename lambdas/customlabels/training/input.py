@@ -16,6 +16,8 @@ from customlabels.naming import NAME_PATTERN, version_name_for_execution
 from customlabels.s3uri import parse_s3_uri
 from customlabels.training.contract import Defaults, InputCheck
 
+MIN_APPROVAL_HOURS, MAX_APPROVAL_HOURS = 0.001, 720.0
+
 
 def training_form(project: str, bucket: str) -> dict[str, str]:
     """The accepted input, shown with this stack's own project and console bucket."""
@@ -30,6 +32,8 @@ def training_form(project: str, bucket: str) -> dict[str, str]:
         "deploy": "(optional) true or false",
         "minInferenceUnits": "(optional) whole number 1-100",
         "maxInferenceUnits": "(optional) whole number >= minInferenceUnits, up to 100",
+        "requireApproval": "(optional) true or false: wait for `customlabels approve` after the gate",
+        "approvalTimeoutHours": f"(optional) number {MIN_APPROVAL_HOURS}-{MAX_APPROVAL_HOURS}",
     }
 
 
@@ -64,6 +68,8 @@ class Settings:
     deploy: bool
     minInferenceUnits: int
     maxInferenceUnits: int
+    requireApproval: bool
+    approvalTimeoutSeconds: int
 
 
 @dataclass
@@ -170,6 +176,14 @@ class _Checker:
             return default
         return value
 
+    def hours(self, key: str, default: float) -> float:
+        value = self.raw.get(key, default)
+        low, high = MIN_APPROVAL_HOURS, MAX_APPROVAL_HOURS
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            self.problems.append(f"{key}={value!r} is not allowed: a number from {low} to {high}")
+            return default
+        return float(value)
+
     def units(self, key: str, default: int) -> int:
         value = self.raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_UNITS:
@@ -207,6 +221,8 @@ def check_training_input(
     require_improvement = check.flag("requireImprovement", defaults.requireImprovement)
     deploy = check.flag("deploy", defaults.deploy)
     low, high = check.unit_range(defaults)
+    require_approval = check.flag("requireApproval", defaults.requireApproval)
+    approval_hours = check.hours("approvalTimeoutHours", defaults.approvalTimeoutHours)
     verdict = Verdict(problems=check.problems, form=form)
     if verdict.valid:
         settings = Settings(
@@ -221,6 +237,8 @@ def check_training_input(
             deploy=deploy,
             minInferenceUnits=low,
             maxInferenceUnits=high,
+            requireApproval=require_approval,
+            approvalTimeoutSeconds=max(1, round(approval_hours * 3600)),
         )
         verdict.settings = asdict(settings)
     return verdict

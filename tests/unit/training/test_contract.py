@@ -53,7 +53,7 @@ def test_every_output_answers_every_key_and_failures_travel_as_plain_json() -> N
 def test_failure_names_are_the_fail_states() -> None:
     assert [f.value for f in Failure] == [
         "InvalidInput", "ManifestInvalid", "DatasetFailed", "TrainingFailed", "GateFailed",
-        "StartFailed", "StopFailed",
+        "StartFailed", "StopFailed", "Rejected", "ApprovalTimedOut", "ShareFailed",
     ]  # fmt: skip
 
 

@@ -43,7 +43,23 @@ def test_minimal_input_gets_the_stack_defaults_and_a_version_from_the_execution_
         "deploy": True,
         "minInferenceUnits": 1,
         "maxInferenceUnits": 2,
+        "requireApproval": False,
+        "approvalTimeoutSeconds": 86400,
     }
+
+
+def test_approval_is_asked_for_per_run_with_its_timeout_in_whole_seconds() -> None:
+    verdict = check(
+        {
+            "projectName": "digits",
+            "trainingManifest": TRAIN,
+            "requireApproval": True,
+            "approvalTimeoutHours": 0.001,
+        }
+    )
+    assert verdict.settings["requireApproval"] is True and verdict.settings["approvalTimeoutSeconds"] == 4
+    refused = check({"projectName": "digits", "trainingManifest": TRAIN, "approvalTimeoutHours": 0})
+    assert "approvalTimeoutHours=0 is not allowed: a number from 0.001 to 720.0" in refused.cause
 
 
 def test_given_values_override_the_defaults() -> None:

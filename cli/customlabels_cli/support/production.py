@@ -1,0 +1,71 @@
+"""`promote --to production`: the production stack as the CLI sees it, and the promotion execution's input.
+
+The production account is reached with `--production-role ARN` (or CUSTOMLABELS_PRODUCTION_ROLE), assumed
+with the current credentials; without it the current credentials are used as they are. The outputs come
+from the same outputs file as the training stack's (`serve` writes both), else from describe-stacks of
+CustomLabelsProduction in that account.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import boto3
+
+from customlabels_cli.support.errors import CliError
+from customlabels_cli.support.stack import Stack, describe_stack_outputs
+
+PRODUCTION_STACK = "CustomLabelsProduction"
+ROLE_ENV = "CUSTOMLABELS_PRODUCTION_ROLE"
+MACHINE_OUTPUT = "PromotionStateMachineArn"
+LINEAGE_KEYS = ("f1Score", "manifestHashes", "executionArn", "gate")
+
+
+def production_stack(training: Stack, args: argparse.Namespace) -> Stack:
+    role = args.production_role or os.environ.get(ROLE_ENV)
+    session = training.session
+    if role:
+        credentials = training.client("sts").assume_role(
+            RoleArn=role, RoleSessionName="customlabels-promote"
+        )["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=training.session.region_name,
+        )
+    outputs = training.outputs
+    if MACHINE_OUTPUT not in outputs:
+        outputs = describe_stack_outputs(session.client("cloudformation"), PRODUCTION_STACK)
+    return Stack(outputs, outputs.get("ProductionProjectName"), session)
+
+
+def promotion_input(training: Stack, version: str, force: bool) -> dict:
+    """Promote `version` of the training registry: it passed the gate (unless force) and, when a person
+    was asked, was approved. The lineage the production registry keeps travels with it."""
+    project = training.project
+    item = training.registry().get_version(project, version)
+    if item is None:
+        raise CliError(
+            f"no version {version} in the training registry of {project}", "see `customlabels status`"
+        )
+    if not (item.get("gate") or {}).get("passed") and not force:
+        raise CliError(
+            f"{version} did not pass the gate ({(item.get('gate') or {}).get('reason', 'not evaluated')})",
+            "promote a version that passed, or pass --force",
+        )
+    approval = {k: v for k, v in (item.get("approval") or {}).items() if k != "taskToken"}
+    if approval and approval.get("status") != "APPROVED" and not force:
+        raise CliError(
+            f"{version} was not approved (approval: {approval.get('status')})",
+            f"approve it first (customlabels approve {version}), or pass --force",
+        )
+    lineage = {key: item[key] for key in LINEAGE_KEYS if item.get(key) is not None}
+    return {
+        "action": "promote",
+        "versionName": version,
+        "sourceProjectArn": item["projectArn"],
+        "sourceVersionArn": item["versionArn"],
+        "lineage": {**lineage, "approval": approval or None, "forced": force},
+    }

@@ -1,0 +1,98 @@
+"""The promotion state machine's Lambdas (production account): its own three steps and the model-control
+steps the training stack runs too, with the production registry, bucket and key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from customlabels.training import contract
+from infra.config import Config
+from infra.functions import PipelineFunction
+from infra.grants import On
+from infra.production.sharing import promotion_role_name
+from infra.role_policies import apply_grants, base_targets
+from infra.storage import TRAINING_OUTPUT_PREFIX, Storage
+
+LAMBDA_TIMEOUT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class PromotionHandlers:
+    """Model-control fields are named as in infra.training.functions.Handlers: deploy_model reads them."""
+
+    promotion_input: PipelineFunction
+    training_project: PipelineFunction
+    copy_model: PipelineFunction
+    check_copy: PipelineFunction
+    model_control_start: PipelineFunction
+    model_control_status: PipelineFunction
+    model_control_stop: PipelineFunction
+    model_control_promote: PipelineFunction
+
+    def all(self) -> list[PipelineFunction]:
+        return list(vars(self).values())
+
+
+def promotion_functions(
+    scope: Construct,
+    *,
+    config: Config,
+    storage: Storage,
+    registry: dynamodb.ITable,
+    source_versions: str,
+) -> PromotionHandlers:
+    """`source_versions`: the ARN pattern of the training project's versions (another account)."""
+    defaults = contract.Defaults(
+        f1Threshold=config.f1Threshold,
+        minLabelF1=config.minLabelF1,
+        requireImprovement=config.requireImprovement,
+        deploy=True,
+        minInferenceUnits=config.minInferenceUnits,
+        maxInferenceUnits=config.maxInferenceUnits,
+    )
+    environment = {
+        contract.REGISTRY_TABLE_NAME: registry.table_name,
+        contract.CONSOLE_BUCKET: storage.console_bucket.bucket_name,
+        contract.TRAINING_OUTPUT_PREFIX: TRAINING_OUTPUT_PREFIX,
+        contract.KMS_KEY_ARN: storage.key.key_arn,
+        contract.PROJECT_NAME: config.projectName,
+        contract.TRAINING_DEFAULTS: defaults.to_json(),
+    }
+    targets = {
+        **base_targets(storage, config.projectName),
+        On.REGISTRY: registry.table_arn,
+        On.SOURCE_VERSIONS: source_versions,
+    }
+
+    def function(construct_id: str, module: str) -> PipelineFunction:
+        created = PipelineFunction(
+            scope,
+            construct_id,
+            module=module,
+            key=storage.key,
+            removal_policy=storage.removal,
+            environment=environment,
+            timeout_seconds=LAMBDA_TIMEOUT_SECONDS,
+        )
+        apply_grants(created, targets, config)
+        return created
+
+    copy_model = function("CopyModelFunction", "copy_model")
+    # The training project's policy names this role (another account cannot reference it): a fixed name.
+    role = copy_model.role.node.default_child
+    assert isinstance(role, iam.CfnRole)
+    role.role_name = promotion_role_name(config.projectName)
+    return PromotionHandlers(
+        promotion_input=function("ValidateInputFunction", "promotion_input"),
+        training_project=function("ProjectFunction", "training_project"),
+        copy_model=copy_model,
+        check_copy=function("CheckCopyFunction", "check_copy"),
+        model_control_start=function("StartModelFunction", "model_control_start"),
+        model_control_status=function("ModelStatusFunction", "model_control_status"),
+        model_control_stop=function("StopModelFunction", "model_control_stop"),
+        model_control_promote=function("PromoteFunction", "model_control_promote"),
+    )

@@ -1,0 +1,156 @@
+"""The promotion state machine (production account): copy an approved training version, start it, make it
+the production champion and stop the previous one; or roll back to the previous champion.
+
+State (each step writes only its own key):
+  $.input      the execution input as given
+  $.run        ValidateInput: {valid, problems, cause, settings}
+  $.project    EnsureProject: the production project
+  $.copy       CopyModel/CheckCopy: {versionArn, versionName, status, reused, attempt, outcome, failure}
+  $.model      the version to start; $.deployment StartModel/CheckModel; $.promotion Promote
+  $.failure    {error, cause} of a failure path, published to the production topic before the Fail state
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from customlabels.promotion.contract import COPY_KEYS, Action, PromotionFailure
+from customlabels.training.contract import ENSURE_PROJECT_KEYS, PollOutcome
+from infra.config import Config
+from infra.production.functions import PromotionHandlers
+from infra.training.flow import Flow, deploy_model
+
+COPY_TIMEOUT_MINUTES = 120
+
+
+def promotion_definition(
+    scope: Construct,
+    *,
+    config: Config,
+    handlers: PromotionHandlers,
+    topic: sns.ITopic,
+    source_project_prefix: str,
+) -> sfn.IChainable:
+    h = handlers
+    flow = Flow(scope, topic, "promotion")
+    settings = sfn.JsonPath.object_at("$.run.settings")
+    project_arn = sfn.JsonPath.string_at("$.project.projectArn")
+
+    begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
+    validate_input, input_valid = flow.input_check(
+        h.promotion_input,
+        {"input": sfn.JsonPath.object_at("$.input"), "sourceProjectPrefix": source_project_prefix},
+    )
+    action = sfn.Choice(scope, "Rollback?")
+    ensure_project = flow.invoke(
+        "EnsureProject",
+        h.training_project,
+        {"settings": settings},
+        "$.project",
+        ENSURE_PROJECT_KEYS,
+        PromotionFailure.CopyFailed,
+    )
+    copy = flow.invoke(
+        "CopyModel",
+        h.copy_model,
+        {
+            "settings": settings,
+            "projectArn": project_arn,
+            "executionArn": sfn.JsonPath.string_at("$$.Execution.Id"),
+        },
+        "$.copy",
+        COPY_KEYS,
+        PromotionFailure.CopyFailed,
+    )
+    wait_copy = flow.wait("WaitForCopy", config.modelPollSeconds)
+    check_copy = flow.invoke(
+        "CheckCopy",
+        h.check_copy,
+        {
+            "copy": sfn.JsonPath.object_at("$.copy"),
+            "projectArn": project_arn,
+            "projectName": sfn.JsonPath.string_at("$.run.settings.projectName"),
+        },
+        "$.copy",
+        COPY_KEYS,
+        PromotionFailure.CopyFailed,
+    )
+    copy_done = sfn.Choice(scope, "CopyDone?")
+    copy_attempts = -(-COPY_TIMEOUT_MINUTES * 60 // config.modelPollSeconds)
+
+    def model(name: str, arns: str, version: str) -> sfn.Pass:
+        return sfn.Pass(
+            scope,
+            name,
+            parameters={
+                "projectName": sfn.JsonPath.string_at("$.run.settings.projectName"),
+                "projectArn": sfn.JsonPath.string_at(f"{arns}.projectArn"),
+                "versionName": sfn.JsonPath.string_at(f"{version}.versionName"),
+                "versionArn": sfn.JsonPath.string_at(f"{version}.versionArn"),
+                "minInferenceUnits": sfn.JsonPath.number_at("$.run.settings.minInferenceUnits"),
+                "maxInferenceUnits": sfn.JsonPath.number_at("$.run.settings.maxInferenceUnits"),
+            },
+            result_path="$.model",
+        )
+
+    describe_copy = model("DescribeCopy", "$.project", "$.copy")
+    describe_rollback = model("DescribeRollback", "$.run.settings", "$.run.settings")
+    summarize = sfn.Pass(
+        scope,
+        "SummarizePromotion",
+        parameters={
+            "outcome": "PROMOTED",
+            "action": sfn.JsonPath.string_at("$.run.settings.action"),
+            "projectName": sfn.JsonPath.string_at("$.model.projectName"),
+            "versionName": sfn.JsonPath.string_at("$.model.versionName"),
+            "versionArn": sfn.JsonPath.string_at("$.model.versionArn"),
+            "champion": sfn.JsonPath.object_at("$.promotion.champion"),
+            "previousChampion": sfn.JsonPath.string_at("$.promotion.previous"),
+            "message": sfn.JsonPath.format(
+                "{} is RUNNING and is the production champion of {} ({})",
+                sfn.JsonPath.string_at("$.model.versionName"),
+                sfn.JsonPath.string_at("$.model.projectName"),
+                sfn.JsonPath.string_at("$.run.settings.action"),
+            ),
+        },
+        result_path="$.summary",
+    ).next(flow.succeed("$.summary.message"))
+    start = deploy_model(
+        flow,
+        h,
+        seconds=config.modelPollSeconds,
+        attempts=config.model_poll_attempts,
+        timeout_message=(
+            "The production model {} was still {} after {} polls (modelStartTimeoutMinutes "
+            f"{config.modelStartTimeoutMinutes}); it is being stopped and the champion is unchanged"
+        ),
+        stop_on_timeout=True,
+        promoted=summarize,
+    )
+
+    begin.next(validate_input)
+    input_valid.when(sfn.Condition.boolean_equals("$.run.valid", True), action)
+    action.when(
+        sfn.Condition.string_equals("$.run.settings.action", Action.ROLLBACK.value), describe_rollback
+    ).otherwise(ensure_project)
+    ensure_project.next(copy).next(copy_done)
+    copy_done.when(sfn.Condition.string_equals("$.copy.outcome", PollOutcome.DONE.value), describe_copy).when(
+        sfn.Condition.string_equals("$.copy.outcome", PollOutcome.FAILED.value),
+        flow.explained("ExplainCopyFailure", PromotionFailure.CopyFailed, "$.copy.failure"),
+    ).when(
+        sfn.Condition.number_greater_than_equals("$.copy.attempt", copy_attempts),
+        flow.timed_out(
+            "CopyTimedOut",
+            PromotionFailure.CopyFailed,
+            f"The copy {{}} was still {{}} after {{}} polls ({COPY_TIMEOUT_MINUTES} minutes)",
+            "$.copy.versionName",
+            "$.copy.status",
+            "$.copy.attempt",
+        ).next(flow.end(PromotionFailure.CopyFailed)),
+    ).otherwise(wait_copy)
+    wait_copy.next(check_copy).next(copy_done)
+    describe_copy.next(start)
+    describe_rollback.next(start)
+    return begin

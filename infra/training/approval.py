@@ -1,0 +1,78 @@
+"""The approval gate of the training state machine: after the F1 gate, with requireApproval, the run waits
+(.waitForTaskToken, bounded by approvalTimeoutHours) for `customlabels approve|reject`.
+
+  RequestApproval  keeps the task token on the version's registry item and publishes the review
+  -> approved: what `approve` sent lands in $.approval, then `then`
+  -> Rejected (SendTaskFailure error "Rejected") -> ExplainRejected -> NotifyRejected -> Rejected
+  -> States.Timeout -> ExplainApprovalTimeout -> NotifyApprovalTimedOut -> ApprovalTimedOut
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+
+from customlabels.training.contract import Failure
+from infra.functions import PipelineFunction
+from infra.training.flow import RETRY_ATTEMPTS, RETRY_BACKOFF, RETRY_INTERVAL, TRANSIENT_ERRORS, Flow
+
+REJECTED_ERROR = Failure.Rejected.value  # the `error` customlabels reject sends with SendTaskFailure
+TIMEOUT_SECONDS_PATH = "$.run.settings.approvalTimeoutSeconds"
+
+
+def approval_gate(
+    flow: Flow, function: PipelineFunction, topic: sns.ITopic, then: sfn.IChainable
+) -> sfn.Choice:
+    """ApprovalRequired? -> (RequestApproval -> `then`) or straight to `then`."""
+    scope = flow.scope
+    request = tasks.LambdaInvoke(
+        scope,
+        "RequestApproval",
+        lambda_function=function.function,
+        integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload=sfn.TaskInput.from_object(
+            {
+                "taskToken": sfn.JsonPath.task_token,
+                "settings": sfn.JsonPath.object_at("$.run.settings"),
+                "evaluation": sfn.JsonPath.object_at("$.evaluation"),
+                "executionArn": sfn.JsonPath.string_at("$$.Execution.Id"),
+                "topicArn": topic.topic_arn,
+            }
+        ),
+        result_path="$.approval",
+        task_timeout=sfn.Timeout.at(TIMEOUT_SECONDS_PATH),
+        retry_on_service_exceptions=False,
+    )
+    request.add_retry(
+        errors=TRANSIENT_ERRORS,
+        interval=RETRY_INTERVAL,
+        max_attempts=RETRY_ATTEMPTS,
+        backoff_rate=RETRY_BACKOFF,
+        jitter_strategy=sfn.JitterType.FULL,
+    )
+    rejected = sfn.Pass(
+        scope,
+        "ExplainRejected",
+        parameters={"error": Failure.Rejected.value, "cause": sfn.JsonPath.string_at("$.error.Cause")},
+        result_path="$.failure",
+    ).next(flow.end(Failure.Rejected))
+    timed_out = flow.timed_out(
+        "ExplainApprovalTimeout",
+        Failure.ApprovalTimedOut,
+        "Nobody approved or rejected {} within {} seconds (approvalTimeoutHours): it stays trained and "
+        "is not started or promoted",
+        "$.run.settings.versionName",
+        TIMEOUT_SECONDS_PATH,
+    ).next(flow.end(Failure.ApprovalTimedOut))
+    request.add_catch(rejected, errors=[REJECTED_ERROR], result_path="$.error")
+    request.add_catch(timed_out, errors=["States.Timeout"], result_path="$.error")
+    request.add_catch(
+        flow.caught("RequestApproval", Failure.Rejected), errors=["States.ALL"], result_path="$.error"
+    )
+    request.next(then)
+    required = sfn.Choice(scope, "ApprovalRequired?")
+    required.when(sfn.Condition.boolean_equals("$.run.settings.requireApproval", True), request).otherwise(
+        then
+    )
+    return required

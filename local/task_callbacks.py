@@ -1,0 +1,22 @@
+"""SendTaskFailure keeps its cause, as in AWS (moto's response handler passes only the error on).
+
+The approval gate's `Rejected` Fail state shows the reviewer's reason from that cause.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.responses import ActionResult, EmptyResult
+from moto.stepfunctions.responses import StepFunctionResponse
+
+
+def send_task_failure(self: Any) -> ActionResult:
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+    )
+    return EmptyResult()
+
+
+def install() -> None:
+    StepFunctionResponse.send_task_failure = send_task_failure

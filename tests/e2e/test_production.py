@@ -1,0 +1,244 @@
+"""Training account to production account, offline, through the state machines and the CLI only: approval
+(approved, rejected, timed out), promotion by copy into the production account, production inference,
+a copy refused without the project policy, and rollback. One two-account endpoint for the module."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from io import StringIO
+from typing import Any
+
+import pytest
+
+from customlabels.training.registry import Registry
+from customlabels_cli.main import main
+from local.accounts import role_arn
+from local.emulator.settings import ServiceSettings
+from local.samples import digit_samples, write_samples
+from local.stack import REGION, LocalStack
+from local.synth import LOCAL_PROFILE, load_stacks, synthesize
+from tests.e2e.harness import running_stacks, until
+
+pytestmark = pytest.mark.e2e
+PROJECT, PRODUCTION = "customlabels", "222222222222"
+CONTEXT = {
+    **LOCAL_PROFILE,
+    "productionAccount": PRODUCTION,
+    "f1Threshold": "0.5",
+    "requireImprovement": "false",
+    "deploy": "false",  # the training account only trains; production serves
+}
+SAMPLES = 200
+APPROVED, SECOND, REJECTED = "prod-a", "prod-b", "rejected"
+
+
+@dataclass
+class Accounts:
+    training: LocalStack
+    production: LocalStack
+    outputs: dict[str, str]
+    executions: dict[str, str]  # version -> its latest training execution's ARN
+    manifests: dict[str, str]
+
+    def train(self, version: str, approval_hours: str = "1") -> str:
+        """A training run of `version` that waits for approval after the gate (runs in one project go
+        one at a time: each replaces the project's datasets)."""
+        code, out = cli(
+            "train", "--training", self.manifests["train"], "--testing", self.manifests["test"],
+            "--version", version, "--require-approval", "--approval-timeout-hours", approval_hours,
+        )  # fmt: skip
+        assert code == 0, out
+        self.executions[version] = execution_arn(out)
+        return self.executions[version]
+
+    def production_client(self, service: str) -> Any:
+        return self.production.client(service)
+
+    def training_registry(self) -> Registry:
+        return registry(self.training, self.outputs["RegistryTableName"])
+
+    def production_registry(self) -> Registry:
+        return registry(self.production, self.outputs["ProductionRegistryTableName"])
+
+
+def registry(stack: LocalStack, table: str) -> Registry:
+    return Registry(table, stack.session.resource("dynamodb", endpoint_url=stack.endpoint_url))
+
+
+def cli(*arguments: str) -> tuple[int, str]:
+    buffer = StringIO()
+    with redirect_stdout(buffer), redirect_stderr(buffer):
+        code = main(list(arguments))
+    return code, buffer.getvalue()
+
+
+def execution_arn(output: str) -> str:
+    return re.search(r"arn:aws:states:\S+:execution:\S+", output).group(0)
+
+
+def ended(sfn: Any, arn: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, f"{arn} still running"
+        time.sleep(0.5)
+    return execution
+
+
+def approval_of(accounts: Accounts, version: str) -> dict:
+    return (accounts.training_registry().get_version(PROJECT, version) or {}).get("approval") or {}
+
+
+def waiting_for_approval(accounts: Accounts, version: str, timeout: float = 240) -> None:
+    """Until the run of `version` waits at RequestApproval; a run that ended first fails the test at once."""
+    sfn, arn = accounts.training.client("stepfunctions"), accounts.executions[version]
+    deadline = time.monotonic() + timeout
+    while approval_of(accounts, version).get("status") != "PENDING":
+        execution = sfn.describe_execution(executionArn=arn)
+        assert execution["status"] == "RUNNING", (execution.get("error"), execution.get("cause"))
+        assert time.monotonic() < deadline, f"{version} did not reach the approval gate in {timeout} s"
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory) -> Iterator[Accounts]:
+    workdir = tmp_path_factory.mktemp("two-accounts")
+    artifacts = load_stacks(synthesize(workdir / "assembly", CONTEXT))
+    assert [a.account for a in artifacts] == [None, PRODUCTION]
+    with (
+        pytest.MonkeyPatch.context() as env,
+        running_stacks(artifacts, ServiceSettings(accounts=(PRODUCTION,))) as (
+            training,
+            production,
+        ),
+    ):
+        outputs = {**training.outputs, **production.outputs}
+        outputs_file = workdir / "outputs.json"
+        outputs_file.write_text(json.dumps(outputs))
+        for name, value in {
+            "AWS_ENDPOINT_URL": training.endpoint_url,
+            "CUSTOMLABELS_OUTPUTS": str(outputs_file),
+            "CUSTOMLABELS_PRODUCTION_ROLE": role_arn(PRODUCTION),
+            "AWS_REGION": REGION,
+        }.items():
+            env.setenv(name, value)
+        env.delenv("AWS_PROFILE", raising=False)
+        manifests = write_samples(
+            training.client("s3"),
+            digit_samples(SAMPLES),
+            outputs["ConsoleBucketName"],
+            f"datasets/{PROJECT}/digits",
+        )
+        yield Accounts(training, production, outputs, {}, manifests)
+
+
+def test_a_rejected_model_ends_in_rejected_with_the_reason(accounts: Accounts) -> None:
+    accounts.train(REJECTED)
+    waiting_for_approval(accounts, REJECTED)
+    code, out = cli("reject", REJECTED, "--reason", "the 8s look like 3s")
+    assert code == 0, out
+    execution = ended(accounts.training.client("stepfunctions"), accounts.executions[REJECTED])
+    assert (execution["status"], execution["error"]) == ("FAILED", "Rejected")
+    assert "the 8s look like 3s" in execution["cause"]
+    recorded = approval_of(accounts, REJECTED)
+    assert recorded["status"] == "REJECTED" and recorded["reason"] == "the 8s look like 3s"
+    assert recorded["by"].startswith("arn:aws:") and recorded["at"]
+
+
+def test_nobody_deciding_in_time_ends_in_approval_timed_out(accounts: Accounts) -> None:
+    arn = accounts.train(REJECTED, approval_hours="0.001")  # a re-run: the trained version is reused
+    execution = ended(accounts.training.client("stepfunctions"), arn)
+    assert (execution["status"], execution["error"]) == ("FAILED", "ApprovalTimedOut")
+    assert f"Nobody approved or rejected {REJECTED} within 4 seconds" in execution["cause"]
+    code, out = cli("approve", REJECTED)
+    assert code == 2 and "no longer waits" in out
+
+
+def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts) -> None:
+    for version in (APPROVED, SECOND):
+        accounts.train(version)
+        waiting_for_approval(accounts, version)
+        code, out = cli("approve", accounts.executions[version], "--reason", "F1 is fine")
+        assert code == 0, out
+        execution = ended(accounts.training.client("stepfunctions"), accounts.executions[version])
+        assert execution["status"] == "SUCCEEDED", execution.get("cause")
+        assert json.loads(execution["output"])["outcome"] == "TRAINED_NOT_DEPLOYED"
+        recorded = approval_of(accounts, version)
+        assert (recorded["status"], recorded["reason"]) == ("APPROVED", "F1 is fine")
+        assert "taskToken" not in recorded
+
+
+def test_promotion_copies_into_production_starts_it_and_production_labels_an_upload(
+    accounts: Accounts,
+) -> None:
+    code, out = cli("promote", "--to", "production", APPROVED)
+    assert code == 0, out
+    assert f"{APPROVED} is RUNNING and is the production champion" in out
+    registry = accounts.production_registry()
+    champion = registry.champion(PROJECT)
+    assert (
+        champion["versionName"] == APPROVED and f":{PRODUCTION}:project/{PROJECT}/" in champion["versionArn"]
+    )
+    item = registry.get_version(PROJECT, APPROVED)
+    assert item["source"]["account"] == "123456789012"
+    assert (
+        item["source"]["versionArn"]
+        == accounts.training_registry().get_version(PROJECT, APPROVED)["versionArn"]
+    )
+    assert item["approval"]["status"] == "APPROVED" and item["manifestHashes"]["training"]
+
+    sample = next(s for s in digit_samples(SAMPLES) if s.split == "test")
+    s3, bucket = accounts.production_client("s3"), accounts.outputs["ProductionInferenceBucketName"]
+    s3.put_object(Bucket=bucket, Key="uploads/one.png", Body=sample.png, ContentType="image/png")
+
+    def result() -> dict | None:
+        try:
+            return json.loads(s3.get_object(Bucket=bucket, Key="results/one.png.json")["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            return None
+
+    until(lambda: result() is not None, 60, "the production result")
+    labelled = result()
+    assert labelled["status"] == "SUCCEEDED" and labelled["labels"]
+    assert labelled["modelVersionArn"] == champion["versionArn"]
+
+
+def test_a_copy_refused_without_the_project_policy_leaves_the_champion_serving(accounts: Accounts) -> None:
+    rekognition = accounts.training.client("rekognition")
+    project_arn = accounts.training_registry().get_version(PROJECT, SECOND)["projectArn"]
+    (policy,) = rekognition.list_project_policies(ProjectArn=project_arn)["ProjectPolicies"]
+    rekognition.delete_project_policy(ProjectArn=project_arn, PolicyName=policy["PolicyName"])
+    try:
+        code, out = cli("promote", "--to", "production", SECOND)
+        assert code == 1, out
+        assert "CopyFailed" in out and "AccessDenied" in out
+    finally:
+        rekognition.put_project_policy(
+            ProjectArn=project_arn, PolicyName=policy["PolicyName"], PolicyDocument=policy["PolicyDocument"]
+        )
+    assert accounts.production_registry().champion(PROJECT)["versionName"] == APPROVED
+
+
+def test_promoting_again_then_rolling_back_restarts_the_previous_champion(accounts: Accounts) -> None:
+    code, out = cli("promote", "--to", "production", SECOND)
+    assert code == 0, out
+    registry = accounts.production_registry()
+    assert registry.champion(PROJECT)["versionName"] == SECOND
+    code, out = cli("promote", "--to", "production", "--rollback")
+    assert code == 0, out
+    assert f"{APPROVED} is RUNNING and is the production champion" in out
+    champion = registry.champion(PROJECT)
+    assert (champion["versionName"], champion["previousVersionName"]) == (APPROVED, SECOND)
+    rekognition = accounts.production_client("rekognition")
+    project_arn = registry.get_version(PROJECT, SECOND)["projectArn"]
+
+    def status(version: str) -> str:
+        found = rekognition.describe_project_versions(ProjectArn=project_arn, VersionNames=[version])
+        return found["ProjectVersionDescriptions"][0]["Status"]
+
+    assert status(APPROVED) == "RUNNING"
+    until(lambda: status(SECOND) == "STOPPED", 30, f"{SECOND} to stop")

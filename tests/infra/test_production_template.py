@@ -1,0 +1,184 @@
+"""The two-account shape (-c productionAccount=...): the production stack, the promotion state machine,
+the training project's policy and the approval gate, with cdk-nag, cfn-lint and statelint on both stacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import Aws, Stack
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+from cfnlint.api import ManualArgs, lint
+from statelint.config import Config as LintConfig
+from statelint.linter import Linter
+
+from customlabels.naming import STACK_NAME
+from infra.assembly import build_stack
+from infra.functions import PipelineFunction
+from infra.grants import GRANTS, PLUMBING, TWO_ACCOUNT_MODULES, On
+from infra.production.sharing import promotion_role_name
+from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
+from infra.role_policies import base_targets, granted, statement
+from infra.stack import CustomLabelsStack
+from tests.infra import test_iam_static as iam_static
+from tests.infra.synth import state_machine_definition
+from tests.infra.test_grants import normalized, role_statements
+
+PRODUCTION, TRAINING = "222222222222", "111111111111"
+
+
+@pytest.fixture(scope="module")
+def stacks() -> tuple[CustomLabelsStack, CustomLabelsProductionStack]:
+    training = build_stack({"productionAccount": PRODUCTION, "trainingAccount": TRAINING})
+    production = training.node.root.node.find_child(PRODUCTION_STACK_NAME)
+    return training, production
+
+
+@pytest.fixture(scope="module")
+def templates(stacks) -> tuple[dict[str, Any], dict[str, Any]]:
+    return tuple(Template.from_stack(stack).to_json() for stack in stacks)
+
+
+def machines(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: state_machine_definition(resource)
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::StepFunctions::StateMachine"
+    }
+
+
+def machine_with(template: dict[str, Any], state: str) -> dict[str, Any]:
+    return next(d for d in machines(template).values() if state in d["States"])
+
+
+def test_the_project_policy_names_only_the_promotion_role_and_only_copy(stacks, templates) -> None:
+    training, _ = stacks
+    share = machine_with(templates[0], "ShareProject")["States"]["ShareProject"]
+    policy = training.resolve(share["Parameters"]["Payload"]["policy"])
+    (only,) = policy["Statement"]
+    assert only["Effect"] == "Allow"
+    assert only["Action"] == "rekognition:CopyProjectVersion"
+    principal = json.dumps(only["Principal"])
+    assert f":iam::{PRODUCTION}:role/{promotion_role_name('customlabels')}" in principal
+    assert ":root" not in principal
+    assert "project/customlabels/version/*" in json.dumps(only["Resource"])
+
+
+def test_the_promotion_role_has_the_name_the_policy_uses_and_copies_from_the_one_project(templates) -> None:
+    production = templates[1]["Resources"]
+    named = [
+        r for r in production.values() if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName")
+    ]
+    assert [r["Properties"]["RoleName"] for r in named] == [promotion_role_name("customlabels")]
+    copies = [
+        s
+        for r in production.values()
+        if r["Type"] == "AWS::IAM::Policy"
+        for s in r["Properties"]["PolicyDocument"]["Statement"]
+        if "rekognition:CopyProjectVersion" in json.dumps(s["Action"])
+    ]
+    assert len(copies) == 1
+    assert f":{TRAINING}:project/customlabels/version/*" in json.dumps(copies[0]["Resource"])
+
+
+def test_the_default_app_has_one_stack_and_no_sharing() -> None:
+    training = build_stack({})
+    stacks = [c for c in training.node.root.node.children if isinstance(c, Stack)]
+    assert [s.stack_name for s in stacks] == [STACK_NAME]
+    assert "ShareProject" not in json.dumps(machines(Template.from_stack(training).to_json()))
+
+
+def test_promotion_machine_names_every_failure_and_waits_bounded(templates) -> None:
+    definition = machine_with(templates[1], "CopyModel")
+    fails = {name for name, s in definition["States"].items() if s["Type"] == "Fail"}
+    assert fails == {"InvalidInput", "CopyFailed", "StartFailed"}
+    states = definition["States"]
+    assert states["CopyDone?"]["Type"] == "Choice"
+    assert any("NumericGreaterThanEquals" in c for c in states["CopyDone?"]["Choices"])
+    assert {"Rollback?", "DescribeRollback", "StopPreviousChampion", "NotifySucceeded"} <= set(states)
+
+
+def test_the_approval_gate_waits_for_a_task_token_with_a_timeout(templates) -> None:
+    states = machine_with(templates[0], "RequestApproval")["States"]
+    request = states["RequestApproval"]
+    assert request["Resource"].endswith("lambda:invoke.waitForTaskToken")
+    assert request["TimeoutSecondsPath"] == "$.run.settings.approvalTimeoutSeconds"
+    caught = {tuple(c["ErrorEquals"]): c["Next"] for c in request["Catch"]}
+    assert caught[("Rejected",)] == "ExplainRejected"
+    assert caught[("States.Timeout",)] == "ExplainApprovalTimeout"
+    assert states["Rejected"]["Type"] == states["ApprovalTimedOut"]["Type"] == "Fail"
+
+
+def test_output_names_are_unique_across_the_stacks(templates) -> None:
+    training, production = (set(t["Outputs"]) for t in templates)
+    assert not training & production
+    assert {
+        "PromotionStateMachineArn",
+        "ProductionInferenceBucketName",
+        "ProductionProjectName",
+    } <= production
+
+
+def test_cdk_nag_is_clean_on_both_stacks(stacks) -> None:
+    for stack in stacks:
+        report = AwsSolutionsChecks().validate_scope(stack)
+        findings = [
+            f"{v.rule_name}: {[r.construct_path for r in v.violating_resources]}" for v in report.violations
+        ]
+        assert report.success, "\n".join(findings)
+
+
+def test_cfn_lint_and_statelint_pass_the_production_stack(templates, tmp_path: Path) -> None:
+    path = tmp_path / "production.json"
+    path.write_text(json.dumps(templates[1]))
+    errors = [
+        str(m)
+        for m in lint(path.read_text(), config=ManualArgs(regions=["us-east-1"]))
+        if m.rule.id[0] == "E"
+    ]
+    assert not errors, "\n".join(errors)
+    for template in templates:
+        for logical_id, definition in machines(template).items():
+            problems = Linter.validate(json.dumps(definition), LintConfig([], False, False))
+            assert not problems, f"{logical_id}:\n" + "\n".join(problems)
+
+
+def test_every_production_function_holds_exactly_its_rows(stacks, templates) -> None:
+    _, production = stacks
+    every = {f.module for s in stacks for f in s.node.find_all() if isinstance(f, PipelineFunction)}
+    assert every == set(GRANTS)
+    assert every >= TWO_ACCOUNT_MODULES
+    source = f"arn:{Aws.PARTITION}:rekognition:{Aws.REGION}:{TRAINING}:project/customlabels/version/*"
+    for function in (c for c in production.node.find_all() if isinstance(c, PipelineFunction)):
+        targets = {
+            **base_targets(production.storage, production.config.projectName),
+            On.REGISTRY: production.registry.table_arn,
+            On.RESULTS_TABLE: production.inference.results_table.table_arn,
+            On.IDEMPOTENCY_TABLE: production.inference.idempotency_table.table_arn,
+            On.QUEUE: production.inference.queue.queue_arn,
+            On.TOPIC: production.topic.topic_arn,
+            On.OWN_LOG_GROUP: function.log_group.log_group_arn,
+            On.SOURCE_VERSIONS: source,
+        }
+        expected = sorted(
+            normalized(
+                {
+                    "Effect": "Allow",
+                    **production.resolve(statement(g, targets[g.on], "customlabels").to_statement_json()),
+                }
+            )
+            for g in [*PLUMBING, *granted(function.module, production.config)]
+        )
+        assert role_statements(templates[1], production, function) == expected, function.module
+
+
+def test_the_production_stacks_iam_passes_the_static_checks(templates) -> None:
+    """Every action exists, every resource fits the action's resource types, every service principal is
+    held to its source: the checks tests/infra/test_iam_static.py makes of the training stack."""
+    production = templates[1]
+    iam_static.test_every_action_exists(production)
+    iam_static.test_every_resource_fits_one_of_its_actions_resource_types(production)
+    iam_static.test_every_service_principal_is_held_to_its_source(production)
