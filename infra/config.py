@@ -8,6 +8,7 @@ A bad value stops synth with a message naming the key and what it accepts.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
@@ -67,6 +68,11 @@ RULES: dict[str, _Rule] = {
     "championCacheSeconds": _Rule(int, 0, 3600),
     "idleCheckMinutes": _Rule(int, 1, 1440),
     "maxInferenceUnitHoursPerDay": _Rule(float, 0.0, 2400.0, nullable=True),
+    "inferenceUnitTps": _Rule(float, 0.1, 1000.0),
+    "detectLatencySeconds": _Rule(float, 0.01, 30.0),
+    "batchImagesPerChild": _Rule(int, 1, 1000),
+    "batchMaxConcurrency": _Rule(int, 1, 10000, nullable=True),
+    "batchToleratedFailurePercent": _Rule(float, 0.0, 100.0),
 }
 
 
@@ -98,6 +104,11 @@ class Config:
     championCacheSeconds: int
     idleCheckMinutes: int
     maxInferenceUnitHoursPerDay: float | None
+    inferenceUnitTps: float
+    detectLatencySeconds: float
+    batchImagesPerChild: int
+    batchMaxConcurrency: int | None
+    batchToleratedFailurePercent: float
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:
@@ -119,6 +130,15 @@ class Config:
     @property
     def model_poll_attempts(self) -> int:
         return -(-self.modelStartTimeoutMinutes * 60 // self.modelPollSeconds)
+
+    @property
+    def batch_max_concurrency(self) -> int:
+        """Child workflows at once, by the README's sizing rule: calls in flight = inference units x
+        per-unit throughput x latency + 20%, and each child keeps ``detectConcurrency`` calls in flight."""
+        if self.batchMaxConcurrency is not None:
+            return self.batchMaxConcurrency
+        in_flight = math.ceil(self.maxInferenceUnits * self.inferenceUnitTps * self.detectLatencySeconds * 1.2)
+        return max(1, math.ceil(in_flight / self.detectConcurrency))
 
 
 def _describe(name: str, rule: _Rule) -> str:

@@ -23,6 +23,8 @@ LOCAL_PROFILE = {
     "modelPollSeconds": "1",
     "consoleBucketSuffix": "local",
     "removalPolicy": "destroy",
+    "inferenceUnitTps": "50",  # the local service's default --iu-tps
+    "detectLatencySeconds": "0.1",
 }
 _CDK_ENV = {
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
