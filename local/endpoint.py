@@ -14,7 +14,7 @@ from types import FrameType
 
 from moto.server import ThreadedMotoServer
 
-from local import access, accounts, bucket_policy_evaluation, execution_names, lambda_hook
+from local import access, accounts, bucket_policy_evaluation, distributed_map, execution_names, lambda_hook
 from local.emulator import moto_integration
 from local.emulator.backend import DEFAULT_ACCOUNT
 from local.emulator.settings import ServiceSettings
@@ -52,6 +52,7 @@ class LocalEndpoint:
         lambda_hook.install()
         bucket_policy_evaluation.install()
         execution_names.install()
+        distributed_map.install()
         (access.install if self.authorize else access.uninstall)()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)
