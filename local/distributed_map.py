@@ -16,6 +16,9 @@ MaxConcurrency workers and its child workflows. Missing, and added here:
   whole-number percentage does not parse): here a map run with more failed children than tolerated
   fails with ``States.ExceedToleratedFailureThreshold``. The ``*Path`` variants are not supported.
 - ``DescribeMapRun`` item counts count child workflows; with a batcher they count items here.
+- The ResultWriter's ``Parameters`` paths are evaluated against the children's outputs instead of the
+  state's input, and after the children ran the state's input is the last child's (their frames share
+  it): the state's input is restored and the parameters are evaluated against it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
     distributed_item_processor_worker as worker,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer import result_writer_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
     resource_eval_s3 as writer_s3,
 )
@@ -180,14 +184,18 @@ def _map_run(self: Any, env: Environment, eval_input: Any) -> None:
     extension = getattr(self, "local_extension", None)
     record = eval_input.map_run_record
     items = env.stack.pop()
+    state_input = env.states.get_input()
     jobs = items
     if extension and extension["batcher"] is not None:
-        jobs = _batches(items, extension["batcher"], env.states.get_input())
+        jobs = _batches(items, extension["batcher"], state_input)
         record.batched = True
     record.item_counter.total.offset(len(items))  # known once the reader has read, as in AWS
     record.counted_total = True
     env.stack.append(jobs)
     _originals["map_run"](self, env, eval_input)
+    # The children's frames share the state's data: without this the ResultWriter's parameters and the
+    # Map's ResultPath would see the last child's input instead of the Map state's.
+    env.states.reset(state_input)
     record.jobs = _closed_jobs(record, jobs, env.stack[-1])
     if extension:
         _check_tolerance(env, record, extension, len(jobs))
@@ -251,6 +259,16 @@ def _eval_job(self: Any, env: Environment, job: Any) -> None:
 # --- ResultWriter: the result files ------------------------------------------------------------------
 
 
+def _write_results(self: Any, env: Environment) -> None:
+    outputs = env.stack.pop()
+    env.stack.append(env.states.get_input())
+    self.parargs.eval(env=env)
+    parameters = env.stack.pop()
+    env.stack.pop()
+    env.stack.extend([outputs, parameters])
+    self.resource_eval.eval_resource(env=env)
+
+
 def _handle_put_object(env: Environment, resource_runtime_part: Any, state_credentials: Any) -> None:
     parameters = env.stack.pop()
     env.stack.pop()  # the children's outputs: taken from the map-run record with their inputs
@@ -299,6 +317,7 @@ _PATCHES = (
     (asl_parser.AmazonStateLanguageParser, "parse", "parse", staticmethod(parse)),
     (reader_s3.ResourceEvalS3, "_handle_list_objects_v2", "list", staticmethod(_handle_list_objects_v2)),
     (writer_s3.ResourceEvalS3, "_handle_put_object", "put", staticmethod(_handle_put_object)),
+    (result_writer_decl.ResultWriter, "_eval_body", "write", _write_results),
     (iteration.DistributedIterationComponent, "_map_run", "map_run", _map_run),
     (worker.DistributedItemProcessorWorker, "_eval_job", "eval_job", _eval_job),
 )
