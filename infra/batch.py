@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, Duration, Stack
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -110,18 +110,28 @@ class BatchAnalysis(Construct):
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
         )
-        self._grant_machine(storage, [self.prepare, self.analyse, self.summary, model_control.model_control_start,
-                                      model_control.model_control_status, model_control.model_control_stop])
+        self._grant_machine(
+            storage,
+            [
+                self.prepare,
+                self.analyse,
+                self.summary,
+                model_control.model_control_start,
+                model_control.model_control_status,
+                model_control.model_control_stop,
+            ],
+        )
 
-    def _definition(
-        self, scope: Construct, config: Config, topic: sns.ITopic, h: Handlers
-    ) -> sfn.IChainable:
+    def _definition(self, scope: Construct, config: Config, topic: sns.ITopic, h: Handlers) -> sfn.IChainable:
         flow = Flow(scope, topic, "batch analysis")
         begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
         prepare = flow.invoke(
             "PrepareBatch",
             self.prepare,
-            {"input": sfn.JsonPath.object_at("$.input"), "executionName": sfn.JsonPath.string_at("$$.Execution.Name")},
+            {
+                "input": sfn.JsonPath.object_at("$.input"),
+                "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
+            },
             "$.run",
             PREPARE_KEYS,
             Failure.InvalidInput,
@@ -141,34 +151,56 @@ class BatchAnalysis(Construct):
             f"({config.model_poll_attempts} polls of {config.modelPollSeconds} s)"
         )
         model = {"model": sfn.JsonPath.object_at("$.model")}
-        start = flow.invoke("StartModel", h.model_control_start, model, "$.deployment", START_MODEL_KEYS,
-                            Failure.StartFailed)
+        start = flow.invoke(
+            "StartModel", h.model_control_start, model, "$.deployment", START_MODEL_KEYS, Failure.StartFailed
+        )
 
         def stop_unstarted(timed_out: sfn.State) -> sfn.IChainable:
-            stop = flow.invoke("StopUnstartedModel", h.model_control_stop, model, "$.stopped", ("status",),
-                               Failure.StartFailed)
+            stop = flow.invoke(
+                "StopUnstartedModel",
+                h.model_control_stop,
+                model,
+                "$.stopped",
+                ("status",),
+                Failure.StartFailed,
+            )
             return timed_out.next(stop.next(flow.end(Failure.StartFailed)))
 
         wait_running = model_poll(
-            flow, h, RUNNING_POLL, seconds=config.modelPollSeconds, attempts=config.model_poll_attempts,
-            timeout_message=timeout_message, done=source_kind, on_timeout=stop_unstarted,
+            flow,
+            h,
+            RUNNING_POLL,
+            seconds=config.modelPollSeconds,
+            attempts=config.model_poll_attempts,
+            timeout_message=timeout_message,
+            done=source_kind,
+            on_timeout=stop_unstarted,
         )
         already_starting = sfn.Pass(
-            scope, "AlreadyStarting", parameters={"status": "STARTING", "attempt": 0}, result_path="$.deployment"
+            scope,
+            "AlreadyStarting",
+            parameters={"status": "STARTING", "attempt": 0},
+            result_path="$.deployment",
         )
 
         def analyse(name: str, reader: dict[str, Any]) -> sfn.CustomState:
             return sfn.CustomState(scope, name, state_json=self._map_state(config, reader))
 
-        prefix_map = analyse("AnalysePrefix", {
-            "Resource": "arn:aws:states:::s3:listObjectsV2",
-            "Parameters": {"Bucket.$": "$.run.settings.bucket", "Prefix.$": "$.run.settings.prefix"},
-        })
-        manifest_map = analyse("AnalyseManifest", {
-            "Resource": "arn:aws:states:::s3:getObject",
-            "ReaderConfig": {"InputType": "JSONL"},
-            "Parameters": {"Bucket.$": "$.run.settings.bucket", "Key.$": "$.run.settings.key"},
-        })
+        prefix_map = analyse(
+            "AnalysePrefix",
+            {
+                "Resource": "arn:aws:states:::s3:listObjectsV2",
+                "Parameters": {"Bucket.$": "$.run.settings.bucket", "Prefix.$": "$.run.settings.prefix"},
+            },
+        )
+        manifest_map = analyse(
+            "AnalyseManifest",
+            {
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSONL"},
+                "Parameters": {"Bucket.$": "$.run.settings.bucket", "Key.$": "$.run.settings.key"},
+            },
+        )
         summarise = flow.invoke(
             "SummariseBatch",
             self.summary,
@@ -205,11 +237,17 @@ class BatchAnalysis(Construct):
             sfn.Condition.boolean_equals("$.run.settings.stopWhenDone", True),
         )
         done = flow.succeed("$.summary.message")
-        stop = flow.invoke("StopModel", h.model_control_stop, model, "$.stopping", STOP_MODEL_KEYS,
-                           Failure.StopFailed)
+        stop = flow.invoke(
+            "StopModel", h.model_control_stop, model, "$.stopping", STOP_MODEL_KEYS, Failure.StopFailed
+        )
         wait_stopped = model_poll(
-            flow, h, STOPPED_POLL, seconds=config.modelPollSeconds, attempts=config.model_poll_attempts,
-            timeout_message=timeout_message, done=done,
+            flow,
+            h,
+            STOPPED_POLL,
+            seconds=config.modelPollSeconds,
+            attempts=config.model_poll_attempts,
+            timeout_message=timeout_message,
+            done=done,
             on_timeout=lambda timed_out: timed_out.next(flow.end(Failure.StopFailed)),
         )
         stop_when_done = sfn.Choice(scope, "StopWhenDone?").when(stop_started, stop).otherwise(done)
@@ -217,8 +255,14 @@ class BatchAnalysis(Construct):
         stop.next(sfn.Pass(scope, "PollStop", parameters={"attempt": 0}, result_path="$.deployment")).next(
             wait_stopped
         )
-        stop_after_failure = flow.invoke("StopModelAfterFailure", h.model_control_stop, model, "$.stopping",
-                                         STOP_MODEL_KEYS, BatchFailure.BatchFailed)
+        stop_after_failure = flow.invoke(
+            "StopModelAfterFailure",
+            h.model_control_stop,
+            model,
+            "$.stopping",
+            STOP_MODEL_KEYS,
+            BatchFailure.BatchFailed,
+        )
         map_failed.next(
             sfn.Choice(scope, "StopAfterFailure?")
             .when(stop_started, stop_after_failure.next(flow.end(BatchFailure.BatchFailed)))
@@ -233,9 +277,9 @@ class BatchAnalysis(Construct):
         ).otherwise(source_kind)
         start.next(wait_running)
         already_starting.next(wait_running)
-        source_kind.when(sfn.Condition.string_equals("$.run.settings.kind", "manifest"), manifest_map).otherwise(
-            prefix_map
-        )
+        source_kind.when(
+            sfn.Condition.string_equals("$.run.settings.kind", "manifest"), manifest_map
+        ).otherwise(prefix_map)
         return begin
 
     def _map_state(self, config: Config, reader: dict[str, Any]) -> dict[str, Any]:
@@ -268,7 +312,10 @@ class BatchAnalysis(Construct):
             "ToleratedFailurePercentage": config.batchToleratedFailurePercent,
             "ResultWriter": {
                 "Resource": "arn:aws:states:::s3:putObject",
-                "Parameters": {"Bucket.$": "$.run.settings.outputBucket", "Prefix.$": "$.run.settings.outputPrefix"},
+                "Parameters": {
+                    "Bucket.$": "$.run.settings.outputBucket",
+                    "Prefix.$": "$.run.settings.outputPrefix",
+                },
             },
             "ResultPath": "$.map",
         }
@@ -289,14 +336,21 @@ class BatchAnalysis(Construct):
             ),
             iam.PolicyStatement(
                 sid="WriteMapResults",
-                actions=["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+                actions=[
+                    "s3:PutObject",
+                    "s3:GetObject",
+                    "s3:ListMultipartUploadParts",
+                    "s3:AbortMultipartUpload",
+                ],
                 resources=[inference.arn_for_objects("batches/*")],
             ),
             iam.PolicyStatement(
                 sid="UseKeyThroughSnsAndS3",
                 actions=TOPIC_KEY_USE,
                 resources=[storage.key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": [regional_service("sns"), regional_service("s3")]}},
+                conditions={
+                    "StringEquals": {"kms:ViaService": [regional_service("sns"), regional_service("s3")]}
+                },
             ),
             iam.PolicyStatement(
                 sid="InvokeChildren",
@@ -306,12 +360,16 @@ class BatchAnalysis(Construct):
             iam.PolicyStatement(
                 sid="RunChildWorkflows",
                 actions=["states:StartExecution"],
-                resources=[f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:stateMachine:{self.name}"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:stateMachine:{self.name}"
+                ],
             ),
             iam.PolicyStatement(
                 sid="WatchChildWorkflows",
                 actions=["states:DescribeExecution", "states:StopExecution"],
-                resources=[f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:{self.name}/*"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:{self.name}/*"
+                ],
             ),
         ]
         for statement in statements:

@@ -137,7 +137,8 @@ class Config:
         per-unit throughput x latency + 20%, and each child keeps ``detectConcurrency`` calls in flight."""
         if self.batchMaxConcurrency is not None:
             return self.batchMaxConcurrency
-        in_flight = math.ceil(self.maxInferenceUnits * self.inferenceUnitTps * self.detectLatencySeconds * 1.2)
+        per_second = self.maxInferenceUnits * self.inferenceUnitTps
+        in_flight = math.ceil(per_second * self.detectLatencySeconds * 1.2)
         return max(1, math.ceil(in_flight / self.detectConcurrency))
 
 

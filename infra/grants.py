@@ -446,6 +446,9 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             On.BATCHES,
             "Writes summary.json and streams results.jsonl (multipart upload) under batches/<execution>/.",
         ),
-        _key("s3", why="The inference bucket is SSE-KMS with the app key: reads decrypt, writes make data keys."),
+        _key(
+            "s3",
+            why="The inference bucket is SSE-KMS with the app key: reads decrypt, writes make data keys.",
+        ),
     ),
 }

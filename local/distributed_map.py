@@ -204,8 +204,12 @@ def _map_run(self: Any, env: Environment, eval_input: Any) -> None:
 def _closed_jobs(record: Any, jobs: list[Any], outputs: list[Any]) -> list[dict[str, Any]]:
     errors = getattr(record, "errors", {})
     return [
-        {"index": index, "input": job, "output": outputs[index] if index < len(outputs) else None,
-         "error": errors.get(index)}
+        {
+            "index": index,
+            "input": job,
+            "output": outputs[index] if index < len(outputs) else None,
+            "error": errors.get(index),
+        }
         for index, job in enumerate(jobs)
     ]
 
@@ -327,9 +331,11 @@ def install() -> None:
     if _originals:
         return
     for owner, attribute, name, replacement in _PATCHES:
-        _originals[name] = owner.__dict__[attribute].__func__ if isinstance(
-            owner.__dict__[attribute], staticmethod
-        ) else owner.__dict__[attribute]
+        _originals[name] = (
+            owner.__dict__[attribute].__func__
+            if isinstance(owner.__dict__[attribute], staticmethod)
+            else owner.__dict__[attribute]
+        )
         setattr(owner, attribute, replacement)
 
 
@@ -337,4 +343,6 @@ def uninstall() -> None:
     for owner, attribute, name, _replacement in _PATCHES:
         if name in _originals:
             original = _originals.pop(name)
-            setattr(owner, attribute, staticmethod(original) if name in ("parse", "list", "put") else original)
+            setattr(
+                owner, attribute, staticmethod(original) if name in ("parse", "list", "put") else original
+            )

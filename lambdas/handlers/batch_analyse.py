@@ -22,6 +22,8 @@ def handler(event: dict, context: object) -> dict:
     metrics.add_metric(name="ImagesAnalysed", unit=MetricUnit.Count, value=analysed)
     if analysed:  # the idle guard's traffic signal: a backfill keeps its model running
         dimensions = {"ProjectName": PROJECT, "VersionName": event["BatchInput"]["versionName"]}
-        with single_metric(name="Detections", unit=MetricUnit.Count, value=analysed, default_dimensions=dimensions):
+        with single_metric(
+            name="Detections", unit=MetricUnit.Count, value=analysed, default_dimensions=dimensions
+        ):
             pass
     return answer

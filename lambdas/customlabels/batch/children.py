@@ -110,7 +110,9 @@ class BatchAnalyser:
             "image": uri,
             "status": ANALYSED if outcome.status == results.SUCCEEDED else FAILED,
             "result": f"s3://{self._results_bucket}/{outcome.result_key}",
-            "labels": [{"name": label["name"], "confidence": label["confidence"]} for label in outcome.labels],
+            "labels": [
+                {"name": label["name"], "confidence": label["confidence"]} for label in outcome.labels
+            ],
         }
         if outcome.error:
             answer.update(code=outcome.error["code"], reason=outcome.error["reason"])

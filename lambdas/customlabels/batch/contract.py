@@ -10,8 +10,19 @@ from enum import StrEnum
 
 PREPARE_KEYS = ("valid", "cause", "settings", "model", "status", "startNeeded")
 SUMMARY_KEYS = (
-    "execution", "source", "modelVersion", "images", "labels", "failures", "imagesPerSecond", "seconds",
-    "startedAt", "finishedAt", "resultsManifest", "summary", "message",
+    "execution",
+    "source",
+    "modelVersion",
+    "images",
+    "labels",
+    "failures",
+    "imagesPerSecond",
+    "seconds",
+    "startedAt",
+    "finishedAt",
+    "resultsManifest",
+    "summary",
+    "message",
 )
 
 

@@ -38,7 +38,9 @@ def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
                 interval_seconds=60,
                 cap_hold=lambda _arn: None,
             ),
-            settings=Settings(min_confidence=min_confidence, start_stopped_model=False, model_retry_seconds=60),
+            settings=Settings(
+                min_confidence=min_confidence, start_stopped_model=False, model_retry_seconds=60
+            ),
             results_bucket=env.inference_bucket,
         )
 
@@ -49,5 +51,3 @@ def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
         analyzer_for=analyzer_for,
         concurrency=env.concurrency,
     )
-
-

@@ -14,7 +14,7 @@ BATCH_FORM = {
     "source": "s3://<bucket>/<prefix>/ (every image below it) or s3://<bucket>/<key>.manifest",
     "versionName": "(optional) a model version of the project; default: the champion",
     "minConfidence": "(optional) number 0-100; default: the stack's minConfidence",
-    "stopWhenDone": "(optional) true or false, default true: stop the model at the end if this run started it",
+    "stopWhenDone": "(optional, default true) stop the model at the end if this run started it",
 }
 PREFIX = "prefix"
 MANIFEST = "manifest"
@@ -32,7 +32,9 @@ def check_batch_input(
         verdict.problems.append(f"the input must be a JSON object, got {type(raw).__name__}")
     unknown = sorted(set(data) - set(BATCH_FORM))
     if unknown:
-        verdict.problems.append(f"unknown field(s) {', '.join(unknown)}: allowed fields are {', '.join(BATCH_FORM)}")
+        verdict.problems.append(
+            f"unknown field(s) {', '.join(unknown)}: allowed fields are {', '.join(BATCH_FORM)}"
+        )
     settings: dict[str, Any] = {**_source(data.get("source"), readable_buckets, verdict.problems)}
     version = data.get("versionName")
     if version is not None and not (isinstance(version, str) and re.fullmatch(NAME_PATTERN, version)):

@@ -18,7 +18,9 @@ STARTABLE = ("TRAINING_COMPLETED", "COPYING_COMPLETED", "STOPPED", "FAILED")
 OUTPUT_PREFIX = "batches"
 
 
-def prepare_batch(event: dict[str, Any], env: BatchEnv, rekognition: Any, registry: Registry) -> dict[str, Any]:
+def prepare_batch(
+    event: dict[str, Any], env: BatchEnv, rekognition: Any, registry: Registry
+) -> dict[str, Any]:
     verdict = check_batch_input(
         event.get("input"),
         readable_buckets=(env.inference_bucket, env.console_bucket),
@@ -51,7 +53,9 @@ def _model(
     if version is None:
         champion = registry.champion(env.project)
         if not champion:
-            problems.append(f"project {env.project!r} has no champion model: pass versionName, or train and promote one")
+            problems.append(
+                f"project {env.project!r} has no champion model: pass versionName, or train and promote one"
+            )
             return None, None
         version = champion["versionName"]
     project_arn = projects.find_project_arn(rekognition, env.project)

@@ -28,9 +28,9 @@ class JsonLinesUpload:
         self._s3, self._bucket, self._key = s3, bucket, key
         self._buffer = bytearray()
         self._parts: list[dict[str, Any]] = []
-        self._upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key, ContentType="application/x-ndjson")[
-            "UploadId"
-        ]
+        self._upload_id = s3.create_multipart_upload(
+            Bucket=bucket, Key=key, ContentType="application/x-ndjson"
+        )["UploadId"]
 
     def write(self, record: dict[str, Any]) -> None:
         self._buffer += json.dumps(record, ensure_ascii=False).encode() + b"\n"
@@ -40,7 +40,11 @@ class JsonLinesUpload:
     def _flush(self) -> None:
         number = len(self._parts) + 1
         answer = self._s3.upload_part(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=bytes(self._buffer)
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=bytes(self._buffer),
         )
         self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
         self._buffer.clear()
@@ -49,7 +53,10 @@ class JsonLinesUpload:
         if self._buffer or not self._parts:
             self._flush()
         self._s3.complete_multipart_upload(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},
         )
 
     def abort(self) -> None:

@@ -70,9 +70,9 @@ def _machine(reader: dict[str, Any], tolerated: int = 0) -> dict[str, Any]:
 
 def _run(aws: dict[str, Any], definition: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
     sfn = aws["sfn"]
-    arn = sfn.create_state_machine(name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE)[
-        "stateMachineArn"
-    ]
+    arn = sfn.create_state_machine(
+        name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE
+    )["stateMachineArn"]
     execution = sfn.start_execution(stateMachineArn=arn, input=json.dumps(payload))["executionArn"]
     deadline = time.monotonic() + 60
     while (described := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
@@ -85,7 +85,11 @@ def _results(aws: dict[str, Any], details: dict[str, str]) -> dict[str, list[dic
     s3 = aws["s3"]
     manifest = json.loads(s3.get_object(Bucket=details["Bucket"], Key=details["Key"])["Body"].read())
     return {
-        status: [child for entry in files for child in json.loads(s3.get_object(Bucket=BUCKET, Key=entry["Key"])["Body"].read())]
+        status: [
+            child
+            for entry in files
+            for child in json.loads(s3.get_object(Bucket=BUCKET, Key=entry["Key"])["Body"].read())
+        ]
         for status, files in manifest["ResultFiles"].items()
     }
 
@@ -93,7 +97,10 @@ def _results(aws: dict[str, Any], details: dict[str, str]) -> dict[str, list[dic
 def test_every_page_of_a_prefix_is_batched_and_every_childs_result_is_written(aws) -> None:
     for index in range(1234):
         aws["s3"].put_object(Bucket=BUCKET, Key=f"images/{index:05d}.png", Body=b"x")
-    reader = {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": BUCKET, "Prefix": "images/"}}
+    reader = {
+        "Resource": "arn:aws:states:::s3:listObjectsV2",
+        "Parameters": {"Bucket": BUCKET, "Prefix": "images/"},
+    }
     described = _run(aws, _machine(reader), {"tag": "t1", "out": "batches/run1"})
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
