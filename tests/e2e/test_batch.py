@@ -118,16 +118,11 @@ def _check_prefix_backfill(backfill: Backfill, prefix: str, summary: dict[str, A
     )
     stored = json.loads(backfill.read(summary["summary"]))
     assert stored["images"] == summary["images"] and stored["imagesPerSecond"] > 0
-    _faults(Faults())
-    for line in lines[:: BACKFILL_IMAGES // 10]:
-        bucket, key = line["image"].removeprefix("s3://").split("/", 1)
-        direct = backfill.rekognition.detect_custom_labels(
-            ProjectVersionArn=backfill.model["versionArn"],
-            Image={"S3Object": {"Bucket": bucket, "Name": key}},
-        )["CustomLabels"]
-        assert [label["name"] for label in line["labels"]] == [label["Name"] for label in direct]
+    for line in lines[:: BACKFILL_IMAGES // 20]:  # the manifest line is the result document's labels
         document = json.loads(backfill.read(line["result"]))
-        assert document["status"] == "SUCCEEDED" and document["image"]["key"] == key
+        assert document["status"] == "SUCCEEDED" and line["image"].endswith(document["image"]["key"])
+        assert document["modelVersionArn"] == backfill.model["versionArn"]
+        assert [label["name"] for label in line["labels"]] == [label["name"] for label in document["labels"]]
     assert backfill.model_status() == "STOPPED"  # it started the model, so it stopped it
 
 
