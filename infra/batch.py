@@ -43,7 +43,7 @@ CHILD_RETRY = {
     "ErrorEquals": TRANSIENT_ERRORS,
     "IntervalSeconds": 2,
     "MaxAttempts": 6,
-    "BackoffRate": 2.0,
+    "BackoffRate": 1.5,
     "MaxDelaySeconds": 60,
     "JitterStrategy": "FULL",
 }
@@ -184,7 +184,7 @@ class BatchAnalysis(Construct):
         )
 
         def analyse(name: str, reader: dict[str, Any]) -> sfn.CustomState:
-            return sfn.CustomState(scope, name, state_json=self._map_state(config, reader))
+            return sfn.CustomState(scope, name, state_json=self._map_state(config, f"{name}Batch", reader))
 
         prefix_map = analyse(
             "AnalysePrefix",
@@ -282,7 +282,8 @@ class BatchAnalysis(Construct):
         ).otherwise(prefix_map)
         return begin
 
-    def _map_state(self, config: Config, reader: dict[str, Any]) -> dict[str, Any]:
+    def _map_state(self, config: Config, child_name: str, reader: dict[str, Any]) -> dict[str, Any]:
+        """State names are unique across the whole machine, so each Map names its child task."""
         child = {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
@@ -305,8 +306,8 @@ class BatchAnalysis(Construct):
             },
             "ItemProcessor": {
                 "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                "StartAt": "AnalyseBatch",
-                "States": {"AnalyseBatch": child},
+                "StartAt": child_name,
+                "States": {child_name: child},
             },
             "MaxConcurrency": config.batch_max_concurrency,
             "ToleratedFailurePercentage": config.batchToleratedFailurePercent,
