@@ -7,6 +7,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -44,8 +45,15 @@ class Backfill:
 
     def put_images(self, bucket: str, prefix: str, count: int) -> list[str]:
         keys = [f"{prefix}{index:04d}.png" for index in range(count)]
-        for index, key in enumerate(keys):
-            self.s3.put_object(Bucket=bucket, Key=key, Body=self.samples[index % len(self.samples)])
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(
+                pool.map(
+                    lambda index: self.s3.put_object(
+                        Bucket=bucket, Key=keys[index], Body=self.samples[index % len(self.samples)]
+                    ),
+                    range(count),
+                )
+            )
         return keys
 
     def run(self, source: str, **extra: Any) -> dict[str, Any]:
