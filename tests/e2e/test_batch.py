@@ -4,6 +4,7 @@ a manifest through the upload path's analyser, with and without injected throttl
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import boto3
 import pytest
 
 from customlabels.training.registry import Registry
+from customlabels_cli.main import main
 from local.emulator import moto_integration
 from local.emulator.settings import Faults, ServiceSettings
 from local.samples import digit_samples, ensure_bucket, write_samples
@@ -134,11 +136,24 @@ def _check_prefix_backfill(backfill: Backfill, prefix: str, summary: dict[str, A
     assert backfill.model_status() == "STOPPED"  # it started the model, so it stopped it
 
 
-def test_a_prefix_of_1000_images_gets_one_result_each_and_the_model_is_stopped(backfill: Backfill) -> None:
+def test_analyse_wait_labels_1000_images_with_a_progress_bar_and_stops_the_model(
+    backfill: Backfill, capsys, monkeypatch, tmp_path
+) -> None:
     assert backfill.model_status() == "TRAINING_COMPLETED"
     backfill.put_images(backfill.bucket, "backfill/plain/", BACKFILL_IMAGES)
     backfill.s3.put_object(Bucket=backfill.bucket, Key="backfill/plain/notes.txt", Body=b"not an image")
-    summary = backfill.run(f"s3://{backfill.bucket}/backfill/plain/")
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(backfill.outputs))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", backfill.url)
+    capsys.readouterr()
+    code = main(["analyse", f"s3://{backfill.bucket}/backfill/plain/", "--wait", "--outputs", str(outputs)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    listed = BACKFILL_IMAGES + 1  # the Map Run counts every listed key, notes.txt too
+    assert f"{listed}/{listed} items, 0 failed" in printed  # the Map Run's progress
+    assert f"{BACKFILL_IMAGES} analysed, 0 skipped" in printed and "results: s3://" in printed
+    execution = re.search(r"Started (\S+)", printed).group(1)
+    summary = json.loads(backfill.read(f"s3://{backfill.bucket}/batches/{execution}/summary.json"))
     _check_prefix_backfill(backfill, "backfill/plain/", summary)
 
 
