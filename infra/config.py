@@ -8,6 +8,7 @@ A bad value stops synth with a message naming the key and what it accepts.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
@@ -74,6 +75,11 @@ RULES: dict[str, _Rule] = {
     "productionAccount": _Rule(str, pattern=_ACCOUNT, nullable=True, help="a 12-digit account id or null"),
     "productionRegion": _Rule(str, pattern=_REGION, nullable=True, help="a Region name or null"),
     "trainingAccount": _Rule(str, pattern=_ACCOUNT, nullable=True, help="a 12-digit account id or null"),
+    "inferenceUnitTps": _Rule(float, 0.1, 1000.0),
+    "detectLatencySeconds": _Rule(float, 0.01, 30.0),
+    "batchImagesPerChild": _Rule(int, 1, 1000),
+    "batchMaxConcurrency": _Rule(int, 1, 10000, nullable=True),
+    "batchToleratedFailurePercent": _Rule(float, 0.0, 100.0),
 }
 
 
@@ -110,6 +116,11 @@ class Config:
     productionAccount: str | None
     productionRegion: str | None
     trainingAccount: str | None
+    inferenceUnitTps: float
+    detectLatencySeconds: float
+    batchImagesPerChild: int
+    batchMaxConcurrency: int | None
+    batchToleratedFailurePercent: float
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:
@@ -136,6 +147,16 @@ class Config:
     @property
     def model_poll_attempts(self) -> int:
         return -(-self.modelStartTimeoutMinutes * 60 // self.modelPollSeconds)
+
+    @property
+    def batch_max_concurrency(self) -> int:
+        """Child workflows at once, by the README's sizing rule: calls in flight = inference units x
+        per-unit throughput x latency + 20%, and each child keeps ``detectConcurrency`` calls in flight."""
+        if self.batchMaxConcurrency is not None:
+            return self.batchMaxConcurrency
+        per_second = self.maxInferenceUnits * self.inferenceUnitTps
+        in_flight = math.ceil(per_second * self.detectLatencySeconds * 1.2)
+        return max(1, math.ceil(in_flight / self.detectConcurrency))
 
 
 def _describe(name: str, rule: _Rule) -> str:

@@ -26,6 +26,8 @@ class On(StrEnum):
     INFERENCE_BUCKET = "inference bucket"
     UPLOADS = "inference uploads/"
     RESULTS = "inference results/"
+    INFERENCE_OBJECTS = "inference bucket objects"
+    BATCHES = "inference batches/"
     REGISTRY = "registry table"
     RESULTS_TABLE = "results table"
     IDEMPOTENCY_TABLE = "idempotency table"
@@ -462,6 +464,78 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         _describe_versions("Reads the copy's status."),
         _registry("UpdateItem", why=f"Records the copy's end status. {_IF_HELD}"),
         _key("dynamodb", why=_REGISTRY_KEY),
+    ),
+    "batch_prepare": (
+        Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
+        _describe_versions("Resolves the run's model version and reads its status."),
+        _registry("GetItem", why="Reads the champion pointer when the input names no versionName."),
+        _key("dynamodb", why=_REGISTRY_KEY),
+    ),
+    "batch_analyse": (
+        Grant(
+            "DetectOnRunModel",
+            ("rekognition:DetectCustomLabels",),
+            On.VERSIONS,
+            f"Detects labels with the run's model version (the champion or versionName). {_VERSIONS}",
+        ),
+        Grant(
+            "ReadConsoleImages",
+            ("s3:GetObject", "s3:GetObjectVersion"),
+            On.CONSOLE_OBJECTS,
+            "A backfill source may be any prefix or manifest of the console bucket; images are read by "
+            "version (HeadObject, ranged GETs of the header).",
+        ),
+        Grant(
+            "ReadInferenceImages",
+            ("s3:GetObject", "s3:GetObjectVersion"),
+            On.INFERENCE_OBJECTS,
+            "A backfill source may be any prefix or manifest of the inference bucket; images are read by "
+            "version (HeadObject, ranged GETs of the header).",
+        ),
+        Grant(
+            "ListConsoleBucket",
+            ("s3:ListBucket",),
+            On.CONSOLE_BUCKET,
+            "A manifest line naming a missing image reads as 404 (a reported failure) rather than 403.",
+        ),
+        Grant(
+            "ListInferenceBucket",
+            ("s3:ListBucket",),
+            On.INFERENCE_BUCKET,
+            "An image deleted since the listing reads as 404 (a reported failure) rather than 403.",
+        ),
+        Grant(
+            "WriteResults",
+            ("s3:PutObject",),
+            On.RESULTS,
+            "Results go where the upload path writes them: results/<key under uploads/> or "
+            "results/<bucket>/<key> (.json or .error.json).",
+        ),
+        Grant(
+            "ResultItems",
+            ("dynamodb:GetItem", "dynamodb:PutItem"),
+            On.RESULTS_TABLE,
+            "Skips an image whose result for this model version exists (GetItem); one item per image.",
+        ),
+        _key("dynamodb", "s3", why="Images, results and the results table are encrypted with the app key."),
+    ),
+    "batch_summary": (
+        Grant(
+            "ReadMapResults",
+            ("s3:GetObject",),
+            On.BATCHES,
+            "Reads the Distributed Map's ResultWriter manifest and result files under batches/<execution>/.",
+        ),
+        Grant(
+            "WriteSummary",
+            ("s3:PutObject", "s3:AbortMultipartUpload"),
+            On.BATCHES,
+            "Writes summary.json and streams results.jsonl (multipart upload) under batches/<execution>/.",
+        ),
+        _key(
+            "s3",
+            why="The inference bucket is SSE-KMS with the app key: reads decrypt, writes make data keys.",
+        ),
     ),
 }
 

@@ -29,6 +29,8 @@ def base_targets(storage: Storage, project_name: str) -> dict[On, str]:
         On.INFERENCE_BUCKET: inference.bucket_arn,
         On.UPLOADS: inference.arn_for_objects("uploads/*"),
         On.RESULTS: inference.arn_for_objects("results/*"),
+        On.INFERENCE_OBJECTS: inference.arn_for_objects("*"),
+        On.BATCHES: inference.arn_for_objects("batches/*"),
         On.KEY: storage.key.key_arn,
     }
 

@@ -6,6 +6,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.batch import BatchAnalysis
 from infra.config import Config
 from infra.inference import Inference
 from infra.notifications import notifications_topic
@@ -52,6 +53,20 @@ class CustomLabelsStack(Stack):
         self._output("InferenceQueueUrl", self.inference.queue.queue_url)
         self._output("DeadLetterQueueUrl", self.inference.dead_letter_queue.queue_url)
         self._output("ResultsTableName", self.inference.results_table.table_name)
+
+        # Batch analysis: a prefix or manifest through a Distributed Map, same analyser as uploads.
+        self.batch = BatchAnalysis(
+            self,
+            "Batch",
+            config=config,
+            storage=self.storage,
+            topic=self.topic,
+            log_group=self.state_machine_logs,
+            registry=self.training.registry,
+            results_table=self.inference.results_table,
+            model_control=self.training.handlers,
+        )
+        self._output("BatchAnalysisStateMachineArn", self.batch.state_machine.state_machine_arn)
 
         # Operations: idle / running-hours guard on a schedule, alarms, training-end notifications, dashboard.
         self.operations = Operations(

@@ -14,7 +14,15 @@ from types import FrameType
 
 from moto.server import ThreadedMotoServer
 
-from local import access, accounts, bucket_policy_evaluation, execution_names, lambda_hook, task_callbacks
+from local import (
+    access,
+    accounts,
+    bucket_policy_evaluation,
+    distributed_map,
+    execution_names,
+    lambda_hook,
+    task_callbacks,
+)
 from local.emulator import moto_integration
 from local.emulator.backend import DEFAULT_ACCOUNT
 from local.emulator.settings import ServiceSettings
@@ -53,6 +61,7 @@ class LocalEndpoint:
         bucket_policy_evaluation.install()
         execution_names.install()
         task_callbacks.install()
+        distributed_map.install()
         (access.install if self.authorize else access.uninstall)()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)

@@ -25,6 +25,8 @@ LOCAL_PROFILE = {
     "removalPolicy": "destroy",
     # used only with -c productionAccount=<id>: the local endpoint's default account trains
     "trainingAccount": "123456789012",
+    "inferenceUnitTps": "50",  # the local service's default --iu-tps
+    "detectLatencySeconds": "0.1",
 }
 _CDK_ENV = {
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",

@@ -271,6 +271,21 @@ def guard_checks_the_model(secured: Secured, denied: Callable[[], bool]) -> bool
     return not result.get("Refused") and not result.get("FunctionError") and not denied()
 
 
+def backfill_succeeds(secured: Secured, denied: Callable[[], bool]) -> bool:
+    bucket, prefix = secured.outputs["InferenceBucketName"], f"backfill/{uuid.uuid4().hex[:8]}/"
+    for index in range(3):
+        secured.s3.put_object(Bucket=bucket, Key=f"{prefix}{index}.png", Body=images.png())
+    arn = secured.sfn.start_execution(
+        stateMachineArn=secured.outputs["BatchAnalysisStateMachineArn"],
+        input=json.dumps({"source": f"s3://{bucket}/{prefix}", "stopWhenDone": False}),
+    )["executionArn"]
+
+    def status() -> str:
+        return secured.sfn.describe_execution(executionArn=arn)["status"]
+
+    return _wait(lambda: status() == "SUCCEEDED", lambda: denied() or status() == "FAILED")
+
+
 @dataclass(frozen=True)
 class Grant:
     """One grant of the template: which policy, which action (and statement), what breaks without it."""
@@ -417,6 +432,22 @@ GRANTS = [
         "rekognition:DescribeProjects",
         training_reaches_train,
         "rekognition:DescribeProjects",
+    ),
+    Grant(
+        "batch machine: list the source prefix",
+        state_machine_policy("BatchAnalysisStateMachineArn"),
+        "s3:ListBucket",
+        backfill_succeeds,
+        "s3:ListBucket",
+        sid="ListSourceBuckets",
+    ),
+    Grant(
+        "batch machine: write the Map's results",
+        state_machine_policy("BatchAnalysisStateMachineArn"),
+        "s3:PutObject",
+        backfill_succeeds,
+        "s3:PutObject",
+        sid="WriteMapResults",
     ),
     Grant(
         "guard: read usage metrics",

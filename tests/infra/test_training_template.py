@@ -107,7 +107,7 @@ def test_state_machines_trace_and_log_to_the_stack_log_group(template_json) -> N
     machines = [
         r for r in template_json["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
     ]
-    assert len(machines) == 2
+    assert len(machines) == 3  # training, model control, batch analysis
     for machine in machines:
         props = machine["Properties"]
         assert props["TracingConfiguration"] == {"Enabled": True}

@@ -84,3 +84,17 @@ def test_synth_fails_with_the_message_for_a_bad_context_value() -> None:
         result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, 1),  # 1 IU x 5 calls/s x 0.5 s x 1.2 = 3 in flight, 4 per child
+        ({"maxInferenceUnits": 10}, 8),  # 30 in flight
+        ({"maxInferenceUnits": 10, "detectConcurrency": 1}, 30),
+        ({"inferenceUnitTps": 50, "detectLatencySeconds": 0.1}, 2),  # the local profile: 6 in flight
+        ({"batchMaxConcurrency": 40}, 40),
+    ],
+)
+def test_batch_max_concurrency_follows_the_sizing_rule(overrides, expected) -> None:
+    assert config_from_mapping(DEFAULTS, overrides).batch_max_concurrency == expected

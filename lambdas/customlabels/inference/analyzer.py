@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -39,6 +39,9 @@ class Outcome:
     model_version_arn: str | None
     model_version_name: str | None
     label_count: int
+    # For the batch path's results manifest; not part of the idempotency record (as_dict).
+    labels: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    error: dict[str, str] | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +63,7 @@ class Analyzer:
         champions: ChampionCache,
         starter: ModelStarter,
         settings: Settings,
+        results_bucket: str | None = None,
     ) -> None:
         self._s3 = s3
         self._rekognition = rekognition
@@ -67,6 +71,7 @@ class Analyzer:
         self._champions = champions
         self._starter = starter
         self._settings = settings
+        self._results_bucket = results_bucket  # None: next to the image, in its own bucket
 
     def analyse(self, image: ImageVersion) -> Outcome:
         """Write the result of ``image``; raise TransientProblem when it should be retried later."""
@@ -131,17 +136,20 @@ class Analyzer:
         self, image: ImageVersion, document: dict[str, Any], *, champion: Champion | None, label_count: int
     ) -> Outcome:
         key = results.result_key(image, failed=document["status"] == results.FAILED)
+        bucket = self._results_bucket or image.bucket
         self._s3.put_object(
-            Bucket=image.bucket,
+            Bucket=bucket,
             Key=key,
             Body=json.dumps(document, ensure_ascii=False, indent=2).encode(),
             ContentType="application/json",
         )
-        self._table.put_item(Item=results.table_item(image, document, f"s3://{image.bucket}/{key}"))
+        self._table.put_item(Item=results.table_item(image, document, f"s3://{bucket}/{key}"))
         return Outcome(
             status=document["status"],
             result_key=key,
             model_version_arn=champion.version_arn if champion else None,
             model_version_name=champion.version_name if champion else None,
             label_count=label_count,
+            labels=document.get("labels", []),
+            error=document.get("error"),
         )

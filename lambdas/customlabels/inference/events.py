@@ -34,8 +34,11 @@ class ImageVersion:
 
     @property
     def relative_key(self) -> str:
-        """The key below ``uploads/``: results are written under the same relative key."""
-        return self.key[len(UPLOADS_PREFIX):]
+        """The key below ``uploads/``: results are written under the same relative key. An image
+        elsewhere (a batch analysis of another prefix or bucket) is named by its bucket and key."""
+        if self.key.startswith(UPLOADS_PREFIX):
+            return self.key[len(UPLOADS_PREFIX):]
+        return f"{self.bucket}/{self.key}"
 
 
 def images_in_message(body: str) -> list[ImageVersion]:

@@ -1,0 +1,415 @@
+"""Batch analysis: a prefix or a manifest analysed by a Step Functions Distributed Map.
+
+PrepareBatch (input, model version, status) -> start the model when needed and poll until RUNNING
+(the model-control Lambdas) -> a Distributed Map (ItemReader: S3 ListObjectsV2 of the prefix or the
+manifest's JSON Lines; ItemBatcher; MaxConcurrency by the sizing rule; ToleratedFailurePercentage;
+ResultWriter under batches/<execution>/) whose children run AnalyseBatch -> SummariseBatch -> stop the
+model if this run started it and stopWhenDone -> SNS.
+
+The Map is written as ASL (a CustomState): CDK's DistributedMap readers take a fixed prefix, and the
+prefix here comes from the execution input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from customlabels.batch.contract import PREPARE_KEYS, SUMMARY_KEYS, BatchFailure
+from customlabels.training.contract import START_MODEL_KEYS, STOP_MODEL_KEYS, Failure
+from infra.arns import regional_service
+from infra.config import Config
+from infra.functions import PipelineFunction
+from infra.grants import On
+from infra.nag import acknowledge, nag_text
+from infra.notifications import TOPIC_KEY_USE
+from infra.role_policies import apply_grants, base_targets
+from infra.storage import Storage
+from infra.training.flow import RUNNING_POLL, STOPPED_POLL, TRANSIENT_ERRORS, Flow, model_poll
+from infra.training.functions import Handlers
+
+ANALYSE_TIMEOUT_SECONDS = 300
+SUMMARY_TIMEOUT_SECONDS = 900
+# The children's Lambda task: Lambda-level and throttling errors are retried with back-off and full
+# jitter (the function retries each image's throttling itself first).
+CHILD_RETRY = {
+    "ErrorEquals": TRANSIENT_ERRORS,
+    "IntervalSeconds": 2,
+    "MaxAttempts": 6,
+    "BackoffRate": 1.5,
+    "MaxDelaySeconds": 60,
+    "JitterStrategy": "FULL",
+}
+
+
+class BatchAnalysis(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        storage: Storage,
+        topic: sns.ITopic,
+        log_group: logs.ILogGroup,
+        registry: dynamodb.ITable,
+        results_table: dynamodb.ITable,
+        model_control: Handlers,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.storage = storage
+        environment = {
+            "PROJECT_NAME": config.projectName,
+            "REGISTRY_TABLE_NAME": registry.table_name,
+            "RESULTS_TABLE_NAME": results_table.table_name,
+            "INFERENCE_BUCKET_NAME": storage.inference_bucket.bucket_name,
+            "CONSOLE_BUCKET_NAME": storage.console_bucket.bucket_name,
+            "MIN_CONFIDENCE": "" if config.minConfidence is None else str(config.minConfidence),
+            "MIN_INFERENCE_UNITS": str(config.minInferenceUnits),
+            "MAX_INFERENCE_UNITS": str(config.maxInferenceUnits),
+            "DETECT_CONCURRENCY": str(config.detectConcurrency),
+        }
+        targets = {
+            **base_targets(storage, config.projectName),
+            On.REGISTRY: registry.table_arn,
+            On.RESULTS_TABLE: results_table.table_arn,
+        }
+
+        def function(construct_id: str, module: str, timeout: int, memory: int = 512) -> PipelineFunction:
+            made = PipelineFunction(
+                self,
+                construct_id,
+                module=module,
+                key=storage.key,
+                removal_policy=storage.removal,
+                environment=environment,
+                timeout_seconds=timeout,
+                memory_size=memory,
+            )
+            apply_grants(made, targets, config)
+            return made
+
+        self.prepare = function("PrepareBatchFunction", "batch_prepare", 60)
+        self.analyse = function("AnalyseBatchFunction", "batch_analyse", ANALYSE_TIMEOUT_SECONDS, 1024)
+        self.summary = function("SummariseBatchFunction", "batch_summary", SUMMARY_TIMEOUT_SECONDS, 1024)
+        self.name = f"{Stack.of(self).stack_name}-BatchAnalysis"
+        definition = self._definition(Construct(self, "Flow"), config, topic, model_control)
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            state_machine_name=self.name,
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            query_language=sfn.QueryLanguage.JSON_PATH,
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+        )
+        self._grant_machine(
+            storage,
+            [
+                self.prepare,
+                self.analyse,
+                self.summary,
+                model_control.model_control_start,
+                model_control.model_control_status,
+                model_control.model_control_stop,
+            ],
+        )
+
+    def _definition(self, scope: Construct, config: Config, topic: sns.ITopic, h: Handlers) -> sfn.IChainable:
+        flow = Flow(scope, topic, "batch analysis")
+        begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
+        prepare = flow.invoke(
+            "PrepareBatch",
+            self.prepare,
+            {
+                "input": sfn.JsonPath.object_at("$.input"),
+                "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
+            },
+            "$.run",
+            PREPARE_KEYS,
+            Failure.InvalidInput,
+        )
+        valid = sfn.Choice(scope, "InputValid?")
+        invalid = sfn.Pass(
+            scope,
+            "ExplainInvalidInput",
+            parameters={"error": Failure.InvalidInput.value, "cause": sfn.JsonPath.string_at("$.run.cause")},
+            result_path="$.failure",
+        ).next(flow.end(Failure.InvalidInput))
+        describe_model = sfn.Pass(scope, "DescribeModel", input_path="$.run.model", result_path="$.model")
+        model_ready = sfn.Choice(scope, "StartNeeded?")
+        source_kind = sfn.Choice(scope, "SourceKind?")
+        timeout_message = (
+            "The model {} was still {} after {} polls "
+            f"({config.model_poll_attempts} polls of {config.modelPollSeconds} s)"
+        )
+        model = {"model": sfn.JsonPath.object_at("$.model")}
+        start = flow.invoke(
+            "StartModel", h.model_control_start, model, "$.deployment", START_MODEL_KEYS, Failure.StartFailed
+        )
+
+        def stop_unstarted(timed_out: sfn.State) -> sfn.IChainable:
+            stop = flow.invoke(
+                "StopUnstartedModel",
+                h.model_control_stop,
+                model,
+                "$.stopped",
+                ("status",),
+                Failure.StartFailed,
+            )
+            return timed_out.next(stop.next(flow.end(Failure.StartFailed)))
+
+        wait_running = model_poll(
+            flow,
+            h,
+            RUNNING_POLL,
+            seconds=config.modelPollSeconds,
+            attempts=config.model_poll_attempts,
+            timeout_message=timeout_message,
+            done=source_kind,
+            on_timeout=stop_unstarted,
+        )
+        already_starting = sfn.Pass(
+            scope,
+            "AlreadyStarting",
+            parameters={"status": "STARTING", "attempt": 0},
+            result_path="$.deployment",
+        )
+
+        def analyse(name: str, reader: dict[str, Any]) -> sfn.CustomState:
+            return sfn.CustomState(scope, name, state_json=self._map_state(config, f"{name}Batch", reader))
+
+        prefix_map = analyse(
+            "AnalysePrefix",
+            {
+                "Resource": "arn:aws:states:::s3:listObjectsV2",
+                "Parameters": {"Bucket.$": "$.run.settings.bucket", "Prefix.$": "$.run.settings.prefix"},
+            },
+        )
+        manifest_map = analyse(
+            "AnalyseManifest",
+            {
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSONL"},
+                "Parameters": {"Bucket.$": "$.run.settings.bucket", "Key.$": "$.run.settings.key"},
+            },
+        )
+        summarise = flow.invoke(
+            "SummariseBatch",
+            self.summary,
+            {
+                "map": sfn.JsonPath.object_at("$.map"),
+                "settings": sfn.JsonPath.object_at("$.run.settings"),
+                "model": sfn.JsonPath.object_at("$.model"),
+                "startedAt": sfn.JsonPath.string_at("$$.Execution.StartTime"),
+                "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
+            },
+            "$.summary",
+            SUMMARY_KEYS,
+            BatchFailure.BatchFailed,
+        )
+        map_failed = sfn.Pass(
+            scope,
+            "ExplainMapFailure",
+            parameters={
+                "error": BatchFailure.BatchFailed.value,
+                "cause": sfn.JsonPath.format(
+                    "The Distributed Map failed ({}): {}",
+                    sfn.JsonPath.string_at("$.mapError.Error"),
+                    sfn.JsonPath.string_at("$.mapError.Cause"),
+                ),
+            },
+            result_path="$.failure",
+        )
+        for map_state in (prefix_map, manifest_map):
+            map_state.add_catch(map_failed, errors=["States.ALL"], result_path="$.mapError")
+            map_state.next(summarise)
+
+        stop_started = sfn.Condition.and_(
+            sfn.Condition.boolean_equals("$.run.startNeeded", True),
+            sfn.Condition.boolean_equals("$.run.settings.stopWhenDone", True),
+        )
+        done = flow.succeed("$.summary.message")
+        stop = flow.invoke(
+            "StopModel", h.model_control_stop, model, "$.stopping", STOP_MODEL_KEYS, Failure.StopFailed
+        )
+        wait_stopped = model_poll(
+            flow,
+            h,
+            STOPPED_POLL,
+            seconds=config.modelPollSeconds,
+            attempts=config.model_poll_attempts,
+            timeout_message=timeout_message,
+            done=done,
+            on_timeout=lambda timed_out: timed_out.next(flow.end(Failure.StopFailed)),
+        )
+        stop_when_done = sfn.Choice(scope, "StopWhenDone?").when(stop_started, stop).otherwise(done)
+        summarise.next(stop_when_done)
+        stop.next(sfn.Pass(scope, "PollStop", parameters={"attempt": 0}, result_path="$.deployment")).next(
+            wait_stopped
+        )
+        stop_after_failure = flow.invoke(
+            "StopModelAfterFailure",
+            h.model_control_stop,
+            model,
+            "$.stopping",
+            STOP_MODEL_KEYS,
+            BatchFailure.BatchFailed,
+        )
+        map_failed.next(
+            sfn.Choice(scope, "StopAfterFailure?")
+            .when(stop_started, stop_after_failure.next(flow.end(BatchFailure.BatchFailed)))
+            .otherwise(flow.end(BatchFailure.BatchFailed))
+        )
+
+        begin.next(prepare).next(valid)
+        valid.when(sfn.Condition.boolean_equals("$.run.valid", True), describe_model).otherwise(invalid)
+        describe_model.next(model_ready)
+        model_ready.when(sfn.Condition.boolean_equals("$.run.startNeeded", True), start).when(
+            sfn.Condition.string_equals("$.run.status", "STARTING"), already_starting
+        ).otherwise(source_kind)
+        start.next(wait_running)
+        already_starting.next(wait_running)
+        source_kind.when(
+            sfn.Condition.string_equals("$.run.settings.kind", "manifest"), manifest_map
+        ).otherwise(prefix_map)
+        return begin
+
+    def _map_state(self, config: Config, child_name: str, reader: dict[str, Any]) -> dict[str, Any]:
+        """State names are unique across the whole machine, so each Map names its child task."""
+        child = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": self.analyse.function.function_arn, "Payload.$": "$"},
+            "OutputPath": "$.Payload",
+            "Retry": [CHILD_RETRY],
+            "End": True,
+        }
+        return {
+            "Type": "Map",
+            "ItemReader": reader,
+            "ItemBatcher": {
+                "MaxItemsPerBatch": config.batchImagesPerChild,
+                "BatchInput": {
+                    "bucket.$": "$.run.settings.bucket",
+                    "versionArn.$": "$.model.versionArn",
+                    "versionName.$": "$.model.versionName",
+                    "minConfidence.$": "$.run.settings.minConfidence",
+                },
+            },
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": child_name,
+                "States": {child_name: child},
+            },
+            "MaxConcurrency": config.batch_max_concurrency,
+            "ToleratedFailurePercentage": config.batchToleratedFailurePercent,
+            "ResultWriter": {
+                "Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {
+                    "Bucket.$": "$.run.settings.outputBucket",
+                    "Prefix.$": "$.run.settings.outputPrefix",
+                },
+            },
+            "ResultPath": "$.map",
+        }
+
+    def _grant_machine(self, storage: Storage, invoked: list[PipelineFunction]) -> None:
+        machine = self.state_machine
+        console, inference = storage.console_bucket, storage.inference_bucket
+        statements = [
+            iam.PolicyStatement(
+                sid="ListSourceBuckets",
+                actions=["s3:ListBucket"],
+                resources=[console.bucket_arn, inference.bucket_arn],
+            ),
+            iam.PolicyStatement(
+                sid="ReadManifests",
+                actions=["s3:GetObject"],
+                resources=[console.arn_for_objects("*"), inference.arn_for_objects("*")],
+            ),
+            iam.PolicyStatement(
+                sid="WriteMapResults",
+                actions=[
+                    "s3:PutObject",
+                    "s3:GetObject",
+                    "s3:ListMultipartUploadParts",
+                    "s3:AbortMultipartUpload",
+                ],
+                resources=[inference.arn_for_objects("batches/*")],
+            ),
+            iam.PolicyStatement(
+                sid="UseKeyThroughSnsAndS3",
+                actions=TOPIC_KEY_USE,
+                resources=[storage.key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": [regional_service("sns"), regional_service("s3")]}
+                },
+            ),
+            iam.PolicyStatement(
+                sid="InvokeChildren",
+                actions=["lambda:InvokeFunction"],
+                resources=[self.analyse.function.function_arn, f"{self.analyse.function.function_arn}:*"],
+            ),
+            iam.PolicyStatement(
+                sid="RunChildWorkflows",
+                actions=["states:StartExecution"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:stateMachine:{self.name}"
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="WatchChildWorkflows",
+                actions=["states:DescribeExecution", "states:StopExecution"],
+                resources=[
+                    f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:{self.name}/*"
+                ],
+            ),
+        ]
+        for statement in statements:
+            machine.add_to_role_policy(statement)
+        acknowledge(
+            machine,
+            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+            "Notify* states publish to the topic and the Map's ItemReader/ResultWriter read and write the "
+            "SSE-KMS buckets; the key is usable only through SNS and S3 (kms:ViaService).",
+        )
+        acknowledge(
+            machine,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray trace segments (state-machine tracing) and Step Functions vended log delivery have no "
+            "resource-level scope.",
+        )
+        for bucket in (console, inference):
+            acknowledge(
+                machine,
+                f"AwsSolutions-IAM5[Resource::{nag_text(self, bucket.bucket_arn)}/*]",
+                "The batch source (a prefix or a manifest) may be anywhere in the stack's two buckets; the "
+                "ItemReader lists the prefix or reads the manifest.",
+            )
+        acknowledge(
+            machine,
+            f"AwsSolutions-IAM5[Resource::{nag_text(self, inference.bucket_arn)}/batches/*]",
+            "The ResultWriter writes each execution's results under batches/<execution>/.",
+        )
+        acknowledge(
+            machine,
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
+            f"execution:{nag_text(self, self.name)}/*]",
+            "The Distributed Map's child workflows are executions of this state machine, named at run time.",
+        )
+        for handler in invoked:
+            arn = nag_text(self, handler.function.function_arn)
+            acknowledge(
+                machine,
+                f"AwsSolutions-IAM5[Resource::{arn}:*]",
+                "Step Functions' lambda:invoke integration may call any version or alias of this one "
+                "function (CDK grants <function ARN>:*); no other function is reachable.",
+            )

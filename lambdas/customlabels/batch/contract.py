@@ -1,0 +1,30 @@
+"""What the batch-analysis state machine selects from its steps, and its own Fail state.
+
+The input, start and stop failures reuse the training contract's names (``InvalidInput``,
+``StartFailed``, ``StopFailed``); ``BatchFailed`` is the Distributed Map failing (more failed child
+workflows than ``batchToleratedFailurePercent``, or the item reader failing)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+PREPARE_KEYS = ("valid", "cause", "settings", "model", "status", "startNeeded")
+SUMMARY_KEYS = (
+    "execution",
+    "source",
+    "modelVersion",
+    "images",
+    "labels",
+    "failures",
+    "imagesPerSecond",
+    "seconds",
+    "startedAt",
+    "finishedAt",
+    "resultsManifest",
+    "summary",
+    "message",
+)
+
+
+class BatchFailure(StrEnum):
+    BatchFailed = "BatchFailed"

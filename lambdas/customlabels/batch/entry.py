@@ -1,0 +1,53 @@
+"""The batch functions' services, built once per warm container from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+
+import boto3
+
+from customlabels import aws_clients
+from customlabels.batch.children import BatchAnalyser
+from customlabels.batch.settings import BatchEnv
+from customlabels.inference.analyzer import Analyzer, Settings
+from customlabels.inference.batch import REKOGNITION_RETRIES
+from customlabels.inference.champion import ChampionCache
+from customlabels.inference.model_start import ModelStarter
+
+
+def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
+    env = BatchEnv.from_environ(environ)
+    s3 = boto3.client("s3")
+    rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
+    table = aws_clients.dynamodb_resource().Table(env.results_table)
+
+    @cache
+    def analyzer_for(version_arn: str, version_name: str, min_confidence: float | None) -> Analyzer:
+        """The upload path's analyser on the run's model version; the state machine keeps it running."""
+        model = {"versionArn": version_arn, "versionName": version_name}
+        return Analyzer(
+            s3=s3,
+            rekognition=rekognition,
+            results_table=table,
+            champions=ChampionCache(lambda: model, ttl_seconds=3600, project=env.project),
+            starter=ModelStarter(
+                rekognition,
+                min_inference_units=env.min_inference_units,
+                max_inference_units=env.max_inference_units,
+                interval_seconds=60,
+                cap_hold=lambda _arn: None,
+            ),
+            settings=Settings(
+                min_confidence=min_confidence, start_stopped_model=False, model_retry_seconds=60
+            ),
+            results_bucket=env.inference_bucket,
+        )
+
+    return BatchAnalyser(
+        s3=s3,
+        results_table=table,
+        results_bucket=env.inference_bucket,
+        analyzer_for=analyzer_for,
+        concurrency=env.concurrency,
+    )

@@ -1,0 +1,78 @@
+"""PrepareBatch: the input checked, the model version resolved (default: the champion) and its status.
+
+The state machine starts the model when ``startNeeded`` and, with ``stopWhenDone``, stops it at the end:
+only a model this run started is stopped, so a backfill never stops a model others are using.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from customlabels.batch.input import check_batch_input
+from customlabels.batch.settings import BatchEnv
+from customlabels.rekognition import projects, versions
+from customlabels.training.registry import Registry
+
+READY = ("RUNNING", "STARTING")
+STARTABLE = ("TRAINING_COMPLETED", "COPYING_COMPLETED", "STOPPED", "FAILED")
+OUTPUT_PREFIX = "batches"
+
+
+def prepare_batch(
+    event: dict[str, Any], env: BatchEnv, rekognition: Any, registry: Registry
+) -> dict[str, Any]:
+    verdict = check_batch_input(
+        event.get("input"),
+        readable_buckets=(env.inference_bucket, env.console_bucket),
+        default_min_confidence=env.min_confidence,
+    )
+    model = status = None
+    if verdict.valid:
+        model, status = _model(verdict.settings, env, rekognition, registry, verdict.problems)
+    if not verdict.valid:
+        return {"valid": False, "cause": verdict.cause, "settings": None, "model": None}
+    settings = {
+        **verdict.settings,
+        "outputPrefix": f"{OUTPUT_PREFIX}/{event['executionName']}",
+        "outputBucket": env.inference_bucket,
+    }
+    return {
+        "valid": True,
+        "cause": "",
+        "settings": settings,
+        "model": model,
+        "status": status,
+        "startNeeded": status in STARTABLE,
+    }
+
+
+def _model(
+    settings: dict[str, Any], env: BatchEnv, rekognition: Any, registry: Registry, problems: list[str]
+) -> tuple[dict[str, Any] | None, str | None]:
+    version = settings["versionName"]
+    if version is None:
+        champion = registry.champion(env.project)
+        if not champion:
+            problems.append(
+                f"project {env.project!r} has no champion model: pass versionName, or train and promote one"
+            )
+            return None, None
+        version = champion["versionName"]
+    project_arn = projects.find_project_arn(rekognition, env.project)
+    description = versions.describe_version(rekognition, project_arn, version) if project_arn else None
+    if description is None:
+        problems.append(f"model version {version!r} does not exist in project {env.project!r}")
+        return None, None
+    status = description["Status"]
+    if status not in READY + STARTABLE:
+        problems.append(f"model version {version!r} is {status}: only a trained model can analyse images")
+        return None, None
+    model = {
+        "projectName": env.project,
+        "projectArn": project_arn,
+        "versionName": version,
+        "versionArn": description["ProjectVersionArn"],
+        "minInferenceUnits": env.min_inference_units,
+        "maxInferenceUnits": env.max_inference_units,
+    }
+    return model, status

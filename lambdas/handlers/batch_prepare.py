@@ -1,0 +1,21 @@
+"""Task PrepareBatch: the execution input checked, the model version resolved and its status read."""
+
+import os
+
+from aws_lambda_powertools import Logger, Tracer
+
+from customlabels import aws_clients
+from customlabels.batch.prepare import prepare_batch
+from customlabels.batch.settings import BatchEnv
+from customlabels.training.registry import Registry
+
+logger, tracer = Logger(), Tracer()
+ENV = BatchEnv.from_environ(os.environ)
+REKOGNITION = aws_clients.client("rekognition")
+REGISTRY = Registry(ENV.registry_table, aws_clients.dynamodb_resource())
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def handler(event: dict, context: object) -> dict:
+    return prepare_batch(event, ENV, REKOGNITION, REGISTRY)

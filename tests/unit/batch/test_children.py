@@ -1,0 +1,115 @@
+"""AnalyseBatch over moto S3/DynamoDB with the upload path's analyser (Rekognition stubbed)."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from customlabels.batch.children import ANALYSED, FAILED, IGNORED, SKIPPED, BatchAnalyser, item_location
+from customlabels.inference.analyzer import Analyzer, Settings
+from customlabels.inference.champion import ChampionCache
+from customlabels.inference.model_start import ModelStarter
+from tests.unit.inference import images
+from tests.unit.inference.conftest import BUCKET, MODEL_ARN, RESULTS_TABLE
+
+THROTTLED = "ProvisionedThroughputExceededException"
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.s3 = boto3.client("s3")
+        self.rekognition = boto3.client("rekognition")
+        self.stub = Stubber(self.rekognition)
+        self.stub.activate()
+        self.table = boto3.resource("dynamodb").Table(RESULTS_TABLE)
+        self.sleeps: list[float] = []
+        model = {"versionArn": MODEL_ARN, "versionName": "widgets.v1"}
+        analyzer = Analyzer(
+            s3=self.s3,
+            rekognition=self.rekognition,
+            results_table=self.table,
+            champions=ChampionCache(lambda: model, ttl_seconds=60, project="widgets"),
+            starter=ModelStarter(
+                self.rekognition,
+                min_inference_units=1,
+                max_inference_units=1,
+                interval_seconds=60,
+                cap_hold=lambda _arn: None,
+            ),
+            settings=Settings(min_confidence=None, start_stopped_model=False, model_retry_seconds=60),
+            results_bucket=BUCKET,
+        )
+        self.batch = BatchAnalyser(
+            s3=self.s3,
+            results_table=self.table,
+            results_bucket=BUCKET,
+            analyzer_for=lambda *_: analyzer,
+            concurrency=1,
+            sleep=self.sleeps.append,
+        )
+
+    def run(self, items: list) -> dict:
+        batch = {
+            "bucket": BUCKET,
+            "versionArn": MODEL_ARN,
+            "versionName": "widgets.v1",
+            "minConfidence": None,
+        }
+        return self.batch.run({"Items": items, "BatchInput": batch})
+
+    def detects(self, *labels: str) -> None:
+        for label in labels:
+            self.stub.add_response(
+                "detect_custom_labels", {"CustomLabels": [{"Name": label, "Confidence": 90.0}]}
+            )
+
+
+@pytest.fixture
+def harness(resources) -> Harness:
+    return Harness()
+
+
+def test_images_are_analysed_skipped_when_done_and_other_keys_ignored(harness: Harness) -> None:
+    harness.s3.put_object(Bucket=BUCKET, Key="old/a.png", Body=images.png())
+    harness.s3.put_object(Bucket=BUCKET, Key="old/B.JPG", Body=images.jpeg())
+    harness.s3.put_object(Bucket=BUCKET, Key="old/notes.txt", Body=b"text")
+    harness.detects("cat", "dog")
+    first = harness.run([{"Key": "old/a.png"}, {"Key": "old/B.JPG"}, {"Key": "old/notes.txt"}])
+    assert [(i["image"], i["status"]) for i in first["images"]] == [
+        (f"s3://{BUCKET}/old/a.png", ANALYSED),
+        (f"s3://{BUCKET}/old/B.JPG", ANALYSED),
+        (f"s3://{BUCKET}/old/notes.txt", IGNORED),
+    ]
+    assert first["images"][0]["labels"] == [{"name": "cat", "confidence": 90.0}]
+    assert first["images"][0]["result"] == f"s3://{BUCKET}/results/{BUCKET}/old/a.png.json"
+    second = harness.run([{"source-ref": f"s3://{BUCKET}/old/a.png"}])  # same version: no new call
+    assert second["images"][0]["status"] == SKIPPED and second["images"][0]["labels"] == [{"name": "cat"}]
+    harness.stub.assert_no_pending_responses()
+
+
+def test_throttling_is_retried_with_backoff_and_a_missing_image_is_reported(harness: Harness) -> None:
+    harness.s3.put_object(Bucket=BUCKET, Key="t/a.png", Body=images.png())
+    for _ in range(4):  # two calls of two SDK attempts each are throttled, then it passes
+        harness.stub.add_client_error("detect_custom_labels", THROTTLED, http_status_code=400)
+    harness.detects("cat")
+    answer = harness.run([{"Key": "t/a.png"}, {"Key": "t/gone.png"}])
+    assert [i["status"] for i in answer["images"]] == [ANALYSED, FAILED]
+    assert answer["images"][1]["code"] == "NOT_FOUND"
+    assert len(harness.sleeps) >= 1 and all(0 < s <= 16 for s in harness.sleeps)
+    assert answer["counts"] == {ANALYSED: 1, FAILED: 1}
+
+
+def test_a_bad_image_gets_an_error_result_and_is_not_retried(harness: Harness) -> None:
+    harness.s3.put_object(Bucket=BUCKET, Key="bad/x.png", Body=b"not an image at all" * 10)
+    answer = harness.run([{"Key": "bad/x.png"}])
+    assert answer["images"][0]["status"] == FAILED and answer["images"][0]["code"] == "INVALID_IMAGE"
+    assert harness.sleeps == []
+    assert harness.s3.head_object(Bucket=BUCKET, Key=f"results/{BUCKET}/bad/x.png.error.json")
+
+
+def test_item_locations() -> None:
+    assert item_location({"Key": "a/b.png"}, "bkt") == ("bkt", "a/b.png")
+    assert item_location({"source-ref": "s3://other/c.jpg", "x": 1}, "bkt") == ("other", "c.jpg")
+    assert item_location({"source-ref": "nope"}, "bkt") is None
+    assert item_location("text", "bkt") is None
