@@ -42,9 +42,13 @@ class LineOutcome(NamedTuple):
 
 @dataclass
 class CodeLines:
+    """One code's occurrences in a dataset: `count` issues on `lines` distinct lines."""
+
     count: int = 0
+    lines: int = 0
     first_lines: list[int] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # distinct filled-in messages, at most a few
 
 
 @dataclass
@@ -185,10 +189,22 @@ class _Recorder:
             result.error_line_numbers.append(line.line_number)
         if line_codes[0] in DROPPED_LINE_CODES:
             result.dropped += 1
+        on_this_line: set[str] = set()
         for issue in line.issues:
-            entry = result.code_lines.setdefault(issue.code.name, CodeLines())
+            name = issue.code.name
+            entry = result.code_lines.get(name)
+            if entry is None:
+                entry = result.code_lines[name] = CodeLines()
             entry.count += 1
-            if len(entry.first_lines) < FIRST_LINES_PER_CODE and line.line_number not in entry.first_lines:
+            if len(entry.messages) < FIRST_LINES_PER_CODE and "{}" in issue.code.message:
+                message = issue.message
+                if message not in entry.messages:
+                    entry.messages.append(message)
+            if name in on_this_line:
+                continue
+            on_this_line.add(name)
+            entry.lines += 1
+            if len(entry.first_lines) < FIRST_LINES_PER_CODE:
                 entry.first_lines.append(line.line_number)
                 if issue.detail:
                     entry.details.append(issue.detail)

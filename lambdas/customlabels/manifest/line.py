@@ -20,8 +20,11 @@ SOURCE_REF = "source-ref"
 METADATA_SUFFIX = "-metadata"
 ERRORS = "errors"
 WARNINGS = "warnings"
+SERVICE_ERRORS = "cl-errors"  # the guide's examples also show the service writing errors under this key
+# Every key an earlier validation wrote, at any depth: re-validation starts clean.
+RESULT_KEYS = frozenset({ERRORS, WARNINGS, SERVICE_ERRORS})
 # Keys the service itself adds to validation manifests; they are never label attributes.
-RESERVED_KEYS = frozenset({SOURCE_REF, ERRORS, WARNINGS, "cl-errors", "cl-metadata"})
+RESERVED_KEYS = frozenset({SOURCE_REF, ERRORS, WARNINGS, SERVICE_ERRORS, "cl-metadata"})
 
 
 class Status(StrEnum):
@@ -112,7 +115,7 @@ def _has_stale_results(text: str) -> bool:
 
 def _strip(value: object) -> object:
     if isinstance(value, dict):
-        return {key: _strip(item) for key, item in value.items() if key not in (ERRORS, WARNINGS)}
+        return {key: _strip(item) for key, item in value.items() if key not in RESULT_KEYS}
     if isinstance(value, list):
         return [_strip(item) for item in value]
     return value
@@ -120,7 +123,7 @@ def _strip(value: object) -> object:
 
 def _without_results(obj: dict) -> dict:
     """A copy of the line without errors/warnings from an earlier validation (re-validation starts clean)."""
-    return {key: _strip(value) for key, value in obj.items() if key not in (ERRORS, WARNINGS, "cl-errors")}
+    return {key: _strip(value) for key, value in obj.items() if key not in RESULT_KEYS}
 
 
 def _container(out: dict, issue: Issue) -> dict:
