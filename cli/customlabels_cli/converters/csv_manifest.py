@@ -76,9 +76,10 @@ def convert_rows(rows: list[tuple[int, list[str]]], s3_path: str | None) -> Conv
         if not labels:
             conversion.skipped.append((f"row {number}", "no label in columns 2..n"))
             continue
+        source_ref = _source_ref(row[0], s3_path, number)
         try:
             line = image_level_line(
-                _source_ref(row[0], s3_path, number),
+                source_ref,
                 labels,
                 creation_date=created,
                 job_name=f"labeling-job/{labels[0]}",

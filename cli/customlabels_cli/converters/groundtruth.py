@@ -146,9 +146,9 @@ def checked_labels(obj: dict, accept: frozenset[str]) -> tuple[dict | None, str]
             return None, f"{key} was not answered by a person"
         if answer.casefold() not in accept:
             return None, f"a person answered {answer!r} in {key}"
-    kept = adjusted or trainable  # an adjustment replaces the labels it was made from
-    kept = [(key, meta) for key, meta in kept
-            if _by_person(meta) and meta.get("adjustment-status", REVIEWED[0]) in REVIEWED]
+    # An adjustment replaces the labels it was made from; a confirmed label counts whoever drew it.
+    kept = [(key, meta) for key, meta in adjusted
+            if _by_person(meta) and meta["adjustment-status"] in REVIEWED] if adjusted else trainable
     if not kept:
         return None, "no image-level or bounding-box label a person labelled, confirmed or adjusted"
     line: dict = {SOURCE_REF: obj[SOURCE_REF]}
