@@ -15,7 +15,8 @@ from tests.unit.manifest.conftest import cls, det
 EDGE_CASES = [
     '{"source-ref":"s3://bkt/a.jpg","c":1e999,"c-metadata":{}}', '{"source-ref":NaN}', '{"a":Infinity}',
     '{"source-ref":"s3://bkt/\\ud800.jpg","c":1,"c-metadata":{}}', '{"source-ref":"s3://bkt/a.jpg"} x',
-    '{"source-ref":"s3://bkt/a.jpg","source-ref":"s3://bkt/b.jpg"}', '[1,2]', '{"a":' + "[" * 1200 + "]" * 1200 + "}",
+    '{"source-ref":"s3://bkt/a.jpg","source-ref":"s3://bkt/b.jpg"}', '[1,2]',
+    '{"a":' + "[" * 1200 + "]" * 1200 + "}",
     '{"source-ref":"s3://bkt/a.jpg","cat":123456789012345678901234567890,"cat-metadata":{}}',
     '{"source-ref":"s3://bkt/a.jpg","cat":1.0,"cat-metadata":{"confidence":1e-400}}', '{"a":"\tb"}',
     '{"a":01}', '{"a":1.}', '{"a":-0}', '{"a":"\\u0000"}', '{}', '{"source-ref":"s3://bkt/a.jpg"}\n',
