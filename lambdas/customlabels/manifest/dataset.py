@@ -24,6 +24,7 @@ from customlabels.manifest.line import (
     usable_entry,
 )
 from customlabels.manifest.rules import duplicate_source_ref
+from customlabels.manifest.sampling import StratifiedSampler
 from customlabels.manifest.source import ManifestFileError, ManifestSource, iter_lines
 
 BATCH_LINES = 512
@@ -59,6 +60,7 @@ class ImageStats:
     unreachable: int = 0
     bytes_read: int = 0
     bytes_total: int = 0
+    not_sampled: int = 0  # valid lines left out of a stratified sample (sampling.py)
 
 
 @dataclass
@@ -212,7 +214,7 @@ class _Recorder:
 
 def scan_dataset(name: str, source: ManifestSource, *, max_rows: int,
                  probe: Callable[[str], ImageProbe] | None = None,
-                 pool: Executor | None = None) -> DatasetResult:
+                 pool: Executor | None = None, sampler: StratifiedSampler | None = None) -> DatasetResult:
     """Validate every line of `source` (up to max_rows), checking images with `probe` when given."""
     result = DatasetResult(name, source.location, manifest_bucket=source.bucket)
     result._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")  # noqa: SIM115 - owned by result
@@ -234,8 +236,8 @@ def scan_dataset(name: str, source: ManifestSource, *, max_rows: int,
             continue
         batch.append(line)
         if len(batch) == BATCH_LINES:
-            _flush(batch, recorder, probe, pool)
-    _flush(batch, recorder, probe, pool)
+            _flush(batch, recorder, probe, pool, sampler)
+    _flush(batch, recorder, probe, pool, sampler)
     recorder.finish()
     if not non_blank:
         result.close()
@@ -243,10 +245,16 @@ def scan_dataset(name: str, source: ManifestSource, *, max_rows: int,
     return result
 
 
-def _flush(batch: list[LineResult], recorder: _Recorder, probe, pool) -> None:
+def _flush(batch: list[LineResult], recorder: _Recorder, probe, pool,
+           sampler: StratifiedSampler | None = None) -> None:
     if probe is not None:
         needing = [line for line in batch if line.needs_image]
         stats = recorder.result.images
+        if sampler is not None:
+            kept = [line for line in needing
+                    if sampler.take({label for names in line.labels.values() for label in names})]
+            stats.not_sampled += len(needing) - len(kept)
+            needing = kept
         mapper = pool.map if pool is not None else map
         for line, found in zip(needing, mapper(probe, [line.source_ref for line in needing]), strict=True):
             stats.checked += 1
