@@ -56,7 +56,7 @@ def _parse_stripped(text: str) -> dict | None:
     if _fast_decode is not None:
         try:
             obj = _fast_decode(text)
-        except (_FastParseError, RecursionError):
+        except (_FastParseError, RecursionError, UnicodeEncodeError):
             pass  # not plain RFC 8259 JSON (NaN, 1e999, a lone surrogate...): the stdlib scanner decides
         else:
             return obj if type(obj) is dict else None

@@ -20,6 +20,7 @@ EDGE_CASES = [
     '{"source-ref":"s3://bkt/a.jpg","cat":123456789012345678901234567890,"cat-metadata":{}}',
     '{"source-ref":"s3://bkt/a.jpg","cat":1.0,"cat-metadata":{"confidence":1e-400}}', '{"a":"\tb"}',
     '{"a":01}', '{"a":1.}', '{"a":-0}', '{"a":"\\u0000"}', '{}', '{"source-ref":"s3://bkt/a.jpg"}\n',
+    '{"source-ref":"s3://bkt/\ud83d.jpg","c":1,"c-metadata":{}}',  # a lone surrogate in the text itself
 ]
 
 
