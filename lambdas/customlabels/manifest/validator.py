@@ -19,6 +19,8 @@ from customlabels.manifest.sampling import StratifiedSampler
 from customlabels.manifest.source import ManifestFileError, ManifestSource, open_manifest
 from customlabels.s3uri import is_s3_uri
 
+IMAGE_CHECK_WORKERS = 16  # header probes in flight at once (threads); `make bench` measures this setting
+
 
 def _percent(part: int, whole: int) -> str:
     return f"{part:,} of {whole:,} lines ({100 * part / whole if whole else 0:.1f}%)"
@@ -52,7 +54,7 @@ OVERLAP = str(int(limits.MIN_LABEL_OVERLAP * 100))  # the {} of the overlap mess
 
 
 def validate_manifests(training: str, testing: str | None = None, *, s3=None, check_images: bool = True,
-                       max_workers: int = 16, max_rows: int = limits.MAX_ROWS,
+                       max_workers: int = IMAGE_CHECK_WORKERS, max_rows: int = limits.MAX_ROWS,
                        image_fraction: float = 1.0) -> ValidationReport:
     """Validate like CreateProjectVersion does. `training`/`testing` are local paths or s3:// URIs;
     `s3` is a boto3 S3 client (default: boto3.client("s3"), which honours AWS_ENDPOINT_URL).
