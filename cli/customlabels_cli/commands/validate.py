@@ -106,7 +106,8 @@ def _unreachable_images(report: ValidationReport) -> str | None:
     checked = sum(dataset.images.checked for dataset in datasets)
     if not checked or sum(dataset.images.unreachable for dataset in datasets) != checked:
         return None
-    detail = report.training.code_lines[codes.INVALID_IMAGE.name].details[0]
+    detail = next(entry.details[0] for dataset in datasets
+                  if (entry := dataset.code_lines.get(codes.INVALID_IMAGE.name)) and entry.details)
     return detail.removeprefix("the object could not be read: ")
 
 
