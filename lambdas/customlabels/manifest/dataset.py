@@ -150,7 +150,9 @@ def empty_dataset(name: str) -> DatasetResult:
 class _Recorder:
     def __init__(self, result: DatasetResult) -> None:
         self.result = result
-        self.write = result._spool.write
+        self.spool_write = result._spool.write
+        self.pending: list[str] = []  # validation lines not yet written: one write per batch, not per line
+        self.write = self.pending.append
         self.pack = result._packed.append
         self.bucket_prefix = "\0"  # "s3://bucket/" of the previous line: most lines share it
         self.status_counts = dict.fromkeys(_STATUSES, 0)
@@ -171,10 +173,18 @@ class _Recorder:
             self._record_bucket(ref, line.line_number)
         if line.issues:
             self._record_issues(line)
-        self.write(line.validation_line() + "\n")
+        self.write(line.validation_line())
+        if len(self.pending) == BATCH_LINES:
+            self.flush()
         self.pack(_PACK[status, tuple(labels)])
 
+    def flush(self) -> None:
+        if self.pending:
+            self.spool_write("\n".join(self.pending) + "\n")
+            self.pending.clear()
+
     def finish(self) -> None:
+        self.flush()
         result = self.result
         result.valid, result.invalid, result.ignored = (self.status_counts[status] for status in _STATUSES)
         result.total = result.valid + result.invalid + result.ignored

@@ -39,3 +39,12 @@ def test_old_errors_in_boxes_go_and_new_ones_are_attached():
     box = written["bounding-box"]["annotations"][0]
     assert "cl-errors" not in box
     assert [error["code"] for error in box["errors"]] == ["ERROR_INVALID_BOUNDING_BOX"]
+
+
+def test_an_errors_key_inside_the_data_is_not_a_result_and_stays():
+    """Found by the property test: stripping it from a class-map made a re-validated line valid."""
+    line = det("a.jpg")
+    line["bounding-box-metadata"]["class-map"]["errors"] = None
+    result = validate_line(to_json_line(line))
+    again = validate_line(result.validation_line())
+    assert result.codes == again.codes == ("ERROR_INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT",)
