@@ -1,4 +1,5 @@
-"""`customlabels convert folders|csv|coco ...`: make a Ground Truth manifest, then validate it.
+"""`customlabels convert folders|csv|coco|groundtruth-multilabel|groundtruth-verification ...`: make a
+Custom Labels manifest, then validate it.
 
 Exit 0: the manifest is written and passes `validate`; 1: written, but it cannot train as it is (the
 report says why), or a CSV lists an image twice (no manifest; helper CSVs written); 2: bad input."""
@@ -16,6 +17,12 @@ from customlabels_cli.converters.coco import convert_coco, read_coco
 from customlabels_cli.converters.conversion import Conversion, ConversionError, write_manifest
 from customlabels_cli.converters.csv_manifest import convert_rows, read_rows, split_duplicates
 from customlabels_cli.converters.folders import convert_folders
+from customlabels_cli.converters.groundtruth import (
+    DEFAULT_ACCEPT,
+    convert_multilabel,
+    convert_verification,
+    read_job_output,
+)
 from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, guarded
 
 SKIPPED_SHOWN = 5
@@ -24,7 +31,7 @@ SKIPPED_SHOWN = 5
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "convert",
-        help="make a manifest from image folders, a CSV file or a COCO file",
+        help="make a manifest from image folders, a CSV file, a COCO file or a Ground Truth job output",
         description="Convert labeled images to a Ground Truth manifest and validate it.",
     )
     formats = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
@@ -48,7 +55,7 @@ def register(subparsers) -> None:
 
     csv = formats.add_parser(
         "csv",
-        help="IMAGE,LABEL[,LABEL...] rows, no header (spec 02 §8.3)",
+        help="a CSV file of IMAGE,LABEL[,LABEL...] rows, no header, to image-level labels",
         description="Rows are IMAGE,LABEL[,LABEL...] with no header. IMAGE is a file name (with --s3-path) "
         "or an s3:// URI. A duplicated image writes BASE-deduplicated.csv and BASE-duplicates.csv "
         "instead of a manifest.",
@@ -62,7 +69,7 @@ def register(subparsers) -> None:
 
     coco = formats.add_parser(
         "coco",
-        help="COCO object-detection JSON to a bounding-box manifest (spec 02 §8.1)",
+        help="COCO object-detection JSON to a bounding-box manifest",
         description="One manifest line per COCO image (also those without annotations).",
     )
     coco.add_argument("source", metavar="COCO_JSON", type=Path)
@@ -75,6 +82,44 @@ def register(subparsers) -> None:
         "-o", "--output", required=True, metavar="MANIFEST", help="output .manifest: local path or s3:// URI"
     )
     coco.set_defaults(handler=run_coco)
+
+    multilabel = formats.add_parser(
+        "groundtruth-multilabel",
+        help="a Ground Truth multi-label classification output to one label attribute per label",
+        description="Custom Labels cannot read a multi-label job's list of class ids: each chosen label "
+        "becomes its own image-level label attribute JOB0, JOB1, ... with its class name and confidence. "
+        "Lines where the worker chose no label are skipped.",
+    )
+    _in_out(multilabel)
+    multilabel.set_defaults(handler=run_multilabel)
+
+    verification = formats.add_parser(
+        "groundtruth-verification",
+        help="a label verification or adjustment job output: keep only labels a person confirmed or fixed",
+        description="Keeps the image-level and bounding-box labels of each line that a person confirmed in a "
+        "label verification job (its answer is one of --accept) or reviewed in an adjustment job "
+        "(adjustment-status adjusted or unadjusted; the adjusted labels replace the originals). Every "
+        "other line is skipped, with the reason.",
+    )
+    _in_out(verification)
+    verification.add_argument(
+        "--accept", action="append", metavar="ANSWER",
+        help=f"a verification answer meaning the label is correct (any case; repeatable; default "
+        f"{', '.join(DEFAULT_ACCEPT)})",
+    )
+    verification.set_defaults(handler=run_verification)
+
+
+def _in_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="IN", help="the job's output.manifest: local path or s3:// URI")
+    parser.add_argument("output", metavar="OUT", nargs="?",
+                        help="output .manifest: local path or s3:// URI (default: custom_labels_<IN name>."
+                        "manifest in the current folder)")
+
+
+def _default_output(source: str) -> str:
+    stem = source.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[0] or "output"
+    return f"custom_labels_{stem}.manifest"
 
 
 @guarded
@@ -111,8 +156,20 @@ def run_coco(args: argparse.Namespace, out: TextIO | None = None) -> int:
     )
 
 
+@guarded
+def run_multilabel(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    return _convert(lambda: convert_multilabel(read_job_output(args.source)),
+                    args.output or _default_output(args.source), out or sys.stdout)
+
+
+@guarded
+def run_verification(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    return _convert(lambda: convert_verification(read_job_output(args.source), args.accept or DEFAULT_ACCEPT),
+                    args.output or _default_output(args.source), out or sys.stdout)
+
+
 def _bad_input(error: ConversionError) -> int:
-    print(f"error: {error}", file=sys.stderr)
+    print(f"error: {error.message}\n  fix: {error.fix}", file=sys.stderr)
     return EXIT_USAGE
 
 

@@ -1,5 +1,6 @@
-"""`customlabels train --training S3URI [--testing S3URI] [settings] [--wait]`: start the training
-pipeline with its documented input (customlabels.training.input.training_form).
+"""`customlabels train --training MANIFEST [--testing MANIFEST] [--images DIR] [settings] [--wait]`: start the
+training pipeline with its documented input (customlabels.training.input.training_form); local manifests
+are uploaded with their images first (support/local_upload.py).
 
 Exit 0: started (or, with --wait, succeeded); 1: the execution failed; 2: usage or access error."""
 
@@ -9,9 +10,9 @@ import argparse
 import sys
 from typing import TextIO
 
-from customlabels_cli.support import executions
+from customlabels_cli.support import executions, local_upload
 from customlabels_cli.support import training_preflight as preflight
-from customlabels_cli.support.errors import EXIT_OK, guarded
+from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, guarded
 from customlabels_cli.support.stack import Stack, add_stack_arguments
 
 
@@ -30,9 +31,13 @@ def register(subparsers) -> None:
         "defaults (cdk.json).",
     )
     parser.add_argument(
-        "--training", required=True, metavar="S3_URI", help="training manifest in the console bucket"
+        "--training", required=True, metavar="MANIFEST",
+        help="training manifest: s3:// URI in the console bucket, or a local .manifest (uploaded with its "
+        "images under datasets/PROJECT/TIMESTAMP/, then validated)",
     )
-    parser.add_argument("--testing", metavar="S3_URI", help="testing manifest (default: auto-split 80/20)")
+    parser.add_argument("--testing", metavar="MANIFEST", help="testing manifest, s3:// or local "
+                        "(default: auto-split 80/20)")
+    local_upload.add_arguments(parser)
     parser.add_argument("--version", metavar="NAME", help="model version name (default: PROJECT.EXECUTION)")
     parser.add_argument(
         "--name", metavar="EXECUTION", help="execution name (default: PROJECT-UTCTIME-RANDOM, unique)"
@@ -94,6 +99,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     project = stack.project
     name = args.name or executions.execution_name(project)
     preflight.check_execution_name(name)
+    if (local_upload.is_local(args.training) or local_upload.is_local(args.testing)) and not (
+        local_upload.upload_and_validate(stack, project, args, out)
+    ):
+        return EXIT_FAILED
     payload = training_input(args, project)
     settings = preflight.checked_settings(payload, name, stack.output("ConsoleBucketName"), project)
     stack.output("TrainingStateMachineArn")  # an outdated stack is named before any AWS call

@@ -25,21 +25,23 @@ def read_coco(path: Path) -> dict:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConversionError(f"{path} does not exist") from None
+        raise ConversionError(f"{path} does not exist", "give the path of the COCO JSON file") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ConversionError(f"{path} is not a JSON file: {error}") from None
+        raise ConversionError(f"{path} is not a JSON file: {error}",
+                              "give the COCO annotations file (instances_*.json), UTF-8 JSON") from None
     if not isinstance(document, dict):
-        raise ConversionError(f"{path} holds a JSON {type(document).__name__}, not a COCO object")
+        raise ConversionError(f"{path} holds a JSON {type(document).__name__}, not a COCO object",
+                              "give a COCO file: one object with images, annotations and categories lists")
     for section, fields in REQUIRED.items():
         entries = document.get(section)
         if not isinstance(entries, list):
-            raise ConversionError(
-                f"{path} has no {section} list: a COCO file needs images, annotations and categories"
-            )
+            raise ConversionError(f"{path} has no {section} list",
+                                  "a COCO file needs images, annotations and categories lists")
         for index, entry in enumerate(entries):
             missing = [name for name in fields if not isinstance(entry, Mapping) or name not in entry]
             if missing:
-                raise ConversionError(f"{section}[{index}] lacks {', '.join(missing)}")
+                raise ConversionError(f"{section}[{index}] lacks {', '.join(missing)}",
+                                      f"give every {section} entry {', '.join(fields)}")
     return document
 
 
@@ -58,8 +60,8 @@ def _source_ref(image: Mapping, s3_path: str | None) -> str:
         return image["coco_url"]
     if not s3_path:
         raise ConversionError(
-            f"image {image['id']} ({image['file_name']}) has no s3:// coco_url: pass --s3-path "
-            "s3://BUCKET/PREFIX/ where the images are (e.g. after aws s3 sync)"
+            f"image {image['id']} ({image['file_name']}) has no s3:// coco_url",
+            "pass --s3-path s3://BUCKET/PREFIX/ where the images are (e.g. after aws s3 sync)",
         )
     prefix = parse_s3_uri(s3_path, require_key=False)
     key = f"{prefix.key.rstrip('/')}/{image['file_name']}" if prefix.key.strip("/") else image["file_name"]
@@ -98,5 +100,5 @@ def convert_coco(
             )
         )
     if not conversion.lines:
-        raise ConversionError("the COCO file lists no images")
+        raise ConversionError("the COCO file lists no images", "add the images to its images list")
     return conversion

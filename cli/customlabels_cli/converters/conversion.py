@@ -13,7 +13,12 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png")
 
 
 class ConversionError(ValueError):
-    """The input cannot be converted as a whole; the message says what to fix."""
+    """The input cannot be converted as a whole: `message` says what is wrong, `fix` what to do."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fix = fix
 
 
 @dataclass
@@ -43,7 +48,9 @@ def manifest_text(lines: list[dict]) -> str:
 
 def write_manifest(lines: list[dict], destination: str, s3: Any = None) -> str:
     if not destination.endswith(".manifest"):
-        raise ConversionError(f"{destination} must end in .manifest (the service rejects other extensions)")
+        raise ConversionError(
+            f"{destination} does not end in .manifest; the pipeline accepts only .manifest files",
+            "name the output NAME.manifest")
     body = manifest_text(lines).encode()
     if is_s3_uri(destination):
         uri = parse_s3_uri(destination)

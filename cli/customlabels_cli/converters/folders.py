@@ -35,8 +35,8 @@ def convert_relative(items: Iterable[tuple[str, str]], job_name: str) -> Convers
         )
     if not conversion.lines:
         raise ConversionError(
-            "no labeled images found: put each image in a subfolder named after its label, "
-            "e.g. TOP/cat/1.jpg and TOP/dog/2.jpg"
+            "no labeled images found",
+            "put each image in a subfolder named after its label, e.g. TOP/cat/1.jpg and TOP/dog/2.jpg",
         )
     return conversion
 
@@ -75,10 +75,12 @@ def convert_folders(
         return convert_relative(s3_items(s3, source), job_name)
     directory = Path(source)
     if not directory.is_dir():
-        raise ConversionError(f"{source} is neither an s3:// prefix nor a local folder")
+        raise ConversionError(f"{source} is neither an s3:// prefix nor a local folder",
+                              "give the folder holding one subfolder per label, or its s3:// prefix")
     if not s3_path:
         raise ConversionError(
-            f"{source} is a local folder: pass --s3-path s3://BUCKET/PREFIX/ where its "
-            "images are (or will be) uploaded, e.g. with aws s3 sync"
+            f"{source} is a local folder, and a manifest names images in S3",
+            "pass --s3-path s3://BUCKET/PREFIX/ where its images are (or will be) uploaded, "
+            "e.g. with aws s3 sync",
         )
     return convert_relative(local_items(directory, s3_path), job_name)

@@ -24,6 +24,7 @@ from customlabels.manifest.line import (
     usable_entry,
 )
 from customlabels.manifest.rules import duplicate_source_ref
+from customlabels.manifest.sampling import StratifiedSampler
 from customlabels.manifest.source import ManifestFileError, ManifestSource, iter_lines
 
 BATCH_LINES = 512
@@ -42,9 +43,13 @@ class LineOutcome(NamedTuple):
 
 @dataclass
 class CodeLines:
+    """One code's occurrences in a dataset: `count` issues on `lines` distinct lines."""
+
     count: int = 0
+    lines: int = 0
     first_lines: list[int] = field(default_factory=list)
     details: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # distinct filled-in messages, at most a few
 
 
 @dataclass
@@ -55,6 +60,7 @@ class ImageStats:
     unreachable: int = 0
     bytes_read: int = 0
     bytes_total: int = 0
+    not_sampled: int = 0  # valid lines left out of a stratified sample (sampling.py)
 
 
 @dataclass
@@ -144,7 +150,9 @@ def empty_dataset(name: str) -> DatasetResult:
 class _Recorder:
     def __init__(self, result: DatasetResult) -> None:
         self.result = result
-        self.write = result._spool.write
+        self.spool_write = result._spool.write
+        self.pending: list[str] = []  # validation lines not yet written: one write per batch, not per line
+        self.write = self.pending.append
         self.pack = result._packed.append
         self.bucket_prefix = "\0"  # "s3://bucket/" of the previous line: most lines share it
         self.status_counts = dict.fromkeys(_STATUSES, 0)
@@ -165,10 +173,18 @@ class _Recorder:
             self._record_bucket(ref, line.line_number)
         if line.issues:
             self._record_issues(line)
-        self.write(line.validation_line() + "\n")
+        self.write(line.validation_line())
+        if len(self.pending) == BATCH_LINES:
+            self.flush()
         self.pack(_PACK[status, tuple(labels)])
 
+    def flush(self) -> None:
+        if self.pending:
+            self.spool_write("\n".join(self.pending) + "\n")
+            self.pending.clear()
+
     def finish(self) -> None:
+        self.flush()
         result = self.result
         result.valid, result.invalid, result.ignored = (self.status_counts[status] for status in _STATUSES)
         result.total = result.valid + result.invalid + result.ignored
@@ -185,10 +201,22 @@ class _Recorder:
             result.error_line_numbers.append(line.line_number)
         if line_codes[0] in DROPPED_LINE_CODES:
             result.dropped += 1
+        on_this_line: set[str] = set()
         for issue in line.issues:
-            entry = result.code_lines.setdefault(issue.code.name, CodeLines())
+            name = issue.code.name
+            entry = result.code_lines.get(name)
+            if entry is None:
+                entry = result.code_lines[name] = CodeLines()
             entry.count += 1
-            if len(entry.first_lines) < FIRST_LINES_PER_CODE and line.line_number not in entry.first_lines:
+            if len(entry.messages) < FIRST_LINES_PER_CODE and "{}" in issue.code.message:
+                message = issue.message
+                if message not in entry.messages:
+                    entry.messages.append(message)
+            if name in on_this_line:
+                continue
+            on_this_line.add(name)
+            entry.lines += 1
+            if len(entry.first_lines) < FIRST_LINES_PER_CODE:
                 entry.first_lines.append(line.line_number)
                 if issue.detail:
                     entry.details.append(issue.detail)
@@ -196,7 +224,7 @@ class _Recorder:
 
 def scan_dataset(name: str, source: ManifestSource, *, max_rows: int,
                  probe: Callable[[str], ImageProbe] | None = None,
-                 pool: Executor | None = None) -> DatasetResult:
+                 pool: Executor | None = None, sampler: StratifiedSampler | None = None) -> DatasetResult:
     """Validate every line of `source` (up to max_rows), checking images with `probe` when given."""
     result = DatasetResult(name, source.location, manifest_bucket=source.bucket)
     result._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")  # noqa: SIM115 - owned by result
@@ -218,8 +246,8 @@ def scan_dataset(name: str, source: ManifestSource, *, max_rows: int,
             continue
         batch.append(line)
         if len(batch) == BATCH_LINES:
-            _flush(batch, recorder, probe, pool)
-    _flush(batch, recorder, probe, pool)
+            _flush(batch, recorder, probe, pool, sampler)
+    _flush(batch, recorder, probe, pool, sampler)
     recorder.finish()
     if not non_blank:
         result.close()
@@ -227,10 +255,16 @@ def scan_dataset(name: str, source: ManifestSource, *, max_rows: int,
     return result
 
 
-def _flush(batch: list[LineResult], recorder: _Recorder, probe, pool) -> None:
+def _flush(batch: list[LineResult], recorder: _Recorder, probe, pool,
+           sampler: StratifiedSampler | None = None) -> None:
     if probe is not None:
         needing = [line for line in batch if line.needs_image]
         stats = recorder.result.images
+        if sampler is not None:
+            kept = [line for line in needing
+                    if sampler.take({label for names in line.labels.values() for label in names})]
+            stats.not_sampled += len(needing) - len(kept)
+            needing = kept
         mapper = pool.map if pool is not None else map
         for line, found in zip(needing, mapper(probe, [line.source_ref for line in needing]), strict=True):
             stats.checked += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from customlabels.s3uri import parse_s3_uri
 
@@ -80,8 +80,9 @@ def probe_image(s3, source_ref: str, version_id: str | None = None) -> ImageProb
     except ClientError as error:
         return _failed(source_ref, obj, error)
     except BotoCoreError as error:
+        reason = "no AWS credentials were found" if isinstance(error, NoCredentialsError) else str(error)
         return ImageProbe(source_ref, bytes_read=obj.bytes_read, unreachable=True,
-                          error=f"the object could not be read: {error}")
+                          error=f"the object could not be read: {reason}")
     return ImageProbe(source_ref, obj.size or 0, kind, width, height, obj.bytes_read)
 
 

@@ -20,8 +20,11 @@ SOURCE_REF = "source-ref"
 METADATA_SUFFIX = "-metadata"
 ERRORS = "errors"
 WARNINGS = "warnings"
+SERVICE_ERRORS = "cl-errors"  # the guide's examples also show the service writing errors under this key
+# Every key an earlier validation wrote, at any depth: re-validation starts clean.
+RESULT_KEYS = frozenset({ERRORS, WARNINGS, SERVICE_ERRORS})
 # Keys the service itself adds to validation manifests; they are never label attributes.
-RESERVED_KEYS = frozenset({SOURCE_REF, ERRORS, WARNINGS, "cl-errors", "cl-metadata"})
+RESERVED_KEYS = frozenset({SOURCE_REF, ERRORS, WARNINGS, SERVICE_ERRORS, "cl-metadata"})
 
 
 class Status(StrEnum):
@@ -110,17 +113,24 @@ def _has_stale_results(text: str) -> bool:
     return 'errors"' in text or 'warnings"' in text
 
 
-def _strip(value: object) -> object:
-    if isinstance(value, dict):
-        return {key: _strip(item) for key, item in value.items() if key not in (ERRORS, WARNINGS)}
-    if isinstance(value, list):
-        return [_strip(item) for item in value]
-    return value
+def _clean(value: object) -> object:
+    return {key: item for key, item in value.items() if key not in RESULT_KEYS} if isinstance(value, dict) \
+        else value
 
 
 def _without_results(obj: dict) -> dict:
-    """A copy of the line without errors/warnings from an earlier validation (re-validation starts clean)."""
-    return {key: _strip(value) for key, value in obj.items() if key not in (ERRORS, WARNINGS, "cl-errors")}
+    """A copy of the line without the results an earlier validation attached, exactly where the service
+    attaches them (the line, a label attribute, its metadata, a box): re-validation starts clean, and a
+    key named `errors` deeper in the data (in a class-map, say) stays, so re-validating gives the same."""
+    out = {}
+    for key, value in obj.items():
+        if key in RESULT_KEYS:
+            continue
+        value = _clean(value)
+        if isinstance(value, dict) and isinstance(value.get("annotations"), list):
+            value["annotations"] = [_clean(box) for box in value["annotations"]]
+        out[key] = value
+    return out
 
 
 def _container(out: dict, issue: Issue) -> dict:

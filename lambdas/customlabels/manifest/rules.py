@@ -6,6 +6,8 @@ established (e.g. box rules run only on attributes that passed the format rule).
 
 from __future__ import annotations
 
+import re
+
 from customlabels.manifest import limits
 from customlabels.manifest.images import ImageProbe
 from customlabels.manifest.line import CLASSIFICATION_TYPE, DETECTION_TYPE, RESERVED_KEYS, SOURCE_REF
@@ -27,12 +29,47 @@ def missing_source_ref(obj: dict) -> bool:
     return SOURCE_REF not in obj
 
 
+def valid_bucket_name(name: str) -> bool:
+    """S3's rules for a bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending
+    with a letter or digit, no two adjacent dots, not formatted as an IP address."""
+    return (_BUCKET_NAME.fullmatch(name) is not None and ".." not in name
+            and _IP_ADDRESS.fullmatch(name) is None)
+
+
 def invalid_source_ref_format(ref: object) -> bool:
-    """`s3://bucket/key` with a non-empty bucket and key; any other scheme or shape is invalid."""
+    """`s3://` + a valid bucket name + `/` + a non-empty key of any UTF-8 (S3 allows every character,
+    zero-width and private-use ones included) of at most 1,024 bytes."""
     if type(ref) is not str or not ref.startswith("s3://"):
         return True
     slash = ref.find("/", 5)
-    return slash <= 5 or slash == len(ref) - 1 or not ref.isprintable()
+    if slash < 0 or slash == len(ref) - 1:
+        return True
+    bucket = ref[5:slash]
+    if bucket not in _valid_buckets:
+        if not valid_bucket_name(bucket):
+            return True
+        if len(_valid_buckets) < _BUCKET_CACHE:
+            _valid_buckets.add(bucket)
+    key_chars = len(ref) - slash - 1
+    if key_chars * 4 <= limits.MAX_KEY_BYTES:  # even all 4-byte characters fit
+        return not ref.isascii() and not _utf8(ref)
+    encoded = _utf8(ref[slash + 1:])
+    return encoded is None or len(encoded) > limits.MAX_KEY_BYTES
+
+
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+_BUCKET_CACHE = 1024
+_valid_buckets: set[str] = set()
+
+
+def _utf8(text: str) -> bytes | None:
+    """The UTF-8 bytes of `text`; None when it holds a lone surrogate (a `\\ud800` escape), which no
+    UTF-8 key can hold."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
 
 
 def duplicate_source_ref(ref: str, seen: set[str]) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from customlabels.manifest import limits
 from customlabels.manifest.codes import FILE_ERROR_FIXES, FileError
@@ -24,12 +24,14 @@ LINE_BYTE_LIMIT = limits.MAX_LINE_CHARS * 4 + 1
 class ManifestFileError(Exception):
     """A terminal manifest-file error (spec 03 §3): no code, the message is the service's."""
 
-    def __init__(self, error: FileError, location: str, detail: str, *, unreadable: bool = False) -> None:
+    def __init__(self, error: FileError, location: str, detail: str, *, unreadable: bool = False,
+                 no_credentials: bool = False) -> None:
         super().__init__(f"{error.value} {location}: {detail}")
         self.error = error
         self.location = location
         self.detail = detail
         self.unreadable = unreadable  # the file could not be reached at all (missing, denied, network)
+        self.no_credentials = no_credentials  # nobody was asked: there were no credentials to sign with
 
     @property
     def fix(self) -> str:
@@ -111,6 +113,9 @@ def _s3_failure(location: str, error: Exception) -> ManifestFileError:
             return ManifestFileError(FileError.PERMISSIONS, location, f"access denied ({code})",
                                      unreadable=True)
         return ManifestFileError(FileError.INVALID, location, f"S3 error {code}", unreadable=True)
+    if isinstance(error, NoCredentialsError):
+        return ManifestFileError(FileError.PERMISSIONS, location, "no AWS credentials were found to read it",
+                                 unreadable=True, no_credentials=True)
     return ManifestFileError(FileError.PERMISSIONS, location, f"S3 is unreachable ({error})", unreadable=True)
 
 

@@ -15,8 +15,11 @@ from customlabels.manifest.dataset import DatasetResult, scan_dataset
 from customlabels.manifest.images import probe_image
 from customlabels.manifest.line import NOT_DETERMINED, Issue
 from customlabels.manifest.report import ValidationReport
+from customlabels.manifest.sampling import StratifiedSampler
 from customlabels.manifest.source import ManifestFileError, ManifestSource, open_manifest
 from customlabels.s3uri import is_s3_uri
+
+IMAGE_CHECK_WORKERS = 16  # header probes in flight at once (threads); `make bench` measures this setting
 
 
 def _percent(part: int, whole: int) -> str:
@@ -51,9 +54,11 @@ OVERLAP = str(int(limits.MIN_LABEL_OVERLAP * 100))  # the {} of the overlap mess
 
 
 def validate_manifests(training: str, testing: str | None = None, *, s3=None, check_images: bool = True,
-                       max_workers: int = 16, max_rows: int = limits.MAX_ROWS) -> ValidationReport:
+                       max_workers: int = IMAGE_CHECK_WORKERS, max_rows: int = limits.MAX_ROWS,
+                       image_fraction: float = 1.0) -> ValidationReport:
     """Validate like CreateProjectVersion does. `training`/`testing` are local paths or s3:// URIs;
-    `s3` is a boto3 S3 client (default: boto3.client("s3"), which honours AWS_ENDPOINT_URL)."""
+    `s3` is a boto3 S3 client (default: boto3.client("s3"), which honours AWS_ENDPOINT_URL).
+    `image_fraction` < 1 checks a stratified sample of each label's images (sampling.py)."""
     if s3 is None and (check_images or is_s3_uri(training) or is_s3_uri(testing or "")):
         import boto3
 
@@ -67,7 +72,9 @@ def validate_manifests(training: str, testing: str | None = None, *, s3=None, ch
             sources.append(open_manifest(testing, s3))
         probe = partial(probe_image, s3) if check_images else None
         for name, source in zip(("training", "testing"), sources, strict=False):
-            setattr(report, name, scan_dataset(name, source, max_rows=max_rows, probe=probe, pool=pool))
+            sampler = StratifiedSampler(image_fraction) if check_images and image_fraction < 1 else None
+            setattr(report, name, scan_dataset(name, source, max_rows=max_rows, probe=probe, pool=pool,
+                                               sampler=sampler))
     except ManifestFileError as failure:
         report.close()
         return ValidationReport(file_failure=failure)

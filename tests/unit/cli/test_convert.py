@@ -79,11 +79,11 @@ def test_folders_from_a_local_folder_need_the_s3_path(tmp_path, capsys):
     assert "--s3-path" in capsys.readouterr().err
     assert not output.exists()
     assert (
-        main(["convert", "folders", str(tmp_path / "imgs"), "--s3-path", "s3://b/pets", "-o", str(output)])
+        main(["convert", "folders", str(tmp_path / "imgs"), "--s3-path", "s3://bkt/pets", "-o", str(output)])
         == 0
     )
     refs = sorted(line["source-ref"] for line in manifest_lines(output))
-    assert refs == [f"s3://b/pets/{name}" for name in ("cat/1.png", "cat/2.png", "dog/3.png", "dog/4.png")]
+    assert refs == [f"s3://bkt/pets/{name}" for name in ("cat/1.png", "cat/2.png", "dog/3.png", "dog/4.png")]
     assert main(["validate", str(output), "--skip-images"]) == 0
 
 
@@ -92,7 +92,7 @@ def test_folders_with_a_single_label_is_written_but_cannot_train(tmp_path, capsy
     (tmp_path / "imgs" / "cat" / "1.png").write_bytes(png())
     output = tmp_path / "one.manifest"
     assert (
-        main(["convert", "folders", str(tmp_path / "imgs"), "--s3-path", "s3://b/", "-o", str(output)]) == 1
+        main(["convert", "folders", str(tmp_path / "imgs"), "--s3-path", "s3://bkt/", "-o", str(output)]) == 1
     )
     assert output.exists() and "cannot train" in capsys.readouterr().out
 
@@ -107,7 +107,7 @@ def test_folders_output_must_be_a_manifest(tmp_path, capsys):
                 "folders",
                 str(tmp_path / "imgs"),
                 "--s3-path",
-                "s3://b/",
+                "s3://bkt/",
                 "-o",
                 str(tmp_path / "x.json"),
             ]
@@ -129,13 +129,13 @@ def test_csv_single_and_multi_label_rows_become_image_level_lines(tmp_path, caps
         tmp_path / "labels.csv",
         [["a.jpg", "cat"], ["b.jpg", "dog", "", "toy"], [], ["c.jpg", "dog"], ["d.jpg", "cat", "toy"]],
     )
-    assert main(["convert", "csv", str(source), "--s3-path", "s3://b/pets/"]) == 0
+    assert main(["convert", "csv", str(source), "--s3-path", "s3://bkt/pets/"]) == 0
     lines = manifest_lines(tmp_path / "labels.manifest")
     assert [line["source-ref"] for line in lines] == [
-        "s3://b/pets/a.jpg",
-        "s3://b/pets/b.jpg",
-        "s3://b/pets/c.jpg",
-        "s3://b/pets/d.jpg",
+        "s3://bkt/pets/a.jpg",
+        "s3://bkt/pets/b.jpg",
+        "s3://bkt/pets/c.jpg",
+        "s3://bkt/pets/d.jpg",
     ]
     assert [class_names(line) for line in lines] == [{"cat"}, {"dog", "toy"}, {"dog"}, {"cat", "toy"}]
     second = lines[1]
@@ -146,22 +146,22 @@ def test_csv_single_and_multi_label_rows_become_image_level_lines(tmp_path, caps
 
 def test_csv_with_a_repeated_image_writes_the_helper_files_and_no_manifest(tmp_path, capsys):
     source = write_csv(tmp_path / "labels.csv", [["a.jpg", "cat"], ["b.jpg", "dog"], ["a.jpg", "toy"]])
-    assert main(["convert", "csv", str(source), "--s3-path", "s3://b/"]) == 1
+    assert main(["convert", "csv", str(source), "--s3-path", "s3://bkt/"]) == 1
     assert not (tmp_path / "labels.manifest").exists()
     assert (tmp_path / "labels-deduplicated.csv").read_text().split() == ["a.jpg,cat", "b.jpg,dog"]
     assert (tmp_path / "labels-duplicates.csv").read_text().split() == ["a.jpg,toy"]
     assert "1 row(s) list an image already listed" in capsys.readouterr().out
     write_csv(source, [["a.jpg", "cat", "toy"], ["b.jpg", "dog"], ["c.jpg", "dog", "toy"], ["d.jpg", "cat"]])
-    assert main(["convert", "csv", str(source), "--s3-path", "s3://b/"]) == 0
+    assert main(["convert", "csv", str(source), "--s3-path", "s3://bkt/"]) == 0
     assert not (tmp_path / "labels-duplicates.csv").exists()
 
 
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        ([["a.jpg", "cat"], ["s3://b/b.jpg", "dog"]], "mixes file names and s3:// URIs"),
+        ([["a.jpg", "cat"], ["s3://bkt/b.jpg", "dog"]], "mixes file names and s3:// URIs"),
         ([["a.jpg", "cat"]], "pass --s3-path"),
-        ([["s3://b/a.jpg", "source-ref"]], "row 1"),
+        ([["s3://bkt/a.jpg", "source-ref"]], "row 1"),
     ],
 )
 def test_csv_errors_say_what_to_fix(tmp_path, capsys, rows, message):
@@ -221,15 +221,15 @@ def test_coco_gives_one_line_per_image_with_its_boxes(tmp_path, capsys):
     source = tmp_path / "coco.json"
     source.write_text(json.dumps(COCO))
     output = tmp_path / "coco.manifest"
-    assert main(["convert", "coco", str(source), "--s3-path", "s3://b/coco", "-o", str(output)]) == 0
+    assert main(["convert", "coco", str(source), "--s3-path", "s3://bkt/coco", "-o", str(output)]) == 0
     lines = {line["source-ref"]: line for line in manifest_lines(output)}
-    assert list(lines) == ["s3://b/coco/one.jpg", "s3://b/coco/two.jpg", "s3://b/coco/empty.jpg"]
-    one = lines["s3://b/coco/one.jpg"]
+    assert list(lines) == ["s3://bkt/coco/one.jpg", "s3://bkt/coco/two.jpg", "s3://bkt/coco/empty.jpg"]
+    one = lines["s3://bkt/coco/one.jpg"]
     assert boxes(one) == [("dog", 10, 20, 100, 50), ("car", 200, 100, 60, 60)]
     assert one["bounding-box"]["image_size"] == [{"width": 640, "height": 480, "depth": 3}]
     assert one["bounding-box-metadata"]["objects"] == [{"confidence": 1}, {"confidence": 1}]
     assert one["bounding-box-metadata"]["creation-date"] == "2013-11-18T02:53:27"
-    assert boxes(lines["s3://b/coco/empty.jpg"]) == []
+    assert boxes(lines["s3://bkt/coco/empty.jpg"]) == []
     out = capsys.readouterr().out
     assert "3 images, 2 labels" in out and "annotations[4]: image_id 9 is not in images" in out
     assert main(["validate", str(output), "--skip-images"]) == 0
@@ -262,7 +262,7 @@ def test_coco_errors_say_what_to_fix(tmp_path, capsys, text, message):
                 "coco",
                 str(tmp_path / "coco.json"),
                 "--s3-path",
-                "s3://b/",
+                "s3://bkt/",
                 "-o",
                 str(tmp_path / "c.manifest"),
             ]

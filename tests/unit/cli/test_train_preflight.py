@@ -29,7 +29,7 @@ def outputs(tmp_path, aws_credentials) -> str:
 @pytest.mark.parametrize(
     ("options", "said"),
     [
-        (["--training", "./train.manifest"], "trainingManifest"),
+        (["--training", "./train.manifest"], "the training manifest ./train.manifest does not exist"),
         (["--training", TRAIN, "--min-units", "0"], "minInferenceUnits=0 is not allowed"),
         (["--training", TRAIN, "--testing", TRAIN], "testingManifest must differ"),
         (["--training", f"s3://{BUCKET}/datasets/train.json"], "must end in .manifest"),

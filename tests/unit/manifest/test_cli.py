@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from customlabels.manifest.builders import Box
 from customlabels_cli.main import main
-from tests.unit.manifest.conftest import cls
+from tests.unit.manifest.conftest import cls, det
 
 GOOD = [cls("a.jpg"), cls("b.jpg"), cls("c.jpg", "dog"), cls("d.jpg", "dog")]
 
@@ -22,8 +23,8 @@ def test_terminal_errors_exit_1_with_grouped_line_errors_and_fixes(write_manifes
     lines = [*GOOD, "{bad", "{bad", cls("x.jpg", "y" * 300)]
     assert main(["validate", write_manifest(lines), "--skip-images"]) == 1
     out = capsys.readouterr().out
-    assert "ERROR_INVALID_JSON_LINE x2 (lines 5, 6)" in out
-    assert "ERROR_INVALID_LABEL_NAME_LENGTH x1 (lines 7)" in out
+    assert "ERROR_INVALID_JSON_LINE: 2 errors on 2 lines (lines 5, 6)" in out
+    assert "ERROR_INVALID_LABEL_NAME_LENGTH: 1 error on 1 line (line 7)" in out
     assert "[training] ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST" in out and "3 of 7 lines (42.9%)" in out
     assert out.count("fix: ") >= 4
 
@@ -44,8 +45,8 @@ def test_output_writes_the_three_files(write_manifest, tmp_path, capsys):
 
 def test_manifest_file_errors(write_manifest, tmp_path, capsys):
     assert main(["validate", str(tmp_path / "missing.manifest")]) == 2
-    assert "does not exist" in capsys.readouterr().out or True
-    assert main(["validate", write_manifest(GOOD, "noext"), "--skip-images"]) == 1
+    assert "No such file" in capsys.readouterr().out
+    assert main(["validate", write_manifest(GOOD, "noext"), "--skip-images"]) == 2
     out = capsys.readouterr().out
     assert "The manifest file extension or contents are invalid." in out and "fix:" in out
 
@@ -62,5 +63,69 @@ def test_unreachable_s3_for_images_is_an_access_error(write_manifest, monkeypatc
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    assert main(["validate", write_manifest(GOOD[:1])]) == 2
-    assert "cannot read images from S3" in capsys.readouterr().err
+    assert main(["validate", write_manifest(GOOD)]) == 2
+    out = capsys.readouterr().out
+    assert "4 lines, 4 valid, 0 invalid" in out and "ERROR_INVALID_IMAGE" not in out
+    assert "Image checks were not done" in out and "127.0.0.1:9" in out and "--skip-images" in out
+
+
+def test_two_errors_on_one_line_read_as_one_line(write_manifest, capsys):
+    line = det("e.jpg", [Box("car", -1, 0, 5, 5), Box("car", 0, -1, 5, 5), Box("car", 1, 1, 50, 50)])
+    main(["validate", write_manifest([*GOOD, line]), "--skip-images"])
+    assert "ERROR_INVALID_BOUNDING_BOX: 2 errors on 1 line (line 5)" in capsys.readouterr().out
+
+
+def test_the_report_fills_in_every_message(write_manifest, capsys):
+    bad_format = cls("x.jpg")
+    bad_format["cat"] = "one"
+    unsupported = cls("y.jpg")
+    unsupported["cat-metadata"]["type"] = "groundtruth/semantic-segmentation"
+    main(["validate", write_manifest([*GOOD, bad_format, unsupported]), "--skip-images"])
+    out = capsys.readouterr().out
+    assert "The format of the label attribute cat is invalid." in out
+    assert "The use case type of the cat-metadata label attribute metadata is unsupported." in out
+    assert "{}" not in out
+
+
+@pytest.fixture
+def no_credentials(monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_ENDPOINT_URL", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def test_without_credentials_the_structure_is_reported_and_images_are_said_unchecked(
+        no_credentials, write_manifest, capsys):
+    assert main(["validate", write_manifest([*GOOD, "{bad"])]) == 2
+    out = capsys.readouterr().out
+    assert "5 lines, 4 valid, 1 invalid" in out and "ERROR_INVALID_JSON_LINE" in out
+    assert "Image checks were not done" in out and "no AWS credentials were found" in out
+    assert "--skip-images" in out and "aws configure" in out
+    assert main(["validate", write_manifest(GOOD), "--skip-images"]) == 0
+
+
+def test_an_s3_manifest_without_credentials_is_not_called_a_permission_problem(no_credentials, capsys):
+    assert main(["validate", "s3://some-bucket/train.manifest", "--skip-images"]) == 2
+    out = capsys.readouterr().out
+    assert "no AWS credentials were found" in out and "aws configure" in out
+    assert "permissions" not in out and "s3:GetObject" not in out
+
+
+def test_a_name_without_the_manifest_extension_is_refused_with_a_fix(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text("# not a manifest\n")
+    assert main(["validate", str(readme)]) == 2
+    out = capsys.readouterr().out
+    assert "does not end in .manifest" in out and "fix: rename it (e.g. README.manifest)" in out
+
+
+def test_an_unwritable_output_is_not_a_manifest_failure(s3, write_manifest, capsys):
+    assert main(["validate", write_manifest(GOOD), "--skip-images", "--output", "s3://no-such-bucket/"]) == 2
+    out = capsys.readouterr().out
+    assert "training can proceed" in out and "Training cannot start" not in out
+    assert "The validation files were not written to s3://no-such-bucket/" in out and "NoSuchBucket" in out

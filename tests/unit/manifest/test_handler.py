@@ -37,8 +37,10 @@ def test_result_and_files(s3, put_image, put_manifest):
     assert result["canTrain"] is True and result["terminalErrors"] == [] and result["fileError"] is None
     assert result["counts"]["training"] == {"total": 5, "valid": 4, "invalid": 1, "ignored": 0}
     assert result["topLineErrors"] == [
-        {"dataset": "training", "code": "ERROR_INVALID_JSON_LINE", "count": 1, "firstLines": [5]}
+        {"dataset": "training", "code": "ERROR_INVALID_JSON_LINE", "count": 1, "lines": 1, "firstLines": [5]}
     ]
+    assert result["imageChecks"] == {"sampled": False, "fraction": 1.0, "reason": "every image is checked",
+                                     "checked": 4, "notSampled": 0}
     assert result["summaryUri"] == f"s3://{MANIFESTS}/validation/p/exec-1/manifest_summary.json"
     summary = json.loads(
         s3.get_object(Bucket=MANIFESTS, Key="validation/p/exec-1/manifest_summary.json")["Body"].read()

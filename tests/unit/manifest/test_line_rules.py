@@ -11,7 +11,7 @@ from customlabels.manifest.builders import Box, to_json_line
 from tests.unit.manifest.conftest import cls, det
 
 GUIDE_DETECTION = {
-    "source-ref": "s3://b/img.jpg",
+    "source-ref": "s3://bucket/img.jpg",
     "bounding-box": {
         "image_size": [{"width": 3000, "height": 3000, "depth": 3}],
         "annotations": [
@@ -71,7 +71,7 @@ def test_multi_label_image_level_line_carries_every_label():
 @pytest.mark.parametrize(
     ("text", "detail"),
     [
-        ('{"source-ref": "s3://b/a.jpg", "x": 1', "not one JSON object"),
+        ('{"source-ref": "s3://bucket/a.jpg", "x": 1', "not one JSON object"),
         ("", "blank"),
         ("   \r", "blank"),
         ("[1, 2]", "not one JSON object"),
@@ -102,7 +102,7 @@ def test_missing_source_ref_stops_the_line():
 
 
 @pytest.mark.parametrize(
-    "ref", ["https://b/a.jpg", "S3://b/a.jpg", "s3://b", "s3:///a.jpg", "s3://b/", 5, None]
+    "ref", ["https://bkt/a.jpg", "S3://bkt/a.jpg", "s3://bkt", "s3:///a.jpg", "s3://bkt/", 5, None]
 )
 def test_invalid_source_ref_format(ref):
     line = cls("a.jpg")
@@ -119,7 +119,7 @@ def test_no_label_attributes_when_either_key_of_the_pair_is_missing(drop):
 
 
 def test_unannotated_record_is_ignored_with_a_warning():
-    result = check({"source-ref": "s3://b/a.jpg"})
+    result = check({"source-ref": "s3://bucket/a.jpg"})
     assert (result.status, result.codes) == (Status.IGNORED, ("WARNING_UNANNOTATED_RECORD",))
     assert json.loads(result.validation_line())["warnings"][0]["code"] == "WARNING_UNANNOTATED_RECORD"
 

@@ -42,9 +42,9 @@ def mutated_lines(draw) -> str:
             Box(draw(st.text(max_size=3)), *draw(st.tuples(*[st.integers(-5, 700)] * 4)))
             for _ in range(draw(st.integers(0, 3)))
         ]
-        line = bounding_box_line("s3://b/a.jpg", draw(st.integers(1, 5000)), 480, boxes)
+        line = bounding_box_line("s3://bucket/a.jpg", draw(st.integers(1, 5000)), 480, boxes)
     else:
-        line = image_level_line("s3://b/a.jpg", [draw(st.text(min_size=1, max_size=300))])
+        line = image_level_line("s3://bucket/a.jpg", [draw(st.text(min_size=1, max_size=300))])
     for _ in range(draw(st.integers(0, 3))):
         target = line
         while isinstance(target, dict) and target and draw(st.booleans()):
@@ -97,7 +97,7 @@ def test_mutated_valid_lines(text):
             "[" * 100_000,
             '{"a":' * 50_000,
             '{"n": 1' + "0" * 5000 + "}",
-            '{"source-ref": "s3://b/\u00e9\u4e2d\ud83d\ude00.jpg"}',
+            '{"source-ref": "s3://bucket/\u00e9\u4e2d\ud83d\ude00.jpg"}',
             '{"x": "' + "y" * 100_001 + '"}',
         ]
     )
@@ -132,5 +132,5 @@ def test_any_manifest_accounts_for_every_line(tmp_path, lines, newline, bom):
 
 
 def test_valid_builder_lines_stay_valid():
-    line = to_json_line(bounding_box_line("s3://b/a.jpg", 800, 600, [Box("can", 40, 30, 200, 150)]))
+    line = to_json_line(bounding_box_line("s3://bucket/a.jpg", 800, 600, [Box("can", 40, 30, 200, 150)]))
     assert validate_line(line, 1).status is Status.VALID
