@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .

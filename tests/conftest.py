@@ -6,3 +6,4 @@ import os
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from tests.fixtures.local_aws import aws, aws_credentials, local_endpoint, service_settings  # noqa: F401
+from tests.fixtures.stacks import deployed_stack, stack_artifact  # noqa: F401

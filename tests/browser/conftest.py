@@ -13,8 +13,6 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from tests.e2e.conftest import deployed_stack, stack_artifact  # noqa: F401 (fixtures)
-
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output"
 # Without the background-networking flags Chromium waits on the closed network.
