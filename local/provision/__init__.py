@@ -34,7 +34,7 @@ PROVISIONERS: dict[str, Provisioner] = {
 # Types that change nothing a local run can observe: recorded in the deployment and listed, never created.
 NO_LOCAL_MEANING: dict[str, str] = {
     "AWS::CDK::Metadata": "CDK version metadata",
-    "AWS::Lambda::LayerVersion": "the video layer's pinned PyAV is installed in the local Python (requirements.txt)",
+    "AWS::Lambda::LayerVersion": "the video layer's PyAV is installed in the local Python (requirements.txt)",
     "AWS::CloudWatch::CompositeAlarm": "moto stores composite alarms but never evaluates them",
     "AWS::CloudWatch::Dashboard": "a console view",
     "AWS::XRay::Group": "X-Ray tracing is not collected locally",
