@@ -41,3 +41,24 @@ def test_synth_without_the_layer_folder_says_to_run_make_setup(monkeypatch, tmp_
     monkeypatch.setattr(video_layer, "VIDEO_LAYER_DIR", tmp_path / "missing")
     with pytest.raises(video_layer.MissingLayer, match="make setup"):
         video_layer.video_layer(Stack(App(), "Probe"), "VideoLayer")
+
+
+def test_the_detect_function_carries_the_video_layer_and_its_frame_budget(template_json) -> None:
+    resources = template_json["Resources"]
+    [layer_id] = [k for k, r in resources.items() if r["Type"] == "AWS::Lambda::LayerVersion"]
+    assert resources[layer_id]["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    [detect] = [
+        r["Properties"]
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function" and k.startswith("InferenceDetect")
+    ]
+    assert {"Ref": layer_id} in detect["Layers"]
+    environment = detect["Environment"]["Variables"]
+    assert environment["VIDEO_FRAMES_PER_SECOND"] == "1.0"
+    assert environment["VIDEO_MAX_FRAMES"] == "60"  # 60 s x 0.5 / 0.5 s per frame
+    others = [
+        r["Properties"]
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function" and not k.startswith("InferenceDetect")
+    ]
+    assert not any({"Ref": layer_id} in function.get("Layers", []) for function in others)
