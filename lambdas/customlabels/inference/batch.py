@@ -2,7 +2,8 @@
 
 Records of a batch run concurrently (up to DETECT_CONCURRENCY) on threads; each image version is
 analysed exactly once (Powertools idempotency keyed on bucket, key and versionId-or-ETag). A
-`Detector` builds its clients on first use from the function's environment.
+`Detector` builds its clients on first use from the function's environment. ``.mp4``/``.mov`` keys
+go to the video analyser (inference/video.py), everything else to the image analyser.
 """
 
 from __future__ import annotations

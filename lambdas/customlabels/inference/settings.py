@@ -47,7 +47,7 @@ class DetectSettings:
             max_inference_units=int(optional(env, "MAX_INFERENCE_UNITS", "1")),
             model_retry_seconds=int(optional(env, "MODEL_RETRY_SECONDS", "60")),
             video_frames_per_second=float(optional(env, "VIDEO_FRAMES_PER_SECOND", "1")),
-            video_max_frames=int(optional(env, "VIDEO_MAX_FRAMES", "120")),
-            video_frames_per_second_analysed=float(optional(env, "VIDEO_FRAMES_PER_SECOND_ANALYSED", "4")),
+            video_max_frames=int(optional(env, "VIDEO_MAX_FRAMES", "60")),
+            video_frames_per_second_analysed=float(optional(env, "VIDEO_FRAMES_PER_SECOND_ANALYSED", "2")),
             video_max_bytes=int(optional(env, "VIDEO_MAX_BYTES", str(400 * 1024 * 1024))),
         )
