@@ -7,9 +7,21 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
 
-.PHONY: setup test synth lint bench demo clean browser
+.PHONY: setup test synth lint bench demo clean browser layers
 
-setup: $(VENV)/.installed node_modules/.installed browser
+setup: $(VENV)/.installed node_modules/.installed browser layers
+
+# The detect function's video decoder (PyAV; ffmpeg inside its manylinux wheel) for Lambda's Python 3.13
+# on x86_64, installed as a layer folder from the pinned wheel -- no Docker (infra/video_layer.py).
+VIDEO_LAYER := build/layers/video
+layers: $(VIDEO_LAYER)/.installed
+
+$(VIDEO_LAYER)/.installed: requirements.txt $(VENV)/.installed
+	rm -rf $(VIDEO_LAYER)
+	$(PY) -m pip install --quiet --disable-pip-version-check --platform manylinux_2_28_x86_64 \
+	  --platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.13 --implementation cp \
+	  --target $(VIDEO_LAYER)/python $$(grep '^av==' requirements.txt)
+	touch $@
 
 # Headless Chromium and its driver from Debian's packages, for the console's browser tests
 # (tests/browser); never a downloaded browser. Needs root (apt-get) only when they are missing.

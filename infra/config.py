@@ -80,6 +80,7 @@ RULES: dict[str, _Rule] = {
     "batchImagesPerChild": _Rule(int, 1, 1000),
     "batchMaxConcurrency": _Rule(int, 1, 10000, nullable=True),
     "batchToleratedFailurePercent": _Rule(float, 0.0, 100.0),
+    "videoFramesPerSecond": _Rule(float, 0.01, 30.0),
 }
 
 
@@ -121,6 +122,7 @@ class Config:
     batchImagesPerChild: int
     batchMaxConcurrency: int | None
     batchToleratedFailurePercent: float
+    videoFramesPerSecond: float
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:

@@ -49,6 +49,7 @@ class PipelineFunction(Construct):
         memory_size: int = 512,
         ephemeral_storage_mib: int = 512,
         reserved_concurrency: int | None = None,
+        layers: list[lambda_.ILayerVersion] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.module = module
@@ -82,7 +83,7 @@ class PipelineFunction(Construct):
             handler=handler_path(module),
             role=self.role,
             log_group=self.log_group,
-            layers=[powertools],
+            layers=[powertools, *(layers or [])],
             tracing=lambda_.Tracing.ACTIVE,
             timeout=Duration.seconds(timeout_seconds),
             memory_size=memory_size,

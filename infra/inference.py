@@ -1,14 +1,16 @@
 """Inference on upload: ``uploads/`` notification -> SQS (+ DLQ) -> detect Lambda -> results.
 
 S3 suffix filters are case-sensitive, so the notification gets one filter per spelling of each
-supported extension (``.jpg``, ``.JPG``, ``.Jpg`` ... for jpg, jpeg and png: 32 filters). The
-handler never relies on the extension: it checks the format by the file's magic bytes.
+supported extension (``.jpg``, ``.JPG``, ``.Jpg`` ... for jpg, jpeg and png: 32 filters; mp4 and mov:
+12 more). An image is checked by its magic bytes, never its extension; ``.mp4``/``.mov`` keys go to
+the video path (frames sampled and detected one by one), whose decoder says whether it is a video.
 Results go to ``results/``, which no notification watches, so a result can never trigger processing.
 """
 
 from __future__ import annotations
 
 from itertools import product
+from math import floor
 
 import jsii
 from aws_cdk import Aws, Duration, Names, Stack
@@ -27,9 +29,16 @@ from infra.grants import On
 from infra.nag import acknowledge
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import UPLOADS_PREFIX, Storage
+from infra.video_layer import video_layer
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
+VIDEO_EXTENSIONS = ("mp4", "mov")
 DETECT_TIMEOUT_SECONDS = 60
+DETECT_EPHEMERAL_MIB = 512
+# A video's frames may use this share of the detect timeout; the rest is for downloading, decoding,
+# writing the result and the other records of the batch (README "Video on upload").
+VIDEO_TIMEOUT_MARGIN = 0.5
+VIDEO_SCRATCH_HEADROOM_MIB = 64  # /tmp the runtime and the JPEG frames may need beside the video
 # Lambda's guidance for SQS sources: visibility timeout >= 6 x function timeout + batching window.
 VISIBILITY_TIMEOUT_FACTOR = 6
 MESSAGE_RETENTION = Duration.days(14)
@@ -42,7 +51,14 @@ def case_variants(extension: str) -> list[str]:
 
 
 def upload_suffixes() -> list[str]:
-    return [suffix for extension in IMAGE_EXTENSIONS for suffix in case_variants(extension)]
+    extensions = IMAGE_EXTENSIONS + VIDEO_EXTENSIONS
+    return [suffix for extension in extensions for suffix in case_variants(extension)]
+
+
+def video_max_frames(config: Config) -> int:
+    """Frames one detect run analyses: the timeout's margin at one DetectCustomLabels call per
+    ``detectLatencySeconds`` (frames are sent one after the other)."""
+    return max(1, floor(DETECT_TIMEOUT_SECONDS * VIDEO_TIMEOUT_MARGIN / config.detectLatencySeconds))
 
 
 class Inference(Construct):
@@ -78,7 +94,9 @@ class Inference(Construct):
             key=storage.key,
             removal_policy=storage.removal,
             timeout_seconds=DETECT_TIMEOUT_SECONDS,
+            ephemeral_storage_mib=DETECT_EPHEMERAL_MIB,
             reserved_concurrency=config.detectReservedConcurrency,
+            layers=[video_layer(self, "VideoLayer")],
         )
         visibility = Duration.seconds(
             VISIBILITY_TIMEOUT_FACTOR * DETECT_TIMEOUT_SECONDS + config.inferenceBatchWindowSeconds
@@ -145,6 +163,10 @@ class Inference(Construct):
             "MIN_INFERENCE_UNITS": str(config.minInferenceUnits),
             "MAX_INFERENCE_UNITS": str(config.maxInferenceUnits),
             "MODEL_RETRY_SECONDS": str(config.modelPollSeconds),
+            "VIDEO_FRAMES_PER_SECOND": str(config.videoFramesPerSecond),
+            "VIDEO_MAX_FRAMES": str(video_max_frames(config)),
+            "VIDEO_FRAMES_PER_SECOND_ANALYSED": str(1 / config.detectLatencySeconds),
+            "VIDEO_MAX_BYTES": str((DETECT_EPHEMERAL_MIB - VIDEO_SCRATCH_HEADROOM_MIB) * 1024 * 1024),
         }
         for name, value in settings.items():
             function.add_environment(name, value)

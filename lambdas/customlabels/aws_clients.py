@@ -9,6 +9,9 @@ import boto3
 from botocore.config import Config
 
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+# DetectCustomLabels: one in-process retry smooths short throttling bursts; longer trouble goes back
+# to the queue (upload path) or to the state machine's Retry (batch path).
+REKOGNITION_RETRIES = Config(retries={"mode": "standard", "max_attempts": 2})
 
 
 def client(service: str) -> Any:

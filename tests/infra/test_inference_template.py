@@ -37,7 +37,7 @@ def custom_template() -> dict[str, Any]:
     return Template.from_stack(stack).to_json()
 
 
-def test_every_case_spelling_of_jpg_jpeg_png_under_uploads_notifies_the_queue(template_json) -> None:
+def test_every_case_spelling_of_jpg_jpeg_png_mp4_mov_under_uploads_notifies_the_queue(template_json) -> None:
     [notifications] = resources(template_json, "Custom::S3BucketNotifications").values()
     queue_id, _ = only(template_json, "AWS::SQS::Queue", "InferenceQueue")
     configs = notifications["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
@@ -46,17 +46,17 @@ def test_every_case_spelling_of_jpg_jpeg_png_under_uploads_notifies_the_queue(te
     assert {c["Events"][0] for c in configs} == {"s3:ObjectCreated:*"}
     assert {r["prefix"] for r in rules} == {"uploads/"}  # results/ is never a source
     suffixes = {r["suffix"] for r in rules}
-    assert len(suffixes) == len(configs) == 32
-    for name in ("a.jpg", "b.JPG", "c.JpEg", "d.PNG", "e.pNg", "f.jpeg"):
+    assert len(suffixes) == len(configs) == 32 + 4 + 8  # mp4 has a digit: 4 spellings
+    for name in ("a.jpg", "b.JPG", "c.JpEg", "d.PNG", "e.pNg", "f.jpeg", "g.mp4", "h.MOV", "i.Mp4"):
         assert any(name.endswith(suffix) for suffix in suffixes), name
-    for name in ("a.gif", "b.json", "c.jpg.json", "d.png.error.json"):
+    for name in ("a.gif", "b.json", "c.jpg.json", "d.png.error.json", "e.mp4.json", "f.mkv"):
         assert not any(name.endswith(suffix) for suffix in suffixes), name
 
 
 def test_upload_suffixes_cover_exactly_the_case_variants() -> None:
     suffixes = upload_suffixes()
-    assert len(suffixes) == len(set(suffixes)) == 2**3 + 2**4 + 2**3
-    assert {s.lower() for s in suffixes} == {".jpg", ".jpeg", ".png"}
+    assert len(suffixes) == len(set(suffixes)) == 2**3 + 2**4 + 2**3 + 2**2 + 2**3
+    assert {s.lower() for s in suffixes} == {".jpg", ".jpeg", ".png", ".mp4", ".mov"}
 
 
 def test_queue_is_encrypted_redrives_to_the_dlq_and_outlasts_the_function(template_json) -> None:

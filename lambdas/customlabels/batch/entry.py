@@ -8,10 +8,10 @@ from functools import cache
 import boto3
 
 from customlabels import aws_clients
+from customlabels.aws_clients import REKOGNITION_RETRIES
 from customlabels.batch.children import BatchAnalyser
 from customlabels.batch.settings import BatchEnv
 from customlabels.inference.analyzer import Analyzer, Settings
-from customlabels.inference.batch import REKOGNITION_RETRIES
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
 

@@ -80,12 +80,12 @@ class Analyzer:
         try:
             checked = check_image(self._s3, image)
             champion = self._champions.get()
-            labels = self._detect(image, champion)
+            labels = self.detect(_s3_object(image), champion)
         except ImageProblem as problem:
             document = results.failure_document(
                 image, code=problem.code, reason=problem.reason, fix=problem.fix, started_at=started_at
             )
-            return self._publish(image, document, champion=None, label_count=0)
+            return self.publish(image, document, champion=None, label_count=0)
         sized = ImageVersion(**{**image.as_dict(), "size": checked.size})
         document = results.success_document(
             sized,
@@ -96,16 +96,19 @@ class Analyzer:
             image_format=checked.format,
             started_at=started_at,
         )
-        return self._publish(sized, document, champion=champion, label_count=len(labels))
+        return self.publish(sized, document, champion=champion, label_count=len(labels))
 
-    def _detect(self, image: ImageVersion, champion: Champion) -> list[dict[str, Any]]:
-        s3_object: dict[str, str] = {"Bucket": image.bucket, "Name": image.key}
-        if image.version_id:
-            s3_object["Version"] = image.version_id
-        request: dict[str, Any] = {
-            "ProjectVersionArn": champion.version_arn,
-            "Image": {"S3Object": s3_object},
-        }
+    @property
+    def min_confidence(self) -> float | None:
+        return self._settings.min_confidence
+
+    def champion(self) -> Champion:
+        return self._champions.get()
+
+    def detect(self, image: dict[str, Any], champion: Champion) -> list[dict[str, Any]]:
+        """DetectCustomLabels on ``image`` (its ``Image`` parameter: S3Object or Bytes); raise
+        ImageProblem (permanent) or TransientProblem, as for an upload."""
+        request: dict[str, Any] = {"ProjectVersionArn": champion.version_arn, "Image": image}
         if self._settings.min_confidence is not None:
             request["MinConfidence"] = self._settings.min_confidence
         try:
@@ -132,7 +135,7 @@ class Analyzer:
         self._starter.request_start(champion.version_arn)
         return ModelNotRunning(champion.version_arn, base_seconds=self._settings.model_retry_seconds)
 
-    def _publish(
+    def publish(
         self, image: ImageVersion, document: dict[str, Any], *, champion: Champion | None, label_count: int
     ) -> Outcome:
         key = results.result_key(image, failed=document["status"] == results.FAILED)
@@ -153,3 +156,10 @@ class Analyzer:
             labels=document.get("labels", []),
             error=document.get("error"),
         )
+
+
+def _s3_object(image: ImageVersion) -> dict[str, Any]:
+    s3_object: dict[str, str] = {"Bucket": image.bucket, "Name": image.key}
+    if image.version_id:
+        s3_object["Version"] = image.version_id
+    return {"S3Object": s3_object}

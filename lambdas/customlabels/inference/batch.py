@@ -2,7 +2,8 @@
 
 Records of a batch run concurrently (up to DETECT_CONCURRENCY) on threads; each image version is
 analysed exactly once (Powertools idempotency keyed on bucket, key and versionId-or-ETag). A
-`Detector` builds its clients on first use from the function's environment.
+`Detector` builds its clients on first use from the function's environment. ``.mp4``/``.mov`` keys
+go to the video analyser (inference/video.py), everything else to the image analyser.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
-from botocore.config import Config as BotoConfig
 
+from customlabels.aws_clients import REKOGNITION_RETRIES
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.errors import THROUGHPUT_EXCEEDED
@@ -33,6 +34,8 @@ from customlabels.inference.messages import MessageProcessor
 from customlabels.inference.model_start import ModelStarter
 from customlabels.inference.results import SUCCEEDED
 from customlabels.inference.settings import DetectSettings
+from customlabels.inference.video import VideoAnalyzer, VideoSettings
+from customlabels.inference.video_frames import is_video
 from customlabels.training.registry import Registry
 
 logger = Logger(child=True)
@@ -40,8 +43,6 @@ metrics = Metrics()
 
 # Idempotency records outlive the queue's 14-day retention: no redelivery can see an expired one.
 IDEMPOTENCY_SECONDS = 15 * 24 * 3600
-# One in-process retry smooths short throttling bursts; longer trouble goes back to the queue.
-REKOGNITION_RETRIES = BotoConfig(retries={"mode": "standard", "max_attempts": 2})
 
 
 def _mark_duplicate(response: dict[str, Any], _record: Any) -> dict[str, Any]:
@@ -89,6 +90,20 @@ class Detector:
         )
 
     @cached_property
+    def videos(self) -> VideoAnalyzer:
+        settings = self.settings
+        return VideoAnalyzer(
+            analyzer=self.analyzer,
+            s3=boto3.client("s3"),
+            settings=VideoSettings(
+                frames_per_second=settings.video_frames_per_second,
+                max_frames=settings.video_max_frames,
+                frames_per_second_analysed=settings.video_frames_per_second_analysed,
+                max_bytes=settings.video_max_bytes,
+            ),
+        )
+
+    @cached_property
     def messages(self) -> MessageProcessor:
         persistence = DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table)
         once = idempotent_function(
@@ -97,7 +112,10 @@ class Detector:
         return MessageProcessor(sqs=boto3.client("sqs"), queue_url=self.settings.queue_url, analyse_once=once)
 
     def _analyse_once(self, image: dict[str, Any]) -> dict[str, Any]:
-        return self.analyzer.analyse(ImageVersion(**image)).as_dict()
+        upload = ImageVersion(**image)
+        if is_video(upload.key):
+            return self.videos.analyse(upload).as_dict()
+        return self.analyzer.analyse(upload).as_dict()
 
     def _process(self, record: SQSRecord) -> list[dict[str, Any]]:
         outcomes = self.messages.process(
@@ -110,6 +128,7 @@ class Detector:
     def run(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self.idempotency.register_lambda_context(context)
         self.messages  # noqa: B018 -- build clients on this thread: worker threads share them
+        self.videos  # noqa: B018
         semaphore = asyncio.Semaphore(self.settings.concurrency)
 
         async def handle(record: SQSRecord) -> list[dict[str, Any]]:

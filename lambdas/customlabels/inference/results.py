@@ -23,7 +23,7 @@ def result_key(image: ImageVersion, *, failed: bool) -> str:
     return f"{RESULTS_PREFIX}{image.relative_key}{'.error.json' if failed else '.json'}"
 
 
-def _image_section(image: ImageVersion, dimensions: tuple[int, int] | None, image_format: str | None):
+def image_section(image: ImageVersion, dimensions: tuple[int, int] | None, image_format: str | None):
     section: dict[str, Any] = {
         "bucket": image.bucket,
         "key": image.key,
@@ -70,7 +70,7 @@ def success_document(
 ) -> dict[str, Any]:
     return {
         "status": SUCCEEDED,
-        "image": _image_section(image, dimensions, image_format),
+        "image": image_section(image, dimensions, image_format),
         "modelVersionArn": model_version_arn,
         "minConfidence": min_confidence,
         "labels": [label_document(label, dimensions) for label in labels],
@@ -85,7 +85,7 @@ def failure_document(
 ) -> dict[str, Any]:
     return {
         "status": FAILED,
-        "image": _image_section(image, None, None),
+        "image": image_section(image, None, None),
         "error": {"code": code, "reason": reason, "fix": fix},
         "uploadedAt": image.uploaded_at,
         "startedAt": started_at,

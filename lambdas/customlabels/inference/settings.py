@@ -22,6 +22,10 @@ class DetectSettings:
     min_inference_units: int
     max_inference_units: int
     model_retry_seconds: int
+    video_frames_per_second: float
+    video_max_frames: int
+    video_frames_per_second_analysed: float
+    video_max_bytes: int
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> DetectSettings:
@@ -42,4 +46,8 @@ class DetectSettings:
             min_inference_units=int(optional(env, "MIN_INFERENCE_UNITS", "1")),
             max_inference_units=int(optional(env, "MAX_INFERENCE_UNITS", "1")),
             model_retry_seconds=int(optional(env, "MODEL_RETRY_SECONDS", "60")),
+            video_frames_per_second=float(optional(env, "VIDEO_FRAMES_PER_SECOND", "1")),
+            video_max_frames=int(optional(env, "VIDEO_MAX_FRAMES", "60")),
+            video_frames_per_second_analysed=float(optional(env, "VIDEO_FRAMES_PER_SECOND_ANALYSED", "2")),
+            video_max_bytes=int(optional(env, "VIDEO_MAX_BYTES", str(400 * 1024 * 1024))),
         )

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from customlabels.inference.batch import Detector
 from customlabels.training.registry import Registry
 from handlers import detect
+from tests.fixtures.videos import encode, solid
 from tests.unit.inference import images
 from tests.unit.inference.conftest import BUCKET, MODEL_ARN, PROJECT, REGISTRY_TABLE, env, upload
 from tests.unit.inference.test_analyzer import CLASSIFICATION, Harness
@@ -137,3 +138,28 @@ def test_throughput_exceeded_is_counted_for_the_throttling_alarm(harness: Harnes
     assert len(response["batchItemFailures"]) == 1
     counted = [m["ThroughputExceeded"] for m in emitted_metrics(capsys) if "ThroughputExceeded" in m]
     assert counted == [[1.0]]
+
+
+def test_a_video_in_the_batch_takes_the_video_path_and_an_image_the_image_path(harness: Harness) -> None:
+    body = encode([solid((200, 0, 0)), solid((0, 200, 0))])
+    clip = upload(harness.s3, "uploads/clips/two seconds.MP4", body)
+    picture = upload(harness.s3, "uploads/still.png", images.png())
+    harness.stub.deactivate()
+    calls: list[str] = []
+
+    def detect_custom_labels(**request: Any) -> dict[str, Any]:
+        calls.append("Bytes" if "Bytes" in request["Image"] else request["Image"]["S3Object"]["Name"])
+        return {"CustomLabels": [CLASSIFICATION]}
+
+    harness.rekognition.detect_custom_labels = detect_custom_labels
+
+    response = detect.handler({"Records": deliver(harness, [clip, picture])}, Context())
+
+    assert response == {"batchItemFailures": []}
+    assert sorted(calls) == ["Bytes", "Bytes", "uploads/still.png"]  # one call per sampled frame
+    assert sorted(harness.result_keys()) == ["results/clips/two seconds.MP4.json", "results/still.png.json"]
+    video = harness.result("results/clips/two seconds.MP4.json")
+    assert [entry["timestampMs"] for entry in video["timeline"]] == [0, 1000]
+    assert video["segments"] == [
+        {"label": "indoor", "startMs": 0, "endMs": 1000, "frames": 2, "maxConfidence": 77.0}
+    ]
