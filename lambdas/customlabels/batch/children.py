@@ -93,8 +93,10 @@ class BatchAnalyser:
         batch = event["BatchInput"]
         version_arn = batch["versionArn"]
         analyzer = self._analyzer_for(version_arn, batch["versionName"], batch.get("minConfidence"))
+        # S3 reads are not bounded by the model's throughput: the header GETs run twice as wide.
+        with ThreadPoolExecutor(max_workers=2 * self._concurrency) as readers:
+            located = self._each(readers, lambda item: self.locate(item, batch["bucket"]), event["Items"])
         with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
-            located = self._each(pool, lambda item: self.locate(item, batch["bucket"]), event["Items"])
             found = [entry for entry in located if isinstance(entry, _Found)]
             stored = self._items.existing((entry.uri, entry.image.version) for entry in found)
             done = {
