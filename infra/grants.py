@@ -483,14 +483,14 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             ("s3:GetObject", "s3:GetObjectVersion"),
             On.CONSOLE_OBJECTS,
             "A backfill source may be any prefix or manifest of the console bucket; images are read by "
-            "version (HeadObject, ranged GETs of the header).",
+            "version (a ranged GET of the header, which names the version; HeadObject for an empty one).",
         ),
         Grant(
             "ReadInferenceImages",
             ("s3:GetObject", "s3:GetObjectVersion"),
             On.INFERENCE_OBJECTS,
             "A backfill source may be any prefix or manifest of the inference bucket; images are read by "
-            "version (HeadObject, ranged GETs of the header).",
+            "version (a ranged GET of the header, which names the version; HeadObject for an empty one).",
         ),
         Grant(
             "ListConsoleBucket",
@@ -513,9 +513,10 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         Grant(
             "ResultItems",
-            ("dynamodb:GetItem", "dynamodb:PutItem"),
+            ("dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"),
             On.RESULTS_TABLE,
-            "Skips an image whose result for this model version exists (GetItem); one item per image.",
+            "Skips an image whose result for this model version exists (BatchGetItem of the child's "
+            "images by key); one item per image, written a batch at a time (BatchWriteItem).",
         ),
         _key("dynamodb", "s3", why="Images, results and the results table are encrypted with the app key."),
     ),

@@ -59,6 +59,7 @@ from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramError
 from moto.stepfunctions.parser.asl.parse import asl_parser
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 JSONL = "JSONL"
 _originals: dict[str, Any] = {}
@@ -317,7 +318,17 @@ def _handle_put_object(env: Environment, resource_runtime_part: Any, state_crede
 
 # --- install / uninstall -----------------------------------------------------------------------------
 
+def _list_map_runs(self: StepFunctionsParserBackend, execution_arn: str) -> dict[str, Any]:
+    """An execution whose worker has not set up its environment yet has no Map Run (moto raised an
+    AttributeError there, a 500 to a client polling right after StartExecution)."""
+    worker = getattr(self.describe_execution(execution_arn=execution_arn), "exec_worker", None)
+    if getattr(worker, "env", None) is None:
+        return {"mapRuns": []}
+    return _originals["list_map_runs"](self, execution_arn)
+
+
 _PATCHES = (
+    (StepFunctionsParserBackend, "list_map_runs", "list_map_runs", _list_map_runs),
     (asl_parser.AmazonStateLanguageParser, "parse", "parse", staticmethod(parse)),
     (reader_s3.ResourceEvalS3, "_handle_list_objects_v2", "list", staticmethod(_handle_list_objects_v2)),
     (writer_s3.ResourceEvalS3, "_handle_put_object", "put", staticmethod(_handle_put_object)),

@@ -79,7 +79,7 @@ def object_kms_key(bucket_name: str, key_name: str, version_id: str | None) -> s
     if bucket is None:
         return None
     try:
-        key = bucket.keys.getlist(key_name)
+        key = bucket.keys.getlist(key_name) or []  # None for a missing key
     except Exception:  # no such key: the call itself reports it
         return None
     chosen = next(

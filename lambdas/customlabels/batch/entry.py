@@ -10,6 +10,7 @@ import boto3
 from customlabels import aws_clients
 from customlabels.aws_clients import REKOGNITION_RETRIES
 from customlabels.batch.children import BatchAnalyser
+from customlabels.batch.result_items import ResultItems
 from customlabels.batch.settings import BatchEnv
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
@@ -20,7 +21,8 @@ def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
     env = BatchEnv.from_environ(environ)
     s3 = boto3.client("s3")
     rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
-    table = aws_clients.dynamodb_resource().Table(env.results_table)
+    dynamodb = aws_clients.dynamodb_resource()
+    table = dynamodb.Table(env.results_table)  # the analyser's; the batch writes through ResultItems
 
     @cache
     def analyzer_for(version_arn: str, version_name: str, min_confidence: float | None) -> Analyzer:
@@ -46,7 +48,7 @@ def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
 
     return BatchAnalyser(
         s3=s3,
-        results_table=table,
+        result_items=ResultItems(dynamodb, env.results_table),
         results_bucket=env.inference_bucket,
         analyzer_for=analyzer_for,
         concurrency=env.concurrency,

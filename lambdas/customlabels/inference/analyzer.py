@@ -21,6 +21,7 @@ from customlabels.inference.errors import (
 )
 from customlabels.inference.events import ImageVersion
 from customlabels.inference.model_start import ModelStarter
+from customlabels.manifest.images import FirstRead
 
 MODEL_GONE = "ResourceNotFoundException"
 
@@ -42,6 +43,7 @@ class Outcome:
     # For the batch path's results manifest; not part of the idempotency record (as_dict).
     labels: list[dict[str, Any]] = field(default_factory=list, compare=False)
     error: dict[str, str] | None = field(default=None, compare=False)
+    table_item: dict[str, Any] | None = field(default=None, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -73,19 +75,22 @@ class Analyzer:
         self._settings = settings
         self._results_bucket = results_bucket  # None: next to the image, in its own bucket
 
-    def analyse(self, image: ImageVersion) -> Outcome:
-        """Write the result of ``image``; raise TransientProblem when it should be retried later."""
+    def analyse(self, image: ImageVersion, *, first: FirstRead | None = None, record: bool = True) -> Outcome:
+        """Write the result of ``image``; raise TransientProblem when it should be retried later.
+
+        ``first``: the image's header bytes, already read. ``record=False`` leaves the results-table
+        item to the caller (``Outcome.table_item``): the batch path writes a batch's items together."""
         started_at = results.now_iso()
         champion: Champion | None = None
         try:
-            checked = check_image(self._s3, image)
+            checked = check_image(self._s3, image, first)
             champion = self._champions.get()
             labels = self.detect(_s3_object(image), champion)
         except ImageProblem as problem:
             document = results.failure_document(
                 image, code=problem.code, reason=problem.reason, fix=problem.fix, started_at=started_at
             )
-            return self.publish(image, document, champion=None, label_count=0)
+            return self.publish(image, document, champion=None, label_count=0, record=record)
         sized = ImageVersion(**{**image.as_dict(), "size": checked.size})
         document = results.success_document(
             sized,
@@ -96,7 +101,7 @@ class Analyzer:
             image_format=checked.format,
             started_at=started_at,
         )
-        return self.publish(sized, document, champion=champion, label_count=len(labels))
+        return self.publish(sized, document, champion=champion, label_count=len(labels), record=record)
 
     @property
     def min_confidence(self) -> float | None:
@@ -136,7 +141,13 @@ class Analyzer:
         return ModelNotRunning(champion.version_arn, base_seconds=self._settings.model_retry_seconds)
 
     def publish(
-        self, image: ImageVersion, document: dict[str, Any], *, champion: Champion | None, label_count: int
+        self,
+        image: ImageVersion,
+        document: dict[str, Any],
+        *,
+        champion: Champion | None,
+        label_count: int,
+        record: bool = True,
     ) -> Outcome:
         key = results.result_key(image, failed=document["status"] == results.FAILED)
         bucket = self._results_bucket or image.bucket
@@ -146,7 +157,9 @@ class Analyzer:
             Body=json.dumps(document, ensure_ascii=False, indent=2).encode(),
             ContentType="application/json",
         )
-        self._table.put_item(Item=results.table_item(image, document, f"s3://{bucket}/{key}"))
+        item = results.table_item(image, document, f"s3://{bucket}/{key}")
+        if record:
+            self._table.put_item(Item=item)
         return Outcome(
             status=document["status"],
             result_key=key,
@@ -155,6 +168,7 @@ class Analyzer:
             label_count=label_count,
             labels=document.get("labels", []),
             error=document.get("error"),
+            table_item=item,
         )
 
 

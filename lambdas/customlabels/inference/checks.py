@@ -11,7 +11,7 @@ from typing import Any
 
 from customlabels.inference.errors import ImageProblem, TransientProblem
 from customlabels.inference.events import ImageVersion
-from customlabels.manifest.images import probe_image
+from customlabels.manifest.images import FirstRead, probe_image
 from customlabels.manifest.rules import invalid_image
 
 INVALID_IMAGE = "INVALID_IMAGE"
@@ -28,9 +28,10 @@ class CheckedImage:
     size: int
 
 
-def check_image(s3: Any, image: ImageVersion) -> CheckedImage:
-    """Raise ImageProblem (permanent) or TransientProblem (access denied, or S3 failing: retry)."""
-    probe = probe_image(s3, f"s3://{image.bucket}/{image.key}", image.version_id)
+def check_image(s3: Any, image: ImageVersion, first: FirstRead | None = None) -> CheckedImage:
+    """Raise ImageProblem (permanent) or TransientProblem (access denied, or S3 failing: retry).
+    ``first``: the header bytes the caller already read from this version."""
+    probe = probe_image(s3, f"s3://{image.bucket}/{image.key}", image.version_id, first)
     if probe.access_denied or probe.unreachable:
         raise TransientProblem(f"reading s3://{image.bucket}/{image.key} failed: {probe.error}")
     reason = invalid_image(probe)

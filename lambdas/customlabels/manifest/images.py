@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from customlabels.s3uri import parse_s3_uri
 
 FIRST_READ = 8192
+FIRST_RANGE = f"bytes=0-{FIRST_READ - 1}"
 NEXT_READ = 4096
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SOI = b"\xff\xd8\xff"
@@ -42,6 +43,20 @@ class ImageProbe:
     unreachable: bool = False  # S3 itself could not be reached (credentials, endpoint, network)
 
 
+@dataclass(frozen=True, slots=True)
+class FirstRead:
+    """The probe's first ranged GET (``FIRST_RANGE``), made by a caller that needed the response anyway
+    (the batch path takes the object's version from it), so the probe does not read those bytes again."""
+
+    data: bytes
+    size: int
+
+    @classmethod
+    def of(cls, response: dict) -> FirstRead:
+        data = response["Body"].read()
+        return cls(data, _total_size(response, len(data)))
+
+
 class _RangedObject:
     def __init__(self, s3, bucket: str, key: str, version_id: str | None = None) -> None:
         self._s3 = s3
@@ -59,6 +74,10 @@ class _RangedObject:
             self.size = _total_size(response, len(data))
         return data
 
+    def seed(self, first: FirstRead) -> bytes:
+        self.size, self.bytes_read = first.size, len(first.data)
+        return first.data
+
 
 def _total_size(response: dict, received: int) -> int:
     content_range = response.get("ContentRange") or ""
@@ -66,16 +85,20 @@ def _total_size(response: dict, received: int) -> int:
     return int(total) if total.isdigit() else int(response.get("ContentLength", received))
 
 
-def probe_image(s3, source_ref: str, version_id: str | None = None) -> ImageProbe:
+def probe_image(
+    s3, source_ref: str, version_id: str | None = None, first: FirstRead | None = None
+) -> ImageProbe:
     """Read just enough of the object at `source_ref` (that version, when given) to learn its size,
-    format and dimensions."""
+    format and dimensions; `first`, when given, is that version's first read, already made."""
     try:
         uri = parse_s3_uri(source_ref)
     except ValueError as error:
         return ImageProbe(source_ref, error=str(error))
+    if first is not None and first.size == 0:
+        return ImageProbe(source_ref, 0, None, error="the object is empty")  # as a ranged GET answers
     obj = _RangedObject(s3, uri.bucket, uri.key, version_id)
     try:
-        head = obj.read(0, FIRST_READ)
+        head = obj.seed(first) if first is not None else obj.read(0, FIRST_READ)
         kind, width, height = _identify(obj, head)
     except ClientError as error:
         return _failed(source_ref, obj, error)

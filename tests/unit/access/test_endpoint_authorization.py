@@ -142,6 +142,9 @@ def test_sse_kms_needs_the_callers_permission_on_the_key_through_s3(endpoint: En
     with_key = endpoint.client("s3", endpoint.role("with-key", put, via_s3))
     with_key.put_object(Bucket="encrypted-bucket", Key="a", Body=b"1")
     assert with_key.get_object(Bucket="encrypted-bucket", Key="a")["Body"].read() == b"1"
+    missing = _error(lambda: with_key.get_object(Bucket="encrypted-bucket", Key="gone", Range="bytes=0-9"))
+    # a missing object gets S3's own answer (AWS: AccessDenied without s3:ListBucket), not a 500
+    assert missing.response["Error"]["Code"] in {"NoSuchKey", "AccessDenied"}
     direct = endpoint.client("kms", endpoint.role("key-direct", via_s3))
     assert _error(lambda: direct.generate_data_key(KeyId=key, KeySpec="AES_256")).response["Error"][
         "Code"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from customlabels.batch.children import ANALYSED, FAILED, IGNORED, SKIPPED, BatchAnalyser, item_location
+from customlabels.batch.result_items import ResultItems
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
@@ -22,8 +25,12 @@ class Harness:
         self.rekognition = boto3.client("rekognition")
         self.stub = Stubber(self.rekognition)
         self.stub.activate()
-        self.table = boto3.resource("dynamodb").Table(RESULTS_TABLE)
+        dynamodb = boto3.resource("dynamodb")
+        self.table = dynamodb.Table(RESULTS_TABLE)
         self.sleeps: list[float] = []
+        self.calls: list[str] = []
+        for client in (self.s3, self.rekognition, dynamodb.meta.client):
+            client.meta.events.register_first("before-call.*.*", self._count)
         model = {"versionArn": MODEL_ARN, "versionName": "widgets.v1"}
         analyzer = Analyzer(
             s3=self.s3,
@@ -42,12 +49,15 @@ class Harness:
         )
         self.batch = BatchAnalyser(
             s3=self.s3,
-            results_table=self.table,
+            result_items=ResultItems(dynamodb, RESULTS_TABLE, sleep=self.sleeps.append),
             results_bucket=BUCKET,
             analyzer_for=lambda *_: analyzer,
             concurrency=1,
             sleep=self.sleeps.append,
         )
+
+    def _count(self, model, **_: object) -> None:
+        self.calls.append(model.name)
 
     def run(self, items: list) -> dict:
         batch = {
@@ -56,6 +66,7 @@ class Harness:
             "versionName": "widgets.v1",
             "minConfidence": None,
         }
+        self.calls.clear()
         return self.batch.run({"Items": items, "BatchInput": batch})
 
     def detects(self, *labels: str) -> None:
@@ -86,6 +97,56 @@ def test_images_are_analysed_skipped_when_done_and_other_keys_ignored(harness: H
     second = harness.run([{"source-ref": f"s3://{BUCKET}/old/a.png"}])  # same version: no new call
     assert second["images"][0]["status"] == SKIPPED and second["images"][0]["labels"] == [{"name": "cat"}]
     harness.stub.assert_no_pending_responses()
+
+
+def test_a_batch_reads_each_image_once_and_the_results_table_once_per_batch(harness: Harness) -> None:
+    keys = [f"many/{index:02d}.png" for index in range(30)]
+    for key in keys:
+        harness.s3.put_object(Bucket=BUCKET, Key=key, Body=images.png())
+    harness.detects(*["cat"] * len(keys))
+    first = harness.run([{"Key": key} for key in keys])
+    assert first["counts"] == {ANALYSED: 30}
+    assert sorted(Counter(harness.calls).items()) == [
+        ("BatchGetItem", 1),
+        ("BatchWriteItem", 2),  # 25 + 5
+        ("DetectCustomLabels", 30),
+        ("GetObject", 30),  # one ranged GET per image: its version and its header
+        ("PutObject", 30),
+    ]
+    second = harness.run([{"Key": key} for key in keys] + [{"Key": keys[0]}])
+    assert second["counts"] == {SKIPPED: 31}
+    assert sorted(Counter(harness.calls).items()) == [("BatchGetItem", 1), ("GetObject", 31)]
+    key = {"image": f"s3://{BUCKET}/{keys[0]}", "version": version_of(harness, keys[0])}
+    item = harness.table.get_item(Key=key)["Item"]
+    assert item["labels"] == ["cat"] and item["status"] == "SUCCEEDED"
+
+
+def version_of(harness: Harness, key: str) -> str:
+    return harness.s3.head_object(Bucket=BUCKET, Key=key)["VersionId"]
+
+
+def test_an_image_analysed_with_another_model_version_is_analysed_again(harness: Harness) -> None:
+    harness.s3.put_object(Bucket=BUCKET, Key="v/a.png", Body=images.png())
+    harness.detects("cat")
+    harness.run([{"Key": "v/a.png"}])
+    uri = f"s3://{BUCKET}/v/a.png"
+    version = version_of(harness, "v/a.png")
+    harness.table.update_item(
+        Key={"image": uri, "version": version},
+        UpdateExpression="SET modelVersionArn = :other",
+        ExpressionAttributeValues={":other": MODEL_ARN.replace("widgets.v1", "widgets.v0")},
+    )
+    harness.detects("dog")
+    answer = harness.run([{"Key": "v/a.png"}])
+    assert answer["images"][0]["status"] == ANALYSED and answer["images"][0]["labels"][0]["name"] == "dog"
+    assert harness.table.get_item(Key={"image": uri, "version": version})["Item"]["labels"] == ["dog"]
+
+
+def test_an_empty_object_gets_the_upload_paths_error_result(harness: Harness) -> None:
+    harness.s3.put_object(Bucket=BUCKET, Key="e/empty.png", Body=b"")
+    answer = harness.run([{"Key": "e/empty.png"}])
+    assert answer["images"][0]["status"] == FAILED and answer["images"][0]["code"] == "INVALID_IMAGE"
+    assert "empty" in answer["images"][0]["reason"]
 
 
 def test_throttling_is_retried_with_backoff_and_a_missing_image_is_reported(harness: Harness) -> None:

@@ -147,3 +147,14 @@ def test_more_failed_children_than_tolerated_fail_the_map_and_are_written_with_t
     strict = _run(aws, _machine(reader, tolerated=30), {"tag": "t3", "out": "batches/run4"})
     assert strict["status"] == "FAILED"
     assert strict["error"] == "States.ExceedToleratedFailureThreshold"
+
+
+def test_map_runs_of_an_execution_not_yet_set_up_are_none_rather_than_an_error() -> None:
+    class NotStarted:
+        exec_worker = None
+
+    class Backend:
+        def describe_execution(self, execution_arn: str) -> NotStarted:
+            return NotStarted()
+
+    assert distributed_map._list_map_runs(Backend(), "arn:execution") == {"mapRuns": []}
