@@ -49,7 +49,7 @@ def promotion_request(config: Config) -> dict:
                 },
             },
         },
-        "ResultSelector": {"executionArn.$": "$.ExecutionArn", "startDate.$": "$.StartDate"},
+        "ResultSelector": {"started": True, "executionArn.$": "$.ExecutionArn"},
         "ResultPath": RESULT_PATH,
     }
 

@@ -9,7 +9,7 @@ State carried by the training state machine (each step writes only its own key):
   $.training    Train/CheckTraining: {versionArn, versionName, status, attempt, ...}
   $.evaluation  Evaluate: the gate decision with the per-label table
   $.model       the version to deploy; $.deployment StartModel/CheckModel; $.promotion Promote
-  $.productionPromotion  (with a production account) StartProductionPromotion: {executionArn, startDate}
+  $.productionPromotion  (with a production account) {started, executionArn}
   $.failure     {error, cause} of a failure path, published to SNS before the Fail state
 """
 
@@ -57,8 +57,8 @@ def training_definition(
 
     two_accounts = bool(config.productionAccount)
     initial: dict = {"input": sfn.JsonPath.object_at("$")}
-    if two_accounts:  # the summaries show it: null unless StartProductionPromotion ran
-        initial[RESULT_PATH.removeprefix("$.")] = None
+    if two_accounts:  # the summaries show it: {started: false} unless StartProductionPromotion ran
+        initial[RESULT_PATH.removeprefix("$.")] = {"started": False}
     begin = sfn.Pass(scope, "Begin", parameters=initial)
     validate_input, input_valid = flow.input_check(
         h.training_input,

@@ -31,12 +31,15 @@ def register(subparsers) -> None:
         "defaults (cdk.json).",
     )
     parser.add_argument(
-        "--training", required=True, metavar="MANIFEST",
+        "--training",
+        required=True,
+        metavar="MANIFEST",
         help="training manifest: s3:// URI in the console bucket, or a local .manifest (uploaded with its "
         "images under datasets/PROJECT/TIMESTAMP/, then validated)",
     )
-    parser.add_argument("--testing", metavar="MANIFEST", help="testing manifest, s3:// or local "
-                        "(default: auto-split 80/20)")
+    parser.add_argument(
+        "--testing", metavar="MANIFEST", help="testing manifest, s3:// or local (default: auto-split 80/20)"
+    )
     local_upload.add_arguments(parser)
     parser.add_argument("--version", metavar="NAME", help="model version name (default: PROJECT.EXECUTION)")
     parser.add_argument(
@@ -65,6 +68,12 @@ def register(subparsers) -> None:
         help="wait after the gate for `customlabels approve|reject` (bounded by --approval-timeout-hours)",
     )
     parser.add_argument("--approval-timeout-hours", type=float, metavar="H", help="how long to wait for it")
+    parser.add_argument(
+        "--promote-after-approval",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="once approved, start the production account's promotion (needs a production account)",
+    )
     parser.add_argument("--min-units", type=int, metavar="N", help="minimum inference units")
     parser.add_argument("--max-units", type=int, metavar="N", help="maximum inference units (auto scaling)")
     parser.add_argument("--wait", action="store_true", help="show progress state by state until it ends")
@@ -84,6 +93,7 @@ def training_input(args: argparse.Namespace, project: str) -> dict:
         "maxInferenceUnits": args.max_units,
         "requireApproval": args.require_approval,
         "approvalTimeoutHours": args.approval_timeout_hours,
+        "promoteAfterApproval": args.promote_after_approval,
     }
     return {
         "projectName": project,
