@@ -102,7 +102,7 @@ class _Poller(threading.Thread):
                 QueueUrl=self.mapping.queue_url,
                 Entries=[
                     {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]}
-                    for index, m in enumerate(done[start : start + 10])
+                    for index, m in enumerate(done[start:start + 10])
                 ],
             )
 

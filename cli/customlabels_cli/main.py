@@ -13,9 +13,8 @@ from customlabels_cli import commands
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="customlabels", description="Rekognition Custom Labels pipeline tools."
-    )
+    parser = argparse.ArgumentParser(prog="customlabels",
+                                     description="Rekognition Custom Labels pipeline tools.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda info: info.name):

@@ -27,7 +27,7 @@ def parse_s3_uri(text: str, *, require_key: bool = True) -> S3Uri:
     """Split `s3://bucket/key`; raise ValueError saying what is wrong otherwise."""
     if not is_s3_uri(text):
         raise ValueError(f"{text!r} is not an S3 URI: write it as s3://BUCKET/KEY")
-    bucket, _, key = text[len(SCHEME) :].partition("/")
+    bucket, _, key = text[len(SCHEME):].partition("/")
     if not bucket:
         raise ValueError(f"{text!r} has no bucket name: write it as s3://BUCKET/KEY")
     if require_key and not key:

@@ -61,10 +61,7 @@ def served(home: Path, tmp_path: Path) -> Iterator[Path]:
     with log.open("w") as out:
         child = subprocess.Popen(
             ["bash", "-c", f"exec {serve}"],
-            cwd=ROOT,
-            env=_environment(home),
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            cwd=ROOT, env=_environment(home), stdout=out, stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + SERVE_TIMEOUT
@@ -89,12 +86,8 @@ def test_the_try_it_offline_commands_work_as_written(served: Path, home: Path, t
     elsewhere.mkdir()
     script = "set -euo pipefail\n" + "\n".join(f"echo '+ {c[:60]}'\n{c}" for c in second)
     result = subprocess.run(
-        ["bash", "-c", script],
-        cwd=elsewhere,
-        env=_environment(home),
-        capture_output=True,
-        text=True,
-        timeout=900,
+        ["bash", "-c", script], cwd=elsewhere, env=_environment(home),
+        capture_output=True, text=True, timeout=900,
     )
     shown = f"{result.stdout}\n{result.stderr}\nserve:\n{served.read_text()}"
     assert result.returncode == 0, shown

@@ -38,22 +38,13 @@ def job_output(folder: Path) -> dict[str, Path]:
         image.parent.mkdir(parents=True, exist_ok=True)
         image.write_bytes(sample.png)
         digit = int(sample.line["digit-metadata"]["class-name"])
-        lines[sample.split].append(
-            json.dumps(
-                {
-                    "source-ref": f"s3://labeling-bucket/digits/{sample.split}/{sample.name}",
-                    "digits": [digit, 10 + digit % 2],
-                    "digits-metadata": {
-                        "job-name": "labeling-job/digits",
-                        "class-map": LABELS,
-                        "confidence-map": {str(digit): 0.97, str(10 + digit % 2): 0.99},
-                        "human-annotated": "yes",
-                        "creation-date": "2026-01-01T00:00:00.000000",
-                        "type": "groundtruth/image-classification-multilabel",
-                    },
-                }
-            )
-        )
+        lines[sample.split].append(json.dumps({
+            "source-ref": f"s3://labeling-bucket/digits/{sample.split}/{sample.name}",
+            "digits": [digit, 10 + digit % 2],
+            "digits-metadata": {"job-name": "labeling-job/digits", "class-map": LABELS,
+                                "confidence-map": {str(digit): 0.97, str(10 + digit % 2): 0.99},
+                                "human-annotated": "yes", "creation-date": "2026-01-01T00:00:00.000000",
+                                "type": "groundtruth/image-classification-multilabel"}}))
     paths = {}
     for split, split_lines in lines.items():
         paths[split] = folder / f"{split}-job.manifest"
@@ -66,24 +57,9 @@ def test_train_a_converted_multilabel_job_from_a_local_folder(cli_env: Path, cap
     for split, job in jobs.items():
         assert main(["convert", "groundtruth-multilabel", str(job), str(cli_env / f"{split}.manifest")]) == 0
     capsys.readouterr()
-    code = main(
-        [
-            "train",
-            "--training",
-            str(cli_env / "train.manifest"),
-            "--testing",
-            str(cli_env / "test.manifest"),
-            "--images",
-            str(cli_env / "imgs"),
-            "--version",
-            "local-v1",
-            "--f1-threshold",
-            "0",
-            "--no-require-improvement",
-            "--no-deploy",
-            "--wait",
-        ]
-    )
+    code = main(["train", "--training", str(cli_env / "train.manifest"), "--testing",
+                 str(cli_env / "test.manifest"), "--images", str(cli_env / "imgs"), "--version", "local-v1",
+                 "--f1-threshold", "0", "--no-require-improvement", "--no-deploy", "--wait"])
     captured = capsys.readouterr()
     out = captured.out + captured.err
     assert code == 0, out

@@ -103,9 +103,7 @@ def register(subparsers) -> None:
     )
     _in_out(verification)
     verification.add_argument(
-        "--accept",
-        action="append",
-        metavar="ANSWER",
+        "--accept", action="append", metavar="ANSWER",
         help=f"a verification answer meaning the label is correct (any case; repeatable; default "
         f"{', '.join(DEFAULT_ACCEPT)})",
     )
@@ -114,13 +112,9 @@ def register(subparsers) -> None:
 
 def _in_out(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="IN", help="the job's output.manifest: local path or s3:// URI")
-    parser.add_argument(
-        "output",
-        metavar="OUT",
-        nargs="?",
-        help="output .manifest: local path or s3:// URI (default: custom_labels_<IN name>."
-        "manifest in the current folder)",
-    )
+    parser.add_argument("output", metavar="OUT", nargs="?",
+                        help="output .manifest: local path or s3:// URI (default: custom_labels_<IN name>."
+                        "manifest in the current folder)")
 
 
 def _default_output(source: str) -> str:
@@ -164,20 +158,14 @@ def run_coco(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 @guarded
 def run_multilabel(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    return _convert(
-        lambda: convert_multilabel(read_job_output(args.source)),
-        args.output or _default_output(args.source),
-        out or sys.stdout,
-    )
+    return _convert(lambda: convert_multilabel(read_job_output(args.source)),
+                    args.output or _default_output(args.source), out or sys.stdout)
 
 
 @guarded
 def run_verification(args: argparse.Namespace, out: TextIO | None = None) -> int:
-    return _convert(
-        lambda: convert_verification(read_job_output(args.source), args.accept or DEFAULT_ACCEPT),
-        args.output or _default_output(args.source),
-        out or sys.stdout,
-    )
+    return _convert(lambda: convert_verification(read_job_output(args.source), args.accept or DEFAULT_ACCEPT),
+                    args.output or _default_output(args.source), out or sys.stdout)
 
 
 def _bad_input(error: ConversionError) -> int:

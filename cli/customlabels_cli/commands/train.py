@@ -31,15 +31,12 @@ def register(subparsers) -> None:
         "defaults (cdk.json).",
     )
     parser.add_argument(
-        "--training",
-        required=True,
-        metavar="MANIFEST",
+        "--training", required=True, metavar="MANIFEST",
         help="training manifest: s3:// URI in the console bucket, or a local .manifest (uploaded with its "
         "images under datasets/PROJECT/TIMESTAMP/, then validated)",
     )
-    parser.add_argument(
-        "--testing", metavar="MANIFEST", help="testing manifest, s3:// or local (default: auto-split 80/20)"
-    )
+    parser.add_argument("--testing", metavar="MANIFEST", help="testing manifest, s3:// or local "
+                        "(default: auto-split 80/20)")
     local_upload.add_arguments(parser)
     parser.add_argument("--version", metavar="NAME", help="model version name (default: PROJECT.EXECUTION)")
     parser.add_argument(

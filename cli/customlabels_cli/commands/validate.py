@@ -21,32 +21,21 @@ from customlabels.manifest.dataset import CodeLines, DatasetResult
 EXIT_OK, EXIT_TERMINAL, EXIT_ACCESS = 0, 1, 2
 FIRST_LINES_SHOWN = 5
 MANIFEST_SUFFIX = ".manifest"
-CREDENTIALS_FIX = (
-    "configure AWS credentials (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID/"
-    "AWS_SECRET_ACCESS_KEY); offline, any value works, e.g. AWS_ACCESS_KEY_ID=testing"
-)
+CREDENTIALS_FIX = ("configure AWS credentials (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID/"
+                   "AWS_SECRET_ACCESS_KEY); offline, any value works, e.g. AWS_ACCESS_KEY_ID=testing")
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
-        "validate",
-        help="check manifests the way training does, in seconds",
-        description="Validate Ground Truth manifests with every Custom Labels rule before training.",
-    )
-    parser.add_argument(
-        "training", metavar="TRAINING", help="training manifest (.manifest): local path or s3:// URI"
-    )
+        "validate", help="check manifests the way training does, in seconds",
+        description="Validate Ground Truth manifests with every Custom Labels rule before training.")
+    parser.add_argument("training", metavar="TRAINING",
+                        help="training manifest (.manifest): local path or s3:// URI")
     parser.add_argument("--testing", metavar="TESTING", help="testing manifest (default: auto-split)")
-    parser.add_argument(
-        "--output",
-        metavar="DIR_OR_S3_PREFIX",
-        help="write manifest_summary.json and the two *_with_validation.json files here",
-    )
-    parser.add_argument(
-        "--skip-images",
-        action="store_true",
-        help="check manifest structure only; do not read image headers from S3",
-    )
+    parser.add_argument("--output", metavar="DIR_OR_S3_PREFIX",
+                        help="write manifest_summary.json and the two *_with_validation.json files here")
+    parser.add_argument("--skip-images", action="store_true",
+                        help="check manifest structure only; do not read image headers from S3")
     parser.add_argument("--json", action="store_true", help="print manifest_summary.json instead of a report")
     parser.set_defaults(handler=run)
 
@@ -65,14 +54,8 @@ class NotDone:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    misnamed = next(
-        (
-            name
-            for name in (args.training, args.testing)
-            if name is not None and not name.endswith(MANIFEST_SUFFIX)
-        ),
-        None,
-    )
+    misnamed = next((name for name in (args.training, args.testing)
+                     if name is not None and not name.endswith(MANIFEST_SUFFIX)), None)
     if misnamed is not None:
         return _misnamed(misnamed, args.json, out)
     not_done: list[NotDone] = []
@@ -96,9 +79,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 locations = report.write(args.output, s3)
             except ManifestFileError as failure:
                 fix = codes.FILE_ERROR_FIXES[FileError.OUTPUT_NOT_WRITABLE]
-                not_done.append(
-                    NotDone(f"The validation files were not written to {args.output}", failure.detail, fix)
-                )
+                not_done.append(NotDone(f"The validation files were not written to {args.output}",
+                                        failure.detail, fix))
         if args.json:
             print(json.dumps(report.summary, indent=2, ensure_ascii=False), file=out)
         else:
@@ -113,12 +95,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def _images_not_checked(reason: str, *, credentials: bool) -> NotDone:
-    fix = CREDENTIALS_FIX if credentials else "check AWS_ENDPOINT_URL and the network"
-    return NotDone(
-        "Image checks were not done (the report above covers the manifest structure only)",
-        reason,
-        f"{fix} and run again, or pass --skip-images to check the structure alone",
-    )
+    fix = (CREDENTIALS_FIX if credentials else "check AWS_ENDPOINT_URL and the network")
+    return NotDone("Image checks were not done (the report above covers the manifest structure only)",
+                   reason, f"{fix} and run again, or pass --skip-images to check the structure alone")
 
 
 def _unreachable_images(report: ValidationReport) -> str | None:
@@ -127,51 +106,34 @@ def _unreachable_images(report: ValidationReport) -> str | None:
     checked = sum(dataset.images.checked for dataset in datasets)
     if not checked or sum(dataset.images.unreachable for dataset in datasets) != checked:
         return None
-    detail = next(
-        entry.details[0]
-        for dataset in datasets
-        if (entry := dataset.code_lines.get(codes.INVALID_IMAGE.name)) and entry.details
-    )
+    detail = next(entry.details[0] for dataset in datasets
+                  if (entry := dataset.code_lines.get(codes.INVALID_IMAGE.name)) and entry.details)
     return detail.removeprefix("the object could not be read: ")
 
 
 def _misnamed(location: str, as_json: bool, out: TextIO) -> int:
     detail = f"the name does not end in {MANIFEST_SUFFIX}; the training pipeline accepts only .manifest files"
-    fix = (
-        f"rename it (e.g. {location.rsplit('/', 1)[-1].rsplit('.', 1)[0] or 'train'}{MANIFEST_SUFFIX}) "
-        "if it is a manifest: one JSON object per line, one line per image"
-    )
+    fix = f"rename it (e.g. {location.rsplit('/', 1)[-1].rsplit('.', 1)[0] or 'train'}{MANIFEST_SUFFIX}) " \
+          "if it is a manifest: one JSON object per line, one line per image"
     if as_json:
-        print(
-            json.dumps({"fileError": FileError.INVALID.value, "location": location, "detail": detail}),
-            file=out,
-        )
+        print(json.dumps({"fileError": FileError.INVALID.value, "location": location, "detail": detail}),
+              file=out)
     else:
-        print(
-            f"Manifest file error: {FileError.INVALID.value}\n  {location}: {detail}\n  fix: {fix}", file=out
-        )
+        print(f"Manifest file error: {FileError.INVALID.value}\n  {location}: {detail}\n  fix: {fix}",
+              file=out)
     return EXIT_ACCESS
 
 
 def _file_failure(failure: ManifestFileError, as_json: bool, out: TextIO) -> int:
     if as_json:
-        print(
-            json.dumps(
-                {"fileError": failure.error.value, "location": failure.location, "detail": failure.detail}
-            ),
-            file=out,
-        )
+        print(json.dumps({"fileError": failure.error.value, "location": failure.location,
+                          "detail": failure.detail}), file=out)
     elif failure.no_credentials:
-        print(
-            f"Cannot read the manifest {failure.location}: {failure.detail}.\n  fix: {CREDENTIALS_FIX}",
-            file=out,
-        )
+        print(f"Cannot read the manifest {failure.location}: {failure.detail}.\n  fix: {CREDENTIALS_FIX}",
+              file=out)
     else:
-        print(
-            f"Manifest file error: {failure.error.value}\n  {failure.location}: {failure.detail}\n"
-            f"  fix: {failure.fix}\nTraining cannot start (no validation files are produced).",
-            file=out,
-        )
+        print(f"Manifest file error: {failure.error.value}\n  {failure.location}: {failure.detail}\n"
+              f"  fix: {failure.fix}\nTraining cannot start (no validation files are produced).", file=out)
     return EXIT_ACCESS if failure.unreadable else EXIT_TERMINAL
 
 
@@ -183,10 +145,8 @@ def count_text(code: codes.Code, entry: CodeLines) -> str:
     """'3 errors on 2 lines (lines 4, 9)': issues and the distinct lines holding them."""
     shown = ", ".join(map(str, entry.first_lines[:FIRST_LINES_SHOWN]))
     more = ", ..." if entry.lines > len(entry.first_lines[:FIRST_LINES_SHOWN]) else ""
-    return (
-        f"{_plural(entry.count, code.level.value)} on {_plural(entry.lines, 'line')} "
-        f"({'line' if entry.lines == 1 else 'lines'} {shown}{more})"
-    )
+    return (f"{_plural(entry.count, code.level.value)} on {_plural(entry.lines, 'line')} "
+            f"({'line' if entry.lines == 1 else 'lines'} {shown}{more})")
 
 
 def _message(code: codes.Code, entry: CodeLines) -> str:
@@ -194,17 +154,13 @@ def _message(code: codes.Code, entry: CodeLines) -> str:
     if not entry.messages:
         return code.message
     others = len(entry.messages) - 1
-    return entry.messages[0] + (
-        f" (and {others} other label attribute{'s' if others > 1 else ''})" if others else ""
-    )
+    return entry.messages[0] + (f" (and {others} other label attribute{'s' if others > 1 else ''})"
+                                if others else "")
 
 
 def _dataset_block(dataset: DatasetResult, out: TextIO) -> None:
-    print(
-        f"{dataset.name}: {dataset.location}\n  use case {dataset.use_case}: {dataset.total:,} lines, "
-        f"{dataset.valid:,} valid, {dataset.invalid:,} invalid, {dataset.ignored:,} ignored",
-        file=out,
-    )
+    print(f"{dataset.name}: {dataset.location}\n  use case {dataset.use_case}: {dataset.total:,} lines, "
+          f"{dataset.valid:,} valid, {dataset.invalid:,} invalid, {dataset.ignored:,} ignored", file=out)
     for name, entry in sorted(dataset.code_lines.items(), key=lambda item: -item[1].count):
         code = codes.ALL_CODES[name]
         print(f"  {name}: {count_text(code, entry)}: {_message(code, entry)}", file=out)

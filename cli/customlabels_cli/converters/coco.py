@@ -27,28 +27,21 @@ def read_coco(path: Path) -> dict:
     except FileNotFoundError:
         raise ConversionError(f"{path} does not exist", "give the path of the COCO JSON file") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ConversionError(
-            f"{path} is not a JSON file: {error}",
-            "give the COCO annotations file (instances_*.json), UTF-8 JSON",
-        ) from None
+        raise ConversionError(f"{path} is not a JSON file: {error}",
+                              "give the COCO annotations file (instances_*.json), UTF-8 JSON") from None
     if not isinstance(document, dict):
-        raise ConversionError(
-            f"{path} holds a JSON {type(document).__name__}, not a COCO object",
-            "give a COCO file: one object with images, annotations and categories lists",
-        )
+        raise ConversionError(f"{path} holds a JSON {type(document).__name__}, not a COCO object",
+                              "give a COCO file: one object with images, annotations and categories lists")
     for section, fields in REQUIRED.items():
         entries = document.get(section)
         if not isinstance(entries, list):
-            raise ConversionError(
-                f"{path} has no {section} list", "a COCO file needs images, annotations and categories lists"
-            )
+            raise ConversionError(f"{path} has no {section} list",
+                                  "a COCO file needs images, annotations and categories lists")
         for index, entry in enumerate(entries):
             missing = [name for name in fields if not isinstance(entry, Mapping) or name not in entry]
             if missing:
-                raise ConversionError(
-                    f"{section}[{index}] lacks {', '.join(missing)}",
-                    f"give every {section} entry {', '.join(fields)}",
-                )
+                raise ConversionError(f"{section}[{index}] lacks {', '.join(missing)}",
+                                      f"give every {section} entry {', '.join(fields)}")
     return document
 
 

@@ -50,8 +50,7 @@ def write_manifest(lines: list[dict], destination: str, s3: Any = None) -> str:
     if not destination.endswith(".manifest"):
         raise ConversionError(
             f"{destination} does not end in .manifest; the pipeline accepts only .manifest files",
-            "name the output NAME.manifest",
-        )
+            "name the output NAME.manifest")
     body = manifest_text(lines).encode()
     if is_s3_uri(destination):
         uri = parse_s3_uri(destination)

@@ -31,10 +31,8 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     except FileNotFoundError:
         raise ConversionError(f"{path} does not exist", "give the path of the CSV file") from None
     except (UnicodeDecodeError, csv.Error) as error:
-        raise ConversionError(
-            f"{path} is not a UTF-8 CSV file: {error}",
-            "save it as CSV with UTF-8 encoding, rows IMAGE,LABEL[,LABEL...]",
-        ) from None
+        raise ConversionError(f"{path} is not a UTF-8 CSV file: {error}",
+                              "save it as CSV with UTF-8 encoding, rows IMAGE,LABEL[,LABEL...]") from None
 
 
 def split_duplicates(path: Path, rows: list[tuple[int, list[str]]]) -> Duplicates | None:
@@ -60,10 +58,8 @@ def _source_ref(image: str, s3_path: str | None, number: int) -> str:
     if is_s3_uri(image):
         return image
     if not s3_path:
-        raise ConversionError(
-            f"row {number}: {image!r} is a file name, not an s3:// URI",
-            "pass --s3-path s3://BUCKET/PREFIX/ to say where the images are",
-        )
+        raise ConversionError(f"row {number}: {image!r} is a file name, not an s3:// URI",
+                              "pass --s3-path s3://BUCKET/PREFIX/ to say where the images are")
     prefix = parse_s3_uri(s3_path, require_key=False)
     return f"s3://{prefix.bucket}/{prefix.key.rstrip('/') + '/' if prefix.key.strip('/') else ''}{image}"
 
@@ -71,10 +67,8 @@ def _source_ref(image: str, s3_path: str | None, number: int) -> str:
 def convert_rows(rows: list[tuple[int, list[str]]], s3_path: str | None) -> Conversion:
     styles = {is_s3_uri(row[0]) for _, row in rows}
     if len(styles) > 1:
-        raise ConversionError(
-            "column 1 mixes file names and s3:// URIs",
-            "use one style for every row (file names with --s3-path, or s3:// URIs)",
-        )
+        raise ConversionError("column 1 mixes file names and s3:// URIs",
+                              "use one style for every row (file names with --s3-path, or s3:// URIs)")
     conversion = Conversion()
     created = now_timestamp()
     for number, row in rows:
@@ -96,7 +90,6 @@ def convert_rows(rows: list[tuple[int, list[str]]], s3_path: str | None) -> Conv
             line[f"{label}-metadata"]["job-name"] = f"labeling-job/{label}"
         conversion.lines.append(line)
     if not conversion.lines:
-        raise ConversionError(
-            "no rows with an image and a label", "write one row per image: IMAGE,LABEL[,LABEL...], no header"
-        )
+        raise ConversionError("no rows with an image and a label",
+                              "write one row per image: IMAGE,LABEL[,LABEL...], no header")
     return conversion

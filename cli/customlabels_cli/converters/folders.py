@@ -75,10 +75,8 @@ def convert_folders(
         return convert_relative(s3_items(s3, source), job_name)
     directory = Path(source)
     if not directory.is_dir():
-        raise ConversionError(
-            f"{source} is neither an s3:// prefix nor a local folder",
-            "give the folder holding one subfolder per label, or its s3:// prefix",
-        )
+        raise ConversionError(f"{source} is neither an s3:// prefix nor a local folder",
+                              "give the folder holding one subfolder per label, or its s3:// prefix")
     if not s3_path:
         raise ConversionError(
             f"{source} is a local folder, and a manifest names images in S3",

@@ -35,15 +35,11 @@ def read_job_output(source: str, s3: Any = None) -> list[Line]:
     try:
         text = _read_text(source, s3)
     except FileNotFoundError:
-        raise ConversionError(
-            f"{source} does not exist",
-            "give the job's output manifest (s3://BUCKET/"
-            "OUTPUT/JOB/manifests/output/output.manifest or a local copy)",
-        ) from None
+        raise ConversionError(f"{source} does not exist", "give the job's output manifest (s3://BUCKET/"
+                              "OUTPUT/JOB/manifests/output/output.manifest or a local copy)") from None
     except UnicodeDecodeError as error:
-        raise ConversionError(
-            f"{source} is not UTF-8 text: {error}", "give the job's output.manifest, one JSON object per line"
-        ) from None
+        raise ConversionError(f"{source} is not UTF-8 text: {error}",
+                              "give the job's output.manifest, one JSON object per line") from None
     lines = []
     for number, raw in enumerate(text.splitlines(), 1):
         if not raw.strip():
@@ -102,11 +98,8 @@ def multilabel_line(obj: dict, job: str, meta: dict) -> dict:
         confidence = confidences.get(str(class_id), 1)
         line[f"{job}{index}"] = index
         line[f"{job}{index}{METADATA_SUFFIX}"] = {
-            "class-name": name,
-            "confidence": confidence,
-            "type": CLASSIFICATION_TYPE,
-            **{key: meta[key] for key in COPIED_METADATA if key in meta},
-        }
+            "class-name": name, "confidence": confidence, "type": CLASSIFICATION_TYPE,
+            **{key: meta[key] for key in COPIED_METADATA if key in meta}}
     return line
 
 
@@ -119,12 +112,8 @@ def convert_multilabel(lines: Iterable[Line]) -> Conversion:
         elif not jobs:
             conversion.skipped.append((f"line {number}", f"no attribute of type {MULTILABEL_TYPE}"))
         elif len(jobs) > 1:
-            conversion.skipped.append(
-                (
-                    f"line {number}",
-                    "more than one multi-label job attribute: " + ", ".join(key for key, _ in jobs),
-                )
-            )
+            conversion.skipped.append((f"line {number}", "more than one multi-label job attribute: "
+                                       + ", ".join(key for key, _ in jobs)))
         elif not obj[jobs[0][0]]:
             conversion.skipped.append((f"line {number}", "the worker chose no label for this image"))
         else:
@@ -133,10 +122,8 @@ def convert_multilabel(lines: Iterable[Line]) -> Conversion:
             except ValueError as error:
                 conversion.skipped.append((f"line {number}", str(error)))
     if not conversion.lines:
-        raise ConversionError(
-            f"no line has a {MULTILABEL_TYPE} label to convert",
-            "give the output.manifest of a multi-label image classification job",
-        )
+        raise ConversionError(f"no line has a {MULTILABEL_TYPE} label to convert",
+                              "give the output.manifest of a multi-label image classification job")
     return conversion
 
 
@@ -160,11 +147,8 @@ def checked_labels(obj: dict, accept: frozenset[str]) -> tuple[dict | None, str]
         if answer.casefold() not in accept:
             return None, f"a person answered {answer!r} in {key}"
     # An adjustment replaces the labels it was made from; a confirmed label counts whoever drew it.
-    kept = (
-        [(key, meta) for key, meta in adjusted if _by_person(meta) and meta["adjustment-status"] in REVIEWED]
-        if adjusted
-        else trainable
-    )
+    kept = [(key, meta) for key, meta in adjusted
+            if _by_person(meta) and meta["adjustment-status"] in REVIEWED] if adjusted else trainable
     if not kept:
         return None, "no image-level or bounding-box label a person labelled, confirmed or adjusted"
     line: dict = {SOURCE_REF: obj[SOURCE_REF]}
@@ -190,6 +174,5 @@ def convert_verification(lines: Iterable[Line], accept: Iterable[str] = DEFAULT_
         raise ConversionError(
             "no line holds a label a person confirmed or adjusted",
             f"give the output.manifest of a label verification or adjustment job; if your verification "
-            f"categories are not {', '.join(sorted(accepted))}, name the one meaning 'correct' with --accept",
-        )
+            f"categories are not {', '.join(sorted(accepted))}, name the one meaning 'correct' with --accept")
     return conversion

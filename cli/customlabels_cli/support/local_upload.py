@@ -39,11 +39,8 @@ MISSING_SHOWN = 5
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--images",
-        metavar="DIR",
-        type=Path,
-        help="folder holding the images a local manifest names (default: the manifest's folder)",
-    )
+        "--images", metavar="DIR", type=Path,
+        help="folder holding the images a local manifest names (default: the manifest's folder)")
 
 
 def is_local(location: str | None) -> bool:
@@ -70,17 +67,11 @@ class Plan:
 def _image(path: Path, root: Path) -> LocalImage:
     relative = os.path.relpath(path, root)
     if relative.startswith(".."):
-        raise CliError(
-            f"image {path} is outside {root}",
-            "pass --images with a folder that holds every image the manifest names",
-        )
+        raise CliError(f"image {path} is outside {root}",
+                       "pass --images with a folder that holds every image the manifest names")
     data = path.read_bytes()
-    return LocalImage(
-        path,
-        PurePosixPath(Path(relative)).as_posix(),
-        len(data),
-        hashlib.md5(data, usedforsecurity=False).hexdigest(),
-    )
+    return LocalImage(path, PurePosixPath(Path(relative)).as_posix(), len(data),
+                      hashlib.md5(data, usedforsecurity=False).hexdigest())
 
 
 def _find(ref: str, manifest_dir: Path, images: Path | None) -> Path | None:
@@ -125,13 +116,8 @@ def plan_upload(manifests: dict[str, Path], images: Path | None, images_uri: str
 
 def _previous_index(s3: Any, bucket: str, project_prefix: str) -> tuple[str, dict[str, dict]]:
     """(run prefix, images) of the latest earlier upload that wrote an index; ('', {}) if none."""
-    runs = [
-        prefix["Prefix"]
-        for page in s3.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=project_prefix, Delimiter="/"
-        )
-        for prefix in page.get("CommonPrefixes", [])
-    ]
+    runs = [prefix["Prefix"] for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=project_prefix, Delimiter="/") for prefix in page.get("CommonPrefixes", [])]
     for run in sorted(runs, reverse=True):
         try:
             body = s3.get_object(Bucket=bucket, Key=run + INDEX)["Body"].read()
@@ -148,30 +134,17 @@ def _manifest_names(training: str, testing: str | None) -> dict[str, Path]:
             continue
         path = Path(location)
         if not path.is_file():
-            raise CliError(
-                f"the {role} manifest {location} does not exist",
-                "give the path of a local .manifest file or an s3:// URI in the console bucket",
-            )
+            raise CliError(f"the {role} manifest {location} does not exist",
+                           "give the path of a local .manifest file or an s3:// URI in the console bucket")
         if path.suffix != ".manifest":
-            raise CliError(
-                f"{location} does not end in .manifest; the pipeline accepts only .manifest files",
-                f"rename it to {path.stem}.manifest",
-            )
+            raise CliError(f"{location} does not end in .manifest; the pipeline accepts only .manifest files",
+                           f"rename it to {path.stem}.manifest")
         names[path.name if path.name not in names else f"{role}-{path.name}"] = path
     return names
 
 
-def upload(
-    s3: Any,
-    bucket: str,
-    project: str,
-    training: str,
-    testing: str | None,
-    images: Path | None,
-    out: TextIO,
-    *,
-    now: datetime | None = None,
-) -> tuple[str, str | None]:
+def upload(s3: Any, bucket: str, project: str, training: str, testing: str | None, images: Path | None,
+           out: TextIO, *, now: datetime | None = None) -> tuple[str, str | None]:
     """Upload what the local manifest(s) need; return the training and testing manifests' s3:// URIs."""
     if images is not None and not images.is_dir():
         raise CliError(f"--images {images} is not a folder", "pass the folder that holds the images")
@@ -183,17 +156,12 @@ def upload(
     if plan.missing:
         more = ", ..." if len(plan.missing) > MISSING_SHOWN else ""
         shown = "; ".join(plan.missing[:MISSING_SHOWN]) + more
-        raise CliError(
-            f"{len(plan.missing)} image(s) the manifest names are not on disk: {shown}",
-            "pass --images DIR with the folder holding them (relative source-refs are read from "
-            "there, s3:// ones by the end of their key)",
-        )
+        raise CliError(f"{len(plan.missing)} image(s) the manifest names are not on disk: {shown}",
+                       "pass --images DIR with the folder holding them (relative source-refs are read from "
+                       "there, s3:// ones by the end of their key)")
     previous_run, previous = _previous_index(s3, bucket, project_prefix)
-    changed = [
-        image
-        for image in plan.images.values()
-        if previous.get(image.key) != {"size": image.size, "md5": image.md5}
-    ]
+    changed = [image for image in plan.images.values()
+               if previous.get(image.key) != {"size": image.size, "md5": image.md5}]
     changed_keys = {image.key for image in changed}
     unchanged = [image for image in plan.images.values() if image.key not in changed_keys]
 
@@ -202,19 +170,13 @@ def upload(
         return image.size
 
     def copy(image: LocalImage) -> int:
-        s3.copy_object(
-            Bucket=bucket,
-            Key=f"{run}{IMAGES}/{image.key}",
-            CopySource={"Bucket": bucket, "Key": f"{previous_run}{IMAGES}/{image.key}"},
-        )
+        s3.copy_object(Bucket=bucket, Key=f"{run}{IMAGES}/{image.key}",
+                       CopySource={"Bucket": bucket, "Key": f"{previous_run}{IMAGES}/{image.key}"})
         return 0
 
-    with (
-        ThreadPoolExecutor(UPLOAD_THREADS) as pool,
-        tqdm(
-            total=sum(image.size for image in changed), unit="B", unit_scale=True, desc="images", disable=None
-        ) as bar,
-    ):
+    with (ThreadPoolExecutor(UPLOAD_THREADS) as pool,
+          tqdm(total=sum(image.size for image in changed), unit="B", unit_scale=True, desc="images",
+               disable=None) as bar):
         for done in pool.map(put, changed):
             bar.update(done)
         list(pool.map(copy, unchanged))
@@ -224,25 +186,19 @@ def upload(
     for name, lines in plan.manifests.items():
         s3.put_object(Bucket=bucket, Key=run + name, Body=("\n".join(lines) + "\n").encode())
         uris[manifests[name]] = f"s3://{bucket}/{run}{name}"
-    print(
-        f"Uploaded to s3://{bucket}/{run}: {len(manifests)} manifest(s), {len(changed)} image(s) "
-        f"({sum(image.size for image in changed):,} bytes), {len(unchanged)} unchanged image(s) "
-        "copied in S3",
-        file=out,
-    )
-    return (
-        uris.get(Path(training), training),
-        uris.get(Path(testing), testing) if testing is not None else None,
-    )
+    print(f"Uploaded to s3://{bucket}/{run}: {len(manifests)} manifest(s), {len(changed)} image(s) "
+          f"({sum(image.size for image in changed):,} bytes), {len(unchanged)} unchanged image(s) "
+          "copied in S3", file=out)
+    return (uris.get(Path(training), training),
+            uris.get(Path(testing), testing) if testing is not None else None)
 
 
 def upload_and_validate(stack: Any, project: str, args: argparse.Namespace, out: TextIO) -> bool:
     """Upload the local manifest(s) named by args, point args at the uploaded ones, validate them there;
     False (with the report printed) when they cannot train."""
     s3 = stack.client("s3")
-    args.training, args.testing = upload(
-        s3, stack.output("ConsoleBucketName"), project, args.training, args.testing, args.images, out
-    )
+    args.training, args.testing = upload(s3, stack.output("ConsoleBucketName"), project, args.training,
+                                         args.testing, args.images, out)
     with validate_manifests(args.training, args.testing, s3=s3) as report:
         if report.file_failure is not None:
             failure = report.file_failure

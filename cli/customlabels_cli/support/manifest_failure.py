@@ -33,19 +33,15 @@ def render(state: dict[str, Any]) -> list[str]:
     lines = []
     if verdict.get("fileError"):
         error = codes.FileError(verdict["fileError"])
-        lines += [
-            f"Manifest file error: {verdict.get('statusMessage') or error.value}",
-            f"  fix: {codes.FILE_ERROR_FIXES[error]}",
-        ]
+        lines += [f"Manifest file error: {verdict.get('statusMessage') or error.value}",
+                  f"  fix: {codes.FILE_ERROR_FIXES[error]}"]
     for error in verdict.get("terminalErrors") or []:
         lines += [f"[{error['code']}] {error['message']}", f"  fix: {_fix(error['code'])}"]
     for entry in verdict.get("topLineErrors") or []:
         shown = ", ".join(map(str, entry["firstLines"][:FIRST_LINES_SHOWN]))
         more = ", ..." if entry["count"] > FIRST_LINES_SHOWN else ""
-        lines += [
-            f"{entry['dataset']}: {entry['code']} on {entry['count']} line(s) (lines {shown}{more})",
-            f"  fix: {_fix(entry['code'])}",
-        ]
+        lines += [f"{entry['dataset']}: {entry['code']} on {entry['count']} line(s) (lines {shown}{more})",
+                  f"  fix: {_fix(entry['code'])}"]
     if verdict.get("summaryUri"):
         lines.append(f"Summary: {verdict['summaryUri']}")
     if settings.get("trainingManifest"):

@@ -37,7 +37,7 @@ class ImageVersion:
         """The key below ``uploads/``: results are written under the same relative key. An image
         elsewhere (a batch analysis of another prefix or bucket) is named by its bucket and key."""
         if self.key.startswith(UPLOADS_PREFIX):
-            return self.key[len(UPLOADS_PREFIX) :]
+            return self.key[len(UPLOADS_PREFIX):]
         return f"{self.bucket}/{self.key}"
 
 

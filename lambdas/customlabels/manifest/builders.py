@@ -26,21 +26,13 @@ def now_timestamp() -> str:
 
 def _check_attribute_name(name: str) -> None:
     if not name or name in RESERVED_KEYS or name.endswith(METADATA_SUFFIX):
-        raise ValueError(
-            f"{name!r} cannot be a label attribute name: it is empty, reserved "
-            f"({', '.join(sorted(RESERVED_KEYS))}) or ends with -metadata; rename the label"
-        )
+        raise ValueError(f"{name!r} cannot be a label attribute name: it is empty, reserved "
+                         f"({', '.join(sorted(RESERVED_KEYS))}) or ends with -metadata; rename the label")
 
 
-def image_level_line(
-    source_ref: str,
-    labels: Iterable[str],
-    *,
-    attribute_names: Sequence[str] | None = None,
-    job_name: str = "customlabels-convert",
-    creation_date: str | None = None,
-    human_annotated: str = "yes",
-) -> dict:
+def image_level_line(source_ref: str, labels: Iterable[str], *, attribute_names: Sequence[str] | None = None,
+                     job_name: str = "customlabels-convert", creation_date: str | None = None,
+                     human_annotated: str = "yes") -> dict:
     """One image with one or more image-level labels. By default each label's name is its attribute key
     (the guide's CSV convention); pass attribute_names to choose the keys."""
     parse_s3_uri(source_ref)
@@ -54,28 +46,14 @@ def image_level_line(
         _check_attribute_name(key)
         line[key] = 1
         line[key + METADATA_SUFFIX] = {
-            "confidence": 1,
-            "job-name": job_name,
-            "class-name": label,
-            "human-annotated": human_annotated,
-            "creation-date": created,
-            "type": CLASSIFICATION_TYPE,
-        }
+            "confidence": 1, "job-name": job_name, "class-name": label, "human-annotated": human_annotated,
+            "creation-date": created, "type": CLASSIFICATION_TYPE}
     return line
 
 
-def bounding_box_line(
-    source_ref: str,
-    width: int,
-    height: int,
-    boxes: Iterable[Box],
-    *,
-    attribute: str = "bounding-box",
-    depth: int = 3,
-    job_name: str = "customlabels-convert",
-    creation_date: str | None = None,
-    human_annotated: str = "yes",
-) -> dict:
+def bounding_box_line(source_ref: str, width: int, height: int, boxes: Iterable[Box], *,
+                      attribute: str = "bounding-box", depth: int = 3, job_name: str = "customlabels-convert",
+                      creation_date: str | None = None, human_annotated: str = "yes") -> dict:
     """One image with its boxes (possibly none). Class ids are assigned per line in first-seen order."""
     parse_s3_uri(source_ref)
     _check_attribute_name(attribute)
@@ -83,23 +61,17 @@ def bounding_box_line(
     annotations = []
     for box in boxes:
         class_id = class_ids.setdefault(box.label, len(class_ids))
-        annotations.append(
-            {"class_id": class_id, "top": box.top, "left": box.left, "width": box.width, "height": box.height}
-        )
+        annotations.append({"class_id": class_id, "top": box.top, "left": box.left,
+                            "width": box.width, "height": box.height})
     return {
         "source-ref": source_ref,
-        attribute: {
-            "image_size": [{"width": width, "height": height, "depth": depth}],
-            "annotations": annotations,
-        },
+        attribute: {"image_size": [{"width": width, "height": height, "depth": depth}],
+                    "annotations": annotations},
         attribute + METADATA_SUFFIX: {
             "objects": [{"confidence": 1} for _ in annotations],
             "class-map": {str(class_id): label for label, class_id in class_ids.items()},
-            "type": DETECTION_TYPE,
-            "human-annotated": human_annotated,
-            "creation-date": creation_date or now_timestamp(),
-            "job-name": job_name,
-        },
+            "type": DETECTION_TYPE, "human-annotated": human_annotated,
+            "creation-date": creation_date or now_timestamp(), "job-name": job_name},
     }
 
 

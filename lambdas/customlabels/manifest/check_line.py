@@ -120,14 +120,8 @@ def _priority_checks(result: LineResult, obj: dict, pairs: list[str]) -> tuple[l
         kind = meta.get("type") if type(meta) is dict else None
         if type(kind) is not str:
             where = Where.METADATA if type(meta) is dict else Where.LINE
-            result.issues.append(
-                Issue(
-                    codes.INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT,
-                    where,
-                    key,
-                    detail=f"{key}-metadata has no type",
-                )
-            )
+            result.issues.append(Issue(codes.INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT, where, key,
+                                       detail=f"{key}-metadata has no type"))
         elif kind not in SUPPORTED_TYPES:
             unsupported.append(key)
         elif _pair_passes_priority(result, key, kind, value, meta):
@@ -196,14 +190,12 @@ def _content_checks(result: LineResult, supported: list, unsupported: list[str])
             object_labels.update(names.values())
         else:
             failed += 1
-    _line_outcome(
-        result, image_labels, object_labels, failed, empty, boxes, wrong_dimensions, without_valid_boxes
-    )
+    _line_outcome(result, image_labels, object_labels, failed, empty, boxes, wrong_dimensions,
+                  without_valid_boxes)
 
 
-def _valid_box_labels(
-    result: LineResult, key: str, annotations: list, class_map: dict, width: float, height: float
-) -> dict[int, str]:
+def _valid_box_labels(result: LineResult, key: str, annotations: list, class_map: dict,
+                      width: float, height: float) -> dict[int, str]:
     """Attach box errors; return {index: label} for the usable boxes."""
     scale = rules.training_scale(width, height)
     usable = {}
@@ -217,16 +209,8 @@ def _valid_box_labels(
     return usable
 
 
-def _line_outcome(
-    result: LineResult,
-    image_labels: set[str],
-    object_labels: set[str],
-    failed: int,
-    empty: int,
-    boxes: int,
-    wrong_dimensions: bool,
-    without_valid_boxes: bool,
-) -> None:
+def _line_outcome(result: LineResult, image_labels: set[str], object_labels: set[str], failed: int,
+                  empty: int, boxes: int, wrong_dimensions: bool, without_valid_boxes: bool) -> None:
     line_errors = []
     if rules.too_many_bounding_boxes(boxes):
         line_errors.append(Issue(codes.TOO_MANY_BOUNDING_BOXES, detail=f"{boxes} boxes (maximum 50)"))
@@ -258,10 +242,7 @@ def apply_image(result: LineResult, probe: ImageProbe) -> LineResult:
     if problem is None or not result.needs_image:
         return result
     localization = OBJECT_LOCALIZATION in result.labels
-    code = (
-        codes.INVALID_IMAGE_DIMENSION
-        if localization and rules.only_dimensions_invalid(probe)
+    code = codes.INVALID_IMAGE_DIMENSION if localization and rules.only_dimensions_invalid(probe) \
         else codes.INVALID_IMAGE
-    )
     result.add(Issue(code, detail=problem), INVALID)
     return result

@@ -7,11 +7,9 @@ from customlabels.manifest import limits
 from customlabels.manifest.dataset import DatasetResult
 from customlabels.manifest.line import IMAGE_LEVEL_LABELS, NOT_DETERMINED, OBJECT_LOCALIZATION
 
-MIN_LABELS = {
-    IMAGE_LEVEL_LABELS: limits.MIN_LABELS_IMAGE_LEVEL,
-    OBJECT_LOCALIZATION: limits.MIN_LABELS_OBJECT_LOCALIZATION,
-    NOT_DETERMINED: limits.MIN_LABELS_OBJECT_LOCALIZATION,
-}
+MIN_LABELS = {IMAGE_LEVEL_LABELS: limits.MIN_LABELS_IMAGE_LEVEL,
+              OBJECT_LOCALIZATION: limits.MIN_LABELS_OBJECT_LOCALIZATION,
+              NOT_DETERMINED: limits.MIN_LABELS_OBJECT_LOCALIZATION}
 
 
 def choose_use_case(use_case_lines: dict[str, int]) -> str:
@@ -83,6 +81,5 @@ def insufficient_label_overlap(training: DatasetResult, testing: DatasetResult) 
 
 def insufficient_usable_label_overlap(training: DatasetResult, testing: DatasetResult) -> bool:
     """Only when the all-label overlap passes: then the shortfall comes from filtered-out lines."""
-    return not insufficient_label_overlap(training, testing) and _overlap_too_low(
-        training.usable_labels, testing.usable_labels
-    )
+    return (not insufficient_label_overlap(training, testing)
+            and _overlap_too_low(training.usable_labels, testing.usable_labels))

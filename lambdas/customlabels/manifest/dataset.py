@@ -30,14 +30,8 @@ from customlabels.manifest.source import ManifestFileError, ManifestSource, iter
 BATCH_LINES = 512
 FIRST_LINES_PER_CODE = 5
 # Codes that drop the whole line before any label check (spec 02 §9.2): counted for TOO_MANY_RECORDS_IN_ERROR.
-DROPPED_LINE_CODES = frozenset(
-    {
-        codes.INVALID_JSON_LINE.name,
-        codes.MISSING_SOURCE_REF.name,
-        codes.INVALID_SOURCE_REF_FORMAT.name,
-        codes.DUPLICATE_SOURCE_REF.name,
-    }
-)
+DROPPED_LINE_CODES = frozenset({codes.INVALID_JSON_LINE.name, codes.MISSING_SOURCE_REF.name,
+                                codes.INVALID_SOURCE_REF_FORMAT.name, codes.DUPLICATE_SOURCE_REF.name})
 
 
 class LineOutcome(NamedTuple):
@@ -136,12 +130,8 @@ class DatasetResult:
 
 
 _STATUSES = (Status.VALID, Status.INVALID, Status.IGNORED)
-_USE_CASE_SETS = (
-    (),
-    (IMAGE_LEVEL_LABELS,),
-    (OBJECT_LOCALIZATION,),
-    (IMAGE_LEVEL_LABELS, OBJECT_LOCALIZATION),
-)
+_USE_CASE_SETS = ((), (IMAGE_LEVEL_LABELS,), (OBJECT_LOCALIZATION,),
+                  (IMAGE_LEVEL_LABELS, OBJECT_LOCALIZATION))
 
 
 def _pack(status: Status, use_cases: tuple[str, ...]) -> int:
@@ -201,7 +191,7 @@ class _Recorder:
 
     def _record_bucket(self, ref: str, number: int) -> None:
         slash = ref.find("/", 5)
-        self.bucket_prefix = ref[: slash + 1]
+        self.bucket_prefix = ref[:slash + 1]
         self.result.buckets.setdefault(ref[5:slash], number)
 
     def _record_issues(self, line: LineResult) -> None:
@@ -232,15 +222,9 @@ class _Recorder:
                     entry.details.append(issue.detail)
 
 
-def scan_dataset(
-    name: str,
-    source: ManifestSource,
-    *,
-    max_rows: int,
-    probe: Callable[[str], ImageProbe] | None = None,
-    pool: Executor | None = None,
-    sampler: StratifiedSampler | None = None,
-) -> DatasetResult:
+def scan_dataset(name: str, source: ManifestSource, *, max_rows: int,
+                 probe: Callable[[str], ImageProbe] | None = None,
+                 pool: Executor | None = None, sampler: StratifiedSampler | None = None) -> DatasetResult:
     """Validate every line of `source` (up to max_rows), checking images with `probe` when given."""
     result = DatasetResult(name, source.location, manifest_bucket=source.bucket)
     result._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")  # noqa: SIM115 - owned by result
@@ -271,18 +255,14 @@ def scan_dataset(
     return result
 
 
-def _flush(
-    batch: list[LineResult], recorder: _Recorder, probe, pool, sampler: StratifiedSampler | None = None
-) -> None:
+def _flush(batch: list[LineResult], recorder: _Recorder, probe, pool,
+           sampler: StratifiedSampler | None = None) -> None:
     if probe is not None:
         needing = [line for line in batch if line.needs_image]
         stats = recorder.result.images
         if sampler is not None:
-            kept = [
-                line
-                for line in needing
-                if sampler.take({label for names in line.labels.values() for label in names})
-            ]
+            kept = [line for line in needing
+                    if sampler.take({label for names in line.labels.values() for label in names})]
             stats.not_sampled += len(needing) - len(kept)
             needing = kept
         mapper = pool.map if pool is not None else map

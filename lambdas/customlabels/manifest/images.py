@@ -22,17 +22,11 @@ JPEG_SOI = b"\xff\xd8\xff"
 # SOF0-3, 5-7, 9-11, 13-15 carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) do not.
 JPEG_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 JPEG_STANDALONE_MARKERS = frozenset({0x01, *range(0xD0, 0xD8)})
-OTHER_FORMATS = (
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"BM", "BMP"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-)
+OTHER_FORMATS = ((b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"BM", "BMP"), (b"II*\x00", "TIFF"),
+                 (b"MM\x00*", "TIFF"))
 MISSING_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "404", "NotFound"})
-DENIED_CODES = frozenset(
-    {"AccessDenied", "403", "AllAccessDisabled", "KMS.AccessDeniedException", "InvalidObjectState"}
-)
+DENIED_CODES = frozenset({"AccessDenied", "403", "AllAccessDisabled", "KMS.AccessDeniedException",
+                          "InvalidObjectState"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +81,8 @@ def probe_image(s3, source_ref: str, version_id: str | None = None) -> ImageProb
         return _failed(source_ref, obj, error)
     except BotoCoreError as error:
         reason = "no AWS credentials were found" if isinstance(error, NoCredentialsError) else str(error)
-        return ImageProbe(
-            source_ref,
-            bytes_read=obj.bytes_read,
-            unreachable=True,
-            error=f"the object could not be read: {reason}",
-        )
+        return ImageProbe(source_ref, bytes_read=obj.bytes_read, unreachable=True,
+                          error=f"the object could not be read: {reason}")
     return ImageProbe(source_ref, obj.size or 0, kind, width, height, obj.bytes_read)
 
 
@@ -103,19 +93,11 @@ def _failed(source_ref: str, obj: _RangedObject, error: ClientError) -> ImagePro
     if code in MISSING_CODES:
         return ImageProbe(source_ref, bytes_read=obj.bytes_read, error="no object exists at this S3 path")
     if code in DENIED_CODES:
-        return ImageProbe(
-            source_ref,
-            bytes_read=obj.bytes_read,
-            access_denied=True,
-            error=f"access to the object was denied ({code})",
-        )
+        return ImageProbe(source_ref, bytes_read=obj.bytes_read, access_denied=True,
+                          error=f"access to the object was denied ({code})")
     server_fault = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
-    return ImageProbe(
-        source_ref,
-        bytes_read=obj.bytes_read,
-        unreachable=server_fault,
-        error=f"the object could not be read ({code})",
-    )
+    return ImageProbe(source_ref, bytes_read=obj.bytes_read, unreachable=server_fault,
+                      error=f"the object could not be read ({code})")
 
 
 def _identify(obj: _RangedObject, head: bytes) -> tuple[str | None, int | None, int | None]:
@@ -158,6 +140,6 @@ def _jpeg_dimensions(obj: _RangedObject, head: bytes) -> tuple[int, int] | None:
         if marker in JPEG_SOF_MARKERS:
             if at + 9 > len(window):
                 return None
-            height, width = struct.unpack(">HH", window[at + 5 : at + 9])
+            height, width = struct.unpack(">HH", window[at + 5:at + 9])
             return width, height
         pos += 2 + ((window[at + 2] << 8) | window[at + 3])

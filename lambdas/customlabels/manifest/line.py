@@ -114,11 +114,8 @@ def _has_stale_results(text: str) -> bool:
 
 
 def _clean(value: object) -> object:
-    return (
-        {key: item for key, item in value.items() if key not in RESULT_KEYS}
-        if isinstance(value, dict)
+    return {key: item for key, item in value.items() if key not in RESULT_KEYS} if isinstance(value, dict) \
         else value
-    )
 
 
 def _without_results(obj: dict) -> dict:

@@ -87,13 +87,8 @@ def _counts(report: ValidationReport) -> dict[str, dict[str, int]]:
 
 def _top_line_errors(report: ValidationReport) -> list[dict[str, Any]]:
     found = [
-        {
-            "dataset": dataset.name,
-            "code": code,
-            "count": entry.count,
-            "lines": entry.lines,
-            "firstLines": entry.first_lines,
-        }
+        {"dataset": dataset.name, "code": code, "count": entry.count, "lines": entry.lines,
+         "firstLines": entry.first_lines}
         for dataset in (report.training, report.testing)
         for code, entry in dataset.code_lines.items()
     ]
@@ -102,11 +97,8 @@ def _top_line_errors(report: ValidationReport) -> list[dict[str, Any]]:
 
 def _image_checks(report: ValidationReport, plan: ImagePlan) -> dict[str, Any]:
     datasets = (report.training, report.testing)
-    return {
-        **plan.entry(),
-        "checked": sum(dataset.images.checked for dataset in datasets),
-        "notSampled": sum(dataset.images.not_sampled for dataset in datasets),
-    }
+    return {**plan.entry(), "checked": sum(dataset.images.checked for dataset in datasets),
+            "notSampled": sum(dataset.images.not_sampled for dataset in datasets)}
 
 
 def plan_for(s3: Any, manifests: list[str], check_images: bool, budget_seconds: float) -> ImagePlan:
@@ -147,9 +139,8 @@ def preflight(event: dict[str, Any], *, image_budget_seconds: float = IMAGE_BUDG
     s3 = boto3.client("s3")
     plan = plan_for(s3, [training, *([testing] if testing else [])], check_images, image_budget_seconds)
     logger.info("image checks planned", extra=plan.entry())
-    with validate_manifests(
-        training, testing, s3=s3, check_images=check_images, image_fraction=plan.fraction
-    ) as report:
+    with validate_manifests(training, testing, s3=s3, check_images=check_images,
+                            image_fraction=plan.fraction) as report:
         if report.file_failure is not None:
             logger.warning("manifest file error", extra={"detail": str(report.file_failure)})
             return _failure(report.file_failure, training, testing)

@@ -51,11 +51,9 @@ class ValidationReport:
 
     def terminal_issues(self) -> list[tuple[str, Issue]]:
         """(scope, issue) for every terminal content error: scope is training, testing or both."""
-        return (
-            [("training", issue) for issue in self.training.errors]
-            + [("testing", issue) for issue in self.testing.errors]
-            + [("both", issue) for issue in self.errors]
-        )
+        return ([("training", issue) for issue in self.training.errors]
+                + [("testing", issue) for issue in self.testing.errors]
+                + [("both", issue) for issue in self.errors])
 
     @property
     def terminal_errors(self) -> list[str]:
@@ -78,10 +76,8 @@ class ValidationReport:
         if self.file_failure is not None:
             return None
         return {
-            "statistics": {
-                "training": dataset_statistics(self.training),
-                "testing": dataset_statistics(self.testing),
-            },
+            "statistics": {"training": dataset_statistics(self.training),
+                           "testing": dataset_statistics(self.testing)},
             "errors": [issue.entry() for issue in self.errors],
         }
 
@@ -99,9 +95,8 @@ class ValidationReport:
                 return self._write_s3(destination, s3, files, summary)
             return _write_local(destination, files, summary)
         except (ClientError, BotoCoreError, OSError) as error:
-            raise ManifestFileError(
-                FileError.OUTPUT_NOT_WRITABLE, destination, str(error), unreadable=True
-            ) from error
+            raise ManifestFileError(FileError.OUTPUT_NOT_WRITABLE, destination, str(error),
+                                    unreadable=True) from error
 
     def _write_s3(self, destination: str, s3, files: dict, summary: bytes) -> dict[str, str]:
         if s3 is None:

@@ -32,9 +32,8 @@ def missing_source_ref(obj: dict) -> bool:
 def valid_bucket_name(name: str) -> bool:
     """S3's rules for a bucket name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending
     with a letter or digit, no two adjacent dots, not formatted as an IP address."""
-    return (
-        _BUCKET_NAME.fullmatch(name) is not None and ".." not in name and _IP_ADDRESS.fullmatch(name) is None
-    )
+    return (_BUCKET_NAME.fullmatch(name) is not None and ".." not in name
+            and _IP_ADDRESS.fullmatch(name) is None)
 
 
 def invalid_source_ref_format(ref: object) -> bool:
@@ -54,7 +53,7 @@ def invalid_source_ref_format(ref: object) -> bool:
     key_chars = len(ref) - slash - 1
     if key_chars * 4 <= limits.MAX_KEY_BYTES:  # even all 4-byte characters fit
         return not ref.isascii() and not _utf8(ref)
-    encoded = _utf8(ref[slash + 1 :])
+    encoded = _utf8(ref[slash + 1:])
     return encoded is None or len(encoded) > limits.MAX_KEY_BYTES
 
 
@@ -82,9 +81,8 @@ def duplicate_source_ref(ref: str, seen: set[str]) -> bool:
 
 def orphan_metadata(obj: dict) -> list[str]:
     """`X-metadata` keys whose label attribute `X` is missing."""
-    return [
-        key for key in obj if key.endswith("-metadata") and key not in RESERVED_KEYS and key[:-9] not in obj
-    ]
+    return [key for key in obj
+            if key.endswith("-metadata") and key not in RESERVED_KEYS and key[:-9] not in obj]
 
 
 def no_label_attributes(pairs: list[str], orphans: list[str]) -> bool:
@@ -104,11 +102,8 @@ def _invalid_bounding_box_attribute(value: object) -> bool:
     if type(size) is not list or len(size) != 1 or type(size[0]) is not dict:
         return True
     frame = size[0]
-    if not (
-        _is_positive(frame.get("width"))
-        and _is_positive(frame.get("height"))
-        and _is_number(frame.get("depth"))
-    ):
+    if not (_is_positive(frame.get("width")) and _is_positive(frame.get("height"))
+            and _is_number(frame.get("depth"))):
         return True
     annotations = value.get("annotations", [])
     if type(annotations) is not list:
@@ -116,12 +111,8 @@ def _invalid_bounding_box_attribute(value: object) -> bool:
     for box in annotations:
         if type(box) is not dict or type(box.get("class_id")) is not int:
             return True
-        for kind in (
-            type(box.get("top")),
-            type(box.get("left")),
-            type(box.get("width")),
-            type(box.get("height")),
-        ):
+        for kind in (type(box.get("top")), type(box.get("left")), type(box.get("width")),
+                     type(box.get("height"))):
             if kind is not int and kind is not float:
                 return True
     return False
@@ -200,10 +191,8 @@ def no_valid_annotations(total: int, valid: int) -> bool:
 
 
 def invalid_image_dimension(width: float, height: float) -> bool:
-    return not (
-        limits.MIN_IMAGE_SIDE <= width <= limits.MAX_IMAGE_SIDE
-        and limits.MIN_IMAGE_SIDE <= height <= limits.MAX_IMAGE_SIDE
-    )
+    return not (limits.MIN_IMAGE_SIDE <= width <= limits.MAX_IMAGE_SIDE
+                and limits.MIN_IMAGE_SIDE <= height <= limits.MAX_IMAGE_SIDE)
 
 
 def no_attribute_annotations(attribute: dict) -> bool:
@@ -233,11 +222,6 @@ def invalid_image(probe: ImageProbe) -> str | None:
 
 def only_dimensions_invalid(probe: ImageProbe) -> bool:
     """The image is a readable PNG/JPEG within size limits whose sides fall outside 64-4096 px."""
-    return (
-        not probe.error
-        and probe.format in ("PNG", "JPEG")
-        and probe.size <= limits.MAX_IMAGE_BYTES
-        and probe.width is not None
-        and probe.height is not None
-        and invalid_image_dimension(probe.width, probe.height)
-    )
+    return (not probe.error and probe.format in ("PNG", "JPEG") and probe.size <= limits.MAX_IMAGE_BYTES
+            and probe.width is not None and probe.height is not None
+            and invalid_image_dimension(probe.width, probe.height))

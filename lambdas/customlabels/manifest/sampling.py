@@ -29,21 +29,17 @@ class ImagePlan:
         return {"sampled": self.sampled, "fraction": round(self.fraction, 4), "reason": self.reason}
 
 
-def plan_image_checks(
-    manifest_bytes: int, *, budget_seconds: float = IMAGE_BUDGET_SECONDS, rate: float = IMAGES_PER_SECOND
-) -> ImagePlan:
+def plan_image_checks(manifest_bytes: int, *, budget_seconds: float = IMAGE_BUDGET_SECONDS,
+                      rate: float = IMAGES_PER_SECOND) -> ImagePlan:
     expected = manifest_bytes // MIN_BYTES_PER_LINE
     affordable = int(budget_seconds * rate)
     if expected <= affordable:
         return ImagePlan()
     fraction = affordable / expected
-    return ImagePlan(
-        fraction,
-        f"up to {expected:,} images expected ({manifest_bytes:,} manifest bytes); "
-        f"checking all at {rate:.0f} images/s would take {expected / rate:,.0f} s, over the "
-        f"{budget_seconds:.0f} s budget: a stratified sample of {fraction:.1%} of each label's "
-        "images is checked",
-    )
+    return ImagePlan(fraction, f"up to {expected:,} images expected ({manifest_bytes:,} manifest bytes); "
+                     f"checking all at {rate:.0f} images/s would take {expected / rate:,.0f} s, over the "
+                     f"{budget_seconds:.0f} s budget: a stratified sample of {fraction:.1%} of each label's "
+                     "images is checked")
 
 
 @dataclass

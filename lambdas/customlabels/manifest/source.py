@@ -24,15 +24,8 @@ LINE_BYTE_LIMIT = limits.MAX_LINE_CHARS * 4 + 1
 class ManifestFileError(Exception):
     """A terminal manifest-file error (spec 03 §3): no code, the message is the service's."""
 
-    def __init__(
-        self,
-        error: FileError,
-        location: str,
-        detail: str,
-        *,
-        unreadable: bool = False,
-        no_credentials: bool = False,
-    ) -> None:
+    def __init__(self, error: FileError, location: str, detail: str, *, unreadable: bool = False,
+                 no_credentials: bool = False) -> None:
         super().__init__(f"{error.value} {location}: {detail}")
         self.error = error
         self.location = location
@@ -96,9 +89,8 @@ def _open_local(path: str) -> ManifestSource:
     try:
         stat = os.stat(path)
     except OSError as error:
-        raise ManifestFileError(
-            FileError.INVALID, path, f"cannot read it ({error.strerror})", unreadable=True
-        ) from error
+        raise ManifestFileError(FileError.INVALID, path, f"cannot read it ({error.strerror})",
+                                unreadable=True) from error
     if not os.path.isfile(path):
         raise ManifestFileError(FileError.INVALID, path, "it is not a file", unreadable=True)
     _check_extension(path)
@@ -106,9 +98,8 @@ def _open_local(path: str) -> ManifestSource:
     try:
         stream = open(path, "rb", buffering=READ_BUFFER)  # noqa: SIM115 - closed by ManifestSource.close
     except OSError as error:
-        raise ManifestFileError(
-            FileError.PERMISSIONS, path, f"cannot open it ({error.strerror})", unreadable=True
-        ) from error
+        raise ManifestFileError(FileError.PERMISSIONS, path, f"cannot open it ({error.strerror})",
+                                unreadable=True) from error
     return ManifestSource(path, stat.st_size, None, stream)
 
 
@@ -116,22 +107,15 @@ def _s3_failure(location: str, error: Exception) -> ManifestFileError:
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         if code in MISSING_CODES:
-            return ManifestFileError(
-                FileError.INVALID, location, "the bucket or key does not exist", unreadable=True
-            )
+            return ManifestFileError(FileError.INVALID, location, "the bucket or key does not exist",
+                                     unreadable=True)
         if code in DENIED_CODES:
-            return ManifestFileError(
-                FileError.PERMISSIONS, location, f"access denied ({code})", unreadable=True
-            )
+            return ManifestFileError(FileError.PERMISSIONS, location, f"access denied ({code})",
+                                     unreadable=True)
         return ManifestFileError(FileError.INVALID, location, f"S3 error {code}", unreadable=True)
     if isinstance(error, NoCredentialsError):
-        return ManifestFileError(
-            FileError.PERMISSIONS,
-            location,
-            "no AWS credentials were found to read it",
-            unreadable=True,
-            no_credentials=True,
-        )
+        return ManifestFileError(FileError.PERMISSIONS, location, "no AWS credentials were found to read it",
+                                 unreadable=True, no_credentials=True)
     return ManifestFileError(FileError.PERMISSIONS, location, f"S3 is unreachable ({error})", unreadable=True)
 
 

@@ -27,77 +27,35 @@ def _percent(part: int, whole: int) -> str:
 
 
 DATASET_RULES: tuple[tuple[Callable[[DatasetResult], bool], Code, Callable[[DatasetResult], str]], ...] = (
-    (
-        content_rules.too_many_invalid_rows,
-        codes.TOO_MANY_INVALID_ROWS,
-        lambda d: f"{_percent(d.invalid, d.total)} are invalid; the maximum is 20%",
-    ),
-    (
-        content_rules.too_many_records_in_error,
-        codes.TOO_MANY_RECORDS_IN_ERROR,
-        lambda d: f"{_percent(d.dropped, d.total)} are unparseable, lack a usable source-ref or repeat one",
-    ),
-    (
-        content_rules.rows_exceed_maximum,
-        codes.ROWS_EXCEED_MAXIMUM,
-        lambda d: f"only the first {d.total:,} lines were checked",
-    ),
-    (
-        content_rules.images_in_multiple_buckets,
-        codes.IMAGES_IN_MULTIPLE_BUCKETS,
-        lambda d: "buckets: " + ", ".join(f"{b} (first on line {n})" for b, n in list(d.buckets.items())[:5]),
-    ),
-    (
-        content_rules.invalid_permissions_images_bucket,
-        codes.INVALID_PERMISSIONS_IMAGES_BUCKET,
-        lambda d: f"access was denied to {d.images.denied:,} images",
-    ),
-    (
-        content_rules.failed_images_s3_copy,
-        codes.FAILED_IMAGES_S3_COPY,
-        lambda d: f"none of the {d.images.checked:,} images could be read",
-    ),
-    (
-        content_rules.too_few_labels,
-        codes.TOO_FEW_LABELS,
-        lambda d: f"{len(d.labels)} labels on valid lines for use case {d.use_case}",
-    ),
+    (content_rules.too_many_invalid_rows, codes.TOO_MANY_INVALID_ROWS,
+     lambda d: f"{_percent(d.invalid, d.total)} are invalid; the maximum is 20%"),
+    (content_rules.too_many_records_in_error, codes.TOO_MANY_RECORDS_IN_ERROR,
+     lambda d: f"{_percent(d.dropped, d.total)} are unparseable, lack a usable source-ref or repeat one"),
+    (content_rules.rows_exceed_maximum, codes.ROWS_EXCEED_MAXIMUM,
+     lambda d: f"only the first {d.total:,} lines were checked"),
+    (content_rules.images_in_multiple_buckets, codes.IMAGES_IN_MULTIPLE_BUCKETS,
+     lambda d: "buckets: " + ", ".join(f"{b} (first on line {n})" for b, n in list(d.buckets.items())[:5])),
+    (content_rules.invalid_permissions_images_bucket, codes.INVALID_PERMISSIONS_IMAGES_BUCKET,
+     lambda d: f"access was denied to {d.images.denied:,} images"),
+    (content_rules.failed_images_s3_copy, codes.FAILED_IMAGES_S3_COPY,
+     lambda d: f"none of the {d.images.checked:,} images could be read"),
+    (content_rules.too_few_labels, codes.TOO_FEW_LABELS,
+     lambda d: f"{len(d.labels)} labels on valid lines for use case {d.use_case}"),
     (content_rules.too_many_labels, codes.TOO_MANY_LABELS, lambda d: f"{len(d.labels)} labels (maximum 250)"),
-    (
-        content_rules.too_few_usable_labels,
-        codes.TOO_FEW_USABLE_LABELS,
-        lambda d: (
-            f"{len(d.usable_labels)} labels on {d.use_case} lines; lines of the other kind are not used"
-        ),
-    ),
+    (content_rules.too_few_usable_labels, codes.TOO_FEW_USABLE_LABELS,
+     lambda d: f"{len(d.usable_labels)} labels on {d.use_case} lines; lines of the other kind are not used"),
 )
-AUTOSPLIT_RULE = (
-    content_rules.insufficient_images_per_label_for_autosplit,
-    codes.INSUFFICIENT_IMAGES_FOR_AUTOSPLIT,
-    lambda d: (
-        "labels with fewer than 2 images: "
-        + ", ".join(
-            sorted(
-                label
-                for label, count in d.label_images.get(d.use_case, {}).items()
-                if count < limits.AUTOSPLIT_MIN_IMAGES_PER_LABEL
-            )[:10]
-        )
-    ),
-)
+AUTOSPLIT_RULE = (content_rules.insufficient_images_per_label_for_autosplit,
+                  codes.INSUFFICIENT_IMAGES_FOR_AUTOSPLIT,
+                  lambda d: "labels with fewer than 2 images: " + ", ".join(sorted(
+                      label for label, count in d.label_images.get(d.use_case, {}).items()
+                      if count < limits.AUTOSPLIT_MIN_IMAGES_PER_LABEL)[:10]))
 OVERLAP = str(int(limits.MIN_LABEL_OVERLAP * 100))  # the {} of the overlap messages
 
 
-def validate_manifests(
-    training: str,
-    testing: str | None = None,
-    *,
-    s3=None,
-    check_images: bool = True,
-    max_workers: int = IMAGE_CHECK_WORKERS,
-    max_rows: int = limits.MAX_ROWS,
-    image_fraction: float = 1.0,
-) -> ValidationReport:
+def validate_manifests(training: str, testing: str | None = None, *, s3=None, check_images: bool = True,
+                       max_workers: int = IMAGE_CHECK_WORKERS, max_rows: int = limits.MAX_ROWS,
+                       image_fraction: float = 1.0) -> ValidationReport:
     """Validate like CreateProjectVersion does. `training`/`testing` are local paths or s3:// URIs;
     `s3` is a boto3 S3 client (default: boto3.client("s3"), which honours AWS_ENDPOINT_URL).
     `image_fraction` < 1 checks a stratified sample of each label's images (sampling.py)."""
@@ -115,11 +73,8 @@ def validate_manifests(
         probe = partial(probe_image, s3) if check_images else None
         for name, source in zip(("training", "testing"), sources, strict=False):
             sampler = StratifiedSampler(image_fraction) if check_images and image_fraction < 1 else None
-            setattr(
-                report,
-                name,
-                scan_dataset(name, source, max_rows=max_rows, probe=probe, pool=pool, sampler=sampler),
-            )
+            setattr(report, name, scan_dataset(name, source, max_rows=max_rows, probe=probe, pool=pool,
+                                               sampler=sampler))
     except ManifestFileError as failure:
         report.close()
         return ValidationReport(file_failure=failure)
@@ -139,28 +94,15 @@ def _apply_content_rules(report: ValidationReport, *, has_testing: bool, s3) -> 
     training.errors = _dataset_errors(training, rules, s3)
     if not has_testing:
         return
-    testing.use_case = (
-        training.use_case
-        if training.use_case != NOT_DETERMINED
-        else content_rules.choose_use_case(testing.use_case_lines)
-    )
+    testing.use_case = (training.use_case if training.use_case != NOT_DETERMINED
+                        else content_rules.choose_use_case(testing.use_case_lines))
     testing.errors = _dataset_errors(testing, DATASET_RULES, s3)
     if content_rules.insufficient_label_overlap(training, testing):
-        report.errors.append(
-            Issue(
-                codes.INSUFFICIENT_LABEL_OVERLAP,
-                attribute=OVERLAP,
-                detail=_overlap(training.labels, testing.labels),
-            )
-        )
+        report.errors.append(Issue(codes.INSUFFICIENT_LABEL_OVERLAP, attribute=OVERLAP,
+                                   detail=_overlap(training.labels, testing.labels)))
     if content_rules.insufficient_usable_label_overlap(training, testing):
-        report.errors.append(
-            Issue(
-                codes.INSUFFICIENT_USABLE_LABEL_OVERLAP,
-                attribute=OVERLAP,
-                detail=_overlap(training.usable_labels, testing.usable_labels),
-            )
-        )
+        report.errors.append(Issue(codes.INSUFFICIENT_USABLE_LABEL_OVERLAP, attribute=OVERLAP,
+                                   detail=_overlap(training.usable_labels, testing.usable_labels)))
 
 
 def _overlap(training: set[str], testing: set[str]) -> str:
