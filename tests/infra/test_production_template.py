@@ -30,7 +30,6 @@ from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
 from tests.infra import test_iam_static as iam_static
 from tests.infra.synth import state_machine_definition
-from tests.infra.test_compliance import STATELINT_GAP
 from tests.infra.test_grants import normalized, role_statements
 
 PRODUCTION, TRAINING = "222222222222", "111111111111"
@@ -153,11 +152,7 @@ def test_cfn_lint_and_statelint_pass_the_production_stack(templates, tmp_path: P
     assert not errors, "\n".join(errors)
     for template in templates:
         for logical_id, definition in machines(template).items():
-            problems = [
-                problem
-                for problem in Linter.validate(json.dumps(definition), LintConfig([], False, False))
-                if not problem.startswith(STATELINT_GAP)
-            ]
+            problems = Linter.validate(json.dumps(definition), LintConfig([], False, False))
             assert not problems, f"{logical_id}:\n" + "\n".join(problems)
 
 
