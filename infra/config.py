@@ -72,6 +72,7 @@ RULES: dict[str, _Rule] = {
     "maxInferenceUnitHoursPerDay": _Rule(float, 0.0, 2400.0, nullable=True),
     "requireApproval": _Rule(bool),
     "approvalTimeoutHours": _Rule(float, 0.001, 720.0),
+    "promoteAfterApproval": _Rule(bool),
     "productionAccount": _Rule(str, pattern=_ACCOUNT, nullable=True, help="a 12-digit account id or null"),
     "productionRegion": _Rule(str, pattern=_REGION, nullable=True, help="a Region name or null"),
     "trainingAccount": _Rule(str, pattern=_ACCOUNT, nullable=True, help="a 12-digit account id or null"),
@@ -114,6 +115,7 @@ class Config:
     maxInferenceUnitHoursPerDay: float | None
     requireApproval: bool
     approvalTimeoutHours: float
+    promoteAfterApproval: bool
     productionAccount: str | None
     productionRegion: str | None
     trainingAccount: str | None
@@ -129,6 +131,12 @@ class Config:
             raise ConfigError(
                 f"maxInferenceUnits ({self.maxInferenceUnits}) must be >= minInferenceUnits "
                 f"({self.minInferenceUnits})"
+            )
+        if self.promoteAfterApproval and not (self.productionAccount and self.requireApproval):
+            raise ConfigError(
+                "promoteAfterApproval starts the production promotion after a person approves: it needs "
+                f"productionAccount (now {self.productionAccount}) and requireApproval true (now "
+                f"{str(self.requireApproval).lower()})"
             )
         if self.consoleBucketSuffix and not _BUCKET_SUFFIX.match(self.consoleBucketSuffix):
             raise ConfigError(

@@ -21,6 +21,7 @@ from local import (
     distributed_map,
     execution_names,
     lambda_hook,
+    sfn_integration,
     task_callbacks,
 )
 from local.emulator import moto_integration
@@ -60,6 +61,7 @@ class LocalEndpoint:
         lambda_hook.install()
         bucket_policy_evaluation.install()
         execution_names.install()
+        sfn_integration.install()
         task_callbacks.install()
         distributed_map.install()
         (access.install if self.authorize else access.uninstall)()

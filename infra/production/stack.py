@@ -18,6 +18,11 @@ from infra.nag import acknowledge, nag_text
 from infra.notifications import TOPIC_KEY_USE, notifications_topic
 from infra.production.functions import promotion_functions
 from infra.production.promotion_machine import promotion_definition
+from infra.production.sharing import (
+    promotion_machine_name,
+    starter_role_name,
+    training_machine_role_arn,
+)
 from infra.storage import Storage
 
 PRODUCTION_STACK_NAME = "CustomLabelsProduction"
@@ -59,12 +64,14 @@ class CustomLabelsProductionStack(Stack):
             source_project_prefix=source_prefix,
         )
         self.promotion_state_machine = self._state_machine(functions, definition, log_group)
+        self.starter_role = self._starter_role(training_account)
         self.inference = Inference(
             self, "Inference", config=config, storage=self.storage, topic=self.topic, registry=self.registry
         )
 
         self._output("PromotionStateMachineArn", self.promotion_state_machine.state_machine_arn)
         self._output("PromotionRoleArn", self.handlers.copy_model.role.role_arn)
+        self._output("PromotionStarterRoleArn", self.starter_role.role_arn)
         self._output("ProductionRegistryTableName", self.registry.table_name)
         self._output("ProductionProjectName", project)
         self._output("ProductionConsoleBucketName", self.storage.console_bucket.bucket_name)
@@ -83,6 +90,8 @@ class CustomLabelsProductionStack(Stack):
             scope,
             "PromotionStateMachine",
             definition_body=sfn.DefinitionBody.from_chainable(definition),
+            # The training machine starts it by ARN (promoteAfterApproval): a fixed name.
+            state_machine_name=promotion_machine_name(self.config.projectName),
             query_language=sfn.QueryLanguage.JSON_PATH,
             tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
@@ -115,6 +124,28 @@ class CustomLabelsProductionStack(Stack):
                 "function (CDK grants <function ARN>:*); no other function is reachable.",
             )
         return machine
+
+    def _starter_role(self, training_account: str) -> iam.Role:
+        """The role the training state machine assumes (StartProductionPromotion, promoteAfterApproval).
+        It trusts the training account only for that machine's role (fixed name: this stack is deployed
+        first, so the trust cannot name a role that does not exist yet) and may only start this machine."""
+        role = iam.Role(
+            self,
+            "PromotionStarterRole",
+            role_name=starter_role_name(self.config.projectName),
+            assumed_by=iam.AccountPrincipal(training_account).with_conditions(
+                {
+                    "ArnEquals": {
+                        "aws:PrincipalArn": training_machine_role_arn(
+                            training_account, self.config.projectName
+                        )
+                    }
+                }
+            ),
+            description="The training account's training state machine starts the promotion after approval",
+        )
+        self.promotion_state_machine.grant_start_execution(role)
+        return role
 
     def _output(self, name: str, value: str) -> None:
         CfnOutput(self, name, value=value, export_name=f"{self.stack_name}-{name}")

@@ -2,7 +2,7 @@
 (.waitForTaskToken, bounded by approvalTimeoutHours) for `customlabels approve|reject`.
 
   RequestApproval  keeps the task token on the version's registry item and publishes the review
-  -> approved: what `approve` sent lands in $.approval, then `then`
+  -> approved: what `approve` sent lands in $.approval, then `approved` (default `then`)
   -> Rejected (SendTaskFailure error "Rejected") -> ExplainRejected -> NotifyRejected -> Rejected
   -> States.Timeout -> ExplainApprovalTimeout -> NotifyApprovalTimedOut -> ApprovalTimedOut
 """
@@ -22,9 +22,13 @@ TIMEOUT_SECONDS_PATH = "$.run.settings.approvalTimeoutSeconds"
 
 
 def approval_gate(
-    flow: Flow, function: PipelineFunction, topic: sns.ITopic, then: sfn.IChainable
+    flow: Flow,
+    function: PipelineFunction,
+    topic: sns.ITopic,
+    then: sfn.IChainable,
+    approved: sfn.IChainable | None = None,
 ) -> sfn.Choice:
-    """ApprovalRequired? -> (RequestApproval -> `then`) or straight to `then`."""
+    """ApprovalRequired? -> (RequestApproval -> `approved` or `then`) or straight to `then`."""
     scope = flow.scope
     request = tasks.LambdaInvoke(
         scope,
@@ -70,7 +74,7 @@ def approval_gate(
     request.add_catch(
         flow.caught("RequestApproval", Failure.Rejected), errors=["States.ALL"], result_path="$.error"
     )
-    request.next(then)
+    request.next(approved or then)
     required = sfn.Choice(scope, "ApprovalRequired?")
     required.when(sfn.Condition.boolean_equals("$.run.settings.requireApproval", True), request).otherwise(
         then

@@ -59,6 +59,8 @@ def training_functions(
         maxInferenceUnits=config.maxInferenceUnits,
         requireApproval=config.requireApproval,
         approvalTimeoutHours=config.approvalTimeoutHours,
+        promoteAfterApproval=config.promoteAfterApproval,
+        productionAccount=config.productionAccount,
     )
     environment = {
         contract.REGISTRY_TABLE_NAME: registry.table_name,

@@ -12,6 +12,7 @@ from infra.arns import regional_service
 from infra.config import Config
 from infra.nag import acknowledge, nag_text
 from infra.notifications import TOPIC_KEY_USE
+from infra.production.sharing import starter_role_arn, training_machine_role_name
 from infra.storage import Storage
 from infra.training.control_machine import control_definition
 from infra.training.functions import training_functions
@@ -43,10 +44,27 @@ class TrainingPipeline(Construct):
             console_bucket_name=storage.console_bucket.bucket_name,
         )
         self.training_state_machine = self._state_machine("TrainingStateMachine", training, log_group)
+        if config.productionAccount:
+            self._may_start_production_promotion(config.productionAccount, config.projectName)
         control = control_definition(
             Construct(self, "ModelControl"), config=config, handlers=self.handlers, topic=topic
         )
         self.control_state_machine = self._state_machine("ModelControlStateMachine", control, log_group)
+
+    def _may_start_production_promotion(self, production_account: str, project_name: str) -> None:
+        """StartProductionPromotion runs as the production starter role: the training machine may assume
+        that one role, and its own role has the fixed name the starter role's trust policy names."""
+        machine = self.training_state_machine
+        machine.add_to_role_policy(
+            iam.PolicyStatement(
+                sid="AssumeProductionStarterRole",
+                actions=["sts:AssumeRole"],
+                resources=[starter_role_arn(production_account, project_name)],
+            )
+        )
+        role = machine.role.node.default_child
+        assert isinstance(role, iam.CfnRole)
+        role.role_name = training_machine_role_name(project_name)
 
     def _state_machine(
         self, construct_id: str, definition: sfn.IChainable, log_group: logs.ILogGroup

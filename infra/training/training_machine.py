@@ -9,6 +9,7 @@ State carried by the training state machine (each step writes only its own key):
   $.training    Train/CheckTraining: {versionArn, versionName, status, attempt, ...}
   $.evaluation  Evaluate: the gate decision with the per-label table
   $.model       the version to deploy; $.deployment StartModel/CheckModel; $.promotion Promote
+  $.productionPromotion  (with a production account) {started, executionArn}
   $.failure     {error, cause} of a failure path, published to SNS before the Fail state
 """
 
@@ -34,11 +35,13 @@ from infra.storage import VALIDATION_PREFIX
 from infra.training.approval import approval_gate
 from infra.training.flow import Flow, deploy_model
 from infra.training.functions import Handlers
+from infra.training.production_start import RESULT_PATH, promote_after_approval
 
-# Every failure but StopFailed (the training machine stops a model only on the way to StartFailed) and
-# ShareFailed (only with a production account).
+# Every failure but StopFailed (the training machine stops a model only on the way to StartFailed),
+# ShareFailed and PromotionNotStarted (only with a production account).
+TWO_ACCOUNT_FAILURES = (Failure.ShareFailed, Failure.PromotionNotStarted)
 FAIL_STATES = tuple(
-    failure.value for failure in Failure if failure not in (Failure.StopFailed, Failure.ShareFailed)
+    failure.value for failure in Failure if failure not in (Failure.StopFailed, *TWO_ACCOUNT_FAILURES)
 )
 DATASET_TIMEOUT_MINUTES = 120
 
@@ -52,7 +55,11 @@ def training_definition(
     project_arn = sfn.JsonPath.string_at("$.project.projectArn")
     execution_arn = sfn.JsonPath.string_at("$$.Execution.Id")
 
-    begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
+    two_accounts = bool(config.productionAccount)
+    initial: dict = {"input": sfn.JsonPath.object_at("$")}
+    if two_accounts:  # the summaries show it: {started: false} unless StartProductionPromotion ran
+        initial[RESULT_PATH.removeprefix("$.")] = {"started": False}
+    begin = sfn.Pass(scope, "Begin", parameters=initial)
     validate_input, input_valid = flow.input_check(
         h.training_input,
         {
@@ -189,8 +196,10 @@ def training_definition(
         result_path="$.model",
     )
     succeeded = flow.succeed("$.summary.message")
-    summarize_promoted = _summary(scope, "SummarizePromoted", deployed=True).next(succeeded)
-    summarize_trained = _summary(scope, "SummarizeTrained", deployed=False).next(succeeded)
+    summarize_promoted = _summary(scope, "SummarizePromoted", deployed=True, two_accounts=two_accounts)
+    summarize_trained = _summary(scope, "SummarizeTrained", deployed=False, two_accounts=two_accounts)
+    summarize_promoted.next(succeeded)
+    summarize_trained.next(succeeded)
     start_model = deploy_model(
         flow,
         h,
@@ -277,7 +286,8 @@ def training_definition(
     )
 
     evaluate.next(gate_passed)
-    approval = approval_gate(flow, h.request_approval, topic, deploy)
+    approved = promote_after_approval(scope, flow, config, deploy) if two_accounts else deploy
+    approval = approval_gate(flow, h.request_approval, topic, deploy, approved)
     gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), approval).otherwise(
         flow.explained("ExplainGateFailure", Failure.GateFailed, "$.evaluation.failure")
     )
@@ -288,8 +298,8 @@ def training_definition(
     return begin
 
 
-def _summary(scope: Construct, name: str, *, deployed: bool) -> sfn.Pass:
-    common = {
+def _summary(scope: Construct, name: str, *, deployed: bool, two_accounts: bool) -> sfn.Pass:
+    common: dict = {
         "projectName": sfn.JsonPath.string_at("$.run.settings.projectName"),
         "versionName": sfn.JsonPath.string_at("$.training.versionName"),
         "versionArn": sfn.JsonPath.string_at("$.training.versionArn"),
@@ -299,6 +309,8 @@ def _summary(scope: Construct, name: str, *, deployed: bool) -> sfn.Pass:
         "labels": sfn.JsonPath.list_at("$.evaluation.labels"),
         "deployed": deployed,
     }
+    if two_accounts:
+        common["productionPromotion"] = sfn.JsonPath.object_at(RESULT_PATH)
     if deployed:
         extra = {
             "outcome": "PROMOTED",

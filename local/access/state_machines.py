@@ -2,12 +2,17 @@
 
 moto's Step Functions engine builds every task's client through ``boto_client_for`` with fixed keys;
 each module that imported it gets a version that signs with the role's credentials instead.
+
+A task with ``Credentials: {"RoleArn": ...}`` (a cross-account task) runs as that role: the state
+machine's role assumes it with ``sts:AssumeRole`` through the endpoint, so the call is authorized like
+any other (the machine role's identity policy and the target role's trust policy).
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -15,19 +20,34 @@ from botocore.config import Config
 from moto import settings as moto_settings
 from moto.core.models import botocore_stubber
 from moto.stepfunctions import parser
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import StateCredentials
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
+from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.utils import boto_client
 
-from local.access.principals import role_credentials
+from local.access.principals import Credentials, role_credentials
 
 _original = boto_client.boto_client_for
+_original_credentials = StateTask._eval_state_credentials
 _patched: list[Any] = []
 
 
-def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-    role_arn = getattr(state_credentials, "role_arn", None)
-    if not role_arn:
-        return _original(region=region, service=service, state_credentials=state_credentials)
-    credentials = role_credentials(role_arn, "states")
+@dataclass
+class TaskCredentials(StateCredentials):
+    """A task's `Credentials.RoleArn`, with the role of the state machine that assumes it."""
+
+    machine_role_arn: str = ""
+
+
+def eval_state_credentials(self: StateTask, env: Environment) -> StateCredentials:
+    credentials = _original_credentials(self, env)
+    machine_role = env.aws_execution_details.role_arn
+    if self.credentials is None or credentials.role_arn == machine_role:
+        return credentials
+    return TaskCredentials(role_arn=credentials.role_arn, machine_role_arn=machine_role)
+
+
+def _client(service: str, region: str, credentials: Credentials) -> Any:
     endpoint = (
         {}
         if botocore_stubber.enabled
@@ -42,6 +62,22 @@ def boto_client_for(region: str, service: str, state_credentials: Any = None) ->
         config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
         **endpoint,
     )
+
+
+def _assumed(role_arn: str, machine_role_arn: str, region: str) -> Credentials:
+    """The task's role, assumed by the machine's role (refused: the task fails with the AccessDenied)."""
+    sts = _client("sts", region, role_credentials(machine_role_arn, "states"))
+    issued = sts.assume_role(RoleArn=role_arn, RoleSessionName="states-task")["Credentials"]
+    return Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"])
+
+
+def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    role_arn = getattr(state_credentials, "role_arn", None)
+    if not role_arn:
+        return _original(region=region, service=service, state_credentials=state_credentials)
+    if isinstance(state_credentials, TaskCredentials):
+        return _client(service, region, _assumed(role_arn, state_credentials.machine_role_arn, region))
+    return _client(service, region, role_credentials(role_arn, "states"))
 
 
 def _modules() -> list[Any]:
@@ -61,8 +97,10 @@ def install() -> None:
         _patched.extend(_modules())
     for module in _patched:
         module.boto_client_for = boto_client_for
+    StateTask._eval_state_credentials = eval_state_credentials
 
 
 def uninstall() -> None:
     for module in _patched:
         module.boto_client_for = _original
+    StateTask._eval_state_credentials = _original_credentials

@@ -1,6 +1,7 @@
 """Training account to production account, offline, through the state machines and the CLI only: approval
 (approved, rejected, timed out), promotion by copy into the production account, production inference,
-a copy refused without the project policy, and rollback. One two-account endpoint for the module."""
+a copy refused without the project policy, rollback, and the promotion the training run starts itself
+after approval (refused without the production starter role's trust). One two-account endpoint."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 
 from customlabels.training.registry import Registry
 from customlabels_cli.main import main
+from infra.production.sharing import starter_role_name
 from local.accounts import role_arn
 from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
@@ -34,7 +36,7 @@ CONTEXT = {
     "deploy": "false",  # the training account only trains; production serves
 }
 SAMPLES = 200
-APPROVED, SECOND, REJECTED = "prod-a", "prod-b", "rejected"
+APPROVED, SECOND, REJECTED, AUTOMATIC = "prod-a", "prod-b", "rejected", "prod-c"
 
 
 @dataclass
@@ -45,12 +47,13 @@ class Accounts:
     executions: dict[str, str]  # version -> its latest training execution's ARN
     manifests: dict[str, str]
 
-    def train(self, version: str, approval_hours: str = "1") -> str:
+    def train(self, version: str, approval_hours: str = "1", promote_after: bool = False) -> str:
         """A training run of `version` that waits for approval after the gate (runs in one project go
         one at a time: each replaces the project's datasets)."""
         code, out = cli(
             "train", "--training", self.manifests["train"], "--testing", self.manifests["test"],
             "--version", version, "--require-approval", "--approval-timeout-hours", approval_hours,
+            *(["--promote-after-approval"] if promote_after else []),
         )  # fmt: skip
         assert code == 0, out
         self.executions[version] = execution_arn(out)
@@ -166,7 +169,9 @@ def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts)
         assert code == 0, out
         execution = ended(accounts.training.client("stepfunctions"), accounts.executions[version])
         assert execution["status"] == "SUCCEEDED", execution.get("cause")
-        assert json.loads(execution["output"])["outcome"] == "TRAINED_NOT_DEPLOYED"
+        summary = json.loads(execution["output"])
+        assert summary["outcome"] == "TRAINED_NOT_DEPLOYED"
+        assert summary["productionPromotion"] == {"started": False}
         recorded = approval_of(accounts, version)
         assert (recorded["status"], recorded["reason"]) == ("APPROVED", "F1 is fine")
         assert "taskToken" not in recorded
@@ -242,3 +247,60 @@ def test_promoting_again_then_rolling_back_restarts_the_previous_champion(accoun
 
     assert status(APPROVED) == "RUNNING"
     until(lambda: status(SECOND) == "STOPPED", 30, f"{SECOND} to stop")
+
+
+def production_status(accounts: Accounts, version: str) -> str:
+    registry, rekognition = accounts.production_registry(), accounts.production_client("rekognition")
+    project_arn = registry.get_version(PROJECT, version)["projectArn"]
+    found = rekognition.describe_project_versions(ProjectArn=project_arn, VersionNames=[version])
+    return found["ProjectVersionDescriptions"][0]["Status"]
+
+
+def approved_run(accounts: Accounts, version: str) -> dict:
+    """Train `version` with promoteAfterApproval, approve it with the CLI: the ended training execution."""
+    arn = accounts.train(version, promote_after=True)
+    waiting_for_approval(accounts, version)
+    code, out = cli("approve", version, "--reason", "ship it")
+    assert code == 0, out
+    return ended(accounts.training.client("stepfunctions"), arn)
+
+
+def test_without_the_starter_roles_trust_the_start_is_refused_and_named(accounts: Accounts) -> None:
+    iam, name = accounts.production_client("iam"), starter_role_name(PROJECT)
+    trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+    own_account = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{PRODUCTION}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(own_account))
+    try:
+        execution = approved_run(accounts, AUTOMATIC)
+    finally:
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+    assert (execution["status"], execution["error"]) == ("FAILED", "PromotionNotStarted")
+    assert "StartProductionPromotion failed" in execution["cause"]
+    assert "sts:AssumeRole" in execution["cause"] and f"role/{name}" in execution["cause"]
+    assert accounts.production_registry().champion(PROJECT)["versionName"] == APPROVED
+
+
+def test_promote_after_approval_starts_the_production_promotion_by_itself(accounts: Accounts) -> None:
+    execution = approved_run(accounts, AUTOMATIC)  # a re-run: the trained version is reused
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    summary = json.loads(execution["output"])["productionPromotion"]
+    assert summary["started"] is True
+    started = summary["executionArn"]
+    assert f":{PRODUCTION}:execution:" in started
+    promotion = ended(accounts.production_client("stepfunctions"), started)
+    assert promotion["status"] == "SUCCEEDED", promotion.get("cause")
+    registry = accounts.production_registry()
+    champion = registry.champion(PROJECT)
+    assert (champion["versionName"], champion["previousVersionName"]) == (AUTOMATIC, APPROVED)
+    item = registry.get_version(PROJECT, AUTOMATIC)
+    assert (item["approval"]["status"], item["approval"]["reason"]) == ("APPROVED", "ship it")
+    assert production_status(accounts, AUTOMATIC) == "RUNNING"

@@ -17,7 +17,12 @@ from customlabels.naming import STACK_NAME
 from infra.assembly import build_stack
 from infra.functions import PipelineFunction
 from infra.grants import GRANTS, PLUMBING, TWO_ACCOUNT_MODULES, On
-from infra.production.sharing import promotion_role_name
+from infra.production.sharing import (
+    promotion_machine_name,
+    promotion_role_name,
+    starter_role_name,
+    training_machine_role_name,
+)
 from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
 from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
@@ -71,7 +76,9 @@ def test_the_promotion_role_has_the_name_the_policy_uses_and_copies_from_the_one
     named = [
         r for r in production.values() if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName")
     ]
-    assert [r["Properties"]["RoleName"] for r in named] == [promotion_role_name("customlabels")]
+    assert sorted(r["Properties"]["RoleName"] for r in named) == sorted(
+        [promotion_role_name("customlabels"), starter_role_name("customlabels")]
+    )
     copies = [
         s
         for r in production.values()
@@ -87,7 +94,10 @@ def test_the_default_app_has_one_stack_and_no_sharing() -> None:
     training = build_stack({})
     stacks = [c for c in training.node.root.node.children if isinstance(c, Stack)]
     assert [s.stack_name for s in stacks] == [STACK_NAME]
-    assert "ShareProject" not in json.dumps(machines(Template.from_stack(training).to_json()))
+    template = Template.from_stack(training).to_json()
+    definitions = json.dumps(machines(template))
+    assert "ShareProject" not in definitions and "StartProductionPromotion" not in definitions
+    assert training_machine_role_name("customlabels") not in json.dumps(template)
 
 
 def test_promotion_machine_names_every_failure_and_waits_bounded(templates) -> None:
@@ -181,3 +191,86 @@ def test_the_production_stacks_iam_passes_the_static_checks(templates) -> None:
     iam_static.test_every_action_exists(production)
     iam_static.test_every_resource_fits_one_of_its_actions_resource_types(production)
     iam_static.test_every_service_principal_is_held_to_its_source(production)
+
+
+def role_policy_statements(template: dict[str, Any], role_logical_id: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role_logical_id} in resource["Properties"]["Roles"]
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def named_role(template: dict[str, Any], name: str) -> tuple[str, dict[str, Any]]:
+    return next(
+        (logical_id, r)
+        for logical_id, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName") == name
+    )
+
+
+def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter_role(
+    stacks, templates
+) -> None:
+    training, _ = stacks
+    states = machine_with(templates[0], "StartProductionPromotion")["States"]
+    assert states["RequestApproval"]["Next"] == "PromoteAfterApproval?"
+    (wanted,) = states["PromoteAfterApproval?"]["Choices"]
+    assert (wanted["Variable"], wanted["Next"]) == (
+        "$.run.settings.promoteAfterApproval",
+        "StartProductionPromotion",
+    )
+    start = training.resolve(
+        training.node.find_child("Training")
+        .node.find_child("Training")
+        .node.find_child("StartProductionPromotion")
+        .to_state_json()
+    )
+    assert start["Resource"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":states:::states:startExecution"]]
+    }
+    role = json.dumps(start["Credentials"]["RoleArn"])
+    assert f":iam::{PRODUCTION}:role/{starter_role_name('customlabels')}" in role
+    machine = json.dumps(start["Parameters"]["StateMachineArn"])
+    assert f":{PRODUCTION}:stateMachine:{promotion_machine_name('customlabels')}" in machine
+    assert start["Parameters"]["Input"]["action"] == "promote"
+    caught = {tuple(c["ErrorEquals"]): c["Next"] for c in start["Catch"]}
+    assert caught == {("States.ALL",): "StartProductionPromotionError"}
+    assert states["PromotionNotStarted"]["Type"] == "Fail"
+
+
+def test_the_training_machine_may_assume_only_the_starter_role(templates) -> None:
+    role_id, _ = named_role(templates[0], training_machine_role_name("customlabels"))
+    statements = role_policy_statements(templates[0], role_id)
+    assumes = [s for s in statements if "sts:AssumeRole" in json.dumps(s["Action"])]
+    assert len(assumes) == 1 and assumes[0]["Action"] == "sts:AssumeRole"
+    assert f":iam::{PRODUCTION}:role/{starter_role_name('customlabels')}" in json.dumps(
+        assumes[0]["Resource"]
+    )
+    assert not [s for s in statements if "states:StartExecution" in json.dumps(s["Action"])]
+
+
+def test_the_starter_role_trusts_only_the_training_machine_and_may_only_start_the_promotion(
+    templates,
+) -> None:
+    production = templates[1]
+    role_id, role = named_role(production, starter_role_name("customlabels"))
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Action"] == "sts:AssumeRole"
+    assert f":iam::{TRAINING}:root" in json.dumps(trust["Principal"])
+    assert json.dumps(trust["Condition"]["ArnEquals"]["aws:PrincipalArn"]).endswith(
+        f':iam::{TRAINING}:role/{training_machine_role_name("customlabels")}"]]}}'
+    )
+    (only,) = role_policy_statements(production, role_id)
+    assert only["Action"] == "states:StartExecution"
+    machine_id = next(
+        logical_id
+        for logical_id, r in production["Resources"].items()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+    )
+    assert only["Resource"] == {"Ref": machine_id}
+    assert production["Resources"][machine_id]["Properties"]["StateMachineName"] == promotion_machine_name(
+        "customlabels"
+    )

@@ -55,6 +55,15 @@ def test_inference_unit_range_must_be_ordered() -> None:
         config_from_mapping(DEFAULTS, {"minInferenceUnits": 2, "maxInferenceUnits": 1})
 
 
+def test_promotion_after_approval_needs_a_production_account_and_approval() -> None:
+    with pytest.raises(ConfigError, match=r"needs productionAccount \(now None\)"):
+        config_from_mapping(DEFAULTS, {"promoteAfterApproval": "true", "requireApproval": "true"})
+    with pytest.raises(ConfigError, match="requireApproval true \\(now false\\)"):
+        config_from_mapping(DEFAULTS, {"promoteAfterApproval": "true", "productionAccount": "222222222222"})
+    both = {"promoteAfterApproval": "true", "requireApproval": "true", "productionAccount": "222222222222"}
+    assert config_from_mapping(DEFAULTS, both).promoteAfterApproval is True
+
+
 def test_unknown_settings_are_rejected() -> None:
     with pytest.raises(ConfigError, match="unknown setting"):
         config_from_mapping({**DEFAULTS, "f1treshold": 0.5})

@@ -65,6 +65,12 @@ def register(subparsers) -> None:
         help="wait after the gate for `customlabels approve|reject` (bounded by --approval-timeout-hours)",
     )
     parser.add_argument("--approval-timeout-hours", type=float, metavar="H", help="how long to wait for it")
+    parser.add_argument(
+        "--promote-after-approval",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="once approved, start the production account's promotion (needs a production account)",
+    )
     parser.add_argument("--min-units", type=int, metavar="N", help="minimum inference units")
     parser.add_argument("--max-units", type=int, metavar="N", help="maximum inference units (auto scaling)")
     parser.add_argument("--wait", action="store_true", help="show progress state by state until it ends")
@@ -84,6 +90,7 @@ def training_input(args: argparse.Namespace, project: str) -> dict:
         "maxInferenceUnits": args.max_units,
         "requireApproval": args.require_approval,
         "approvalTimeoutHours": args.approval_timeout_hours,
+        "promoteAfterApproval": args.promote_after_approval,
     }
     return {
         "projectName": project,

@@ -14,10 +14,12 @@ from customlabels_cli.support.errors import CliError
 # Step Functions execution names: 1-80 characters, none of these (whitespace and control ones included).
 _NOT_IN_EXECUTION_NAME = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f]")
 # The CLI sends only the settings given; these stand in for the stack's defaults and can never make a
-# given setting wrong (the state machine fills in the stack's own).
+# given setting wrong (the state machine fills in the stack's own). Whether the stack asks for approval
+# and has a production account (promoteAfterApproval needs both) only the state machine's check knows.
 _NEUTRAL_DEFAULTS = Defaults(
     f1Threshold=0.0, minLabelF1=0.0, requireImprovement=False, deploy=False,
-    minInferenceUnits=1, maxInferenceUnits=1,
+    minInferenceUnits=1, maxInferenceUnits=1, requireApproval=True,
+    productionAccount="checked by the state machine",
 )
 OPTION_OF_FIELD = {
     "trainingManifest": "--training",

@@ -29,6 +29,7 @@ class Failure(StrEnum):
     Rejected = "Rejected"
     ApprovalTimedOut = "ApprovalTimedOut"
     ShareFailed = "ShareFailed"
+    PromotionNotStarted = "PromotionNotStarted"
 
 
 class Wanted(StrEnum):
@@ -212,6 +213,8 @@ class Defaults:
     maxInferenceUnits: int
     requireApproval: bool = False
     approvalTimeoutHours: float = 24.0
+    promoteAfterApproval: bool = False
+    productionAccount: str | None = None  # the account promoteAfterApproval promotes into
 
     @classmethod
     def from_json(cls, text: str) -> Defaults:

@@ -34,6 +34,10 @@ def training_form(project: str, bucket: str) -> dict[str, str]:
         "maxInferenceUnits": "(optional) whole number >= minInferenceUnits, up to 100",
         "requireApproval": "(optional) true or false: wait for `customlabels approve` after the gate",
         "approvalTimeoutHours": f"(optional) number {MIN_APPROVAL_HOURS}-{MAX_APPROVAL_HOURS}",
+        "promoteAfterApproval": (
+            "(optional) true or false: once approved, start the production account's promotion "
+            "(needs requireApproval and a production account)"
+        ),
     }
 
 
@@ -70,6 +74,7 @@ class Settings:
     maxInferenceUnits: int
     requireApproval: bool
     approvalTimeoutSeconds: int
+    promoteAfterApproval: bool
 
 
 @dataclass
@@ -223,6 +228,17 @@ def check_training_input(
     low, high = check.unit_range(defaults)
     require_approval = check.flag("requireApproval", defaults.requireApproval)
     approval_hours = check.hours("approvalTimeoutHours", defaults.approvalTimeoutHours)
+    promote_after = check.flag("promoteAfterApproval", defaults.promoteAfterApproval)
+    if promote_after and not defaults.productionAccount:
+        check.problems.append(
+            "promoteAfterApproval=true needs a production account: this stack was deployed without "
+            "productionAccount (cdk deploy -c productionAccount=<id>)"
+        )
+    elif promote_after and not require_approval:
+        check.problems.append(
+            "promoteAfterApproval=true needs requireApproval=true: production is reached only after a "
+            "person approves (or run `customlabels promote --to production VERSION` yourself)"
+        )
     verdict = Verdict(problems=check.problems, form=form)
     if verdict.valid:
         settings = Settings(
@@ -239,6 +255,7 @@ def check_training_input(
             maxInferenceUnits=high,
             requireApproval=require_approval,
             approvalTimeoutSeconds=max(1, round(approval_hours * 3600)),
+            promoteAfterApproval=promote_after,
         )
         verdict.settings = asdict(settings)
     return verdict

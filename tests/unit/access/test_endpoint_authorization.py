@@ -282,3 +282,72 @@ def test_assuming_a_role_of_another_account_acts_there_as_its_administrator(endp
     endpoint.client("s3", other).create_bucket(Bucket="bucket-of-another-account")
     endpoint.client("sqs", other).create_queue(QueueName="theirs")
     assert "theirs" not in str(endpoint.client("sqs").list_queues().get("QueueUrls", []))
+
+
+def _ended(sfn: Any, arn: str) -> dict:
+    deadline = time.monotonic() + 30
+    while (execution := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        assert time.monotonic() < deadline, f"{arn} still running"
+        time.sleep(0.2)
+    return execution
+
+
+def test_a_task_with_credentials_runs_as_that_role_only_when_the_machines_role_may_assume_it(
+    endpoint: Endpoint,
+) -> None:
+    """Cross-account `states:startExecution` with `Credentials.RoleArn`: the grant and the trust decide."""
+    other = endpoint.assume("arn:aws:iam::222222222222:role/Admin")
+    their_iam, their_sfn = endpoint.client("iam", other), endpoint.client("stepfunctions", other)
+    pass_only = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
+    target = their_sfn.create_state_machine(
+        name="promotion", definition=pass_only, roleArn="arn:aws:iam::222222222222:role/promotion"
+    )["stateMachineArn"]
+    machine_role = f"arn:aws:iam::{ACCOUNT}:role/training-machine"
+    trusted = {
+        "Effect": "Allow",
+        "Principal": {"AWS": ROOT},
+        "Action": "sts:AssumeRole",
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": machine_role}},
+    }
+    their_iam.create_role(RoleName="starter", AssumeRolePolicyDocument=_document(trusted))
+    starts = {"Effect": "Allow", "Action": "states:StartExecution", "Resource": target}
+    their_iam.put_role_policy(RoleName="starter", PolicyName="start", PolicyDocument=_document(starts))
+    starter = "arn:aws:iam::222222222222:role/starter"
+    iam = endpoint.client("iam")
+    for_states = {
+        "Effect": "Allow",
+        "Principal": {"Service": "states.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    iam.create_role(RoleName="training-machine", AssumeRolePolicyDocument=_document(for_states))
+    assumes = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": starter}
+    iam.put_role_policy(RoleName="training-machine", PolicyName="assume", PolicyDocument=_document(assumes))
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution",
+        "Credentials": {"RoleArn": starter},
+        "Parameters": {"StateMachineArn": target, "Input": {"from": "training"}},
+        "End": True,
+    }
+    sfn = endpoint.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="training",
+        definition=json.dumps({"StartAt": "Start", "States": {"Start": task}}),
+        roleArn=machine_role,
+    )["stateMachineArn"]
+
+    started = _ended(sfn, sfn.start_execution(stateMachineArn=machine)["executionArn"])
+    assert started["status"] == "SUCCEEDED", started.get("cause")
+    promotion = json.loads(started["output"])["ExecutionArn"]
+    assert promotion.startswith("arn:aws:states:us-east-1:222222222222:execution:promotion:")
+    assert json.loads(their_sfn.describe_execution(executionArn=promotion)["input"]) == {"from": "training"}
+
+    own_root = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+        "Action": "sts:AssumeRole",
+    }
+    their_iam.update_assume_role_policy(RoleName="starter", PolicyDocument=_document(own_root))
+    refused = _ended(sfn, sfn.start_execution(stateMachineArn=machine)["executionArn"])
+    assert refused["status"] == "FAILED"
+    assert "sts:AssumeRole" in refused["cause"] and starter in refused["cause"]

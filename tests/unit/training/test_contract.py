@@ -54,6 +54,7 @@ def test_failure_names_are_the_fail_states() -> None:
     assert [f.value for f in Failure] == [
         "InvalidInput", "ManifestInvalid", "DatasetFailed", "TrainingFailed", "GateFailed",
         "StartFailed", "StopFailed", "Rejected", "ApprovalTimedOut", "ShareFailed",
+        "PromotionNotStarted",
     ]  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -45,6 +46,7 @@ def test_minimal_input_gets_the_stack_defaults_and_a_version_from_the_execution_
         "maxInferenceUnits": 2,
         "requireApproval": False,
         "approvalTimeoutSeconds": 86400,
+        "promoteAfterApproval": False,
     }
 
 
@@ -60,6 +62,31 @@ def test_approval_is_asked_for_per_run_with_its_timeout_in_whole_seconds() -> No
     assert verdict.settings["requireApproval"] is True and verdict.settings["approvalTimeoutSeconds"] == 4
     refused = check({"projectName": "digits", "trainingManifest": TRAIN, "approvalTimeoutHours": 0})
     assert "approvalTimeoutHours=0 is not allowed: a number from 0.001 to 720.0" in refused.cause
+
+
+def test_promotion_after_approval_needs_a_production_account_and_approval() -> None:
+    run = {"projectName": "digits", "trainingManifest": TRAIN, "promoteAfterApproval": True}
+    single = check({**run, "requireApproval": True})
+    assert "promoteAfterApproval=true needs a production account" in single.cause
+    two_accounts = replace(DEFAULTS, productionAccount="222222222222")
+
+    def in_two_accounts(raw):
+        return check_training_input(
+            raw, execution_name="run-1", defaults=two_accounts, bucket=BUCKET, managed_project="digits"
+        )
+
+    unapproved = in_two_accounts(run)
+    assert "promoteAfterApproval=true needs requireApproval=true" in unapproved.cause
+    approved = in_two_accounts({**run, "requireApproval": True})
+    assert approved.valid and approved.settings["promoteAfterApproval"] is True
+    by_default = check_training_input(
+        {"projectName": "digits", "trainingManifest": TRAIN},
+        execution_name="run-1",
+        defaults=replace(two_accounts, requireApproval=True, promoteAfterApproval=True),
+        bucket=BUCKET,
+        managed_project="digits",
+    )
+    assert by_default.settings["promoteAfterApproval"] is True
 
 
 def test_given_values_override_the_defaults() -> None:
