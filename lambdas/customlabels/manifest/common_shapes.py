@@ -3,12 +3,14 @@
 `clean_line_labels` answers only for lines the full rule path (check_line.validate_line) would find valid
 with no issue at all: image-level and bounding-box attributes, every rule satisfied. For anything else it
 answers None and the caller runs the full path, so every verdict, code and validation line stays the
-full path's. msgspec checks the types in C while it decodes; Python only checks values and pairing.
+full path's. msgspec checks types and simple bounds in C while it decodes; Python checks the rest.
 """
 
 from __future__ import annotations
 
-from msgspec import UNSET, MsgspecError, Struct, UnsetType, field
+from typing import Annotated, Literal
+
+from msgspec import UNSET, Meta, MsgspecError, Struct, UnsetType, field
 from msgspec.json import Decoder
 
 from customlabels.manifest import limits, rules
@@ -23,11 +25,17 @@ from customlabels.manifest.line import (
 )
 
 Number = int | float
+# Constraints a value must meet to be clean; one that fails sends the line to the full path.
+LabelName = Annotated[str, Meta(min_length=1, max_length=limits.MAX_LABEL_NAME_CHARS)]
+_SIDE = Meta(ge=limits.MIN_IMAGE_SIDE, le=limits.MAX_IMAGE_SIDE)
+ImageSide = Annotated[int, _SIDE] | Annotated[float, _SIDE]
+_UNIT = Meta(ge=0, le=1)
+Confidence = Annotated[int, _UNIT] | Annotated[float, _UNIT]
 
 
 class Frame(Struct):
-    width: Number
-    height: Number
+    width: ImageSide
+    height: ImageSide
     depth: Number
 
 
@@ -49,22 +57,19 @@ class AttributeOrMetadata(Struct):
     rules ignore them, and absent ones stay UNSET."""
 
     type: str | UnsetType = UNSET
-    human_annotated: str | UnsetType = field(default=UNSET, name="human-annotated")
+    human_annotated: Literal["yes", "no"] | UnsetType = field(default=UNSET, name="human-annotated")
     creation_date: str | UnsetType = field(default=UNSET, name="creation-date")
     job_name: str = field(default="", name="job-name")
-    class_name: str | UnsetType = field(default=UNSET, name="class-name")
-    confidence: Number | UnsetType = UNSET
+    class_name: LabelName | UnsetType = field(default=UNSET, name="class-name")
+    confidence: Confidence | UnsetType = UNSET
     objects: list[ObjectConfidence] | UnsetType = UNSET
-    class_map: dict[str, str] | UnsetType = field(default=UNSET, name="class-map")
+    class_map: dict[str, LabelName] | UnsetType = field(default=UNSET, name="class-map")
     image_size: list[Frame] | UnsetType = UNSET
     annotations: list[BoundingBox] = []
 
 
 _decode = Decoder(dict[str, str | int | AttributeOrMetadata]).decode
-_MAX_NAME = limits.MAX_LABEL_NAME_CHARS
 _MIN_SIDE = limits.MIN_BOX_SIDE_AFTER_RESIZE
-_YES_NO = rules.YES_NO
-_MIN_IMAGE_SIDE, _MAX_IMAGE_SIDE = limits.MIN_IMAGE_SIDE, limits.MAX_IMAGE_SIDE
 _SOURCE_REF_META = SOURCE_REF + METADATA_SUFFIX
 _ABSENT = object()
 
@@ -92,14 +97,13 @@ def clean_line_labels(text: str) -> tuple[str, dict[str, set[str]]] | None:
         if (value is _ABSENT or key in RESERVED_KEYS or key == _SOURCE_REF_META
                 or key + METADATA_SUFFIX in obj):
             return None
-        if (type(meta) is not AttributeOrMetadata or meta.human_annotated not in _YES_NO
+        if (type(meta) is not AttributeOrMetadata or meta.human_annotated is UNSET
                 or meta.creation_date is UNSET):
             return None
         kind = meta.type
         if kind == CLASSIFICATION_TYPE:
             name, confidence = meta.class_name, meta.confidence
-            if (type(value) is not int or name is UNSET or not name or len(name) > _MAX_NAME
-                    or confidence is UNSET or not 0 <= confidence <= 1):
+            if type(value) is not int or name is UNSET or confidence is UNSET:
                 return None
             image_labels.add(name)
         elif kind != DETECTION_TYPE or not _add_box_labels(value, meta, object_labels):
@@ -120,13 +124,8 @@ def _add_box_labels(value: object, meta: AttributeOrMetadata, labels: list[str])
     annotations, objects, class_map = value.annotations, meta.objects, meta.class_map
     if not annotations or objects is UNSET or class_map is UNSET or len(objects) != len(annotations):
         return False
-    for name in class_map.values():
-        if not name or len(name) > _MAX_NAME:
-            return False
     frame = value.image_size[0]
     width, height = frame.width, frame.height
-    if not (_MIN_IMAGE_SIDE <= width <= _MAX_IMAGE_SIDE and _MIN_IMAGE_SIDE <= height <= _MAX_IMAGE_SIDE):
-        return False
     scale = rules.training_scale(width, height)
     for box in annotations:
         name = class_map.get(str(box.class_id))
