@@ -142,6 +142,8 @@ def _pack(status: Status, use_cases: tuple[str, ...]) -> int:
 _UNPACK = {_pack(status, cases): (status, cases) for status in _STATUSES for cases in _USE_CASE_SETS}
 _PACK = {(status, cases): packed for packed, (status, cases) in _UNPACK.items()}
 _PACK[Status.VALID, (OBJECT_LOCALIZATION, IMAGE_LEVEL_LABELS)] = _pack(Status.VALID, _USE_CASE_SETS[3])
+# Valid lines are packed without hashing the Status enum (a Python-level __hash__) per line.
+_PACK_VALID = {cases: packed for (status, cases), packed in _PACK.items() if status is Status.VALID}
 
 
 def empty_dataset(name: str) -> DatasetResult:
@@ -176,7 +178,8 @@ class _Recorder:
             self.write(line.text)
         else:
             self.write(line.validation_line())
-        self.pack(_PACK[line.status, tuple(labels)])
+        status = line.status
+        self.pack(_PACK_VALID[tuple(labels)] if status is Status.VALID else _PACK[status, tuple(labels)])
         if len(self.pending) == BATCH_LINES:
             self.flush()
 
