@@ -10,17 +10,18 @@ Public API (stable; the CLI, the validate_manifest Lambda and the local Custom L
   (`DatasetResult`: counts, `outcomes` per line, `entries` = what the service trains on,
   `validation_lines()`), `validation_lines(dataset)`, `write(destination, s3=None)` -> {file: location}.
 - `validate_line(text, line_number) -> LineResult` (status valid/invalid/ignored, `issues` with code and
-  attachment level, `obj`, `labels` per use case, `validation_line()`), `probe_image(s3, source_ref)
-  -> ImageProbe` and `apply_image(line_result, probe)` for one line's image check
-  (CreateDataset / UpdateDatasetEntries in the local service).
+  attachment level, `obj` (None for a line the fast path found clean), `labels` per use case,
+  `validation_line()`), `probe_image(s3, source_ref) -> ImageProbe` and `apply_image(line_result, probe)`
+  for one line's image check (CreateDataset / UpdateDatasetEntries in the local service).
 - `customlabels.manifest.builders`: manifest line builders for converters.
 - `codes` (every code, message and fix) and `limits` (every number).
 """
 
 from customlabels.manifest import codes, limits
-from customlabels.manifest.check_line import apply_image, parse_line, validate_line
+from customlabels.manifest.check_line import apply_image, validate_line
 from customlabels.manifest.dataset import DatasetResult, LineOutcome
 from customlabels.manifest.images import ImageProbe, probe_image
+from customlabels.manifest.json_line import parse_line
 from customlabels.manifest.line import (
     IMAGE_LEVEL_LABELS,
     NOT_DETERMINED,

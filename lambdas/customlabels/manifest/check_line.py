@@ -5,11 +5,9 @@
 
 from __future__ import annotations
 
-import json
-import math
-
 from customlabels.manifest import codes, limits, rules
 from customlabels.manifest.images import ImageProbe
+from customlabels.manifest.json_line import parse_stripped
 from customlabels.manifest.line import (
     CLASSIFICATION_TYPE,
     DETECTION_TYPE,
@@ -27,49 +25,10 @@ from customlabels.manifest.line import (
 SUPPORTED_TYPES = (CLASSIFICATION_TYPE, DETECTION_TYPE)
 INVALID, IGNORED = Status.INVALID, Status.IGNORED
 
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"{text} is too large for a number")
-    return value
-
-
-_scan_json = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).scan_once
-
-try:  # msgspec parses a line ~2.5x faster; the Lambda asset bundles no compiled wheel, so it may be absent
-    from msgspec import MsgspecError as _FastParseError
-    from msgspec.json import Decoder as _FastDecoder
-
-    _fast_decode = _FastDecoder().decode
+try:  # the fast path needs msgspec, which the Lambda asset may lack; the full path decides alone then
+    from customlabels.manifest.common_shapes import clean_line_labels as _clean_line_labels
 except ImportError:  # pragma: no cover - exercised by the verdict tests, which turn it off
-    _FastParseError, _fast_decode = Exception, None
-
-
-def _parse_stripped(text: str) -> dict | None:
-    if not text.startswith("{"):
-        return None
-    if _fast_decode is not None:
-        try:
-            obj = _fast_decode(text)
-        except (_FastParseError, RecursionError, UnicodeEncodeError):
-            pass  # not plain RFC 8259 JSON (NaN, 1e999, a lone surrogate...): the stdlib scanner decides
-        else:
-            return obj if type(obj) is dict else None
-    try:
-        obj, end = _scan_json(text, 0)
-    except (StopIteration, ValueError, RecursionError):
-        return None
-    return obj if end == len(text) else None
-
-
-def parse_line(text: str) -> dict | None:
-    """The line's JSON object, or None if the text is not exactly one JSON object (RFC 8259 numbers)."""
-    return _parse_stripped(text.strip().lstrip("\ufeff"))
+    _clean_line_labels = None
 
 
 def _invalid_json(line_number: int, text: str, detail: str) -> LineResult:
@@ -84,7 +43,11 @@ def validate_line(text: str, line_number: int = 1) -> LineResult:
         return _invalid_json(line_number, text, "the line is blank")
     if len(text) > limits.MAX_LINE_CHARS:
         return _invalid_json(line_number, "", "the line is longer than 100,000 characters")
-    obj = _parse_stripped(text)
+    if _clean_line_labels is not None:
+        clean = _clean_line_labels(text)
+        if clean is not None:
+            return LineResult(line_number, Status.VALID, text, None, [], clean[0], clean[1])
+    obj = parse_stripped(text)
     if obj is None:
         return _invalid_json(line_number, text, "the line is not one JSON object")
     result = LineResult(line_number, Status.VALID, text, obj)

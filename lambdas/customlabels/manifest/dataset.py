@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -82,7 +83,7 @@ class DatasetResult:
     _line_codes: dict[int, tuple[str, ...]] = field(default_factory=dict)
     code_lines: dict[str, CodeLines] = field(default_factory=dict)
     use_case_lines: dict[str, int] = field(default_factory=dict)
-    label_images: dict[str, dict[str, int]] = field(default_factory=dict)
+    label_images: dict[str, Counter[str]] = field(default_factory=dict)
     buckets: dict[str, int] = field(default_factory=dict)
     images: ImageStats = field(default_factory=ImageStats)
     use_case: str = NOT_DETERMINED
@@ -141,6 +142,8 @@ def _pack(status: Status, use_cases: tuple[str, ...]) -> int:
 _UNPACK = {_pack(status, cases): (status, cases) for status in _STATUSES for cases in _USE_CASE_SETS}
 _PACK = {(status, cases): packed for packed, (status, cases) in _UNPACK.items()}
 _PACK[Status.VALID, (OBJECT_LOCALIZATION, IMAGE_LEVEL_LABELS)] = _pack(Status.VALID, _USE_CASE_SETS[3])
+# Valid lines are packed without hashing the Status enum (a Python-level __hash__) per line.
+_PACK_VALID = {cases: packed for (status, cases), packed in _PACK.items() if status is Status.VALID}
 
 
 def empty_dataset(name: str) -> DatasetResult:
@@ -155,38 +158,52 @@ class _Recorder:
         self.write = self.pending.append
         self.pack = result._packed.append
         self.bucket_prefix = "\0"  # "s3://bucket/" of the previous line: most lines share it
-        self.status_counts = dict.fromkeys(_STATUSES, 0)
+        # Label names of the batch per use case, counted once per batch; status and use-case line counts
+        # are counted from the packed bytes at the end.
+        self.pending_names: dict[str, list[str]] = {IMAGE_LEVEL_LABELS: [], OBJECT_LOCALIZATION: []}
 
     def record(self, line: LineResult) -> None:
-        status = line.status
-        self.status_counts[status] += 1
         labels = line.labels
         if labels:
-            result = self.result
+            pending_names = self.pending_names
             for use_case, names in labels.items():
-                result.use_case_lines[use_case] = result.use_case_lines.get(use_case, 0) + 1
-                counts = result.label_images.setdefault(use_case, {})
-                for name in names:
-                    counts[name] = counts.get(name, 0) + 1
+                pending_names[use_case].extend(names)
         ref = line.source_ref
         if ref is not None and not ref.startswith(self.bucket_prefix):
             self._record_bucket(ref, line.line_number)
         if line.issues:
             self._record_issues(line)
-        self.write(line.validation_line())
+            self.write(line.validation_line())
+        elif line.obj is None:  # found clean by the fast path: written as read
+            self.write(line.text)
+        else:
+            self.write(line.validation_line())
+        status = line.status
+        self.pack(_PACK_VALID[tuple(labels)] if status is Status.VALID else _PACK[status, tuple(labels)])
         if len(self.pending) == BATCH_LINES:
             self.flush()
-        self.pack(_PACK[status, tuple(labels)])
 
     def flush(self) -> None:
         if self.pending:
             self.spool_write("\n".join(self.pending) + "\n")
             self.pending.clear()
+        label_images = self.result.label_images
+        for use_case, names in self.pending_names.items():
+            if names:
+                label_images.setdefault(use_case, Counter()).update(names)
+                names.clear()
 
     def finish(self) -> None:
         self.flush()
         result = self.result
-        result.valid, result.invalid, result.ignored = (self.status_counts[status] for status in _STATUSES)
+        lines_per_pack = Counter(result._packed)
+        status_counts = dict.fromkeys(_STATUSES, 0)
+        for packed, count in lines_per_pack.items():
+            status, use_cases = _UNPACK[packed]
+            status_counts[status] += count
+            for use_case in use_cases:
+                result.use_case_lines[use_case] = result.use_case_lines.get(use_case, 0) + count
+        result.valid, result.invalid, result.ignored = (status_counts[status] for status in _STATUSES)
         result.total = result.valid + result.invalid + result.ignored
 
     def _record_bucket(self, ref: str, number: int) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from customlabels.manifest.codes import Code, Level
+from customlabels.manifest.json_line import parse_stripped
 
 IMAGE_LEVEL_LABELS = "IMAGE_LEVEL_LABELS"
 OBJECT_LOCALIZATION = "OBJECT_LOCALIZATION"
@@ -69,7 +70,7 @@ class LineResult:
     line_number: int
     status: Status
     text: str
-    obj: dict | None = None
+    obj: dict | None = None  # None when the line is not JSON, or was found clean without building it
     issues: list[Issue] = field(default_factory=list)
     source_ref: str | None = None
     labels: dict[str, set[str]] = field(default_factory=dict)
@@ -99,11 +100,12 @@ class LineResult:
 
     def validation_line(self) -> str:
         """The line as written to *_with_validation.json: errors and warnings attached where they belong."""
-        if self.obj is None:
-            return json.dumps({ERRORS: [issue.entry() for issue in self.issues]}, ensure_ascii=False)
         if not self.issues and not _has_stale_results(self.text):
             return self.text
-        out = _without_results(self.obj)
+        obj = self.obj if self.obj is not None else parse_stripped(self.text)
+        if obj is None:
+            return json.dumps({ERRORS: [issue.entry() for issue in self.issues]}, ensure_ascii=False)
+        out = _without_results(obj)
         for issue in self.issues:
             _attach(out, issue)
         return json.dumps(out, ensure_ascii=False)
