@@ -26,10 +26,10 @@ from constructs import Construct
 from infra.config import Config, ConfigError
 from infra.functions import PipelineFunction
 from infra.grants import On
+from infra.layers import VIDEO, wheel_layer
 from infra.nag import acknowledge
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import UPLOADS_PREFIX, Storage
-from infra.video_layer import video_layer
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
 VIDEO_EXTENSIONS = ("mp4", "mov")
@@ -96,7 +96,7 @@ class Inference(Construct):
             timeout_seconds=DETECT_TIMEOUT_SECONDS,
             ephemeral_storage_mib=DETECT_EPHEMERAL_MIB,
             reserved_concurrency=config.detectReservedConcurrency,
-            layers=[video_layer(self, "VideoLayer")],
+            layers=[wheel_layer(self, "VideoLayer", VIDEO)],
         )
         visibility = Duration.seconds(
             VISIBILITY_TIMEOUT_FACTOR * DETECT_TIMEOUT_SECONDS + config.inferenceBatchWindowSeconds
