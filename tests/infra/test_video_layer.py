@@ -43,22 +43,20 @@ def test_synth_without_the_layer_folder_says_to_run_make_setup(monkeypatch, tmp_
         video_layer.video_layer(Stack(App(), "Probe"), "VideoLayer")
 
 
-def test_the_detect_function_carries_the_video_layer_and_its_frame_budget(template_json) -> None:
+def test_the_video_functions_carry_the_video_layer_and_their_frame_budgets(template_json) -> None:
     resources = template_json["Resources"]
     [layer_id] = [k for k, r in resources.items() if r["Type"] == "AWS::Lambda::LayerVersion"]
     assert resources[layer_id]["Properties"]["CompatibleRuntimes"] == ["python3.13"]
-    [detect] = [
-        r["Properties"]
-        for k, r in resources.items()
-        if r["Type"] == "AWS::Lambda::Function" and k.startswith("InferenceDetect")
-    ]
-    assert {"Ref": layer_id} in detect["Layers"]
+    functions = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    layered = {k for k, f in functions.items() if {"Ref": layer_id} in f.get("Layers", [])}
+    video_functions = ("InferenceDetect", "BatchPrepareBatchFunction", "BatchAnalyseVideoChunkFunction")
+    assert {next(k for k in layered if k.startswith(name)) for name in video_functions} == layered
+
+    [detect] = [f for k, f in functions.items() if k.startswith("InferenceDetect")]
     environment = detect["Environment"]["Variables"]
     assert environment["VIDEO_FRAMES_PER_SECOND"] == "1.0"
-    assert environment["VIDEO_MAX_FRAMES"] == "60"  # 60 s x 0.5 / 0.5 s per frame
-    others = [
-        r["Properties"]
-        for k, r in resources.items()
-        if r["Type"] == "AWS::Lambda::Function" and not k.startswith("InferenceDetect")
-    ]
-    assert not any({"Ref": layer_id} in function.get("Layers", []) for function in others)
+    # 60 s x 0.5 / (0.18 s of CPU x 1769/512 MB + 0.5 s DetectCustomLabels) per frame
+    assert environment["VIDEO_MAX_FRAMES"] == "26"
+    [prepare] = [f for k, f in functions.items() if k.startswith("BatchPrepareBatchFunction")]
+    # 300 s x 0.5 / (0.18 s at one full vCPU + 0.5 s) per frame
+    assert prepare["Environment"]["Variables"]["VIDEO_FRAMES_PER_CHUNK"] == "220"

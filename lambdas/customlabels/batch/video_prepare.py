@@ -18,7 +18,8 @@ from customlabels.inference.s3_object_file import open_object
 from customlabels.inference.video_frames import Video, VideoProblem
 from customlabels.inference.video_plan import plan_chunks
 
-MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchVersion"}
+# HeadObject of a missing key reads 403 without s3:ListBucket, which this function does not need.
+MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchVersion", "403", "AccessDenied", "Forbidden"}
 
 
 def plan_video(
@@ -32,7 +33,10 @@ def plan_video(
     except ClientError as error:
         if error_code(error) not in MISSING:
             raise
-        problems.append(f"source {settings['source']} (version {version_id or 'current'}) does not exist")
+        problems.append(
+            f"source {settings['source']} (version {version_id or 'current'}) does not exist or cannot "
+            "be read"
+        )
         return None
     version_id = head.get("VersionId") if head.get("VersionId") not in (None, "null") else None
     size = head["ContentLength"]

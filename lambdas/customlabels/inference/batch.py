@@ -101,7 +101,11 @@ class Detector:
                 max_frames=settings.video_max_frames,
                 max_bytes=settings.video_max_bytes,
             ),
-            long_videos=LongVideos(boto3.client("stepfunctions"), settings.batch_state_machine_arn),
+            long_videos=(
+                LongVideos(boto3.client("stepfunctions"), settings.batch_state_machine_arn)
+                if settings.batch_state_machine_arn
+                else None
+            ),
         )
 
     @cached_property

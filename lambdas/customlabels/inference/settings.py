@@ -25,7 +25,7 @@ class DetectSettings:
     video_frames_per_second: float
     video_max_frames: int
     video_max_bytes: int
-    batch_state_machine_arn: str
+    batch_state_machine_arn: str | None  # where long videos go; none in the production stack
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> DetectSettings:
@@ -49,5 +49,5 @@ class DetectSettings:
             video_frames_per_second=float(optional(env, "VIDEO_FRAMES_PER_SECOND", "1")),
             video_max_frames=int(optional(env, "VIDEO_MAX_FRAMES", "60")),
             video_max_bytes=int(optional(env, "VIDEO_MAX_BYTES", str(400 * 1024 * 1024))),
-            batch_state_machine_arn=required(env, "BATCH_STATE_MACHINE_ARN"),
+            batch_state_machine_arn=optional(env, "BATCH_STATE_MACHINE_ARN", "") or None,
         )

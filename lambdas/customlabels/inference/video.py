@@ -4,7 +4,8 @@ Frames go through the image path's own detection (``Analyzer.detect`` with ``Ima
 champion, MinConfidence, error classification and result writing). The container's header is read
 first, through ranged GETs: a video with more frames than one run analyses within the safe margin of
 the timeout is handed to the batch-analysis state machine (``long_videos``), which analyses it in
-chunks and writes the same result. A video the decoder cannot read gets ``results/<key>.error.json``
+chunks and writes the same result (a stack without that machine gives it a VIDEO_TOO_LONG error
+result). A video the decoder cannot read gets ``results/<key>.error.json``
 and is not retried; throttling or a stopped model raise TransientProblem, so the whole video is
 retried through the queue.
 """
@@ -30,7 +31,12 @@ from customlabels.inference.video_timeline import Analysis, video_document
 
 BATCHED = "BATCHED"  # a long video handed to the batch analysis; its result is written there
 TOO_LARGE = "VIDEO_TOO_LARGE"
+TOO_LONG = "VIDEO_TOO_LONG"
 FIX = "upload an .mp4 or .mov (H.264, H.265, VP9, AV1, MPEG-4 ...) that plays and holds at least one frame"
+LONG_FIX = (
+    "split the video into shorter parts, or extract its frames as images under a prefix and run "
+    "`customlabels analyse s3://bucket/prefix/`"
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class _LongerThanAnnounced(Exception):
 
 class VideoAnalyzer:
     def __init__(
-        self, *, analyzer: Analyzer, s3: Any, settings: VideoSettings, long_videos: LongVideos
+        self, *, analyzer: Analyzer, s3: Any, settings: VideoSettings, long_videos: LongVideos | None
     ) -> None:
         self._analyzer = analyzer
         self._s3 = s3
@@ -61,7 +67,7 @@ class VideoAnalyzer:
             info = self._header(video)
             expected = info.expected_frames(self._settings.frames_per_second)
             if expected is not None and expected > self._settings.max_frames:
-                return self._hand_over(video)
+                return self._hand_over(video, expected, started_at)
             self._check_size(video)
             with ExitStack() as stack:
                 scratch = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".video"))
@@ -70,13 +76,9 @@ class VideoAnalyzer:
                 champion = self._analyzer.champion()
                 timeline = self._timeline(opened, champion)
         except _LongerThanAnnounced:
-            return self._hand_over(video)
+            return self._hand_over(video, self._settings.max_frames + 1, started_at)
         except (VideoProblem, ImageProblem) as problem:
-            document = results.failure_document(
-                video, code=problem.code, reason=problem.reason, fix=getattr(problem, "fix", FIX),
-                started_at=started_at,
-            )
-            return self._analyzer.publish(video, document, champion=None, label_count=0)
+            return self._failed(video, problem, started_at)
         analysis = Analysis(
             codec=info.codec,
             width=info.width,
@@ -106,7 +108,23 @@ class VideoAnalyzer:
         ):
             return opened.info
 
-    def _hand_over(self, video: ImageVersion) -> Outcome:
+    def _failed(
+        self, video: ImageVersion, problem: VideoProblem | ImageProblem, started_at: str
+    ) -> Outcome:
+        fix = LONG_FIX if problem.code == TOO_LONG else getattr(problem, "fix", FIX)
+        document = results.failure_document(
+            video, code=problem.code, reason=problem.reason, fix=fix, started_at=started_at
+        )
+        return self._analyzer.publish(video, document, champion=None, label_count=0)
+
+    def _hand_over(self, video: ImageVersion, frames: int, started_at: str) -> Outcome:
+        """Start the batch analysis of a long video, or refuse it when the stack has none."""
+        if self._long_videos is None:
+            reason = (
+                f"too long for one run: {frames} frames exceed the {self._settings.max_frames} frames one "
+                "run analyses, and this stack has no batch analysis to analyse it in chunks"
+            )
+            return self._failed(video, VideoProblem(TOO_LONG, reason), started_at)
         execution = self._long_videos.start(video)
         return Outcome(
             status=BATCHED,
