@@ -11,16 +11,13 @@ CDK := node_modules/.bin/cdk
 
 setup: $(VENV)/.installed node_modules/.installed browser layers
 
-# The detect function's video decoder (PyAV; ffmpeg inside its manylinux wheel) for Lambda's Python 3.13
-# on x86_64, installed as a layer folder from the pinned wheel -- no Docker (infra/video_layer.py).
-VIDEO_LAYER := build/layers/video
-layers: $(VIDEO_LAYER)/.installed
+# Compiled wheels for Lambda's Python 3.13 on x86_64 as layer folders (the detect function's PyAV, the
+# validator's msgspec), installed from the pinned requirements without Docker (infra/layers.py).
+WHEEL_LAYERS := video manifest
+layers: $(WHEEL_LAYERS:%=build/layers/%/.installed)
 
-$(VIDEO_LAYER)/.installed: requirements.txt $(VENV)/.installed
-	rm -rf $(VIDEO_LAYER)
-	$(PY) -m pip install --quiet --disable-pip-version-check --platform manylinux_2_28_x86_64 \
-	  --platform manylinux2014_x86_64 --only-binary=:all: --python-version 3.13 --implementation cp \
-	  --target $(VIDEO_LAYER)/python $$(grep '^av==' requirements.txt)
+build/layers/%/.installed: requirements.txt infra/layers.py $(VENV)/.installed
+	$(PY) -m infra.layers $*
 	touch $@
 
 # Headless Chromium and its driver from Debian's packages, for the console's browser tests

@@ -25,10 +25,10 @@ from constructs import Construct
 from infra.config import Config, ConfigError
 from infra.functions import PipelineFunction
 from infra.grants import On
+from infra.layers import VIDEO, wheel_layer
 from infra.nag import acknowledge
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import UPLOADS_PREFIX, Storage
-from infra.video_layer import video_layer
 from infra.video_sizing import video_frames_per_run
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
@@ -78,7 +78,7 @@ class Inference(Construct):
                 "Lambda reads more than 10 SQS messages per batch only with a batching window"
             )
         bucket = storage.inference_bucket
-        self.video_layer = video_layer(self, "VideoLayer")  # also the batch analysis' video functions'
+        self.video_layer = wheel_layer(self, "VideoLayer", VIDEO)  # also the batch analysis' video functions
 
         self.dead_letter_queue = self._queue("DeadLetterQueue", storage, dead_letter=None)
         self.results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -13,6 +14,7 @@ from customlabels.training import contract
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
+from infra.layers import MANIFEST, wheel_layer
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import TRAINING_OUTPUT_PREFIX, VALIDATION_PREFIX, Storage
 
@@ -88,6 +90,7 @@ def training_functions(
         timeout: int = LAMBDA_TIMEOUT_SECONDS,
         env: dict[str, str] | None = None,
         ephemeral_storage_mib: int = 512,
+        layers: list[lambda_.ILayerVersion] | None = None,
     ) -> PipelineFunction:
         created = PipelineFunction(
             scope,
@@ -98,6 +101,7 @@ def training_functions(
             environment=env if env is not None else environment,
             timeout_seconds=timeout,
             ephemeral_storage_mib=ephemeral_storage_mib,
+            layers=layers,
         )
         apply_grants(created, targets, config)
         return created
@@ -111,6 +115,7 @@ def training_functions(
             env=validation_env,
             # the *_with_validation.json copies are spooled to /tmp: room for a 1 GB manifest
             ephemeral_storage_mib=VALIDATION_EPHEMERAL_MIB,
+            layers=[wheel_layer(scope, "ManifestLayer", MANIFEST)],
         ),
         training_project=function("ProjectFunction", "training_project"),
         training_datasets=function("DatasetsFunction", "training_datasets"),

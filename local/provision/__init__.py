@@ -34,7 +34,7 @@ PROVISIONERS: dict[str, Provisioner] = {
 # Types that change nothing a local run can observe: recorded in the deployment and listed, never created.
 NO_LOCAL_MEANING: dict[str, str] = {
     "AWS::CDK::Metadata": "CDK version metadata",
-    "AWS::Lambda::LayerVersion": "the video layer's PyAV is installed in the local Python (requirements.txt)",
+    "AWS::Lambda::LayerVersion": "the wheel layers' PyAV and msgspec are in the local Python",
     "AWS::CloudWatch::CompositeAlarm": "moto stores composite alarms but never evaluates them",
     "AWS::CloudWatch::Dashboard": "a console view",
     "AWS::XRay::Group": "X-Ray tracing is not collected locally",
@@ -44,7 +44,7 @@ NO_LOCAL_MEANING: dict[str, str] = {
 # Properties dropped before a resource is resolved and created, with the reason (listed in the deployment).
 IGNORED_PROPERTIES: dict[str, dict[str, str]] = {
     "AWS::Lambda::Function": {
-        "Layers": "Powertools and the video layer's PyAV are installed in the local Python (requirements)"
+        "Layers": "Powertools and the wheel layers' PyAV and msgspec are in the local Python (requirements)"
     },
     "Custom::S3BucketNotifications": {"ServiceToken": "applied directly, not through the provider Lambda"},
 }

@@ -23,7 +23,7 @@ from customlabels.manifest.line import (
 )
 
 SUPPORTED_TYPES = (CLASSIFICATION_TYPE, DETECTION_TYPE)
-INVALID, IGNORED = Status.INVALID, Status.IGNORED
+VALID, INVALID, IGNORED = Status.VALID, Status.INVALID, Status.IGNORED
 
 try:  # the fast path needs msgspec, which the Lambda asset may lack; the full path decides alone then
     from customlabels.manifest.common_shapes import clean_line_labels as _clean_line_labels
@@ -46,11 +46,11 @@ def validate_line(text: str, line_number: int = 1) -> LineResult:
     if _clean_line_labels is not None:
         clean = _clean_line_labels(text)
         if clean is not None:
-            return LineResult(line_number, Status.VALID, text, None, [], clean[0], clean[1])
+            return LineResult(line_number, VALID, text, None, [], clean[0], clean[1])
     obj = parse_stripped(text)
     if obj is None:
         return _invalid_json(line_number, text, "the line is not one JSON object")
-    result = LineResult(line_number, Status.VALID, text, obj)
+    result = LineResult(line_number, VALID, text, obj)
     if rules.missing_source_ref(obj):
         result.add(Issue(codes.MISSING_SOURCE_REF), INVALID)
         return result

@@ -39,10 +39,14 @@ class Frame(Struct):
     depth: Number
 
 
+_NON_NEGATIVE = Meta(ge=0)
+Offset = Annotated[int, _NON_NEGATIVE] | Annotated[float, _NON_NEGATIVE]
+
+
 class BoundingBox(Struct):
     class_id: int
-    top: Number
-    left: Number
+    top: Offset
+    left: Offset
     width: Number
     height: Number
 
@@ -70,7 +74,10 @@ class AttributeOrMetadata(Struct):
 
 _decode = Decoder(dict[str, str | int | AttributeOrMetadata]).decode
 _MIN_SIDE = limits.MIN_BOX_SIDE_AFTER_RESIZE
-_SOURCE_REF_META = SOURCE_REF + METADATA_SUFFIX
+_RESIZE_SIDE = limits.TRAINING_RESIZE_SIDE
+_RESERVED_METADATA = frozenset({key for key in RESERVED_KEYS if key.endswith(METADATA_SUFFIX)}
+                               | {SOURCE_REF + METADATA_SUFFIX})
+_RESERVED_ATTRIBUTES = RESERVED_KEYS - _RESERVED_METADATA - {SOURCE_REF}
 _ABSENT = object()
 
 
@@ -88,29 +95,27 @@ def clean_line_labels(text: str) -> tuple[str, dict[str, set[str]]] | None:
     image_labels: set[str] = set()
     object_labels: list[str] = []
     for key, meta in obj.items():
-        if not key.endswith(METADATA_SUFFIX):
-            if key in RESERVED_KEYS and key != SOURCE_REF:
+        if key[-9:] != METADATA_SUFFIX:
+            if key in _RESERVED_ATTRIBUTES:  # only an escaped name ("err\\u006frs") gets past the scan above
                 return None
             continue
         value = obj.get(key[:-9], _ABSENT)
         # An orphan, a reserved key, or a metadata key that is itself a label attribute: the full path.
-        if (value is _ABSENT or key in RESERVED_KEYS or key == _SOURCE_REF_META
-                or key + METADATA_SUFFIX in obj):
-            return None
-        if (type(meta) is not AttributeOrMetadata or meta.human_annotated is UNSET
+        if (value is _ABSENT or type(meta) is not AttributeOrMetadata or key in _RESERVED_METADATA
+                or key + METADATA_SUFFIX in obj or meta.human_annotated is UNSET
                 or meta.creation_date is UNSET):
             return None
         kind = meta.type
         if kind == CLASSIFICATION_TYPE:
-            name, confidence = meta.class_name, meta.confidence
-            if type(value) is not int or name is UNSET or confidence is UNSET:
+            name = meta.class_name
+            if type(value) is not int or name is UNSET or meta.confidence is UNSET:
                 return None
             image_labels.add(name)
         elif kind != DETECTION_TYPE or not _add_box_labels(value, meta, object_labels):
             return None
-    if len(object_labels) > limits.MAX_BOUNDING_BOXES:
-        return None
     if object_labels:
+        if len(object_labels) > limits.MAX_BOUNDING_BOXES:
+            return None
         if image_labels:
             return ref, {IMAGE_LEVEL_LABELS: image_labels, OBJECT_LOCALIZATION: set(object_labels)}
         return ref, {OBJECT_LOCALIZATION: set(object_labels)}
@@ -126,11 +131,11 @@ def _add_box_labels(value: object, meta: AttributeOrMetadata, labels: list[str])
         return False
     frame = value.image_size[0]
     width, height = frame.width, frame.height
-    scale = rules.training_scale(width, height)
+    scale = 1.0 if width <= _RESIZE_SIDE and height <= _RESIZE_SIDE else rules.training_scale(width, height)
     for box in annotations:
         name = class_map.get(str(box.class_id))
         left, top, box_width, box_height = box.left, box.top, box.width, box.height
-        if (name is None or left < 0 or top < 0 or box_width * scale <= _MIN_SIDE
+        if (name is None or box_width * scale <= _MIN_SIDE
                 or box_height * scale <= _MIN_SIDE or left + box_width > width or top + box_height > height):
             return False
         labels.append(name)

@@ -144,6 +144,7 @@ _PACK = {(status, cases): packed for packed, (status, cases) in _UNPACK.items()}
 _PACK[Status.VALID, (OBJECT_LOCALIZATION, IMAGE_LEVEL_LABELS)] = _pack(Status.VALID, _USE_CASE_SETS[3])
 # Valid lines are packed without hashing the Status enum (a Python-level __hash__) per line.
 _PACK_VALID = {cases: packed for (status, cases), packed in _PACK.items() if status is Status.VALID}
+_VALID = Status.VALID  # a module global: reading an enum member off its class costs ~100 ns per line
 
 
 def empty_dataset(name: str) -> DatasetResult:
@@ -179,7 +180,7 @@ class _Recorder:
         else:
             self.write(line.validation_line())
         status = line.status
-        self.pack(_PACK_VALID[tuple(labels)] if status is Status.VALID else _PACK[status, tuple(labels)])
+        self.pack(_PACK_VALID[tuple(labels)] if status is _VALID else _PACK[status, tuple(labels)])
         if len(self.pending) == BATCH_LINES:
             self.flush()
 

@@ -39,28 +39,27 @@ def valid_bucket_name(name: str) -> bool:
 def invalid_source_ref_format(ref: object) -> bool:
     """`s3://` + a valid bucket name + `/` + a non-empty key of any UTF-8 (S3 allows every character,
     zero-width and private-use ones included) of at most 1,024 bytes."""
-    if type(ref) is not str or not ref.startswith("s3://"):
+    global _checked_prefix
+    if type(ref) is not str:
         return True
-    slash = ref.find("/", 5)
-    if slash < 0 or slash == len(ref) - 1:
-        return True
-    bucket = ref[5:slash]
-    if bucket not in _valid_buckets:
-        if not valid_bucket_name(bucket):
+    prefix = _checked_prefix
+    if not ref.startswith(prefix):  # most lines of a manifest share their bucket
+        slash = ref.find("/", 5)
+        if not ref.startswith("s3://") or slash < 0 or not valid_bucket_name(ref[5:slash]):
             return True
-        if len(_valid_buckets) < _BUCKET_CACHE:
-            _valid_buckets.add(bucket)
-    key_chars = len(ref) - slash - 1
+        prefix = _checked_prefix = ref[:slash + 1]
+    key_chars = len(ref) - len(prefix)
+    if key_chars == 0:
+        return True
     if key_chars * 4 <= limits.MAX_KEY_BYTES:  # even all 4-byte characters fit
         return not ref.isascii() and not _utf8(ref)
-    encoded = _utf8(ref[slash + 1:])
+    encoded = _utf8(ref[len(prefix):])
     return encoded is None or len(encoded) > limits.MAX_KEY_BYTES
 
 
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IP_ADDRESS = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
-_BUCKET_CACHE = 1024
-_valid_buckets: set[str] = set()
+_checked_prefix = "s3://\0"  # "s3://<bucket>/" of the last valid source-ref (no bucket name holds \0)
 
 
 def _utf8(text: str) -> bytes | None:
