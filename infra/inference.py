@@ -4,6 +4,8 @@ S3 suffix filters are case-sensitive, so the notification gets one filter per sp
 supported extension (``.jpg``, ``.JPG``, ``.Jpg`` ... for jpg, jpeg and png: 32 filters; mp4 and mov:
 12 more). An image is checked by its magic bytes, never its extension; ``.mp4``/``.mov`` keys go to
 the video path (frames sampled and detected one by one), whose decoder says whether it is a video.
+A video longer than one run's frame budget goes to the batch-analysis state machine (its ARN and a
+states:StartExecution grant, given by the stack; the production stack has none).
 Results go to ``results/``, which no notification watches, so a result can never trigger processing.
 """
 
