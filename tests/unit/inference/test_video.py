@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import av
@@ -17,7 +18,7 @@ from PIL import Image
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.errors import TransientProblem
-from customlabels.inference.events import images_in_message
+from customlabels.inference.events import ImageVersion, images_in_message
 from customlabels.inference.long_videos import LongVideos
 from customlabels.inference.model_start import ModelStarter
 from customlabels.inference.s3_object_file import open_object
@@ -260,3 +261,28 @@ def test_a_truncated_video_is_reported_not_crashed() -> None:
     body = encode([solid(RED), solid(GREEN)])
     with pytest.raises(VideoProblem), Video(io.BytesIO(body[: len(body) // 3])) as video:
         list(video.frames(1))
+
+
+class RefusingStepFunctions:
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def start_execution(self, **_request: Any) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": self.code, "Message": "no"}}, "StartExecution")
+
+
+def test_an_execution_that_already_ran_counts_as_started_and_other_refusals_are_retried() -> None:
+    video = ImageVersion("b", "uploads/a.mp4", "v1", "v1", 10, None)
+    batch = LongVideos(RefusingStepFunctions("ExecutionAlreadyExists"), "arn:machine")
+    assert batch.start(video) == execution_name(video)
+    with pytest.raises(TransientProblem, match="ThrottlingException"):
+        LongVideos(RefusingStepFunctions("ThrottlingException"), "arn:machine").start(video)
+
+
+def test_execution_names_are_valid_and_differ_per_version() -> None:
+    long_key = "uploads/" + "très long nom de fichier (copie) " * 5 + ".mp4"
+    first = execution_name(ImageVersion("b", long_key, "v1", "v1", 1, None))
+    second = execution_name(ImageVersion("b", long_key, "v2", "v2", 1, None))
+    assert first != second
+    for name in (first, second):
+        assert len(name) <= 80 and re.fullmatch(r"[A-Za-z0-9_-]+", name)
