@@ -6,6 +6,10 @@ manifest's JSON Lines; ItemBatcher; MaxConcurrency by the sizing rule; Tolerated
 ResultWriter under batches/<execution>/) whose children run AnalyseBatch -> SummariseBatch -> stop the
 model if this run started it and stopWhenDone -> SNS.
 
+A video source (a long upload, handed over by the detect function) takes its own Map: PrepareBatch
+writes the video's frame chunks as JSON Lines, the children (AnalyseVideoChunk) each analyse one
+chunk, no failed chunk is tolerated, and MergeVideo writes the video's one result.
+
 The Map is written as ASL (a CustomState): CDK's DistributedMap readers take a fixed prefix, and the
 prefix here comes from the execution input.
 """
@@ -17,12 +21,13 @@ from typing import Any
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from customlabels.batch.contract import PREPARE_KEYS, SUMMARY_KEYS, BatchFailure
+from customlabels.batch.contract import PREPARE_KEYS, SUMMARY_KEYS, VIDEO_KEYS, BatchFailure
 from customlabels.training.contract import START_MODEL_KEYS, STOP_MODEL_KEYS, Failure
 from infra.arns import regional_service
 from infra.config import Config
@@ -34,9 +39,13 @@ from infra.role_policies import apply_grants, base_targets
 from infra.storage import Storage
 from infra.training.flow import RUNNING_POLL, STOPPED_POLL, TRANSIENT_ERRORS, Flow, model_poll
 from infra.training.functions import Handlers
+from infra.video_sizing import video_frames_per_run
 
 ANALYSE_TIMEOUT_SECONDS = 300
 SUMMARY_TIMEOUT_SECONDS = 900
+CHUNK_TIMEOUT_SECONDS = 300
+CHUNK_MEMORY_MB = 1769  # one full vCPU: decoding is CPU work
+MERGE_TIMEOUT_SECONDS = 120
 # The children's Lambda task: Lambda-level and throttling errors are retried with back-off and full
 # jitter (the function retries each image's throttling itself first).
 CHILD_RETRY = {
@@ -47,6 +56,16 @@ CHILD_RETRY = {
     "MaxDelaySeconds": 60,
     "JitterStrategy": "FULL",
 }
+
+
+def batch_machine_name(scope: Construct) -> str:
+    """Named, not generated: its own role and the detect function's can name it without a reference."""
+    return f"{Stack.of(scope).stack_name}-BatchAnalysis"
+
+
+def batch_machine_arn(scope: Construct) -> str:
+    name = batch_machine_name(scope)
+    return f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:stateMachine:{name}"
 
 
 class BatchAnalysis(Construct):
@@ -62,6 +81,7 @@ class BatchAnalysis(Construct):
         registry: dynamodb.ITable,
         results_table: dynamodb.ITable,
         model_control: Handlers,
+        video_layer: lambda_.ILayerVersion,
     ) -> None:
         super().__init__(scope, construct_id)
         self.storage = storage
@@ -75,6 +95,10 @@ class BatchAnalysis(Construct):
             "MIN_INFERENCE_UNITS": str(config.minInferenceUnits),
             "MAX_INFERENCE_UNITS": str(config.maxInferenceUnits),
             "DETECT_CONCURRENCY": str(config.detectConcurrency),
+            "VIDEO_FRAMES_PER_SECOND": str(config.videoFramesPerSecond),
+            "VIDEO_FRAMES_PER_CHUNK": str(
+                video_frames_per_run(config, CHUNK_TIMEOUT_SECONDS, CHUNK_MEMORY_MB)
+            ),
         }
         targets = {
             **base_targets(storage, config.projectName),
@@ -82,7 +106,9 @@ class BatchAnalysis(Construct):
             On.RESULTS_TABLE: results_table.table_arn,
         }
 
-        def function(construct_id: str, module: str, timeout: int, memory: int = 512) -> PipelineFunction:
+        def function(
+            construct_id: str, module: str, timeout: int, memory: int = 512, *, video: bool = False
+        ) -> PipelineFunction:
             made = PipelineFunction(
                 self,
                 construct_id,
@@ -92,14 +118,23 @@ class BatchAnalysis(Construct):
                 environment=environment,
                 timeout_seconds=timeout,
                 memory_size=memory,
+                layers=[video_layer] if video else None,
             )
             apply_grants(made, targets, config)
             return made
 
-        self.prepare = function("PrepareBatchFunction", "batch_prepare", 60)
+        self.prepare = function("PrepareBatchFunction", "batch_prepare", 60, video=True)
         self.analyse = function("AnalyseBatchFunction", "batch_analyse", ANALYSE_TIMEOUT_SECONDS, 1024)
         self.summary = function("SummariseBatchFunction", "batch_summary", SUMMARY_TIMEOUT_SECONDS, 1024)
-        self.name = f"{Stack.of(self).stack_name}-BatchAnalysis"
+        self.video_chunk = function(
+            "AnalyseVideoChunkFunction",
+            "batch_video_chunk",
+            CHUNK_TIMEOUT_SECONDS,
+            CHUNK_MEMORY_MB,
+            video=True,
+        )
+        self.video_merge = function("MergeVideoFunction", "batch_video_merge", MERGE_TIMEOUT_SECONDS)
+        self.name = batch_machine_name(self)
         definition = self._definition(Construct(self, "Flow"), config, topic, model_control)
         self.state_machine = sfn.StateMachine(
             self,
@@ -116,6 +151,8 @@ class BatchAnalysis(Construct):
                 self.prepare,
                 self.analyse,
                 self.summary,
+                self.video_chunk,
+                self.video_merge,
                 model_control.model_control_start,
                 model_control.model_control_status,
                 model_control.model_control_stop,
@@ -184,7 +221,9 @@ class BatchAnalysis(Construct):
         )
 
         def analyse(name: str, reader: dict[str, Any]) -> sfn.CustomState:
-            return sfn.CustomState(scope, name, state_json=self._map_state(config, f"{name}Batch", reader))
+            return sfn.CustomState(
+                scope, name, state_json=self._map_state(config, f"{name}Batch", self.analyse, reader)
+            )
 
         prefix_map = analyse(
             "AnalysePrefix",
@@ -215,6 +254,43 @@ class BatchAnalysis(Construct):
             SUMMARY_KEYS,
             BatchFailure.BatchFailed,
         )
+        video_map = sfn.CustomState(
+            scope,
+            "AnalyseVideo",
+            state_json=self._map_state(
+                config,
+                "AnalyseVideoChunk",
+                self.video_chunk,
+                {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSONL"},
+                    "Parameters": {
+                        "Bucket.$": "$.run.settings.outputBucket",
+                        "Key.$": "$.run.settings.video.chunksKey",
+                    },
+                },
+                items_per_child=1,
+                batch_input={
+                    "video.$": "$.run.settings.video",
+                    "outputBucket.$": "$.run.settings.outputBucket",
+                    "outputPrefix.$": "$.run.settings.outputPrefix",
+                },
+                tolerated_percent=0,  # a timeline with a missing stretch is not a result
+            ),
+        )
+        merge = flow.invoke(
+            "MergeVideo",
+            self.video_merge,
+            {
+                "settings": sfn.JsonPath.object_at("$.run.settings"),
+                "model": sfn.JsonPath.object_at("$.model"),
+                "startedAt": sfn.JsonPath.string_at("$$.Execution.StartTime"),
+                "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
+            },
+            "$.summary",
+            VIDEO_KEYS,
+            BatchFailure.BatchFailed,
+        )
         map_failed = sfn.Pass(
             scope,
             "ExplainMapFailure",
@@ -228,9 +304,9 @@ class BatchAnalysis(Construct):
             },
             result_path="$.failure",
         )
-        for map_state in (prefix_map, manifest_map):
+        for map_state, end in ((prefix_map, summarise), (manifest_map, summarise), (video_map, merge)):
             map_state.add_catch(map_failed, errors=["States.ALL"], result_path="$.mapError")
-            map_state.next(summarise)
+            map_state.next(end)
 
         stop_started = sfn.Condition.and_(
             sfn.Condition.boolean_equals("$.run.startNeeded", True),
@@ -252,6 +328,7 @@ class BatchAnalysis(Construct):
         )
         stop_when_done = sfn.Choice(scope, "StopWhenDone?").when(stop_started, stop).otherwise(done)
         summarise.next(stop_when_done)
+        merge.next(stop_when_done)
         stop.next(sfn.Pass(scope, "PollStop", parameters={"attempt": 0}, result_path="$.deployment")).next(
             wait_stopped
         )
@@ -279,15 +356,25 @@ class BatchAnalysis(Construct):
         already_starting.next(wait_running)
         source_kind.when(
             sfn.Condition.string_equals("$.run.settings.kind", "manifest"), manifest_map
-        ).otherwise(prefix_map)
+        ).when(sfn.Condition.string_equals("$.run.settings.kind", "video"), video_map).otherwise(prefix_map)
         return begin
 
-    def _map_state(self, config: Config, child_name: str, reader: dict[str, Any]) -> dict[str, Any]:
+    def _map_state(
+        self,
+        config: Config,
+        child_name: str,
+        child_function: PipelineFunction,
+        reader: dict[str, Any],
+        *,
+        items_per_child: int | None = None,
+        batch_input: dict[str, str] | None = None,
+        tolerated_percent: float | None = None,
+    ) -> dict[str, Any]:
         """State names are unique across the whole machine, so each Map names its child task."""
         child = {
             "Type": "Task",
             "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": self.analyse.function.function_arn, "Payload.$": "$"},
+            "Parameters": {"FunctionName": child_function.function.function_arn, "Payload.$": "$"},
             "OutputPath": "$.Payload",
             "Retry": [CHILD_RETRY],
             "End": True,
@@ -296,12 +383,13 @@ class BatchAnalysis(Construct):
             "Type": "Map",
             "ItemReader": reader,
             "ItemBatcher": {
-                "MaxItemsPerBatch": config.batchImagesPerChild,
+                "MaxItemsPerBatch": items_per_child or config.batchImagesPerChild,
                 "BatchInput": {
                     "bucket.$": "$.run.settings.bucket",
                     "versionArn.$": "$.model.versionArn",
                     "versionName.$": "$.model.versionName",
                     "minConfidence.$": "$.run.settings.minConfidence",
+                    **(batch_input or {}),
                 },
             },
             "ItemProcessor": {
@@ -310,7 +398,9 @@ class BatchAnalysis(Construct):
                 "States": {child_name: child},
             },
             "MaxConcurrency": config.batch_max_concurrency,
-            "ToleratedFailurePercentage": config.batchToleratedFailurePercent,
+            "ToleratedFailurePercentage": (
+                config.batchToleratedFailurePercent if tolerated_percent is None else tolerated_percent
+            ),
             "ResultWriter": {
                 "Resource": "arn:aws:states:::s3:putObject",
                 "Parameters": {
@@ -356,14 +446,16 @@ class BatchAnalysis(Construct):
             iam.PolicyStatement(
                 sid="InvokeChildren",
                 actions=["lambda:InvokeFunction"],
-                resources=[self.analyse.function.function_arn, f"{self.analyse.function.function_arn}:*"],
+                resources=[
+                    arn
+                    for child in (self.analyse, self.video_chunk)
+                    for arn in (child.function.function_arn, f"{child.function.function_arn}:*")
+                ],
             ),
             iam.PolicyStatement(
                 sid="RunChildWorkflows",
                 actions=["states:StartExecution"],
-                resources=[
-                    f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:stateMachine:{self.name}"
-                ],
+                resources=[batch_machine_arn(self)],
             ),
             iam.PolicyStatement(
                 sid="WatchChildWorkflows",

@@ -32,6 +32,7 @@ class On(StrEnum):
     RESULTS_TABLE = "results table"
     IDEMPOTENCY_TABLE = "idempotency table"
     QUEUE = "inference queue"
+    BATCH_MACHINE = "batch-analysis state machine"
     TOPIC = "notifications topic"
     KEY = "app key"
     OWN_LOG_GROUP = "the function's log group"
@@ -48,6 +49,7 @@ class Grant:
     list_prefix: str | None = None  # s3:prefix condition of s3:ListBucket
     only_if: tuple[str, str] | None = None  # (setting, value): granted only with that configuration
     project_tag: bool = False  # aws:RequestTag/project must be the project name (no resource scope)
+    if_target: bool = False  # granted only in a stack that has its target (``on``)
 
 
 # What every function gets from infra/functions.py (X-Ray is added by CDK for active tracing).
@@ -93,6 +95,22 @@ def _key(
     *services: str, why: str, actions: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey")
 ) -> Grant:
     return Grant("UseKey", actions, On.KEY, why, via=services)
+
+
+def _read_videos(why: str) -> tuple[Grant, ...]:
+    """A video source may be in either of the stack's buckets (its key is user-chosen)."""
+    return tuple(
+        Grant(
+            sid,
+            ("s3:GetObject", "s3:GetObjectVersion"),
+            on,
+            f"A video source may be any key of the {name}. {why}",
+        )
+        for sid, on, name in (
+            ("ReadConsoleVideos", On.CONSOLE_OBJECTS, "console bucket"),
+            ("ReadInferenceVideos", On.INFERENCE_OBJECTS, "inference bucket"),
+        )
+    )
 
 
 GRANTS: dict[str, tuple[Grant, ...]] = {
@@ -359,6 +377,14 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "Lambda's SQS poller receives and deletes with the function's role; the handler postpones "
             "messages of a starting model (ChangeMessageVisibility).",
         ),
+        Grant(
+            "StartLongVideoAnalysis",
+            ("states:StartExecution",),
+            On.BATCH_MACHINE,
+            "A video too long for one run is analysed in chunks by the batch-analysis state machine "
+            "(the production stack has none: there such a video gets a VIDEO_TOO_LONG error result).",
+            if_target=True,
+        ),
         _key(
             "dynamodb",
             "s3",
@@ -469,7 +495,14 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions("Resolves the run's model version and reads its status."),
         _registry("GetItem", why="Reads the champion pointer when the input names no versionName."),
-        _key("dynamodb", why=_REGISTRY_KEY),
+        *_read_videos("Reads a video source's header (HeadObject, ranged GETs) to cut it into chunks."),
+        Grant(
+            "WriteVideoChunks",
+            ("s3:PutObject",),
+            On.BATCHES,
+            "Writes a video source's frame chunks, batches/<execution>/chunks.jsonl, the Map's items.",
+        ),
+        _key("dynamodb", "s3", why="The registry table and the buckets are encrypted with the app key."),
     ),
     "batch_analyse": (
         Grant(
@@ -519,6 +552,41 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "images by key); one item per image, written a batch at a time (BatchWriteItem).",
         ),
         _key("dynamodb", "s3", why="Images, results and the results table are encrypted with the app key."),
+    ),
+    "batch_video_chunk": (
+        Grant(
+            "DetectOnRunModel",
+            ("rekognition:DetectCustomLabels",),
+            On.VERSIONS,
+            f"Detects labels in each frame with the run's model version. {_VERSIONS}",
+        ),
+        *_read_videos("Reads its chunk of the video (ranged GETs of the pinned version)."),
+        Grant(
+            "WriteChunkTimelines",
+            ("s3:PutObject",),
+            On.BATCHES,
+            "Writes the chunk's timeline, batches/<execution>/chunks/<chunk>.json, for MergeVideo.",
+        ),
+        _key("s3", why="The buckets are SSE-KMS with the app key: reads decrypt, writes make data keys."),
+    ),
+    "batch_video_merge": (
+        Grant(
+            "ReadChunkTimelines",
+            ("s3:GetObject",),
+            On.BATCHES,
+            "Reads the chunk timelines under batches/<execution>/chunks/.",
+        ),
+        Grant(
+            "WriteResults",
+            ("s3:PutObject",),
+            On.RESULTS,
+            "The video's result goes where the upload path writes it: results/<key under uploads/> or "
+            "results/<bucket>/<key> (.json or .error.json).",
+        ),
+        Grant(
+            "WriteResultItem", ("dynamodb:PutItem",), On.RESULTS_TABLE, "One results-table item per video."
+        ),
+        _key("dynamodb", "s3", why="The buckets and the results table are encrypted with the app key."),
     ),
     "batch_summary": (
         Grant(

@@ -4,13 +4,14 @@ S3 suffix filters are case-sensitive, so the notification gets one filter per sp
 supported extension (``.jpg``, ``.JPG``, ``.Jpg`` ... for jpg, jpeg and png: 32 filters; mp4 and mov:
 12 more). An image is checked by its magic bytes, never its extension; ``.mp4``/``.mov`` keys go to
 the video path (frames sampled and detected one by one), whose decoder says whether it is a video.
+A video longer than one run's frame budget goes to the batch-analysis state machine (its ARN and a
+states:StartExecution grant, given by the stack; the production stack has none).
 Results go to ``results/``, which no notification watches, so a result can never trigger processing.
 """
 
 from __future__ import annotations
 
 from itertools import product
-from math import floor
 
 import jsii
 from aws_cdk import Aws, Duration, Names, Stack
@@ -30,14 +31,13 @@ from infra.layers import VIDEO, wheel_layer
 from infra.nag import acknowledge
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import UPLOADS_PREFIX, Storage
+from infra.video_sizing import video_frames_per_run
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
 VIDEO_EXTENSIONS = ("mp4", "mov")
 DETECT_TIMEOUT_SECONDS = 60
+DETECT_MEMORY_MB = 512
 DETECT_EPHEMERAL_MIB = 512
-# A video's frames may use this share of the detect timeout; the rest is for downloading, decoding,
-# writing the result and the other records of the batch (README "Video on upload").
-VIDEO_TIMEOUT_MARGIN = 0.5
 VIDEO_SCRATCH_HEADROOM_MIB = 64  # /tmp the runtime and the JPEG frames may need beside the video
 # Lambda's guidance for SQS sources: visibility timeout >= 6 x function timeout + batching window.
 VISIBILITY_TIMEOUT_FACTOR = 6
@@ -56,9 +56,8 @@ def upload_suffixes() -> list[str]:
 
 
 def video_max_frames(config: Config) -> int:
-    """Frames one detect run analyses: the timeout's margin at one DetectCustomLabels call per
-    ``detectLatencySeconds`` (frames are sent one after the other)."""
-    return max(1, floor(DETECT_TIMEOUT_SECONDS * VIDEO_TIMEOUT_MARGIN / config.detectLatencySeconds))
+    """Frames one detect run analyses; a longer video goes to the batch analysis in chunks."""
+    return video_frames_per_run(config, DETECT_TIMEOUT_SECONDS, DETECT_MEMORY_MB)
 
 
 class Inference(Construct):
@@ -71,7 +70,9 @@ class Inference(Construct):
         storage: Storage,
         topic: sns.ITopic,
         registry: dynamodb.ITable,
+        batch_machine_arn: str | None = None,
     ) -> None:
+        """``batch_machine_arn``: where long videos go; without it they get a VIDEO_TOO_LONG result."""
         super().__init__(scope, construct_id)
         if config.inferenceBatchSize > 10 and config.inferenceBatchWindowSeconds < 1:
             raise ConfigError(
@@ -79,6 +80,7 @@ class Inference(Construct):
                 "Lambda reads more than 10 SQS messages per batch only with a batching window"
             )
         bucket = storage.inference_bucket
+        self.video_layer = wheel_layer(self, "VideoLayer", VIDEO)  # also the batch analysis' video functions
 
         self.dead_letter_queue = self._queue("DeadLetterQueue", storage, dead_letter=None)
         self.results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")
@@ -94,9 +96,10 @@ class Inference(Construct):
             key=storage.key,
             removal_policy=storage.removal,
             timeout_seconds=DETECT_TIMEOUT_SECONDS,
+            memory_size=DETECT_MEMORY_MB,
             ephemeral_storage_mib=DETECT_EPHEMERAL_MIB,
             reserved_concurrency=config.detectReservedConcurrency,
-            layers=[wheel_layer(self, "VideoLayer", VIDEO)],
+            layers=[self.video_layer],
         )
         visibility = Duration.seconds(
             VISIBILITY_TIMEOUT_FACTOR * DETECT_TIMEOUT_SECONDS + config.inferenceBatchWindowSeconds
@@ -109,7 +112,7 @@ class Inference(Construct):
             ),
             visibility_timeout=visibility,
         )
-        self._configure_detect(config, storage, registry)
+        self._configure_detect(config, storage, registry, batch_machine_arn)
 
         destination = _EncryptedQueueDestination(self.queue, bucket, storage)
         for suffix in upload_suffixes():
@@ -148,7 +151,9 @@ class Inference(Construct):
         )
         self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
 
-    def _configure_detect(self, config: Config, storage: Storage, registry: dynamodb.ITable) -> None:
+    def _configure_detect(
+        self, config: Config, storage: Storage, registry: dynamodb.ITable, batch_machine_arn: str | None
+    ) -> None:
         function = self.detect.function
         settings = {
             "PROJECT_NAME": config.projectName,
@@ -165,7 +170,7 @@ class Inference(Construct):
             "MODEL_RETRY_SECONDS": str(config.modelPollSeconds),
             "VIDEO_FRAMES_PER_SECOND": str(config.videoFramesPerSecond),
             "VIDEO_MAX_FRAMES": str(video_max_frames(config)),
-            "VIDEO_FRAMES_PER_SECOND_ANALYSED": str(1 / config.detectLatencySeconds),
+            "BATCH_STATE_MACHINE_ARN": batch_machine_arn or "",
             "VIDEO_MAX_BYTES": str((DETECT_EPHEMERAL_MIB - VIDEO_SCRATCH_HEADROOM_MIB) * 1024 * 1024),
         }
         for name, value in settings.items():
@@ -177,6 +182,7 @@ class Inference(Construct):
             On.RESULTS_TABLE: self.results_table.table_arn,
             On.IDEMPOTENCY_TABLE: self.idempotency_table.table_arn,
             On.QUEUE: self.queue.queue_arn,
+            **({On.BATCH_MACHINE: batch_machine_arn} if batch_machine_arn else {}),
         }
         apply_grants(self.detect, targets, config)
         # Not SqsEventSource: it would also grant kms:Decrypt on the key without kms:ViaService.

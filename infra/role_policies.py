@@ -53,18 +53,19 @@ def statement(grant: Grant, resource: str, project_name: str) -> iam.PolicyState
     )
 
 
-def granted(module: str, config: Config) -> list[Grant]:
-    """The module's rows that apply with this configuration."""
+def granted(module: str, config: Config, targets: Targets) -> list[Grant]:
+    """The module's rows that apply with this configuration and these targets."""
     return [
         grant
         for grant in GRANTS[module]
-        if grant.only_if is None or str(getattr(config, grant.only_if[0])) == grant.only_if[1]
+        if (grant.only_if is None or str(getattr(config, grant.only_if[0])) == grant.only_if[1])
+        and not (grant.if_target and grant.on not in targets)
     ]
 
 
 def apply_grants(function: PipelineFunction, targets: Targets, config: Config) -> None:
     """Add the function's rows of the table to its role, each wildcard acknowledged with the row's why."""
-    for grant in granted(function.module, config):
+    for grant in granted(function.module, config, targets):
         resource = targets[grant.on]
         function.role.add_to_policy(statement(grant, resource, config.projectName))
         acknowledge_wildcards(function, list(grant.actions), [resource], grant.why)

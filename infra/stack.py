@@ -6,7 +6,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.batch import BatchAnalysis
+from infra.batch import BatchAnalysis, batch_machine_arn
 from infra.config import Config
 from infra.inference import Inference
 from infra.notifications import notifications_topic
@@ -49,6 +49,7 @@ class CustomLabelsStack(Stack):
             storage=self.storage,
             topic=self.topic,
             registry=self.training.registry,
+            batch_machine_arn=batch_machine_arn(self),
         )
         self._output("InferenceQueueUrl", self.inference.queue.queue_url)
         self._output("DeadLetterQueueUrl", self.inference.dead_letter_queue.queue_url)
@@ -65,6 +66,7 @@ class CustomLabelsStack(Stack):
             registry=self.training.registry,
             results_table=self.inference.results_table,
             model_control=self.training.handlers,
+            video_layer=self.inference.video_layer,
         )
         self._output("BatchAnalysisStateMachineArn", self.batch.state_machine.state_machine_arn)
 

@@ -1,4 +1,5 @@
-"""Task PrepareBatch: the execution input checked, the model version resolved and its status read."""
+"""Task PrepareBatch: the execution input checked, the model version resolved and its status read;
+a video source is cut into chunks (batches/<execution>/chunks.jsonl)."""
 
 import os
 
@@ -12,10 +13,11 @@ from customlabels.training.registry import Registry
 logger, tracer = Logger(), Tracer()
 ENV = BatchEnv.from_environ(os.environ)
 REKOGNITION = aws_clients.client("rekognition")
+S3 = aws_clients.client("s3")
 REGISTRY = Registry(ENV.registry_table, aws_clients.dynamodb_resource())
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict, context: object) -> dict:
-    return prepare_batch(event, ENV, REKOGNITION, REGISTRY)
+    return prepare_batch(event, ENV, REKOGNITION, REGISTRY, S3)

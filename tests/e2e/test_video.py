@@ -1,6 +1,8 @@
 """Video on upload, on the synthesized stack deployed locally: an mp4 of digits shown one per second
 gets a timeline whose segments name each digit at its second; a corrupt mp4 gets an error result
-without retries. Frames go through the detect function's own path (S3 -> SQS -> detect -> results)."""
+without retries. Frames go through the detect function's own path (S3 -> SQS -> detect -> results).
+A video longer than one run's frame budget (lowered here through the functions' environment) goes
+through the batch-analysis state machine in frame chunks and gets the same result format."""
 
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ PROJECT = "customlabels"
 DIGITS = "3817"  # distinct digits: no two seconds of one digit for the gap rule to join
 STEADY_SECONDS = 30
 STEADY_DIGIT = "5"
+# 20 s of video, 8 frames per run and per chunk: 3 chunks cut at 8 s and 16 s, inside the "8" and "7"
+LONG_VIDEO = [("3", 6), ("8", 5), (STEADY_DIGIT, 4), ("7", 5)]
+FRAMES_PER_RUN = 8
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +117,61 @@ def test_a_corrupt_mp4_gets_an_error_result_and_is_not_retried(stack) -> None:
         QueueUrl=stack.outputs["DeadLetterQueueUrl"], AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]
     assert attributes["ApproximateNumberOfMessages"] == "0"
+
+
+def set_environment(stack: LocalStack, name_part: str, **variables: str) -> None:
+    """Change one deployed function's environment (a fresh handler module is loaded for it)."""
+    lambdas = stack.client("lambda")
+    [name] = [
+        function["FunctionName"]
+        for function in lambdas.list_functions()["Functions"]
+        if name_part in function["FunctionName"]
+    ]
+    current = lambdas.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lambdas.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {**current, **variables}}
+    )
+
+
+def test_a_long_video_is_analysed_in_chunks_by_the_batch_machine_which_starts_and_stops_the_model(
+    stack,
+) -> None:
+    rekognition = stack.client("rekognition")
+    rekognition.stop_project_version(ProjectVersionArn=stack.version_arn)
+    [project] = rekognition.describe_projects(ProjectNames=[PROJECT])["ProjectDescriptions"]
+    project_arn = project["ProjectArn"]
+    until(lambda: version_status(rekognition, project_arn, "v1") == "STOPPED", 60, "the model to stop")
+    set_environment(stack, "InferenceDetect", VIDEO_MAX_FRAMES=str(FRAMES_PER_RUN))
+    set_environment(stack, "PrepareBatch", VIDEO_FRAMES_PER_CHUNK=str(FRAMES_PER_RUN))
+
+    pictures = [stack.pictures[digit] for digit, seconds in LONG_VIDEO for _ in range(seconds)]
+    upload(stack, "clips/long.mp4", encode(pictures, keyframe_every=20))
+    assert stack.sources.wait_until_drained(60), "the upload queue did not drain"
+    sfn = stack.client("stepfunctions")
+    machine = stack.outputs["BatchAnalysisStateMachineArn"]
+    [execution] = sfn.list_executions(stateMachineArn=machine)["executions"]
+    assert execution["name"].startswith("video-long-mp4-")
+    until(
+        lambda: sfn.describe_execution(executionArn=execution["executionArn"])["status"] != "RUNNING",
+        240,
+        "the batch analysis of the long video",
+    )
+    described = sfn.describe_execution(executionArn=execution["executionArn"])
+    assert described["status"] == "SUCCEEDED", described.get("cause")
+    summary = json.loads(described["output"])
+    assert summary["chunks"] == 3 and summary["status"] == "SUCCEEDED"
+
+    document = result(stack, "results/clips/long.mp4.json")
+    assert document["modelVersionArn"] == stack.version_arn
+    assert document["frameCount"] == len(pictures) and document["durationMs"] == 1000 * len(pictures)
+    timestamps = [entry["timestampMs"] for entry in document["timeline"]]
+    assert timestamps == [1000 * second for second in range(len(pictures))]
+    spans, start = [], 0
+    for digit, seconds in LONG_VIDEO:
+        spans.append((digit, 1000 * start, 1000 * (start + seconds - 1)))
+        start += seconds
+    found = {(s["label"], s["startMs"], s["endMs"]) for s in document["segments"]}
+    seen = [[label["name"] for label in entry["labels"]][:1] for entry in document["timeline"]]
+    assert set(spans) <= found, (document["segments"], seen)  # "8" and "7" each span a chunk boundary
+    # this run started the model, so with stopWhenDone (the default) it stopped it again
+    assert version_status(rekognition, project_arn, "v1") == "STOPPED"

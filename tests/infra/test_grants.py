@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk import Stack
 
+from infra.batch import batch_machine_arn
 from infra.functions import PipelineFunction
 from infra.grants import GRANTS, PLUMBING, TWO_ACCOUNT_MODULES, On
 from infra.role_policies import base_targets, granted, statement
@@ -54,10 +55,11 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
         On.RESULTS_TABLE: stack.inference.results_table.table_arn,
         On.IDEMPOTENCY_TABLE: stack.inference.idempotency_table.table_arn,
         On.QUEUE: stack.inference.queue.queue_arn,
+        On.BATCH_MACHINE: batch_machine_arn(stack),
         On.TOPIC: stack.topic.topic_arn,
         On.OWN_LOG_GROUP: function.log_group.log_group_arn,
     }
-    grants = [*PLUMBING, *granted(function.module, stack.config)]
+    grants = [*PLUMBING, *granted(function.module, stack.config, targets)]
     return sorted(
         normalized(
             {
@@ -141,7 +143,7 @@ def test_every_grant_says_why() -> None:
 def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
     for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
         groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
-        assert len(groups) == 20  # 19 functions and the state machines' group
+        assert len(groups) == 22  # 21 functions and the state machines' group
         assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
 
 

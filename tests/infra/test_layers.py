@@ -66,13 +66,20 @@ def _layer_id(resources: dict, package: str) -> str:
     return layer_id
 
 
-def test_the_detect_function_carries_the_video_layer_and_its_frame_budget(template_json) -> None:
+def test_the_video_functions_carry_the_video_layer_and_their_frame_budgets(template_json) -> None:
     resources = template_json["Resources"]
-    [detect] = _functions_with(resources, _layer_id(resources, "av"))
-    assert detect.startswith("InferenceDetect")
+    layered = _functions_with(resources, _layer_id(resources, "av"))
+    video_functions = ("InferenceDetect", "BatchPrepareBatchFunction", "BatchAnalyseVideoChunkFunction")
+    found = sorted(next(key for key in layered if key.startswith(name)) for name in video_functions)
+    assert found == sorted(layered)
+    [detect] = [key for key in layered if key.startswith("InferenceDetect")]
     environment = resources[detect]["Properties"]["Environment"]["Variables"]
     assert environment["VIDEO_FRAMES_PER_SECOND"] == "1.0"
-    assert environment["VIDEO_MAX_FRAMES"] == "60"  # 60 s x 0.5 / 0.5 s per frame
+    # 60 s x 0.5 / (0.18 s of CPU x 1769/512 MB + 0.5 s DetectCustomLabels) per frame
+    assert environment["VIDEO_MAX_FRAMES"] == "26"
+    [prepare] = [key for key in layered if key.startswith("BatchPrepareBatchFunction")]
+    # 300 s x 0.5 / (0.18 s at one full vCPU + 0.5 s) per frame
+    assert resources[prepare]["Properties"]["Environment"]["Variables"]["VIDEO_FRAMES_PER_CHUNK"] == "220"
 
 
 def test_only_the_manifest_validator_carries_msgspec(template_json) -> None:

@@ -179,7 +179,7 @@ def test_every_production_function_holds_exactly_its_rows(stacks, templates) -> 
                     **production.resolve(statement(g, targets[g.on], "customlabels").to_statement_json()),
                 }
             )
-            for g in [*PLUMBING, *granted(function.module, production.config)]
+            for g in [*PLUMBING, *granted(function.module, production.config, targets)]
         )
         assert role_statements(templates[1], production, function) == expected, function.module
 

@@ -1,5 +1,6 @@
 """`customlabels analyse SOURCE [--version NAME] [--min-confidence N] [--keep-running] [--wait]`: start
-the batch-analysis state machine on a prefix (s3://bucket/prefix/) or a manifest (s3://bucket/x.manifest).
+the batch-analysis state machine on a prefix (s3://bucket/prefix/), a manifest (s3://bucket/x.manifest)
+or a video (s3://bucket/x.mp4 or .mov, analysed in frame chunks).
 
 --wait shows a progress bar (items processed and failed, from the Map Run) and prints the summary.
 Exit 0: started (or, with --wait, succeeded); 1: the execution failed; 2: usage or access error."""
@@ -31,7 +32,9 @@ def register(subparsers) -> None:
         description="Start the stack's batch-analysis state machine. The model (default: the champion) is "
         "started if needed and, unless --keep-running, stopped at the end when this run started it.",
     )
-    parser.add_argument("source", metavar="SOURCE", help="s3://BUCKET/PREFIX/ or s3://BUCKET/KEY.manifest")
+    parser.add_argument(
+        "source", metavar="SOURCE", help="s3://BUCKET/PREFIX/, s3://BUCKET/KEY.manifest or s3://BUCKET/KEY.mp4"
+    )
     parser.add_argument("--version", metavar="NAME", help="model version (default: the champion)")
     parser.add_argument("--min-confidence", type=_confidence, metavar="N", help="MinConfidence 0-100")
     parser.add_argument(
@@ -59,6 +62,9 @@ def batch_input(args: argparse.Namespace) -> dict:
 
 
 def print_summary(summary: dict, out: TextIO) -> None:
+    if "images" not in summary:  # a video source: MergeVideo's answer
+        print(f"{summary['message']}\n  model {summary['modelVersion']['name']}", file=out)
+        return
     images = summary["images"]
     print(
         f"{summary['message']}\n"

@@ -25,6 +25,20 @@ SUMMARY_KEYS = (
     "message",
 )
 
+# MergeVideo's answer (a video source), under the same ResultPath as the summary.
+VIDEO_KEYS = (
+    "execution",
+    "source",
+    "modelVersion",
+    "status",
+    "result",
+    "frames",
+    "chunks",
+    "error",
+    "seconds",
+    "message",
+)
+
 
 class BatchFailure(StrEnum):
     BatchFailed = "BatchFailed"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Any
 
 import boto3
 
@@ -16,17 +17,16 @@ from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
 
+AnalyzerFor = Callable[[str, str, float | None], Analyzer]
 
-def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
-    env = BatchEnv.from_environ(environ)
-    s3 = boto3.client("s3")
+
+def analyzers(env: BatchEnv, s3: Any, dynamodb: Any) -> AnalyzerFor:
+    """The upload path's analyser on a run's model version; the state machine keeps it running."""
     rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
-    dynamodb = aws_clients.dynamodb_resource()
-    table = dynamodb.Table(env.results_table)  # the analyser's; the batch writes through ResultItems
+    table = dynamodb.Table(env.results_table)
 
     @cache
     def analyzer_for(version_arn: str, version_name: str, min_confidence: float | None) -> Analyzer:
-        """The upload path's analyser on the run's model version; the state machine keeps it running."""
         model = {"versionArn": version_arn, "versionName": version_name}
         return Analyzer(
             s3=s3,
@@ -46,10 +46,17 @@ def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
             results_bucket=env.inference_bucket,
         )
 
+    return analyzer_for
+
+
+def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
+    env = BatchEnv.from_environ(environ)
+    s3 = boto3.client("s3")
+    dynamodb = aws_clients.dynamodb_resource()
     return BatchAnalyser(
         s3=s3,
         result_items=ResultItems(dynamodb, env.results_table),
         results_bucket=env.inference_bucket,
-        analyzer_for=analyzer_for,
+        analyzer_for=analyzers(env, s3, dynamodb),  # items are written through ResultItems
         concurrency=env.concurrency,
     )

@@ -6,26 +6,32 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from customlabels.inference.video_plan import VIDEO_EXTENSIONS, is_video
 from customlabels.naming import NAME_PATTERN
 from customlabels.s3uri import parse_s3_uri
 from customlabels.training.input import Verdict
 
 BATCH_FORM = {
-    "source": "s3://<bucket>/<prefix>/ (every image below it) or s3://<bucket>/<key>.manifest",
+    "source": (
+        "s3://<bucket>/<prefix>/ (every image below it), s3://<bucket>/<key>.manifest, or "
+        "s3://<bucket>/<key>.mp4|.mov (one video, analysed in frame chunks)"
+    ),
+    "sourceVersionId": "(optional, a video source only) the version of the video; default: the current one",
     "versionName": "(optional) a model version of the project; default: the champion",
     "minConfidence": "(optional) number 0-100; default: the stack's minConfidence",
     "stopWhenDone": "(optional, default true) stop the model at the end if this run started it",
 }
 PREFIX = "prefix"
 MANIFEST = "manifest"
+VIDEO = "video"
 MANIFEST_SUFFIX = ".manifest"
 
 
 def check_batch_input(
     raw: Any, *, readable_buckets: Collection[str], default_min_confidence: float | None
 ) -> Verdict:
-    """The run's settings ({kind, bucket, prefix|key, versionName, minConfidence, stopWhenDone}) or
-    every problem of the input."""
+    """The run's settings ({kind, bucket, prefix|key, sourceVersionId, versionName, minConfidence,
+    stopWhenDone}) or every problem of the input."""
     verdict = Verdict(form=BATCH_FORM)
     data: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     if not isinstance(raw, Mapping):
@@ -36,6 +42,13 @@ def check_batch_input(
             f"unknown field(s) {', '.join(unknown)}: allowed fields are {', '.join(BATCH_FORM)}"
         )
     settings: dict[str, Any] = {**_source(data.get("source"), readable_buckets, verdict.problems)}
+    source_version = data.get("sourceVersionId")
+    if source_version is not None:
+        if settings.get("kind") not in (None, VIDEO):
+            verdict.problems.append("sourceVersionId is allowed with a video source only (.mp4, .mov)")
+        elif not (isinstance(source_version, str) and source_version):
+            verdict.problems.append(f"sourceVersionId={source_version!r} is not allowed: an S3 version id")
+    settings["sourceVersionId"] = source_version
     version = data.get("versionName")
     if version is not None and not (isinstance(version, str) and re.fullmatch(NAME_PATTERN, version)):
         verdict.problems.append(f"versionName={version!r} is not allowed: letters, digits, '_', '.', '-'")
@@ -75,10 +88,12 @@ def _source(value: Any, readable_buckets: Collection[str], problems: list[str]) 
         return {}
     if uri.key.endswith(MANIFEST_SUFFIX):
         return {"source": value, "kind": MANIFEST, "bucket": uri.bucket, "key": uri.key, "prefix": ""}
+    if is_video(uri.key):
+        return {"source": value, "kind": VIDEO, "bucket": uri.bucket, "key": uri.key, "prefix": ""}
     if uri.key and not uri.key.endswith("/"):
         problems.append(
-            f"source {value!r} is neither a prefix (ending in '/') nor a manifest (ending in "
-            f"{MANIFEST_SUFFIX!r})"
+            f"source {value!r} is neither a prefix (ending in '/'), a manifest (ending in "
+            f"{MANIFEST_SUFFIX!r}) nor a video (ending in {' or '.join(VIDEO_EXTENSIONS)}, any case)"
         )
         return {}
     return {"source": value, "kind": PREFIX, "bucket": uri.bucket, "prefix": uri.key, "key": ""}

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from customlabels.batch.input import check_batch_input
+from customlabels.batch.input import VIDEO, check_batch_input
 from customlabels.batch.settings import BatchEnv
+from customlabels.batch.video_prepare import plan_video
 from customlabels.rekognition import projects, versions
 from customlabels.training.registry import Registry
 
@@ -19,7 +20,7 @@ OUTPUT_PREFIX = "batches"
 
 
 def prepare_batch(
-    event: dict[str, Any], env: BatchEnv, rekognition: Any, registry: Registry
+    event: dict[str, Any], env: BatchEnv, rekognition: Any, registry: Registry, s3: Any
 ) -> dict[str, Any]:
     verdict = check_batch_input(
         event.get("input"),
@@ -29,13 +30,15 @@ def prepare_batch(
     model = status = None
     if verdict.valid:
         model, status = _model(verdict.settings, env, rekognition, registry, verdict.problems)
-    if not verdict.valid:
-        return {"valid": False, "cause": verdict.cause, "settings": None, "model": None}
     settings = {
-        **verdict.settings,
+        **(verdict.settings or {}),
         "outputPrefix": f"{OUTPUT_PREFIX}/{event['executionName']}",
         "outputBucket": env.inference_bucket,
     }
+    if verdict.valid and settings["kind"] == VIDEO:
+        settings["video"] = plan_video(s3, settings, env, verdict.problems)
+    if not verdict.valid:
+        return {"valid": False, "cause": verdict.cause, "settings": None, "model": None}
     return {
         "valid": True,
         "cause": "",

@@ -19,6 +19,8 @@ class BatchEnv:
     min_inference_units: int
     max_inference_units: int
     concurrency: int
+    video_frames_per_second: float
+    video_frames_per_chunk: int  # frames one chunk child analyses within the margin of its timeout
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> BatchEnv:
@@ -33,4 +35,6 @@ class BatchEnv:
             min_inference_units=int(optional(env, "MIN_INFERENCE_UNITS", "1")),
             max_inference_units=int(optional(env, "MAX_INFERENCE_UNITS", "1")),
             concurrency=int(optional(env, "DETECT_CONCURRENCY", "4")),
+            video_frames_per_second=float(optional(env, "VIDEO_FRAMES_PER_SECOND", "1")),
+            video_frames_per_chunk=int(optional(env, "VIDEO_FRAMES_PER_CHUNK", "100")),
         )

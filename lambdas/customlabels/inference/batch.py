@@ -30,12 +30,13 @@ from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.errors import THROUGHPUT_EXCEEDED
 from customlabels.inference.events import ImageVersion
+from customlabels.inference.long_videos import LongVideos
 from customlabels.inference.messages import MessageProcessor
 from customlabels.inference.model_start import ModelStarter
 from customlabels.inference.results import SUCCEEDED
 from customlabels.inference.settings import DetectSettings
-from customlabels.inference.video import VideoAnalyzer, VideoSettings
-from customlabels.inference.video_frames import is_video
+from customlabels.inference.video import BATCHED, VideoAnalyzer, VideoSettings
+from customlabels.inference.video_plan import is_video
 from customlabels.training.registry import Registry
 
 logger = Logger(child=True)
@@ -98,8 +99,12 @@ class Detector:
             settings=VideoSettings(
                 frames_per_second=settings.video_frames_per_second,
                 max_frames=settings.video_max_frames,
-                frames_per_second_analysed=settings.video_frames_per_second_analysed,
                 max_bytes=settings.video_max_bytes,
+            ),
+            long_videos=(
+                LongVideos(boto3.client("stepfunctions"), settings.batch_state_machine_arn)
+                if settings.batch_state_machine_arn
+                else None
             ),
         )
 
@@ -157,6 +162,8 @@ class Detector:
                     metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=1)
                 elif outcome["status"] == SUCCEEDED:
                     per_model[outcome["modelVersionName"]] += 1
+                elif outcome["status"] == BATCHED:
+                    metrics.add_metric(name="VideosBatched", unit=MetricUnit.Count, value=1)
                 else:
                     metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)
         for version_name, count in per_model.items():

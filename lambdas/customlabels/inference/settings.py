@@ -24,8 +24,8 @@ class DetectSettings:
     model_retry_seconds: int
     video_frames_per_second: float
     video_max_frames: int
-    video_frames_per_second_analysed: float
     video_max_bytes: int
+    batch_state_machine_arn: str | None  # where long videos go; none in the production stack
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> DetectSettings:
@@ -48,6 +48,6 @@ class DetectSettings:
             model_retry_seconds=int(optional(env, "MODEL_RETRY_SECONDS", "60")),
             video_frames_per_second=float(optional(env, "VIDEO_FRAMES_PER_SECOND", "1")),
             video_max_frames=int(optional(env, "VIDEO_MAX_FRAMES", "60")),
-            video_frames_per_second_analysed=float(optional(env, "VIDEO_FRAMES_PER_SECOND_ANALYSED", "2")),
             video_max_bytes=int(optional(env, "VIDEO_MAX_BYTES", str(400 * 1024 * 1024))),
+            batch_state_machine_arn=optional(env, "BATCH_STATE_MACHINE_ARN", "") or None,
         )

@@ -15,16 +15,11 @@ from typing import BinaryIO
 
 import av
 
-VIDEO_EXTENSIONS = (".mp4", ".mov")
 JPEG_QUALITY_SCALE = 2  # MJPEG quantiser (ffmpeg's -q:v): near-lossless, well under the 4 MB Bytes limit
 
 CORRUPT_VIDEO = "CORRUPT_VIDEO"
 NO_FRAMES = "NO_FRAMES"
 UNSUPPORTED_CODEC = "UNSUPPORTED_CODEC"
-
-
-def is_video(key: str) -> bool:
-    return key.lower().endswith(VIDEO_EXTENSIONS)
 
 
 class VideoProblem(Exception):
@@ -94,24 +89,34 @@ class Video:
             duration_ms=None if duration is None else round(duration * 1000),
         )
 
-    def frames(self, frames_per_second: float) -> Iterator[Frame]:
-        """Raise VideoProblem when decoding fails or no frame comes out."""
+    def frames(self, frames_per_second: float, first: int = 0, end: int | None = None) -> Iterator[Frame]:
+        """The frames sampled at instants ``first`` (included) to ``end`` (excluded, None: to the end) of
+        the grid ``n / frames_per_second``; a window after the start seeks to the keyframe before it.
+        Sampling is the same as in one pass, so windows cut on the grid add up to the whole video.
+        Raise VideoProblem when decoding fails, or when no frame comes out of a video from its start."""
         step_ms = 1000 / frames_per_second
-        next_ms = 0.0
+        next_ms = first * step_ms
+        end_ms = None if end is None else end * step_ms
         count = 0
         try:
+            if first > 0 and self._stream.time_base is not None:
+                self._container.seek(
+                    int(next_ms / 1000 / self._stream.time_base), stream=self._stream, backward=True
+                )
             for frame in self._container.decode(self._stream):
                 if frame.time is None:
                     continue
                 timestamp_ms = frame.time * 1000
                 if timestamp_ms + 0.5 < next_ms:
                     continue
+                if end_ms is not None and timestamp_ms + 0.5 >= end_ms:
+                    break
                 count += 1
                 yield Frame(round(timestamp_ms), _jpeg(frame), frame.width, frame.height)
-                next_ms = (int(timestamp_ms // step_ms) + 1) * step_ms
+                next_ms = (int((timestamp_ms + 0.5) // step_ms) + 1) * step_ms
         except av.FFmpegError as error:
             raise VideoProblem(CORRUPT_VIDEO, f"decoding failed after {count} frames: {error}") from None
-        if count == 0:
+        if count == 0 and first == 0:
             raise VideoProblem(NO_FRAMES, "the video stream decodes to no frames")
 
 

@@ -1,12 +1,19 @@
-"""A video's per-frame labels -> per-label summaries and segments.
+"""A video's per-frame labels -> per-label summaries and segments, and the result document.
 
 A segment runs from the first to the last timestamp where its label is seen; a gap of fewer than
 ``MIN_GAP_FRAMES`` sampled frames without the label does not end it (one missed frame is noise).
+A long video analysed in chunks (batch analysis) has its chunk timelines merged first, so segments
+are found on the whole timeline and a label seen across a chunk boundary is one segment.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+
+from customlabels.inference import results
+from customlabels.inference.events import ImageVersion
 
 MIN_GAP_FRAMES = 2
 
@@ -56,3 +63,50 @@ def label_summaries(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
             best[name] = max(best.get(name, 0.0), label["confidence"])
             frames[name] = frames.get(name, 0) + 1
     return [{"name": name, "confidence": best[name], "frames": frames[name]} for name in sorted(best)]
+
+
+def merge_timelines(chunks: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One timeline from chunk timelines, in time order; a timestamp two chunks both hold is kept once."""
+    merged: dict[int, dict[str, Any]] = {}
+    for timeline in chunks:
+        for entry in timeline:
+            merged.setdefault(entry["timestampMs"], entry)
+    return [merged[timestamp] for timestamp in sorted(merged)]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a video's result document says besides its timeline."""
+
+    codec: str
+    width: int
+    height: int
+    duration_ms: int | None
+    frames_per_second: float
+    model_version_arn: str
+    model_version_name: str
+    min_confidence: float | None
+    started_at: str
+
+
+def video_document(
+    video: ImageVersion, analysis: Analysis, timeline: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    """``results/<key>.json`` of a video, analysed in one run or in chunks; ``extra``: more sections."""
+    duration_ms = analysis.duration_ms
+    return {
+        "status": results.SUCCEEDED,
+        "image": results.image_section(video, (analysis.width, analysis.height), None),
+        "video": {"codec": analysis.codec, "framesPerSecond": analysis.frames_per_second, **extra},
+        "modelVersionArn": analysis.model_version_arn,
+        "modelVersionName": analysis.model_version_name,
+        "minConfidence": analysis.min_confidence,
+        "durationMs": duration_ms if duration_ms is not None else timeline[-1]["timestampMs"],
+        "frameCount": len(timeline),
+        "labels": label_summaries(timeline),
+        "segments": segments(timeline),
+        "timeline": timeline,
+        "uploadedAt": video.uploaded_at,
+        "startedAt": analysis.started_at,
+        "finishedAt": results.now_iso(),
+    }

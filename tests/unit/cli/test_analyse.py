@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from customlabels_cli.commands.analyse import batch_input
+from customlabels_cli.commands.analyse import batch_input, print_summary
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.map_progress import bar, follow_batch
 
@@ -65,3 +65,16 @@ def test_the_input_names_only_what_was_given() -> None:
     }
     with pytest.raises(CliError):
         batch_input(_args(source="b/p/"))
+
+
+def test_a_video_runs_summary_names_its_result() -> None:
+    out = io.StringIO()
+    summary = {
+        "message": "batch video-x: video s3://b/uploads/x.mp4 analysed in 3 chunks, 20 frames in 9.5 s: "
+        "SUCCEEDED; result s3://b/results/x.mp4.json",
+        "modelVersion": {"name": "customlabels.v1", "arn": "arn:v1"},
+        "chunks": 3,
+    }
+    print_summary(summary, out)
+    assert "analysed in 3 chunks" in out.getvalue() and "results/x.mp4.json" in out.getvalue()
+    assert "model customlabels.v1" in out.getvalue()
