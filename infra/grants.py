@@ -28,6 +28,8 @@ class On(StrEnum):
     RESULTS = "inference results/"
     INFERENCE_OBJECTS = "inference bucket objects"
     BATCHES = "inference batches/"
+    REVIEW_OPEN = "inference review/<project>/open/"
+    TRAINING_MACHINE = "training state machine"
     REGISTRY = "registry table"
     RESULTS_TABLE = "results table"
     IDEMPOTENCY_TABLE = "idempotency table"
@@ -47,6 +49,7 @@ class Grant:
     via: tuple[str, ...] = ()  # kms:ViaService: the services that may use the key on the role's behalf
     list_prefix: str | None = None  # s3:prefix condition of s3:ListBucket
     only_if: tuple[str, str] | None = None  # (setting, value): granted only with that configuration
+    only_with: str | None = None  # granted only when this (nullable) setting is set
     project_tag: bool = False  # aws:RequestTag/project must be the project name (no resource scope)
 
 
@@ -87,6 +90,17 @@ def _describe_versions(why: str = "Reads the model version's status and descript
 
 def _registry(*verbs: str, why: str) -> Grant:
     return Grant("Registry", tuple(f"dynamodb:{verb}" for verb in verbs), On.REGISTRY, why)
+
+
+def _review(path: str) -> Grant:
+    return Grant(
+        "WriteReviewSet",
+        ("s3:PutObject",),
+        On.REVIEW_OPEN,
+        f"Results of the {path} below reviewBelowConfidence (or with no label) go to the review set, one "
+        "object per image version under review/<project>/open/.",
+        only_with="reviewBelowConfidence",
+    )
 
 
 def _key(
@@ -335,6 +349,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             "WriteResultItems", ("dynamodb:PutItem",), On.RESULTS_TABLE, "One results-table item per image."
         ),
+        _review("upload path (images and video frames)"),
         Grant(
             "IdempotencyRecords",
             ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
@@ -511,6 +526,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "Results go where the upload path writes them: results/<key under uploads/> or "
             "results/<bucket>/<key> (.json or .error.json).",
         ),
+        _review("batch analysis"),
         Grant(
             "ResultItems",
             ("dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"),
@@ -519,6 +535,30 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "images by key); one item per image, written a batch at a time (BatchWriteItem).",
         ),
         _key("dynamodb", "s3", why="Images, results and the results table are encrypted with the app key."),
+    ),
+    "start_retraining": (
+        _registry(
+            "GetItem",
+            "Query",
+            "UpdateItem",
+            why="Counts the imports no training used yet (Query of IMPORT# items), reads the champion and "
+            "its version's testing manifest and hash (GetItem), and claims the imports (conditional "
+            "UpdateItem).",
+        ),
+        Grant(
+            "ReadFrozenTestSet",
+            ("s3:GetObject",),
+            On.CONSOLE_OBJECTS,
+            "Hashes the champion's testing manifest, which may be anywhere in the console bucket, to check "
+            "it is the one the registry holds (the frozen test set).",
+        ),
+        Grant(
+            "StartTraining",
+            ("states:StartExecution",),
+            On.TRAINING_MACHINE,
+            "Starts the training pipeline on the merged manifest.",
+        ),
+        _key("dynamodb", "s3", why="The registry and the console bucket are encrypted with the app key."),
     ),
     "batch_summary": (
         Grant(

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from infra.batch import BatchAnalysis
 from infra.config import Config
+from infra.feedback import FeedbackRetraining
 from infra.inference import Inference
 from infra.notifications import notifications_topic
 from infra.operations import Operations
@@ -67,6 +68,16 @@ class CustomLabelsStack(Stack):
             model_control=self.training.handlers,
         )
         self._output("BatchAnalysisStateMachineArn", self.batch.state_machine.state_machine_arn)
+
+        # Feedback: an import record of corrected labels starts the training pipeline (retrainAfterImages).
+        self.feedback = FeedbackRetraining(
+            self,
+            "Feedback",
+            config=config,
+            storage=self.storage,
+            registry=self.training.registry,
+            training_state_machine=self.training.training_state_machine,
+        )
 
         # Operations: idle / running-hours guard on a schedule, alarms, training-end notifications, dashboard.
         self.operations = Operations(

@@ -19,10 +19,12 @@ class BatchEnv:
     min_inference_units: int
     max_inference_units: int
     concurrency: int
+    review_below_confidence: float | None
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> BatchEnv:
         min_confidence = optional(env, "MIN_CONFIDENCE", "")
+        review_below = optional(env, "REVIEW_BELOW_CONFIDENCE", "")
         return cls(
             project=required(env, "PROJECT_NAME"),
             registry_table=required(env, "REGISTRY_TABLE_NAME"),
@@ -33,4 +35,5 @@ class BatchEnv:
             min_inference_units=int(optional(env, "MIN_INFERENCE_UNITS", "1")),
             max_inference_units=int(optional(env, "MAX_INFERENCE_UNITS", "1")),
             concurrency=int(optional(env, "DETECT_CONCURRENCY", "4")),
+            review_below_confidence=float(review_below) if review_below else None,
         )

@@ -90,6 +90,7 @@ def env(queue_url: str, **overrides: str) -> dict[str, str]:
         "MIN_INFERENCE_UNITS": "1",
         "MAX_INFERENCE_UNITS": "1",
         "MODEL_RETRY_SECONDS": "5",
+        "INFERENCE_BUCKET_NAME": BUCKET,
         **overrides,
     }
 
