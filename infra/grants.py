@@ -539,11 +539,10 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
     "start_retraining": (
         _registry(
             "GetItem",
-            "Query",
             "UpdateItem",
-            why="Counts the imports no training used yet (Query of IMPORT# items), reads the champion and "
-            "its version's testing manifest and hash (GetItem), and claims the imports (conditional "
-            "UpdateItem).",
+            why="Reads the images imported since the last training (the FEEDBACK item), the champion and "
+            "its testing manifest's hash (GetItem); takes the pending imports (conditional UpdateItem) and "
+            "stamps each import with the run (UpdateItem).",
         ),
         Grant(
             "ReadFrozenTestSet",

@@ -97,6 +97,8 @@ class CustomLabelsStack(Stack):
 
         self._output("ProjectName", config.projectName)
         self._output("OnModelStopped", config.onModelStopped)
+        self._output("ReviewBelowConfidence", _or_off(config.reviewBelowConfidence))
+        self._output("RetrainAfterImages", _or_off(config.retrainAfterImages))
         self._output("ConsoleBucketName", self.storage.console_bucket.bucket_name)
         self._output("InferenceBucketName", self.storage.inference_bucket.bucket_name)
         self._output("KmsKeyArn", self.storage.key.key_arn)
@@ -108,3 +110,8 @@ class CustomLabelsStack(Stack):
 
     def _output(self, name: str, value: str) -> None:
         CfnOutput(self, name, value=value, export_name=f"{self.stack_name}-{name}")
+
+
+def _or_off(value: float | None) -> str:
+    """A nullable feedback setting as a stack output: ``off`` when not set."""
+    return "off" if value is None else f"{value:g}"

@@ -55,6 +55,7 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
         On.IDEMPOTENCY_TABLE: stack.inference.idempotency_table.table_arn,
         On.QUEUE: stack.inference.queue.queue_arn,
         On.TOPIC: stack.topic.topic_arn,
+        On.TRAINING_MACHINE: stack.training.training_state_machine.state_machine_arn,
         On.OWN_LOG_GROUP: function.log_group.log_group_arn,
     }
     grants = [*PLUMBING, *granted(function.module, stack.config)]
@@ -109,6 +110,7 @@ def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> Non
         "request_approval",
         "copy_model",
         "check_copy",
+        "start_retraining",
     }
     detect_reads = {a for g in GRANTS["detect"] if g.on is On.REGISTRY for a in g.actions}
     assert detect_reads == {"dynamodb:GetItem"}

@@ -83,36 +83,31 @@ def maybe_retrain(env: RetrainEnv, registry: Registry, s3: Any, sfn: Any) -> Dec
         return Decision(False, "automatic retraining is off (retrainAfterImages is null)")
     lineage = Lineage(registry)
     pending = lineage.pending(env.project)
-    images = sum(item["imageCount"] for item in pending)
-    if images < env.after_images:
+    images = pending["pendingImages"]
+    if images < env.after_images or not pending["pendingImports"]:
         return Decision(False, f"{images} corrected image(s) since the last training, retraining starts "
                         f"at {env.after_images}", images=images)
     testing, refusal = frozen_test_set(registry, s3, env.project)
     if testing is None:
         return Decision(False, refusal, images=images)
-    newest = pending[-1]
-    name = execution_name(newest["importId"])
-    version = version_name_for_execution(env.project, name)
+    name = execution_name(pending["pendingImports"][-1])
     execution_arn = env.training_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-    claimed = [
-        item for item in pending if lineage.claim(env.project, item["importId"], execution_arn, version)
-    ]
-    if not claimed:
-        return Decision(False, "another trigger already started a retraining with these imports")
-    added = sum(item["imageCount"] for item in claimed)
+    if not lineage.take(env.project, pending, execution_arn):
+        return Decision(False, "the pending imports changed meanwhile: the newer trigger decides", images=0)
     payload = {
         "projectName": env.project,
-        "trainingManifest": newest["trainingManifest"],
+        "trainingManifest": pending["trainingManifest"],
         "testingManifest": testing,
-        "feedbackImages": added,
+        "feedbackImages": images,
     }
     try:
         started = sfn.start_execution(
             stateMachineArn=env.training_machine_arn, name=name, input=json.dumps(payload)
         )
     except Exception:
-        for item in claimed:
-            lineage.release(env.project, item["importId"], execution_arn)
+        lineage.give_back(env.project, pending)
         raise
-    return Decision(True, f"retraining on {added} corrected image(s) from {len(claimed)} import(s)",
-                    started["executionArn"], added)
+    version = version_name_for_execution(env.project, name)
+    lineage.mark_trained(env.project, pending["pendingImports"], started["executionArn"], version)
+    return Decision(True, f"retraining {version} on {images} corrected image(s) from "
+                    f"{len(pending['pendingImports'])} import(s)", started["executionArn"], images)

@@ -77,6 +77,8 @@ class ReviewSet:
             "modelVersionArn": document["modelVersionArn"],
             "resultUri": result_uri,
             "analysedAt": document["finishedAt"],
+            "width": image.get("width"),
+            "height": image.get("height"),
         }
         frames = document.get("timeline")
         if frames is None:

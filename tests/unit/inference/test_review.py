@@ -56,7 +56,8 @@ def test_the_same_image_version_twice_is_one_entry_and_a_new_version_another(har
     newer = harness.image("uploads/again.png", images.png(300, 100))
     expect_detect(harness, newer, [{"Name": "1", "Confidence": 12.0}])
     harness.analyzer.analyse(newer)
-    assert sorted(entry["version"] for entry in review_entries(harness)) == sorted([image.version, newer.version])
+    versions = sorted(entry["version"] for entry in review_entries(harness))
+    assert versions == sorted([image.version, newer.version])
 
 
 def test_failed_results_never_reach_the_review_set(harness: Harness) -> None:
