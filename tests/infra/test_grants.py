@@ -143,7 +143,7 @@ def test_every_grant_says_why() -> None:
 def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
     for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
         groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
-        assert len(groups) == 20  # 19 functions and the state machines' group
+        assert len(groups) == 21  # 20 functions and the state machines' group
         assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
 
 

@@ -84,7 +84,8 @@ def test_the_documented_verification_and_adjustment_outputs_convert() -> None:
     ])
     lines = dict(answers.lines)
     assert set(lines) == {"line 1", "line 3"}
-    assert lines["line 1"]["source-ref"] == f"s3://{DOC_BUCKET}/good.jpg" and "bounding-box" in lines["line 1"]
+    assert lines["line 1"]["source-ref"] == f"s3://{DOC_BUCKET}/good.jpg"
+    assert "bounding-box" in lines["line 1"]
     assert set(lines["line 3"]) == {"source-ref", "adjusted-box", "adjusted-box-metadata"}
     assert lines["line 3"]["adjusted-box"]["annotations"][0]["width"] == 180
     assert [where for where, _ in answers.problems] == ["line 2", "line 4"]
