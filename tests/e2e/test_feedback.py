@@ -135,3 +135,36 @@ def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champ
     assert (now["open"], now["inReview"], now["imported"]) == (0, 1, collected - 1)
     assert now["imagesSinceLastTraining"] == 0 and now["lastTraining"]["executionArn"] == retraining[
         "executionArn"]
+
+
+def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entries(
+    stack: LocalStack, customlabels, capsys
+) -> None:
+    """Runs after the loop above (a trained project with a TRAIN dataset)."""
+    s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
+    extra = list(digit_samples(FIRST_TRAINING + TEST_IMAGES + STREAMED + 2))[-2:]
+    uris = []
+    for sample in extra:  # outside uploads/: no detection, only a person's wish to have them labelled
+        s3.put_object(Bucket=bucket, Key=f"by-hand/{sample.name}", Body=sample.png)
+        uris.append(f"s3://{bucket}/by-hand/{sample.name}")
+    code, out = customlabels(capsys, "feedback", "add", *uris)
+    assert code == 0 and out.count("added s3://") == 2, out
+    code, out = customlabels(capsys, "feedback", "export", "--output", "hand.csv")
+    assert code == 0 and "exported 2 image(s)" in out, out
+    rows = list(csv.reader(io.StringIO(Path("hand.csv").read_text())))
+    labels = {uri: s.line["digit-metadata"]["class-name"] for uri, s in zip(uris, extra, strict=True)}
+    with Path("hand-answers.csv").open("w", newline="") as file:
+        csv.writer(file).writerows([rows[0]] + [[*row[:3], labels[row[0]]] for row in rows[1:]])
+
+    code, out = customlabels(capsys, "feedback", "import", "hand-answers.csv", "--dataset")
+    assert code == 0 and "TRAIN dataset updated with 2 line(s) in 1 request(s)" in out, out
+    assert f"2 corrected image(s) since the last training; retraining starts at {RETRAIN_AFTER}" in out
+    rekognition = stack.client("rekognition")
+    [project] = rekognition.describe_projects(ProjectNames=[PROJECT])["ProjectDescriptions"]
+    [train] = [d["DatasetArn"] for d in project["Datasets"] if d["DatasetType"] == "TRAIN"]
+    for sample in extra:
+        entries = rekognition.list_dataset_entries(
+            DatasetArn=train, SourceRefContains=f"feedback/images/{bucket}/by-hand/{sample.name}"
+        )["DatasetEntries"]
+        [entry] = [json.loads(text) for text in entries]
+        assert entry["digit-metadata"]["class-name"] == sample.line["digit-metadata"]["class-name"]
