@@ -17,7 +17,7 @@ from customlabels_cli.feedback import dataset_update
 from customlabels_cli.feedback.answers import csv_answers, groundtruth_answers, read_text
 from customlabels_cli.feedback.export_files import csv_text, groundtruth_text
 from customlabels_cli.feedback.importer import Importer, ImportReport, classification_attribute, new_report
-from customlabels_cli.feedback.review_store import IMPORTED, IN_REVIEW, OPEN, ReviewStore
+from customlabels_cli.feedback.review_store import IMPORTED, IN_REVIEW, OPEN, ReviewStore, record_id
 from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, CliError, guarded
 from customlabels_cli.support.stack import Stack, add_stack_arguments
 
@@ -71,8 +71,9 @@ def run_add(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     store = _store(Stack.from_args(args))
     for uri in args.images:
-        entry = store.add(uri)
-        print(f"added {uri} (version {entry['version']})", file=out)
+        entry, added = store.add(uri)
+        what = "added" if added else "already in the review set:"
+        print(f"{what} {uri} (version {entry['version']})", file=out)
     return EXIT_OK
 
 
@@ -103,10 +104,10 @@ def run_export(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return EXIT_OK
     text = csv_text(chosen) if args.format == "csv" else groundtruth_text(chosen)
     suffix = ".csv" if args.format == "csv" else ".manifest"
-    destination = args.output
-    export_id = store.record_export([entry["id"] for entry in chosen], args.format, destination or "")
-    destination = destination or f"review-{export_id}{suffix}"
+    export_id = record_id()
+    destination = args.output or f"review-{export_id}{suffix}"
     _write(text, destination, store.s3)
+    store.record_export(export_id, [entry["id"] for entry in chosen], args.format, destination)
     print(f"exported {len(chosen)} image(s) to {destination} (export {export_id}); they are now in review",
           file=out)
     return EXIT_OK
@@ -160,6 +161,8 @@ def _retraining(stack: Stack) -> str:
     if pending["pendingImages"] == 0 and pending["lastTraining"]:
         last = pending["lastTraining"]
         return f"retraining on {last['images']} corrected image(s) started: {last['executionArn']}"
+    if pending["pendingImages"] >= int(after):
+        return f"{since}: at least {after}, so the retraining is starting"
     return f"{since}; retraining starts at {after}"
 
 

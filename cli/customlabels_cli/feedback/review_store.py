@@ -74,20 +74,19 @@ class ReviewStore:
 
         return {entry["id"]: state(entry["id"]) for entry in entries}
 
-    def record_export(self, ids: list[str], file_format: str, destination: str) -> str:
-        export_id = record_id()
+    def record_export(self, export_id: str, ids: list[str], file_format: str, destination: str) -> None:
         self._put(f"{review_prefix(self.project)}exports/{export_id}.json", {
             "exportId": export_id, "exportedAt": datetime.now(UTC).isoformat(timespec="seconds"),
             "format": file_format, "file": destination, "ids": ids})
-        return export_id
 
     def record_import(self, import_id: str, ids: list[str], source: str) -> None:
         self._put(f"{review_prefix(self.project)}imports/{import_id}.json", {
             "importId": import_id, "importedAt": datetime.now(UTC).isoformat(timespec="seconds"),
             "file": source, "ids": ids})
 
-    def add(self, uri: str) -> dict[str, Any]:
-        """An entry for an image a person wants reviewed (its current version), whatever its result."""
+    def add(self, uri: str) -> tuple[dict[str, Any], bool]:
+        """An entry for an image a person wants reviewed (its current version), whatever its result;
+        (the entry, False) when that version is in the review set already (its entry is kept)."""
         location = parse_s3_uri(uri)
         try:
             head = self.s3.head_object(Bucket=location.bucket, Key=location.key)
@@ -97,11 +96,17 @@ class ReviewStore:
         version = head.get("VersionId") or head["ETag"].strip('"')
         if version == "null":
             version = head["ETag"].strip('"')
+        key = f"{open_prefix(self.project)}{entry_id(uri, version)}.json"
+        try:
+            return self._read(key), False
+        except ClientError as error:
+            if error.response["Error"].get("Code") not in ("NoSuchKey", "404"):
+                raise
         entry = {
             "id": entry_id(uri, version), "image": uri, "version": version,
             "versionId": head.get("VersionId"), "modelVersionArn": None, "resultUri": None,
             "analysedAt": datetime.now(UTC).isoformat(timespec="seconds"), "reason": ADDED_BY_HAND,
             "labels": [],
         }
-        self._put(f"{open_prefix(self.project)}{entry['id']}.json", entry)
-        return entry
+        self._put(key, entry)
+        return entry, True

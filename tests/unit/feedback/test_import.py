@@ -121,6 +121,9 @@ def test_export_limit_and_add_by_hand(stack, capsys) -> None:
     stack["s3"].put_object(Bucket=INFERENCE, Key="uploads/extra.png", Body=b"png")
     assert cli(stack, "add", f"s3://{INFERENCE}/uploads/extra.png") == 0
     assert status(stack, capsys)["open"] == 4
+    assert cli(stack, "add", f"s3://{INFERENCE}/uploads/a.png") == 0  # the model's entry is kept
+    assert "already in the review set" in capsys.readouterr().out
+    assert status(stack, capsys)["open"] == 4
     assert cli(stack, "export", "--limit", "2", "--format", "groundtruth", "--output", "job.manifest") == 0
     lines = [json.loads(line) for line in Path("job.manifest").read_text().splitlines()]
     assert len(lines) == 2 and lines[0]["model-prediction-metadata"]["class-name"] == "1"
