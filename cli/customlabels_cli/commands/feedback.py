@@ -168,14 +168,18 @@ def _retraining(stack: Stack) -> str:
 
 def feedback_status(stack: Stack) -> dict[str, Any]:
     store = _store(stack)
-    states = store.states(store.entries())
-    counts = {state: list(states.values()).count(state) for state in (OPEN, IN_REVIEW, IMPORTED)}
+    entries = store.entries()
+    states = store.states(entries)
+    frames = {entry["id"] for entry in entries if "frameMs" in entry}
+    images = [state for entry_id, state in states.items() if entry_id not in frames]
+    counts = {state: images.count(state) for state in (OPEN, IN_REVIEW, IMPORTED)}
     lineage = Lineage(stack.registry())
     pending = lineage.pending(stack.project)
     imports = lineage.imports(stack.project)
     waiting = set(pending["pendingImports"])
     return {
         "open": counts[OPEN], "inReview": counts[IN_REVIEW], "imported": counts[IMPORTED],
+        "videoFrames": len(frames),
         "imports": len(imports),
         "newLabels": sorted({label for item in imports if item["importId"] in waiting
                              for label in item.get("newLabels", [])}),
@@ -195,7 +199,8 @@ def run_status(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(json.dumps(status, indent=2), file=out)
         return EXIT_OK
     print(f"review set: {status['open']} open, {status['inReview']} in review, {status['imported']} imported "
-          f"(collecting results below {status['reviewBelowConfidence']})", file=out)
+          f"(collecting results below {status['reviewBelowConfidence']}); {status['videoFrames']} video "
+          "frame(s), which are not exported", file=out)
     print(f"imports: {status['imports']}; new labels waiting for training: "
           f"{', '.join(status['newLabels']) or 'none'}", file=out)
     print(_retraining(stack), file=out)
