@@ -128,3 +128,11 @@ def test_export_limit_and_add_by_hand(stack, capsys) -> None:
     lines = [json.loads(line) for line in Path("job.manifest").read_text().splitlines()]
     assert len(lines) == 2 and lines[0]["model-prediction-metadata"]["class-name"] == "1"
     assert status(stack, capsys)["open"] == 2
+
+
+def test_status_says_what_waits_and_when_retraining_starts(stack, capsys) -> None:
+    capsys.readouterr()
+    assert cli(stack, "status") == 0
+    out = capsys.readouterr().out
+    assert "review set: 3 open, 0 in review, 0 imported (collecting results below 60)" in out
+    assert "0 corrected image(s) since the last training; retraining starts at 10" in out
