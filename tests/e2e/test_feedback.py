@@ -23,6 +23,7 @@ from local.samples import digit_samples, write_samples
 from local.stack import LocalStack
 from local.synth import LOCAL_PROFILE, load_stack, synthesize
 from tests.e2e.harness import running_stack, until
+from tests.e2e.test_usage import subscribe_queue, topic_messages
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PROJECT = "customlabels"
@@ -78,6 +79,22 @@ def train_first_model(stack: LocalStack, samples: list) -> dict[str, Any]:
     return {**json.loads(execution["output"]), "testingManifest": manifests["test"]}
 
 
+def notification(stack: LocalStack, queue_url: str, outcome: str) -> dict[str, Any]:
+    """The first message on the topic (through a subscribed queue) with this outcome."""
+    seen: list[dict[str, Any]] = []
+
+    def arrived() -> bool:
+        for envelope in topic_messages(stack, queue_url):
+            try:
+                seen.append(json.loads(envelope["Message"]))
+            except json.JSONDecodeError:
+                continue
+        return any(message.get("outcome") == outcome for message in seen)
+
+    until(arrived, 30, f"the {outcome} notification")
+    return next(message for message in seen if message.get("outcome") == outcome)
+
+
 def stream_uploads(stack: LocalStack, samples: list) -> dict[str, str]:
     """Unlabelled digits into uploads/; returns the truth a person would know, by image URI."""
     s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
@@ -111,6 +128,7 @@ def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champ
     with Path("answers.csv").open("w", newline="") as file:
         csv.writer(file).writerows(filled)
 
+    subscriber = subscribe_queue(stack)
     code, out = customlabels(capsys, "feedback", "import", "answers.csv")
     assert code == 0, out
     assert f"not imported: row 2: empty correct label for {rows[1][0]}" in out
@@ -129,6 +147,9 @@ def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champ
     assert second["f1Score"] > first["f1Score"]
     assert f"feedback added {collected - 1} corrected image(s)" in second["gateReason"]
     assert f"per-label F1 against {first['versionName']}" in second["gateReason"]
+    succeeded = notification(stack, subscriber, "SUCCEEDED")
+    assert f"feedback added {collected - 1} corrected image(s)" in succeeded["reason"]
+    assert f"per-label F1 against {first['versionName']}" in succeeded["reason"]
 
     code, out = customlabels(capsys, "feedback", "status", "--json")
     now = json.loads(out)
