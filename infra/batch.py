@@ -30,7 +30,7 @@ from constructs import Construct
 from customlabels.batch.contract import PREPARE_KEYS, SUMMARY_KEYS, VIDEO_KEYS, BatchFailure
 from customlabels.training.contract import START_MODEL_KEYS, STOP_MODEL_KEYS, Failure
 from infra.arns import regional_service
-from infra.config import Config
+from infra.config import Config, optional_setting
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.nag import acknowledge, nag_text
@@ -91,7 +91,7 @@ class BatchAnalysis(Construct):
             "RESULTS_TABLE_NAME": results_table.table_name,
             "INFERENCE_BUCKET_NAME": storage.inference_bucket.bucket_name,
             "CONSOLE_BUCKET_NAME": storage.console_bucket.bucket_name,
-            "MIN_CONFIDENCE": "" if config.minConfidence is None else str(config.minConfidence),
+            "MIN_CONFIDENCE": optional_setting(config.minConfidence),
             "MIN_INFERENCE_UNITS": str(config.minInferenceUnits),
             "MAX_INFERENCE_UNITS": str(config.maxInferenceUnits),
             "DETECT_CONCURRENCY": str(config.detectConcurrency),
@@ -99,6 +99,7 @@ class BatchAnalysis(Construct):
             "VIDEO_FRAMES_PER_CHUNK": str(
                 video_frames_per_run(config, CHUNK_TIMEOUT_SECONDS, CHUNK_MEMORY_MB)
             ),
+            "REVIEW_BELOW_CONFIDENCE": optional_setting(config.reviewBelowConfidence),
         }
         targets = {
             **base_targets(storage, config.projectName),

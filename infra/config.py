@@ -82,6 +82,8 @@ RULES: dict[str, _Rule] = {
     "batchMaxConcurrency": _Rule(int, 1, 10000, nullable=True),
     "batchToleratedFailurePercent": _Rule(float, 0.0, 100.0),
     "videoFramesPerSecond": _Rule(float, 0.01, 30.0),
+    "reviewBelowConfidence": _Rule(float, 0.0, 100.0, nullable=True),
+    "retrainAfterImages": _Rule(int, 1, 1_000_000, nullable=True),
 }
 
 
@@ -125,6 +127,8 @@ class Config:
     batchMaxConcurrency: int | None
     batchToleratedFailurePercent: float
     videoFramesPerSecond: float
+    reviewBelowConfidence: float | None
+    retrainAfterImages: int | None
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:
@@ -167,6 +171,11 @@ class Config:
         per_second = self.maxInferenceUnits * self.inferenceUnitTps
         in_flight = math.ceil(per_second * self.detectLatencySeconds * 1.2)
         return max(1, math.ceil(in_flight / self.detectConcurrency))
+
+
+def optional_setting(value: float | None) -> str:
+    """A nullable setting as a function's environment variable: empty when off."""
+    return "" if value is None else str(value)
 
 
 def _describe(name: str, rule: _Rule) -> str:

@@ -28,6 +28,8 @@ class On(StrEnum):
     RESULTS = "inference results/"
     INFERENCE_OBJECTS = "inference bucket objects"
     BATCHES = "inference batches/"
+    REVIEW_OPEN = "inference review/<project>/open/"
+    TRAINING_MACHINE = "training state machine"
     REGISTRY = "registry table"
     RESULTS_TABLE = "results table"
     IDEMPOTENCY_TABLE = "idempotency table"
@@ -48,6 +50,7 @@ class Grant:
     via: tuple[str, ...] = ()  # kms:ViaService: the services that may use the key on the role's behalf
     list_prefix: str | None = None  # s3:prefix condition of s3:ListBucket
     only_if: tuple[str, str] | None = None  # (setting, value): granted only with that configuration
+    only_with: str | None = None  # granted only when this (nullable) setting is set
     project_tag: bool = False  # aws:RequestTag/project must be the project name (no resource scope)
     if_target: bool = False  # granted only in a stack that has its target (``on``)
 
@@ -89,6 +92,17 @@ def _describe_versions(why: str = "Reads the model version's status and descript
 
 def _registry(*verbs: str, why: str) -> Grant:
     return Grant("Registry", tuple(f"dynamodb:{verb}" for verb in verbs), On.REGISTRY, why)
+
+
+def _review(path: str) -> Grant:
+    return Grant(
+        "WriteReviewSet",
+        ("s3:PutObject",),
+        On.REVIEW_OPEN,
+        f"Results of the {path} below reviewBelowConfidence (or with no label) go to the review set, one "
+        "object per image version under review/<project>/open/.",
+        only_with="reviewBelowConfidence",
+    )
 
 
 def _key(
@@ -353,6 +367,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             "WriteResultItems", ("dynamodb:PutItem",), On.RESULTS_TABLE, "One results-table item per image."
         ),
+        _review("upload path (images and video frames)"),
         Grant(
             "IdempotencyRecords",
             ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
@@ -544,6 +559,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "Results go where the upload path writes them: results/<key under uploads/> or "
             "results/<bucket>/<key> (.json or .error.json).",
         ),
+        _review("batch analysis"),
         Grant(
             "ResultItems",
             ("dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"),
@@ -586,7 +602,31 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             "WriteResultItem", ("dynamodb:PutItem",), On.RESULTS_TABLE, "One results-table item per video."
         ),
+        _review("long videos analysed in chunks (their frames)"),
         _key("dynamodb", "s3", why="The buckets and the results table are encrypted with the app key."),
+    ),
+    "start_retraining": (
+        _registry(
+            "GetItem",
+            "UpdateItem",
+            why="Reads the images imported since the last training (the FEEDBACK item), the champion and "
+            "its testing manifest's hash (GetItem); takes the pending imports (conditional UpdateItem) and "
+            "stamps each import with the run (UpdateItem).",
+        ),
+        Grant(
+            "ReadFrozenTestSet",
+            ("s3:GetObject",),
+            On.CONSOLE_OBJECTS,
+            "Hashes the champion's testing manifest, which may be anywhere in the console bucket, to check "
+            "it is the one the registry holds (the frozen test set).",
+        ),
+        Grant(
+            "StartTraining",
+            ("states:StartExecution",),
+            On.TRAINING_MACHINE,
+            "Starts the training pipeline on the merged manifest.",
+        ),
+        _key("dynamodb", "s3", why="The registry and the console bucket are encrypted with the app key."),
     ),
     "batch_summary": (
         Grant(

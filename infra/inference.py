@@ -24,7 +24,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.config import Config, ConfigError
+from infra.config import Config, ConfigError, optional_setting
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.layers import VIDEO, wheel_layer
@@ -161,7 +161,7 @@ class Inference(Construct):
             "RESULTS_TABLE_NAME": self.results_table.table_name,
             "IDEMPOTENCY_TABLE_NAME": self.idempotency_table.table_name,
             "REGISTRY_TABLE_NAME": registry.table_name,
-            "MIN_CONFIDENCE": "" if config.minConfidence is None else str(config.minConfidence),
+            "MIN_CONFIDENCE": optional_setting(config.minConfidence),
             "ON_MODEL_STOPPED": config.onModelStopped,
             "CHAMPION_CACHE_SECONDS": str(config.championCacheSeconds),
             "DETECT_CONCURRENCY": str(config.detectConcurrency),
@@ -172,6 +172,8 @@ class Inference(Construct):
             "VIDEO_MAX_FRAMES": str(video_max_frames(config)),
             "BATCH_STATE_MACHINE_ARN": batch_machine_arn or "",
             "VIDEO_MAX_BYTES": str((DETECT_EPHEMERAL_MIB - VIDEO_SCRATCH_HEADROOM_MIB) * 1024 * 1024),
+            "INFERENCE_BUCKET_NAME": storage.inference_bucket.bucket_name,
+            "REVIEW_BELOW_CONFIDENCE": optional_setting(config.reviewBelowConfidence),
         }
         for name, value in settings.items():
             function.add_environment(name, value)

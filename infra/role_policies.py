@@ -31,6 +31,7 @@ def base_targets(storage: Storage, project_name: str) -> dict[On, str]:
         On.RESULTS: inference.arn_for_objects("results/*"),
         On.INFERENCE_OBJECTS: inference.arn_for_objects("*"),
         On.BATCHES: inference.arn_for_objects("batches/*"),
+        On.REVIEW_OPEN: inference.arn_for_objects(f"review/{project_name}/open/*"),
         On.KEY: storage.key.key_arn,
     }
 
@@ -60,6 +61,7 @@ def granted(module: str, config: Config, targets: Targets) -> list[Grant]:
         for grant in GRANTS[module]
         if (grant.only_if is None or str(getattr(config, grant.only_if[0])) == grant.only_if[1])
         and not (grant.if_target and grant.on not in targets)
+        and (grant.only_with is None or getattr(config, grant.only_with) is not None)
     ]
 
 

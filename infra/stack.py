@@ -8,6 +8,7 @@ from constructs import Construct
 
 from infra.batch import BatchAnalysis, batch_machine_arn
 from infra.config import Config
+from infra.feedback import FeedbackRetraining
 from infra.inference import Inference
 from infra.notifications import notifications_topic
 from infra.operations import Operations
@@ -70,6 +71,16 @@ class CustomLabelsStack(Stack):
         )
         self._output("BatchAnalysisStateMachineArn", self.batch.state_machine.state_machine_arn)
 
+        # Feedback: an import record of corrected labels starts the training pipeline (retrainAfterImages).
+        self.feedback = FeedbackRetraining(
+            self,
+            "Feedback",
+            config=config,
+            storage=self.storage,
+            registry=self.training.registry,
+            training_state_machine=self.training.training_state_machine,
+        )
+
         # Operations: idle / running-hours guard on a schedule, alarms, training-end notifications, dashboard.
         self.operations = Operations(
             self,
@@ -88,6 +99,8 @@ class CustomLabelsStack(Stack):
 
         self._output("ProjectName", config.projectName)
         self._output("OnModelStopped", config.onModelStopped)
+        self._output("ReviewBelowConfidence", _or_off(config.reviewBelowConfidence))
+        self._output("RetrainAfterImages", _or_off(config.retrainAfterImages))
         self._output("ConsoleBucketName", self.storage.console_bucket.bucket_name)
         self._output("InferenceBucketName", self.storage.inference_bucket.bucket_name)
         self._output("KmsKeyArn", self.storage.key.key_arn)
@@ -99,3 +112,8 @@ class CustomLabelsStack(Stack):
 
     def _output(self, name: str, value: str) -> None:
         CfnOutput(self, name, value=value, export_name=f"{self.stack_name}-{name}")
+
+
+def _or_off(value: float | None) -> str:
+    """A nullable feedback setting as a stack output: ``off`` when not set."""
+    return "off" if value is None else f"{value:g}"

@@ -57,6 +57,7 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
         On.QUEUE: stack.inference.queue.queue_arn,
         On.BATCH_MACHINE: batch_machine_arn(stack),
         On.TOPIC: stack.topic.topic_arn,
+        On.TRAINING_MACHINE: stack.training.training_state_machine.state_machine_arn,
         On.OWN_LOG_GROUP: function.log_group.log_group_arn,
     }
     grants = [*PLUMBING, *granted(function.module, stack.config, targets)]
@@ -111,6 +112,7 @@ def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> Non
         "request_approval",
         "copy_model",
         "check_copy",
+        "start_retraining",
     }
     detect_reads = {a for g in GRANTS["detect"] if g.on is On.REGISTRY for a in g.actions}
     assert detect_reads == {"dynamodb:GetItem"}
@@ -143,7 +145,7 @@ def test_every_grant_says_why() -> None:
 def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
     for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
         groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
-        assert len(groups) == 22  # 21 functions and the state machines' group
+        assert len(groups) == 23  # 22 functions and the state machines' group
         assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
 
 

@@ -13,6 +13,7 @@ from customlabels.aws_clients import REKOGNITION_RETRIES
 from customlabels.batch.children import BatchAnalyser
 from customlabels.batch.result_items import ResultItems
 from customlabels.batch.settings import BatchEnv
+from customlabels.feedback.review import review_set
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
@@ -23,7 +24,8 @@ AnalyzerFor = Callable[[str, str, float | None], Analyzer]
 def analyzers(env: BatchEnv, s3: Any, dynamodb: Any) -> AnalyzerFor:
     """The upload path's analyser on a run's model version; the state machine keeps it running."""
     rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
-    table = dynamodb.Table(env.results_table)
+    table = dynamodb.Table(env.results_table)  # the analyser's; the batch writes through ResultItems
+    review = review_set(s3, env.inference_bucket, env.project, env.review_below_confidence)
 
     @cache
     def analyzer_for(version_arn: str, version_name: str, min_confidence: float | None) -> Analyzer:
@@ -44,6 +46,7 @@ def analyzers(env: BatchEnv, s3: Any, dynamodb: Any) -> AnalyzerFor:
                 min_confidence=min_confidence, start_stopped_model=False, model_retry_seconds=60
             ),
             results_bucket=env.inference_bucket,
+            review=review,
         )
 
     return analyzer_for

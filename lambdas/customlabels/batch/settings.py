@@ -21,10 +21,12 @@ class BatchEnv:
     concurrency: int
     video_frames_per_second: float
     video_frames_per_chunk: int  # frames one chunk child analyses within the margin of its timeout
+    review_below_confidence: float | None
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> BatchEnv:
         min_confidence = optional(env, "MIN_CONFIDENCE", "")
+        review_below = optional(env, "REVIEW_BELOW_CONFIDENCE", "")
         return cls(
             project=required(env, "PROJECT_NAME"),
             registry_table=required(env, "REGISTRY_TABLE_NAME"),
@@ -37,4 +39,5 @@ class BatchEnv:
             concurrency=int(optional(env, "DETECT_CONCURRENCY", "4")),
             video_frames_per_second=float(optional(env, "VIDEO_FRAMES_PER_SECOND", "1")),
             video_frames_per_chunk=int(optional(env, "VIDEO_FRAMES_PER_CHUNK", "100")),
+            review_below_confidence=float(review_below) if review_below else None,
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from customlabels.feedback.review import ReviewSet
 from customlabels.inference import results
 from customlabels.inference.champion import Champion, ChampionCache
 from customlabels.inference.checks import check_image
@@ -66,6 +67,7 @@ class Analyzer:
         starter: ModelStarter,
         settings: Settings,
         results_bucket: str | None = None,
+        review: ReviewSet | None = None,
     ) -> None:
         self._s3 = s3
         self._rekognition = rekognition
@@ -74,6 +76,7 @@ class Analyzer:
         self._starter = starter
         self._settings = settings
         self._results_bucket = results_bucket  # None: next to the image, in its own bucket
+        self._review = review  # None: reviewBelowConfidence is off
 
     def analyse(self, image: ImageVersion, *, first: FirstRead | None = None, record: bool = True) -> Outcome:
         """Write the result of ``image``; raise TransientProblem when it should be retried later.
@@ -158,6 +161,8 @@ class Analyzer:
             ContentType="application/json",
         )
         item = results.table_item(image, document, f"s3://{bucket}/{key}")
+        if self._review and document["status"] == results.SUCCEEDED:
+            self._review.collect(document, f"s3://{bucket}/{key}")
         if record:
             self._table.put_item(Item=item)
         return Outcome(

@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 
 from customlabels.aws_clients import REKOGNITION_RETRIES
+from customlabels.feedback.review import review_set
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.errors import THROUGHPUT_EXCEEDED
@@ -88,6 +89,8 @@ class Detector:
                 start_stopped_model=settings.start_stopped_model,
                 model_retry_seconds=settings.model_retry_seconds,
             ),
+            review=review_set(boto3.client("s3"), settings.inference_bucket, settings.project,
+                              settings.review_below_confidence),
         )
 
     @cached_property

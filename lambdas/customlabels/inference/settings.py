@@ -26,6 +26,8 @@ class DetectSettings:
     video_max_frames: int
     video_max_bytes: int
     batch_state_machine_arn: str | None  # where long videos go; none in the production stack
+    inference_bucket: str
+    review_below_confidence: float | None
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> DetectSettings:
@@ -33,6 +35,7 @@ class DetectSettings:
         if on_stopped not in ("start", "fail"):
             raise SettingError(f"ON_MODEL_STOPPED={on_stopped!r} is not allowed: use start or fail")
         min_confidence = optional(env, "MIN_CONFIDENCE", "")
+        review_below = optional(env, "REVIEW_BELOW_CONFIDENCE", "")
         return cls(
             project=required(env, "PROJECT_NAME"),
             queue_url=required(env, "QUEUE_URL"),
@@ -50,4 +53,6 @@ class DetectSettings:
             video_max_frames=int(optional(env, "VIDEO_MAX_FRAMES", "60")),
             video_max_bytes=int(optional(env, "VIDEO_MAX_BYTES", str(400 * 1024 * 1024))),
             batch_state_machine_arn=optional(env, "BATCH_STATE_MACHINE_ARN", "") or None,
+            inference_bucket=required(env, "INFERENCE_BUCKET_NAME"),
+            review_below_confidence=float(review_below) if review_below else None,
         )

@@ -92,6 +92,24 @@ def decide(
     )
 
 
+def feedback_note(images: int, labels: Sequence[Mapping], champion: Mapping | None,
+                  champion_labels: Sequence[Mapping]) -> str:
+    """What a feedback retraining changed, for the gate's reason (and so the notification): the images
+    it added and each label's F1 against the champion's, on the same (frozen) test set."""
+    note = f"feedback added {images} corrected image(s)"
+    if not champion:
+        return note
+    before = {row["label"]: row["f1Score"] for row in champion_labels}
+    moves = []
+    for row in sorted(labels, key=lambda row: row["label"]):
+        old = before.get(row["label"])
+        if old is None:
+            moves.append(f"{row['label']} new {row['f1Score']:.3f}")
+        else:
+            moves.append(f"{row['label']} {old:.3f}->{row['f1Score']:.3f} ({row['f1Score'] - old:+.3f})")
+    return f"{note}; per-label F1 against {champion['versionName']}: " + ", ".join(moves)
+
+
 def rival_champion(champion: Mapping | None, version_name: str) -> Mapping | None:
     """The champion this version competes with: none when it is itself the champion (a re-run of the
     champion's own execution does not compete with itself)."""

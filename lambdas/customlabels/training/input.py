@@ -38,6 +38,10 @@ def training_form(project: str, bucket: str) -> dict[str, str]:
             "(optional) true or false: once approved, start the production account's promotion "
             "(needs requireApproval and a production account)"
         ),
+        "feedbackImages": (
+            "(optional) whole number: corrected images this run adds (set by the feedback loop; the "
+            "gate's reason then says how F1 moved per label)"
+        ),
     }
 
 
@@ -75,6 +79,7 @@ class Settings:
     requireApproval: bool
     approvalTimeoutSeconds: int
     promoteAfterApproval: bool
+    feedbackImages: int = 0
 
 
 @dataclass
@@ -196,6 +201,13 @@ class _Checker:
             return default
         return value
 
+    def count(self, key: str) -> int:
+        value = self.raw.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.problems.append(f"{key}={value!r} is not allowed: a whole number >= 0")
+            return 0
+        return value
+
     def unit_range(self, defaults: Defaults | None) -> tuple[int, int]:
         low = self.units("minInferenceUnits", defaults.minInferenceUnits if defaults else 1)
         high = self.units("maxInferenceUnits", max(low, defaults.maxInferenceUnits if defaults else low))
@@ -229,6 +241,7 @@ def check_training_input(
     require_approval = check.flag("requireApproval", defaults.requireApproval)
     approval_hours = check.hours("approvalTimeoutHours", defaults.approvalTimeoutHours)
     promote_after = check.flag("promoteAfterApproval", defaults.promoteAfterApproval)
+    feedback_images = check.count("feedbackImages")
     if promote_after and not defaults.productionAccount:
         check.problems.append(
             "promoteAfterApproval=true needs a production account: this stack was deployed without "
@@ -256,6 +269,7 @@ def check_training_input(
             requireApproval=require_approval,
             approvalTimeoutSeconds=max(1, round(approval_hours * 3600)),
             promoteAfterApproval=promote_after,
+            feedbackImages=feedback_images,
         )
         verdict.settings = asdict(settings)
     return verdict

@@ -6,6 +6,8 @@ from the contract; none waits (the state machines' Wait loops poll).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from customlabels.evaluation import summary_label_metrics
 from customlabels.rekognition import datasets, projects, versions
 from customlabels.training.contract import (
@@ -23,7 +25,13 @@ from customlabels.training.contract import (
     TrainingOutput,
     Wanted,
 )
-from customlabels.training.gate import GateRules, decide, promotion_refusal, rival_champion
+from customlabels.training.gate import (
+    GateRules,
+    decide,
+    feedback_note,
+    promotion_refusal,
+    rival_champion,
+)
 from customlabels.training.input import check_control_input, check_training_input
 from customlabels.training.model_status import REACHED_AT, poll_failure, poll_outcome
 from customlabels.training.registry import utc_now, version_record
@@ -178,6 +186,11 @@ def evaluate(event: dict, services: Services) -> EvaluationOutput:
     rules = GateRules(settings["f1Threshold"], settings["minLabelF1"], settings["requireImprovement"])
     champion = rival_champion(services.registry.champion(project), version)
     decision = decide(f1, summary_label_metrics(summary), rules, champion)
+    if settings.get("feedbackImages"):
+        rival = services.registry.get_version(project, champion["versionName"]) if champion else None
+        before = (rival or {}).get("labels", [])
+        note = feedback_note(settings["feedbackImages"], decision.labels, champion, before)
+        decision = replace(decision, reason=f"{decision.reason}; {note}")
     services.registry.update_version(
         project,
         version,

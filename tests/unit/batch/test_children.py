@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import boto3
@@ -10,6 +11,7 @@ from botocore.stub import Stubber
 
 from customlabels.batch.children import ANALYSED, FAILED, IGNORED, SKIPPED, BatchAnalyser, item_location
 from customlabels.batch.result_items import ResultItems
+from customlabels.feedback.review import open_prefix, review_set
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
@@ -20,7 +22,7 @@ THROTTLED = "ProvisionedThroughputExceededException"
 
 
 class Harness:
-    def __init__(self) -> None:
+    def __init__(self, review_below: float | None = None) -> None:
         self.s3 = boto3.client("s3")
         self.rekognition = boto3.client("rekognition")
         self.stub = Stubber(self.rekognition)
@@ -46,6 +48,7 @@ class Harness:
             ),
             settings=Settings(min_confidence=None, start_stopped_model=False, model_retry_seconds=60),
             results_bucket=BUCKET,
+            review=review_set(self.s3, BUCKET, "widgets", review_below),
         )
         self.batch = BatchAnalyser(
             s3=self.s3,
@@ -69,10 +72,10 @@ class Harness:
         self.calls.clear()
         return self.batch.run({"Items": items, "BatchInput": batch})
 
-    def detects(self, *labels: str) -> None:
+    def detects(self, *labels: str, confidence: float = 90.0) -> None:
         for label in labels:
             self.stub.add_response(
-                "detect_custom_labels", {"CustomLabels": [{"Name": label, "Confidence": 90.0}]}
+                "detect_custom_labels", {"CustomLabels": [{"Name": label, "Confidence": confidence}]}
             )
 
 
@@ -174,3 +177,16 @@ def test_item_locations() -> None:
     assert item_location({"source-ref": "s3://other/c.jpg", "x": 1}, "bkt") == ("other", "c.jpg")
     assert item_location({"source-ref": "nope"}, "bkt") is None
     assert item_location("text", "bkt") is None
+
+
+def test_a_batch_sends_its_low_confidence_images_to_the_review_set(resources) -> None:
+    harness = Harness(review_below=50.0)
+    harness.s3.put_object(Bucket=BUCKET, Key="old/sure.png", Body=images.png())
+    harness.s3.put_object(Bucket=BUCKET, Key="old/unsure.png", Body=images.png())
+    harness.detects("cat")
+    harness.detects("dog", confidence=31.0)
+    harness.run([{"Key": "old/sure.png"}, {"Key": "old/unsure.png"}])
+    listing = harness.s3.list_objects_v2(Bucket=BUCKET, Prefix=open_prefix("widgets"))["Contents"]
+    [entry] = [json.loads(harness.s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read()) for o in listing]
+    assert entry["image"] == f"s3://{BUCKET}/old/unsure.png" and entry["reason"] == "LOW_CONFIDENCE"
+    assert entry["resultUri"] == f"s3://{BUCKET}/results/{BUCKET}/old/unsure.png.json"

@@ -91,6 +91,7 @@ def env(queue_url: str, **overrides: str) -> dict[str, str]:
         "MAX_INFERENCE_UNITS": "1",
         "MODEL_RETRY_SECONDS": "5",
         "BATCH_STATE_MACHINE_ARN": f"arn:aws:states:{REGION}:123456789012:stateMachine:test-BatchAnalysis",
+        "INFERENCE_BUCKET_NAME": BUCKET,
         **overrides,
     }
 

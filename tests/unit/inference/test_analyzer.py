@@ -7,6 +7,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from customlabels.feedback.review import review_set
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.errors import ModelNotRunning, TransientProblem
@@ -25,7 +26,9 @@ CHAMPION = {"versionArn": MODEL_ARN, "versionName": "widgets.v1"}
 
 
 class Harness:
-    def __init__(self, *, min_confidence: float | None = None, start: bool = True) -> None:
+    def __init__(
+        self, *, min_confidence: float | None = None, start: bool = True, review_below: float | None = None
+    ) -> None:
         self.s3 = boto3.client("s3")
         self.rekognition = boto3.client("rekognition")
         self.stub = Stubber(self.rekognition)
@@ -42,6 +45,7 @@ class Harness:
             settings=Settings(
                 min_confidence=min_confidence, start_stopped_model=start, model_retry_seconds=7
             ),
+            review=review_set(self.s3, BUCKET, "widgets", review_below),
         )
 
     def image(self, key: str, body: bytes):

@@ -93,3 +93,16 @@ def test_promotion_needs_a_passed_gate_on_record(record, refused_because) -> Non
         assert refusal is None
     else:
         assert refused_because in refusal and "--force" in refusal
+
+
+def test_a_feedback_retraining_says_the_images_added_and_how_each_labels_f1_moved() -> None:
+    from customlabels.training.gate import feedback_note
+
+    labels = [{"label": "3", "f1Score": 0.9}, {"label": "1", "f1Score": 0.8}, {"label": "9", "f1Score": 0.5}]
+    before = [{"label": "3", "f1Score": 0.6}, {"label": "1", "f1Score": 0.85}]
+    note = feedback_note(42, labels, {"versionName": "d.v1"}, before)
+    assert note == (
+        "feedback added 42 corrected image(s); per-label F1 against d.v1: "
+        "1 0.850->0.800 (-0.050), 3 0.600->0.900 (+0.300), 9 new 0.500"
+    )
+    assert feedback_note(3, labels, None, []) == "feedback added 3 corrected image(s)"

@@ -47,6 +47,7 @@ def test_minimal_input_gets_the_stack_defaults_and_a_version_from_the_execution_
         "requireApproval": False,
         "approvalTimeoutSeconds": 86400,
         "promoteAfterApproval": False,
+        "feedbackImages": 0,
     }
 
 

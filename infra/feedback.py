@@ -1,0 +1,59 @@
+"""The feedback loop's automatic retraining: an import record under the console bucket's
+``datasets/<project>/feedback/imports/`` -> S3 event -> start_retraining Lambda -> training state machine.
+
+An S3 event rather than a schedule: nothing runs between imports, and the count of corrected images
+since the last training is read from the registry when an import lands (no Lambda waits).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from customlabels.feedback.retrain import imports_prefix
+from infra.config import Config, optional_setting
+from infra.functions import PipelineFunction
+from infra.grants import On
+from infra.role_policies import apply_grants, base_targets
+from infra.storage import Storage
+
+
+class FeedbackRetraining(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        storage: Storage,
+        registry: dynamodb.ITable,
+        training_state_machine: sfn.IStateMachine,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function = PipelineFunction(
+            self,
+            "StartRetrainingFunction",
+            module="start_retraining",
+            key=storage.key,
+            removal_policy=storage.removal,
+            environment={
+                "PROJECT_NAME": config.projectName,
+                "REGISTRY_TABLE_NAME": registry.table_name,
+                "TRAINING_STATE_MACHINE_ARN": training_state_machine.state_machine_arn,
+                "RETRAIN_AFTER_IMAGES": optional_setting(config.retrainAfterImages),
+            },
+        )
+        targets = {
+            **base_targets(storage, config.projectName),
+            On.REGISTRY: registry.table_arn,
+            On.TRAINING_MACHINE: training_state_machine.state_machine_arn,
+        }
+        apply_grants(self.function, targets, config)
+        storage.console_bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.LambdaDestination(self.function.function),
+            s3.NotificationKeyFilter(prefix=imports_prefix(config.projectName), suffix=".json"),
+        )

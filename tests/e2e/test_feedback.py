@@ -1,0 +1,191 @@
+"""The model-feedback loop on the synthesized stack offline (issue 17): a weak first model, unlabelled
+uploads, the review set, a CSV a "person" fills, the import, and the retraining that starts by itself,
+is judged on the first model's frozen test set and is promoted.
+
+One stack per module, synthesized with reviewBelowConfidence and retrainAfterImages set.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from customlabels_cli.main import main
+from local.emulator.settings import ServiceSettings
+from local.samples import digit_samples, write_samples
+from local.stack import LocalStack
+from local.synth import LOCAL_PROFILE, load_stack, synthesize
+from tests.e2e.harness import running_stack, until
+from tests.e2e.test_usage import subscribe_queue, topic_messages
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+PROJECT = "customlabels"
+REVIEW_BELOW = 70
+RETRAIN_AFTER = 40
+FIRST_TRAINING, TEST_IMAGES, STREAMED = 30, 100, 200  # 3 per digit; 10 per digit; the uploads
+TIMEOUT = 240
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[LocalStack]:
+    context = {**LOCAL_PROFILE, "reviewBelowConfidence": str(REVIEW_BELOW),
+               "retrainAfterImages": str(RETRAIN_AFTER), "f1Threshold": "0.5"}
+    artifact = load_stack(synthesize(tmp_path_factory.mktemp("feedback"), context))
+    with running_stack(artifact, ServiceSettings(seed=7)) as running:
+        yield running
+
+
+@pytest.fixture
+def customlabels(stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`customlabels ...` as a user runs it against the offline stack; returns (exit code, output)."""
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(stack.outputs))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", stack.endpoint_url)
+    monkeypatch.chdir(tmp_path)
+
+    def run(capsys, *arguments: str) -> tuple[int, str]:
+        capsys.readouterr()
+        code = main([*arguments, "--outputs", str(outputs)])
+        return code, capsys.readouterr().out
+
+    return run
+
+
+def finished(stack: LocalStack, arn: str) -> dict[str, Any]:
+    sfn = stack.client("stepfunctions")
+    until(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", TIMEOUT, arn)
+    return sfn.describe_execution(executionArn=arn)
+
+
+def train_first_model(stack: LocalStack, samples: list) -> dict[str, Any]:
+    bucket = stack.outputs["ConsoleBucketName"]
+    first = [replace(s, split="train") for s in samples[:FIRST_TRAINING]]
+    frozen = [replace(s, split="test") for s in samples[FIRST_TRAINING:FIRST_TRAINING + TEST_IMAGES]]
+    manifests = write_samples(stack.client("s3"), iter(first + frozen), bucket, f"datasets/{PROJECT}/first")
+    arn = stack.client("stepfunctions").start_execution(
+        stateMachineArn=stack.outputs["TrainingStateMachineArn"], name="first",
+        input=json.dumps({"projectName": PROJECT, "trainingManifest": manifests["train"],
+                          "testingManifest": manifests["test"], "f1Threshold": 0.1}),
+    )["executionArn"]
+    execution = finished(stack, arn)
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    return {**json.loads(execution["output"]), "testingManifest": manifests["test"]}
+
+
+def notification(stack: LocalStack, queue_url: str, outcome: str) -> dict[str, Any]:
+    """The first message on the topic (through a subscribed queue) with this outcome."""
+    seen: list[dict[str, Any]] = []
+
+    def arrived() -> bool:
+        for envelope in topic_messages(stack, queue_url):
+            try:
+                seen.append(json.loads(envelope["Message"]))
+            except json.JSONDecodeError:
+                continue
+        return any(message.get("outcome") == outcome for message in seen)
+
+    until(arrived, 30, f"the {outcome} notification")
+    return next(message for message in seen if message.get("outcome") == outcome)
+
+
+def stream_uploads(stack: LocalStack, samples: list) -> dict[str, str]:
+    """Unlabelled digits into uploads/; returns the truth a person would know, by image URI."""
+    s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
+    truth = {}
+    for sample in samples:
+        s3.put_object(Bucket=bucket, Key=f"uploads/{sample.name}", Body=sample.png)
+        truth[f"s3://{bucket}/uploads/{sample.name}"] = sample.line["digit-metadata"]["class-name"]
+    assert stack.sources.wait_until_drained(TIMEOUT), "the upload queue did not drain"
+    return truth
+
+
+def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champion(
+    stack: LocalStack, customlabels, capsys
+) -> None:
+    samples = list(digit_samples(FIRST_TRAINING + TEST_IMAGES + STREAMED))
+    first = train_first_model(stack, samples)
+    truth = stream_uploads(stack, samples[FIRST_TRAINING + TEST_IMAGES:])
+
+    code, out = customlabels(capsys, "feedback", "status", "--json")
+    collected = json.loads(out)["open"]
+    assert code == 0 and RETRAIN_AFTER + 2 <= collected < STREAMED, out
+
+    code, out = customlabels(capsys, "feedback", "export", "--format", "csv", "--output", "review.csv")
+    assert code == 0 and f"exported {collected} image(s)" in out, out
+    rows = list(csv.reader(io.StringIO(Path("review.csv").read_text())))
+    assert rows[0] == ["image", "predicted label", "confidence", "correct label"]
+    # A person fills in the true digit, forgets one row and pastes one image that was never reviewed.
+    filled = [rows[0]] + [[*row[:3], truth[row[0]]] for row in rows[1:]]
+    filled[1][3] = ""
+    filled.append([f"s3://{stack.outputs['InferenceBucketName']}/uploads/never-seen.png", "", "", "4"])
+    with Path("answers.csv").open("w", newline="") as file:
+        csv.writer(file).writerows(filled)
+
+    subscriber = subscribe_queue(stack)
+    code, out = customlabels(capsys, "feedback", "import", "answers.csv")
+    assert code == 0, out
+    assert f"not imported: row 2: empty correct label for {rows[1][0]}" in out
+    assert f"not imported: row {len(filled)}: unknown image reference" in out
+    assert f"imported {collected - 1} image(s)" in out and "new labels: none" in out
+    assert "retraining on" in out, out  # the import record's S3 event started it, nobody else
+
+    sfn = stack.client("stepfunctions")
+    executions = sfn.list_executions(stateMachineArn=stack.outputs["TrainingStateMachineArn"])["executions"]
+    [retraining] = [e for e in executions if e["name"].startswith("feedback-")]
+    execution = finished(stack, retraining["executionArn"])
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    second = json.loads(execution["output"])
+    assert json.loads(execution["input"])["testingManifest"] == first["testingManifest"]  # frozen test set
+    assert second["outcome"] == "PROMOTED" and second["champion"]["versionName"] == second["versionName"]
+    assert second["f1Score"] > first["f1Score"]
+    assert f"feedback added {collected - 1} corrected image(s)" in second["gateReason"]
+    assert f"per-label F1 against {first['versionName']}" in second["gateReason"]
+    succeeded = notification(stack, subscriber, "SUCCEEDED")
+    assert f"feedback added {collected - 1} corrected image(s)" in succeeded["reason"]
+    assert f"per-label F1 against {first['versionName']}" in succeeded["reason"]
+
+    code, out = customlabels(capsys, "feedback", "status", "--json")
+    now = json.loads(out)
+    assert (now["open"], now["inReview"], now["imported"]) == (0, 1, collected - 1)
+    assert now["imagesSinceLastTraining"] == 0 and now["lastTraining"]["executionArn"] == retraining[
+        "executionArn"]
+
+
+def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entries(
+    stack: LocalStack, customlabels, capsys
+) -> None:
+    """Runs after the loop above (a trained project with a TRAIN dataset)."""
+    s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
+    extra = list(digit_samples(FIRST_TRAINING + TEST_IMAGES + STREAMED + 2))[-2:]
+    uris = []
+    for sample in extra:  # outside uploads/: no detection, only a person's wish to have them labelled
+        s3.put_object(Bucket=bucket, Key=f"by-hand/{sample.name}", Body=sample.png)
+        uris.append(f"s3://{bucket}/by-hand/{sample.name}")
+    code, out = customlabels(capsys, "feedback", "add", *uris)
+    assert code == 0 and out.count("added s3://") == 2, out
+    code, out = customlabels(capsys, "feedback", "export", "--output", "hand.csv")
+    assert code == 0 and "exported 2 image(s)" in out, out
+    rows = list(csv.reader(io.StringIO(Path("hand.csv").read_text())))
+    labels = {uri: s.line["digit-metadata"]["class-name"] for uri, s in zip(uris, extra, strict=True)}
+    with Path("hand-answers.csv").open("w", newline="") as file:
+        csv.writer(file).writerows([rows[0]] + [[*row[:3], labels[row[0]]] for row in rows[1:]])
+
+    code, out = customlabels(capsys, "feedback", "import", "hand-answers.csv", "--dataset")
+    assert code == 0 and "TRAIN dataset updated with 2 line(s) in 1 request(s)" in out, out
+    assert f"2 corrected image(s) since the last training; retraining starts at {RETRAIN_AFTER}" in out
+    rekognition = stack.client("rekognition")
+    [project] = rekognition.describe_projects(ProjectNames=[PROJECT])["ProjectDescriptions"]
+    [train] = [d["DatasetArn"] for d in project["Datasets"] if d["DatasetType"] == "TRAIN"]
+    for sample in extra:
+        entries = rekognition.list_dataset_entries(
+            DatasetArn=train, SourceRefContains=f"feedback/images/{bucket}/by-hand/{sample.name}"
+        )["DatasetEntries"]
+        [entry] = [json.loads(text) for text in entries]
+        assert entry["digit-metadata"]["class-name"] == sample.line["digit-metadata"]["class-name"]
