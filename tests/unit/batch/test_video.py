@@ -72,6 +72,7 @@ def env(frames_per_chunk: int) -> BatchEnv:
         concurrency=2,
         video_frames_per_second=1,
         video_frames_per_chunk=frames_per_chunk,
+        review_below_confidence=None,
     )
 
 
