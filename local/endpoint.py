@@ -20,6 +20,7 @@ from local import (
     bucket_policy_evaluation,
     distributed_map,
     execution_names,
+    host_dispatch,
     lambda_hook,
     sfn_integration,
     task_callbacks,
@@ -61,6 +62,7 @@ class LocalEndpoint:
         lambda_hook.install()
         bucket_policy_evaluation.install()
         execution_names.install()
+        host_dispatch.install()
         sfn_integration.install()
         task_callbacks.install()
         distributed_map.install()

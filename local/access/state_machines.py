@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import boto3
@@ -48,11 +49,16 @@ def eval_state_credentials(self: StateTask, env: Environment) -> StateCredential
 
 
 def _client(service: str, region: str, credentials: Credentials) -> Any:
-    endpoint = (
-        {}
-        if botocore_stubber.enabled
-        else {"endpoint_url": f"http://localhost:{moto_settings.moto_server_port()}"}
+    endpoint_url = (
+        None if botocore_stubber.enabled else f"http://localhost:{moto_settings.moto_server_port()}"
     )
+    return _cached_client(service, region, credentials, endpoint_url)
+
+
+@cache
+def _cached_client(service: str, region: str, credentials: Credentials, endpoint_url: str | None) -> Any:
+    """One client per role and service, as Step Functions keeps its connections: building a client per
+    task cost a Map child as much as its batch's first few images (py-spy, backfill benchmark)."""
     return boto3.client(
         service,
         region_name=region,
@@ -60,7 +66,7 @@ def _client(service: str, region: str, credentials: Credentials) -> Any:
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,
         config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
-        **endpoint,
+        endpoint_url=endpoint_url,
     )
 
 

@@ -88,7 +88,7 @@ class Analyzer:
         try:
             checked = check_image(self._s3, image, first)
             champion = self._champions.get()
-            labels = self.detect(_s3_object(image), champion)
+            labels = self.detect(_image_parameter(image, first), champion)
         except ImageProblem as problem:
             document = results.failure_document(
                 image, code=problem.code, reason=problem.reason, fix=problem.fix, started_at=started_at
@@ -175,6 +175,14 @@ class Analyzer:
             error=document.get("error"),
             table_item=item,
         )
+
+
+def _image_parameter(image: ImageVersion, first: FirstRead | None) -> dict[str, Any]:
+    """An image the header read already holds whole goes as Bytes: those bytes are of the version the
+    result names, and Rekognition does not read the object again (one S3 GET per image, not two)."""
+    if first is not None and len(first.data) == first.size:
+        return {"Bytes": first.data}
+    return _s3_object(image)
 
 
 def _s3_object(image: ImageVersion) -> dict[str, Any]:

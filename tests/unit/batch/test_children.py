@@ -145,6 +145,27 @@ def test_an_image_analysed_with_another_model_version_is_analysed_again(harness:
     assert harness.table.get_item(Key={"image": uri, "version": version})["Item"]["labels"] == ["dog"]
 
 
+def test_an_image_the_header_read_holds_whole_is_sent_as_bytes_and_a_larger_one_by_version(
+    harness: Harness,
+) -> None:
+    small, large = images.png(), images.oversized_png(total_bytes=20_000)  # header read: 8 KB
+    harness.s3.put_object(Bucket=BUCKET, Key="sizes/small.png", Body=small)
+    harness.s3.put_object(Bucket=BUCKET, Key="sizes/large.png", Body=large)
+    found = {"CustomLabels": [{"Name": "cat", "Confidence": 90.0}]}
+    harness.stub.add_response(
+        "detect_custom_labels", found, {"ProjectVersionArn": MODEL_ARN, "Image": {"Bytes": small}}
+    )
+    large_version = version_of(harness, "sizes/large.png")
+    s3_object = {"Bucket": BUCKET, "Name": "sizes/large.png", "Version": large_version}
+    harness.stub.add_response(
+        "detect_custom_labels", found, {"ProjectVersionArn": MODEL_ARN, "Image": {"S3Object": s3_object}}
+    )
+    answer = harness.run([{"Key": "sizes/small.png"}, {"Key": "sizes/large.png"}])
+    assert answer["counts"] == {ANALYSED: 2}
+    assert Counter(harness.calls)["GetObject"] == 2
+    harness.stub.assert_no_pending_responses()
+
+
 def test_an_empty_object_gets_the_upload_paths_error_result(harness: Harness) -> None:
     harness.s3.put_object(Bucket=BUCKET, Key="e/empty.png", Body=b"")
     answer = harness.run([{"Key": "e/empty.png"}])
