@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from local import access
 
 DEFAULT_POLLERS = 5
 RECEIVE_WAIT_SECONDS = 1  # Lambda long-polls 20 s; 1 s keeps a local stop quick
+QUEUE_GONE = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,18 @@ class _Poller(threading.Thread):
         self._lambda = lambda_
         self._stopping = stopping
         self.invocations = 0
+        self.disabled_reason: str | None = None
 
     def run(self) -> None:
         while not self._stopping.is_set():
-            messages = self._gather()
+            try:
+                messages = self._gather()
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in QUEUE_GONE:
+                    raise
+                # Lambda disables a mapping whose queue was deleted; so does its poller here.
+                self.disabled_reason = f"the queue {self.mapping.queue_arn} no longer exists"
+                return
             if messages:
                 self._deliver(messages)
 
@@ -102,7 +112,7 @@ class _Poller(threading.Thread):
                 QueueUrl=self.mapping.queue_url,
                 Entries=[
                     {"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]}
-                    for index, m in enumerate(done[start:start + 10])
+                    for index, m in enumerate(done[start : start + 10])
                 ],
             )
 
