@@ -31,7 +31,7 @@ from tests.e2e.harness import running_stack, train_directly
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = 400
-ROUNDS = 3
+ROUNDS = 5
 IU_TPS = 1_000_000.0
 PROJECT = "customlabels"
 

@@ -5,12 +5,15 @@ Here every statement is narrowed to this stack's bucket, key and project ARNs; t
 must stay on ``*`` are the ones whose actions have no resource scope. People write only under
 ``datasets/``: validation results and training output (which the F1 gate reads) are the pipeline's.
 The key is usable only through S3 and Rekognition, and grants only for AWS resources.
+``ReviewerAccess`` is what ``customlabels feedback`` needs (the feedback loop's reviewers), nothing else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aws_cdk import Stack
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -33,6 +36,7 @@ CUSTOM_LABELS_OPERATIONS = [
 
 OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectAcl"]
 OBJECT_WRITE = ["s3:PutObject", "s3:PutObjectTagging"]
+SERVICE_NAMES = {"s3": "S3", "rekognition": "Rekognition"}
 BUCKET_READ = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl", "s3:GetBucketVersioning"]
 
 
@@ -129,34 +133,111 @@ class UserPolicies(Construct):
             ],
         )
 
+    def add_reviewer_access(self, config: Config, storage: Storage, registry: dynamodb.ITable) -> None:
+        """``customlabels feedback add|export|import|status`` (and ``import --dataset``), as a person runs
+        them; built once the registry exists."""
+        project = config.projectName
+        console, inference = storage.console_bucket, storage.inference_bucket
+        review = f"review/{project}/"
+        rows = [
+            Row(
+                "FindStack",
+                ["cloudformation:DescribeStacks"],
+                [Stack.of(self).stack_id],
+                "Without an outputs file the CLI reads the stack's outputs: this one stack.",
+            ),
+            Row(
+                "ListReviewSet",
+                ["s3:ListBucket"],
+                [inference.bucket_arn],
+                "The review set is listed by prefix, review/<project>/ only.",
+                {"StringLike": {"s3:prefix": [f"{review}*"]}},
+            ),
+            Row(
+                "ReviewSet",
+                ["s3:GetObject", "s3:PutObject"],
+                [inference.arn_for_objects(f"{review}*")],
+                "Review entries, exports and their records: objects under review/<project>/.",
+            ),
+            Row(
+                "ReadImagesAndManifests",
+                OBJECT_READ,
+                [console.arn_for_objects("*"), inference.arn_for_objects("*")],
+                "Images under review may be any object of the stack's two buckets (uploads, batch sources, "
+                "images added by hand): added by HeadObject, copied by version on import; the import merges "
+                "into the champion's training manifest, which may be anywhere in the console bucket.",
+            ),
+            Row(
+                "WriteFeedbackData",
+                OBJECT_WRITE,
+                [console.arn_for_objects(f"{DATASETS_PREFIX}{project}/feedback/*")],
+                "The import writes the reviewed images, the merged training manifest and the import record "
+                "(the retraining trigger) under datasets/<project>/feedback/.",
+            ),
+            Row(
+                "Registry",
+                ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                [registry.table_arn],
+                "The champion and its manifests (GetItem), the imports and what waits for training (Query), "
+                "an import's lineage item (PutItem) and the pending count (UpdateItem).",
+            ),
+            Row(
+                "FindProject",
+                ["rekognition:DescribeProjects"],
+                ["*"],
+                "import --dataset finds the TRAIN dataset; DescribeProjects has no resource-level scope.",
+            ),
+            Row(
+                "UpdateTrainDataset",
+                ["rekognition:DescribeDataset", "rekognition:UpdateDatasetEntries"],
+                [project_arn_pattern(project)],
+                "import --dataset adds the answers to this project's TRAIN dataset; dataset ARNs end in a "
+                "creation timestamp unknown at deploy time.",
+            ),
+        ]
+        self.reviewer_access = self._policy(
+            "ReviewerAccess",
+            f"customlabels feedback (the model-feedback loop) on project {project}, nothing else",
+            rows,
+            storage,
+            via=("s3",),
+        )
+
     def _policy(
-        self, construct_id: str, description: str, rows: list[Row], storage: Storage | None = None
+        self,
+        construct_id: str,
+        description: str,
+        rows: list[Row],
+        storage: Storage | None = None,
+        via: tuple[str, ...] = ("s3", "rekognition"),
     ) -> iam.ManagedPolicy:
         statements = [
             iam.PolicyStatement(sid=r.sid, actions=r.actions, resources=r.resources, conditions=r.conditions)
             for r in rows
         ]
         if storage is not None:
-            statements += _key_statements(storage)
+            statements += _key_statements(storage, via)
         policy = iam.ManagedPolicy(self, construct_id, description=description, statements=statements)
         for row in rows:
             acknowledge_wildcards(policy, row.actions, row.resources, row.why)
         return policy
 
 
-def _key_statements(storage: Storage) -> list[iam.PolicyStatement]:
+def _key_statements(storage: Storage, via: tuple[str, ...]) -> list[iam.PolicyStatement]:
     """SSE-KMS objects are read and written through S3; Rekognition reads them (and the key, for a
-    model's KmsKeyId) on the caller's behalf, and creates its grants for AWS resources only."""
+    model's KmsKeyId) on the caller's behalf, and creates its grants for AWS resources only. (DynamoDB
+    uses the key through its own grant: its callers need no key permission.)"""
     key = storage.key.key_arn
+    use = iam.PolicyStatement(
+        sid="UseKeyThrough" + "And".join(SERVICE_NAMES[name] for name in via),
+        actions=["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+        resources=[key],
+        conditions={"StringEquals": {"kms:ViaService": [regional_service(name) for name in via]}},
+    )
+    if "rekognition" not in via:
+        return [use]
     return [
-        iam.PolicyStatement(
-            sid="UseKeyThroughS3AndRekognition",
-            actions=["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
-            resources=[key],
-            conditions={
-                "StringEquals": {"kms:ViaService": [regional_service("s3"), regional_service("rekognition")]}
-            },
-        ),
+        use,
         iam.PolicyStatement(
             sid="KeyGrantsForRekognition",
             actions=["kms:CreateGrant"],

@@ -12,7 +12,9 @@ gets pollers that behave like Lambda's:
 - a function error leaves the whole batch in flight until its visibility timeout ends; with
   ``ReportBatchItemFailures`` only the reported items stay (an unknown or empty identifier fails
   the whole batch, as in Lambda); everything else is deleted;
-- redrive to the dead-letter queue after ``maxReceiveCount`` is the queue's own (moto does it).
+- redrive to the dead-letter queue after ``maxReceiveCount`` is the queue's own (moto does it);
+- a poller whose role may not read the queue (or its key) keeps polling after a back-off, keeping the
+  last problem, and one whose queue was deleted stops, as Lambda disables the mapping.
 
 Use: ``sources = EventSources.take_over(session, endpoint_url)`` after deploying: it disables moto's
 built-in delivery for every enabled SQS mapping and starts the pollers; ``sources.wait_until_drained()``
@@ -35,6 +37,7 @@ from local import access
 
 DEFAULT_POLLERS = 5
 RECEIVE_WAIT_SECONDS = 1  # Lambda long-polls 20 s; 1 s keeps a local stop quick
+PROBLEM_BACKOFF_SECONDS = 1.0
 QUEUE_GONE = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 
 
@@ -60,19 +63,23 @@ class _Poller(threading.Thread):
         self._stopping = stopping
         self.invocations = 0
         self.disabled_reason: str | None = None
+        self.last_problem: str | None = None
 
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
                 messages = self._gather()
+                if messages:
+                    self._deliver(messages)
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") not in QUEUE_GONE:
-                    raise
-                # Lambda disables a mapping whose queue was deleted; so does its poller here.
-                self.disabled_reason = f"the queue {self.mapping.queue_arn} no longer exists"
-                return
-            if messages:
-                self._deliver(messages)
+                code = error.response.get("Error", {}).get("Code")
+                if code in QUEUE_GONE:  # Lambda disables a mapping whose queue was deleted
+                    self.disabled_reason = f"the queue {self.mapping.queue_arn} no longer exists"
+                    return
+                # Lambda goes on polling a queue its role may not read or decrypt (and says why), so a
+                # fixed policy lets the mapping resume.
+                self.last_problem = f"{code}: {error}"
+                self._stopping.wait(PROBLEM_BACKOFF_SECONDS)
 
     def _gather(self) -> list[dict[str, Any]]:
         """One batch: the batching window starts with the first message, as in Lambda."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import boto3
 
 from local.emulator import moto_integration
 from local.emulator.settings import ServiceSettings
@@ -116,4 +120,25 @@ def policy_of_role(resources: dict[str, Any], role: str) -> str:
         logical_id
         for logical_id, r in resources.items()
         if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"].get("Roles", [])
+    )
+
+
+def person_with(stack: LocalStack, policy_arn: str) -> boto3.Session:
+    """A person holding only the managed policy `policy_arn`: a role of the stack's account, assumed."""
+    iam, account = stack.client("iam"), stack.client("sts").get_caller_identity()["Account"]
+    name = f"person-{uuid.uuid4().hex[:8]}"
+    trust = {
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"
+    }
+    document = {"Version": "2012-10-17", "Statement": [trust]}
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))
+    iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+    credentials = stack.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/{name}", RoleSessionName="person"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=stack.session.region_name,
     )

@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from customlabels_cli.main import main
+from local import access, policy_update
 from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
 from local.stack import LocalStack
 from local.synth import LOCAL_PROFILE, load_stack, synthesize
-from tests.e2e.harness import running_stack, until
+from tests.e2e.harness import person_with, role_policy, running_stack, until
 from tests.e2e.test_usage import subscribe_queue, topic_messages
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -158,10 +160,22 @@ def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champ
         "executionArn"]
 
 
+@pytest.fixture
+def reviewer(stack: LocalStack, monkeypatch: pytest.MonkeyPatch):
+    """The CLI runs as a person holding only the stack's ReviewerAccess policy."""
+    person = person_with(stack, stack.outputs["ReviewerAccessPolicyArn"])
+    credentials = person.get_credentials().get_frozen_credentials()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token)
+    return person
+
+
 def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entries(
-    stack: LocalStack, customlabels, capsys
+    stack: LocalStack, customlabels, capsys, reviewer
 ) -> None:
-    """Runs after the loop above (a trained project with a TRAIN dataset)."""
+    """Runs after the loop above (a trained project with a TRAIN dataset), as a person holding only
+    ReviewerAccess: the whole feedback CLI works with it, and nothing else does."""
     s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
     extra = list(digit_samples(FIRST_TRAINING + TEST_IMAGES + STREAMED + 2))[-2:]
     uris = []
@@ -189,3 +203,71 @@ def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entr
         )["DatasetEntries"]
         [entry] = [json.loads(text) for text in entries]
         assert entry["digit-metadata"]["class-name"] == sample.line["digit-metadata"]["class-name"]
+    code, out = customlabels(capsys, "feedback", "status")
+    assert code == 0, out
+    with pytest.raises(ClientError) as refused:
+        reviewer.client("stepfunctions", endpoint_url=stack.endpoint_url).start_execution(
+            stateMachineArn=stack.outputs["TrainingStateMachineArn"], input="{}"
+        )
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def answer_by_hand(stack: LocalStack, customlabels, capsys, samples: list, name: str) -> tuple[int, str]:
+    """Images outside uploads/ added by a person, exported, answered with the truth and imported."""
+    s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
+    labels = {}
+    for sample in samples:
+        s3.put_object(Bucket=bucket, Key=f"{name}/{sample.name}", Body=sample.png)
+        labels[f"s3://{bucket}/{name}/{sample.name}"] = sample.line["digit-metadata"]["class-name"]
+    code, out = customlabels(capsys, "feedback", "add", *labels)
+    assert code == 0, out
+    code, out = customlabels(capsys, "feedback", "export", "--output", f"{name}.csv")
+    assert code == 0 and f"exported {len(samples)} image(s)" in out, out
+    rows = list(csv.reader(io.StringIO(Path(f"{name}.csv").read_text())))
+    with Path(f"{name}-answers.csv").open("w", newline="") as file:
+        csv.writer(file).writerows([rows[0]] + [[*row[:3], labels[row[0]]] for row in rows[1:]])
+    return customlabels(capsys, "feedback", "import", f"{name}-answers.csv")
+
+
+def retraining_executions(stack: LocalStack) -> list[dict[str, Any]]:
+    executions = stack.client("stepfunctions").list_executions(
+        stateMachineArn=stack.outputs["TrainingStateMachineArn"]
+    )["executions"]
+    return [e for e in executions if e["name"].startswith("feedback-")]
+
+
+def test_without_its_start_execution_grant_a_retraining_is_refused_and_its_images_wait(
+    stack: LocalStack, customlabels, capsys
+) -> None:
+    """Runs after the two above (2 corrected images wait): the trigger's one grant on the training
+    machine is removed, as a stack update would; the import that reaches the threshold is refused by
+    IAM, and the images are given back, not lost; with the grant back, the trigger starts the run."""
+    before = len(retraining_executions(stack))
+    used = FIRST_TRAINING + TEST_IMAGES + STREAMED + 2
+    extra = list(digit_samples(used + RETRAIN_AFTER - 2))[used:]
+    policy = role_policy("start_retraining")(stack.artifact.template)
+    since = len(access.recent_denials())
+    with policy_update.without_grant(stack.deployment, policy, "states:StartExecution"):
+        code, out = answer_by_hand(stack, customlabels, capsys, extra, "refused")
+        assert code == 0 and f"imported {RETRAIN_AFTER - 2} image(s)" in out, out
+        until(
+            lambda: any(d.action == "states:StartExecution" for d in access.recent_denials()[since:]),
+            30,
+            "the trigger's StartExecution denied",
+        )
+    assert len(retraining_executions(stack)) == before
+    code, out = customlabels(capsys, "feedback", "status", "--json")
+    assert json.loads(out)["imagesSinceLastTraining"] == RETRAIN_AFTER, out  # given back
+
+    trigger = next(
+        f["FunctionName"]
+        for f in stack.client("lambda").list_functions()["Functions"]
+        if f["Handler"] == "handlers.start_retraining.handler"
+    )
+    retried = stack.client("lambda").invoke(FunctionName=trigger, Payload=json.dumps({"Records": []}))
+    decision = json.loads(retried["Payload"].read())
+    assert "FunctionError" not in retried and decision["started"], decision
+    assert [e["executionArn"] for e in retraining_executions(stack)].count(decision["executionArn"]) == 1
+    assert len(retraining_executions(stack)) == before + 1
+    retraining = finished(stack, decision["executionArn"])
+    assert retraining["status"] == "SUCCEEDED", retraining.get("cause")

@@ -30,6 +30,7 @@ from local.deploy import fire_rule
 from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
 from local.stack import LocalStack
 from tests.e2e.harness import (
+    person_with,
     policy_of_role,
     role_policy,
     running_stack,
@@ -91,27 +92,7 @@ class Secured:
 
     def session_with(self, policy_output: str) -> boto3.Session:
         """A role holding only the stack's managed policy `policy_output`, assumed."""
-        iam = self.stack.client("iam")
-        name = f"{policy_output}-{uuid.uuid4().hex[:6]}"
-        trust = {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{self.account}:root"},
-            "Action": "sts:AssumeRole",
-        }
-        iam.create_role(
-            RoleName=name,
-            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
-        )
-        iam.attach_role_policy(RoleName=name, PolicyArn=self.outputs[policy_output])
-        credentials = self.stack.client("sts").assume_role(
-            RoleArn=f"arn:aws:iam::{self.account}:role/{name}", RoleSessionName="person"
-        )["Credentials"]
-        return boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=self.stack.session.region_name,
-        )
+        return person_with(self.stack, self.outputs[policy_output])
 
     def topic_messages(self) -> list[dict[str, Any]]:
         received = self.sqs.receive_message(QueueUrl=self.topic_queue, MaxNumberOfMessages=10).get(

@@ -6,7 +6,12 @@ import re
 from functools import cache
 from typing import Any
 
-PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
+PSEUDO = {
+    "AWS::Partition": "aws",
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "123456789012",
+    "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/CustomLabelsPipeline/0a1b2c3d",
+}
 ARN_OF = {
     "AWS::S3::Bucket": "arn:aws:s3:::{name}",
     "AWS::DynamoDB::Table": "arn:aws:dynamodb:us-east-1:123456789012:table/{name}",

@@ -153,7 +153,31 @@ def test_people_write_only_under_datasets_and_read_the_whole_bucket(template_jso
         assert _allows(statements, "s3:GetObject", objects + prefix, resources)
 
 
-@pytest.mark.parametrize("name", ["ConsoleAccess", "SdkAccess"])
+def test_reviewers_write_only_the_review_set_and_feedback_data(template_json) -> None:
+    statements, resources = managed_policy(template_json, "ReviewerAccess"), template_json["Resources"]
+    console, inference = (
+        f"arn:aws:s3:::{next(k for k in resources if k.startswith(f'Storage{role}Bucket')).lower()}/"
+        for role in ("Console", "Inference")
+    )
+    writable = [
+        inference + "review/customlabels/open/abc.json",
+        console + "datasets/customlabels/feedback/imports/x.json",
+    ]
+    for arn in writable:
+        assert _allows(statements, "s3:PutObject", arn, resources)
+    for arn in (
+        inference + "uploads/a.png",
+        inference + "review/other/open/abc.json",
+        console + "datasets/customlabels/train.manifest",
+        console + "training-output/customlabels/v1/summary.json",
+    ):
+        assert not _allows(statements, "s3:PutObject", arn, resources)
+    assert _allows(statements, "s3:GetObject", inference + "uploads/a.png", resources)
+    assert not _allows(statements, "rekognition:StartProjectVersion", VERSION, resources)
+    assert not any(a.startswith("states:") for s in statements for a in as_list(s["Action"]))
+
+
+@pytest.mark.parametrize("name", ["ConsoleAccess", "SdkAccess", "ReviewerAccess"])
 def test_people_cannot_copy_models_out_or_hand_the_key_around(template_json, name) -> None:
     statements = managed_policy(template_json, name)
     actions = {a for s in statements for a in as_list(s["Action"])}
@@ -167,6 +191,5 @@ def test_people_cannot_copy_models_out_or_hand_the_key_around(template_json, nam
 
 
 def test_the_peoples_policies_are_outputs(template_json) -> None:
-    assert {"ConsoleAccessPolicyArn", "SdkAccessPolicyArn", "InferenceOnlyPolicyArn"} <= set(
-        template_json["Outputs"]
-    )
+    policies = ("ConsoleAccess", "SdkAccess", "InferenceOnly", "ReviewerAccess")
+    assert {f"{name}PolicyArn" for name in policies} <= set(template_json["Outputs"])
