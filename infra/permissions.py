@@ -36,7 +36,6 @@ CUSTOM_LABELS_OPERATIONS = [
 
 OBJECT_READ = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging", "s3:GetObjectAcl"]
 OBJECT_WRITE = ["s3:PutObject", "s3:PutObjectTagging"]
-SERVICE_NAMES = {"s3": "S3", "rekognition": "Rekognition"}
 BUCKET_READ = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketAcl", "s3:GetBucketVersioning"]
 
 
@@ -200,7 +199,7 @@ class UserPolicies(Construct):
             f"customlabels feedback (the model-feedback loop) on project {project}, nothing else",
             rows,
             storage,
-            via=("s3",),
+            rekognition_uses_key=False,
         )
 
     def _policy(
@@ -209,32 +208,33 @@ class UserPolicies(Construct):
         description: str,
         rows: list[Row],
         storage: Storage | None = None,
-        via: tuple[str, ...] = ("s3", "rekognition"),
+        rekognition_uses_key: bool = True,
     ) -> iam.ManagedPolicy:
         statements = [
             iam.PolicyStatement(sid=r.sid, actions=r.actions, resources=r.resources, conditions=r.conditions)
             for r in rows
         ]
         if storage is not None:
-            statements += _key_statements(storage, via)
+            statements += _key_statements(storage, rekognition_uses_key)
         policy = iam.ManagedPolicy(self, construct_id, description=description, statements=statements)
         for row in rows:
             acknowledge_wildcards(policy, row.actions, row.resources, row.why)
         return policy
 
 
-def _key_statements(storage: Storage, via: tuple[str, ...]) -> list[iam.PolicyStatement]:
+def _key_statements(storage: Storage, rekognition_uses_key: bool) -> list[iam.PolicyStatement]:
     """SSE-KMS objects are read and written through S3; Rekognition reads them (and the key, for a
     model's KmsKeyId) on the caller's behalf, and creates its grants for AWS resources only. (DynamoDB
     uses the key through its own grant: its callers need no key permission.)"""
     key = storage.key.key_arn
+    via = ["s3", "rekognition"] if rekognition_uses_key else ["s3"]
     use = iam.PolicyStatement(
-        sid="UseKeyThrough" + "And".join(SERVICE_NAMES[name] for name in via),
+        sid="UseKeyThroughS3AndRekognition" if rekognition_uses_key else "UseKeyThroughS3",
         actions=["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
         resources=[key],
         conditions={"StringEquals": {"kms:ViaService": [regional_service(name) for name in via]}},
     )
-    if "rekognition" not in via:
+    if not rekognition_uses_key:
         return [use]
     return [
         use,
