@@ -15,13 +15,9 @@ _backends: dict[str | None, Any] = {}
 
 
 def get_backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
-    try:
-        return _backends[host]
-    except KeyError:
-        pass
-    backend = _original(self, host)
-    _backends[host] = backend
-    return backend
+    if host not in _backends:
+        _backends[host] = _original(self, host)
+    return _backends[host]
 
 
 def install() -> None:

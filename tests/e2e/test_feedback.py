@@ -160,6 +160,25 @@ def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champ
         "executionArn"]
 
 
+def answer_by_hand(
+    stack: LocalStack, customlabels, capsys, samples: list, name: str, *import_options: str
+) -> tuple[int, str]:
+    """Images outside uploads/ added by a person, exported, answered with the truth and imported."""
+    s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
+    labels = {}
+    for sample in samples:
+        s3.put_object(Bucket=bucket, Key=f"{name}/{sample.name}", Body=sample.png)
+        labels[f"s3://{bucket}/{name}/{sample.name}"] = sample.line["digit-metadata"]["class-name"]
+    code, out = customlabels(capsys, "feedback", "add", *labels)
+    assert code == 0 and out.count("added s3://") == len(samples), out
+    code, out = customlabels(capsys, "feedback", "export", "--output", f"{name}.csv")
+    assert code == 0 and f"exported {len(samples)} image(s)" in out, out
+    rows = list(csv.reader(io.StringIO(Path(f"{name}.csv").read_text())))
+    with Path(f"{name}-answers.csv").open("w", newline="") as file:
+        csv.writer(file).writerows([rows[0]] + [[*row[:3], labels[row[0]]] for row in rows[1:]])
+    return customlabels(capsys, "feedback", "import", f"{name}-answers.csv", *import_options)
+
+
 @pytest.fixture
 def reviewer(stack: LocalStack, monkeypatch: pytest.MonkeyPatch):
     """The CLI runs as a person holding only the stack's ReviewerAccess policy."""
@@ -176,22 +195,10 @@ def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entr
 ) -> None:
     """Runs after the loop above (a trained project with a TRAIN dataset), as a person holding only
     ReviewerAccess: the whole feedback CLI works with it, and nothing else does."""
-    s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
+    bucket = stack.outputs["InferenceBucketName"]
     extra = list(digit_samples(FIRST_TRAINING + TEST_IMAGES + STREAMED + 2))[-2:]
-    uris = []
-    for sample in extra:  # outside uploads/: no detection, only a person's wish to have them labelled
-        s3.put_object(Bucket=bucket, Key=f"by-hand/{sample.name}", Body=sample.png)
-        uris.append(f"s3://{bucket}/by-hand/{sample.name}")
-    code, out = customlabels(capsys, "feedback", "add", *uris)
-    assert code == 0 and out.count("added s3://") == 2, out
-    code, out = customlabels(capsys, "feedback", "export", "--output", "hand.csv")
-    assert code == 0 and "exported 2 image(s)" in out, out
-    rows = list(csv.reader(io.StringIO(Path("hand.csv").read_text())))
-    labels = {uri: s.line["digit-metadata"]["class-name"] for uri, s in zip(uris, extra, strict=True)}
-    with Path("hand-answers.csv").open("w", newline="") as file:
-        csv.writer(file).writerows([rows[0]] + [[*row[:3], labels[row[0]]] for row in rows[1:]])
-
-    code, out = customlabels(capsys, "feedback", "import", "hand-answers.csv", "--dataset")
+    # outside uploads/: no detection, only a person's wish to have them labelled
+    code, out = answer_by_hand(stack, customlabels, capsys, extra, "by-hand", "--dataset")
     assert code == 0 and "TRAIN dataset updated with 2 line(s) in 1 request(s)" in out, out
     assert f"2 corrected image(s) since the last training; retraining starts at {RETRAIN_AFTER}" in out
     rekognition = stack.client("rekognition")
@@ -210,23 +217,6 @@ def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entr
             stateMachineArn=stack.outputs["TrainingStateMachineArn"], input="{}"
         )
     assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
-
-
-def answer_by_hand(stack: LocalStack, customlabels, capsys, samples: list, name: str) -> tuple[int, str]:
-    """Images outside uploads/ added by a person, exported, answered with the truth and imported."""
-    s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
-    labels = {}
-    for sample in samples:
-        s3.put_object(Bucket=bucket, Key=f"{name}/{sample.name}", Body=sample.png)
-        labels[f"s3://{bucket}/{name}/{sample.name}"] = sample.line["digit-metadata"]["class-name"]
-    code, out = customlabels(capsys, "feedback", "add", *labels)
-    assert code == 0, out
-    code, out = customlabels(capsys, "feedback", "export", "--output", f"{name}.csv")
-    assert code == 0 and f"exported {len(samples)} image(s)" in out, out
-    rows = list(csv.reader(io.StringIO(Path(f"{name}.csv").read_text())))
-    with Path(f"{name}-answers.csv").open("w", newline="") as file:
-        csv.writer(file).writerows([rows[0]] + [[*row[:3], labels[row[0]]] for row in rows[1:]])
-    return customlabels(capsys, "feedback", "import", f"{name}-answers.csv")
 
 
 def retraining_executions(stack: LocalStack) -> list[dict[str, Any]]:
