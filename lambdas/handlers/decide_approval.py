@@ -29,5 +29,5 @@ DECIDER = Decider(
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     answer = DECIDER.handle(event)
-    logger.info("approval decision", extra={"status": answer.status, **answer.body})
+    logger.info("approval decision", extra={"httpStatus": answer.status, "answer": answer.body})
     return answer.response()
