@@ -173,11 +173,21 @@ def as_person(accounts: Accounts, policy_output: str, *arguments: str) -> tuple[
     return code, out, arn
 
 
-def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts) -> None:
-    """Only a person holding ApproverAccess decides; the registry records who AWS says they are."""
+def task_token(accounts: Accounts, version: str) -> str:
+    """The waiting run's token, read as the administrator from the table only the pipeline reads."""
+    dynamodb = accounts.training.client("dynamodb")
+    (table,) = [name for name in dynamodb.list_tables()["TableNames"] if "ApprovalTokens" in name]
+    key = {"executionArn": {"S": accounts.executions[version]}}
+    return dynamodb.get_item(TableName=table, Key=key)["Item"]["taskToken"]["S"]
+
+
+def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts, capfd, caplog) -> None:
+    """Only a person holding ApproverAccess decides; the registry records who AWS says they are; no
+    function logs the task token."""
     for version in (APPROVED, SECOND):
         accounts.train(version)
         waiting_for_approval(accounts, version)
+        token = task_token(accounts, version)
         for policy in ("SdkAccessPolicyArn", "ReviewerAccessPolicyArn"):
             code, out, _ = as_person(accounts, policy, "approve", version, "--reason", "mine")
             assert code == 2 and "access denied" in out and "ApproverAccess" in out, out
@@ -194,6 +204,9 @@ def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts)
         assert (recorded["status"], recorded["reason"]) == ("APPROVED", "F1 is fine")
         assert recorded["by"] == approver and ":assumed-role/person-" in approver
         assert "taskToken" not in recorded
+        printed, records = capfd.readouterr(), [repr(vars(record)) for record in caplog.records]
+        assert any("approval decision" in record for record in records)  # the functions' logs are here
+        assert token not in printed.out + printed.err + "".join(records)
 
 
 def test_an_input_cannot_lower_the_stacks_require_approval(accounts: Accounts) -> None:
