@@ -18,13 +18,14 @@ URLs", "Control access to Lambda function URLs"):
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.auth import SigV4Auth
+from botocore.auth import SIGV4_TIMESTAMP, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from moto.awslambda.models import LambdaFunction, lambda_backends
@@ -37,6 +38,7 @@ from local.access.principals import PARTITION, Caller, access_key_of, caller_for
 
 PATH_PREFIX = "/lambda-url/"
 ACTION = "lambda:InvokeFunctionUrl"
+MAX_SKEW = timedelta(minutes=15)
 _original_call = DomainDispatcherApplication.__call__
 
 
@@ -73,6 +75,23 @@ def _issued_credentials(access_key_id: str) -> Credentials | None:
     return None
 
 
+def _fresh(request: Request) -> bool:
+    """Signed within MAX_SKEW of now (IAM user guide, "Signing AWS API requests": a signature is valid
+    for 15 minutes)."""
+    try:
+        signed_at = datetime.strptime(request.headers.get("X-Amz-Date", ""), SIGV4_TIMESTAMP)
+        signed_at = signed_at.replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return abs(datetime.now(UTC) - signed_at) <= MAX_SKEW
+
+
+def _payload_matches(request: Request) -> bool:
+    """A client-sent payload hash (X-Amz-Content-SHA256) must be the body's."""
+    claimed = request.headers.get("X-Amz-Content-SHA256")
+    return claimed in (None, "UNSIGNED-PAYLOAD") or claimed == hashlib.sha256(request.get_data()).hexdigest()
+
+
 def signature_is_valid(request: Request, credentials: Credentials) -> bool:
     """Recompute the SigV4 signature over the headers the client signed (botocore's signer)."""
     authorization = request.headers.get("Authorization", "")
@@ -80,9 +99,11 @@ def signature_is_valid(request: Request, credentials: Credentials) -> bool:
     fields = dict(part.strip().split("=", 1) for part in parts if "=" in part)
     scope = fields.get("Credential", "").split("/")
     signed = fields.get("SignedHeaders", "").split(";")
-    if len(scope) != 5 or scope[3] != "lambda" or "host" not in signed:
+    if len(scope) != 5 or scope[3] != "lambda" or "host" not in signed or "x-amz-date" not in signed:
         return False
     if credentials.token and request.headers.get("X-Amz-Security-Token") != credentials.token:
+        return False
+    if not (_fresh(request) and _payload_matches(request)):
         return False
     query = f"?{request.query_string.decode()}" if request.query_string else ""
     url = f"{request.scheme}://{request.host}{request.path}{query}"

@@ -101,12 +101,13 @@ class Decider:
         return self._decide(request, caller, item, token)
 
     def _waiting(self, target: str) -> tuple[dict, dict] | Answer:
-        """(the version's registry item, its token item), or why there is nothing to decide."""
+        """(the version's registry item, the token item of the run it waits in), or why there is nothing
+        to decide. A run named by its ARN must be the one the version waits in now."""
+        named = self.tokens.find(target) if target.startswith("arn:") else None
         if target.startswith("arn:"):
-            token = self.tokens.find(target)
-            version = token["versionName"] if token and token.get("project") == self.project else None
+            version = named["versionName"] if named and named.get("project") == self.project else None
         else:
-            token, version = None, target
+            version = target
         item = self.registry.get_version(self.project, version) if version else None
         if item is None:
             return refused(404, f"no version {target} waiting in the registry of {self.project}",
@@ -117,7 +118,10 @@ class Decider:
             return refused(409, f"{item['versionName']} is not waiting for approval (approval: {state})",
                            "train with requireApproval (customlabels train --require-approval) and decide "
                            "while it waits")
-        token = token or self.tokens.find(approval["executionArn"])
+        if named is not None and named["executionArn"] != approval["executionArn"]:
+            return refused(409, f"{target} no longer waits: {item['versionName']} waits in "
+                           f"{approval['executionArn']}", "decide that run (or name the version)")
+        token = named or self.tokens.find(approval["executionArn"])
         if token is None:
             return self._expired(item)
         return item, token

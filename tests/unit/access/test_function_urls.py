@@ -7,9 +7,11 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import botocore.auth
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -129,3 +131,12 @@ def test_unsigned_tampered_unpermitted_or_wrong_auth_type_callers_are_forbidden(
 def test_an_unknown_url_id_is_not_found(served) -> None:
     _, url, _ = served
     assert post(url.rsplit("/lambda-url/", 1)[0] + "/lambda-url/nosuchid/", {}, None)[0] == 404
+
+
+def test_a_signature_older_than_15_minutes_is_forbidden(served, monkeypatch) -> None:
+    endpoint, url, function_arn = served
+    approver = invoker(endpoint, "late", function_arn, "AWS_IAM")
+    assert post(url, {"plain": True}, approver)[0] == 200
+    signed_earlier = datetime.now(UTC) - timedelta(minutes=16)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: signed_earlier)
+    assert post(url, {"plain": True}, approver) == (403, {"Message": "Forbidden"})

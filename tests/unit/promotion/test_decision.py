@@ -115,3 +115,14 @@ def test_nothing_waiting_unknown_or_gone_is_refused_saying_which(stores) -> None
     assert stores[0].get_version(PROJECT, VERSION)["approval"]["status"] == "EXPIRED"
     status, body = answer(stores, {"target": VERSION, "decision": "approve"})
     assert status == 409 and body["message"] == f"{VERSION} is not waiting for approval (approval: EXPIRED)"
+
+
+def test_an_older_run_of_the_version_is_not_decided_in_place_of_the_waiting_one(stores) -> None:
+    registry, tokens = stores
+    older = EXECUTION.replace("run-2", "run-1")
+    tokens.keep(older, PROJECT, VERSION, "old-token", 2_000_000_000)  # timed out; its item not yet expired
+    sfn = StepFunctions()
+    status, body = answer(stores, {"target": older, "decision": "approve"}, sfn=sfn)
+    assert (status, sfn.calls) == (409, [])
+    assert body["message"] == f"{older} no longer waits: {VERSION} waits in {EXECUTION}"
+    assert registry.get_version(PROJECT, VERSION)["approval"]["status"] == "PENDING"
