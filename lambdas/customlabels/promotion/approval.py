@@ -55,7 +55,7 @@ def review_message(event: Mapping[str, Any], timeout_at: str) -> str:
             f"Evaluation report: {evaluation['summaryUri']}",
             f"  (a page of it: customlabels report {version} --html report.html)",
             f"Execution: {event['executionArn']}",
-            "Decide with:",
+            "Decide with (as a person holding the stack's ApproverAccess policy):",
             f"  customlabels approve {version} --reason 'why'",
             f"  customlabels reject {version} --reason 'why'",
         ]
