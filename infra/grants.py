@@ -31,6 +31,7 @@ class On(StrEnum):
     REVIEW_OPEN = "inference review/<project>/open/"
     TRAINING_MACHINE = "training state machine"
     REGISTRY = "registry table"
+    APPROVAL_TOKENS = "approval tokens table"
     RESULTS_TABLE = "results table"
     IDEMPOTENCY_TABLE = "idempotency table"
     QUEUE = "inference queue"
@@ -438,11 +439,41 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
     "request_approval": (
         _registry(
             "UpdateItem",
-            why="Keeps the approval request (task token, deadline) on the version item, where "
-            "customlabels approve or reject finds it.",
+            why="Marks the version PENDING with its deadline and execution (no token: people read the "
+            "registry).",
+        ),
+        Grant(
+            "KeepTaskToken",
+            ("dynamodb:PutItem",),
+            On.APPROVAL_TOKENS,
+            "Keeps the task token where only the approval function reads it (no person's policy names "
+            "this table).",
         ),
         Grant("PublishReview", ("sns:Publish",), On.TOPIC, "Sends reviewers what they need to decide."),
         _key("dynamodb", "sns", why=f"The topic is encrypted with the app key. {_REGISTRY_KEY}"),
+    ),
+    "decide_approval": (
+        _registry(
+            "GetItem",
+            "UpdateItem",
+            why="Finds the waiting version (GetItem) and records the decision with the verified caller's "
+            "ARN (UpdateItem).",
+        ),
+        Grant(
+            "UseTaskToken",
+            ("dynamodb:GetItem", "dynamodb:DeleteItem"),
+            On.APPROVAL_TOKENS,
+            "Reads the waiting run's task token and removes it once used.",
+        ),
+        Grant(
+            "AnswerTheRun",
+            ("states:SendTaskSuccess", "states:SendTaskFailure"),
+            On.ANY,
+            "Approves or rejects the waiting run with its task token; SendTaskSuccess and SendTaskFailure "
+            "have no resource-level scope (Service Authorization Reference): the token is the scope, and "
+            "only this function can read it.",
+        ),
+        _key("dynamodb", why="The registry and the approval tokens table are encrypted with the app key."),
     ),
     "share_project": (
         Grant(

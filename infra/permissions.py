@@ -5,7 +5,9 @@ Here every statement is narrowed to this stack's bucket, key and project ARNs; t
 must stay on ``*`` are the ones whose actions have no resource scope. People write only under
 ``datasets/``: validation results and training output (which the F1 gate reads) are the pipeline's.
 The key is usable only through S3 and Rekognition, and grants only for AWS resources.
-``ReviewerAccess`` is what ``customlabels feedback`` needs (the feedback loop's reviewers), nothing else.
+``ReviewerAccess`` is what ``customlabels feedback`` needs (the feedback loop's reviewers), nothing else:
+it reads the registry and writes only the project's feedback partition. ``ApproverAccess`` is
+``customlabels approve|reject``: the approval function's IAM-authenticated URL, nothing else.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from dataclasses import dataclass
 from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from customlabels.feedback.lineage import feedback_partition
 from infra.arns import model_version_arn_pattern, project_arn_pattern, regional_service
 from infra.config import Config
 from infra.nag import acknowledge_wildcards
@@ -45,7 +49,7 @@ class Row:
     actions: list[str]
     resources: list[str]
     why: str  # also the reason of the cdk-nag acknowledgement a wildcard here needs
-    conditions: dict[str, dict[str, str]] | None = None
+    conditions: dict[str, dict[str, str | list[str]]] | None = None
 
 
 class UserPolicies(Construct):
@@ -139,12 +143,7 @@ class UserPolicies(Construct):
         console, inference = storage.console_bucket, storage.inference_bucket
         review = f"review/{project}/"
         rows = [
-            Row(
-                "FindStack",
-                ["cloudformation:DescribeStacks"],
-                [Stack.of(self).stack_id],
-                "Without an outputs file the CLI reads the stack's outputs: this one stack.",
-            ),
+            self._find_stack(),
             Row(
                 "ListReviewSet",
                 ["s3:ListBucket"],
@@ -174,11 +173,18 @@ class UserPolicies(Construct):
                 "(the retraining trigger) under datasets/<project>/feedback/.",
             ),
             Row(
-                "Registry",
-                ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                "ReadRegistry",
+                ["dynamodb:GetItem", "dynamodb:Query"],
                 [registry.table_arn],
-                "The champion and its manifests (GetItem), the imports and what waits for training (Query), "
-                "an import's lineage item (PutItem) and the pending count (UpdateItem).",
+                "The champion and its manifests (GetItem), the imports and what waits for training (Query).",
+            ),
+            Row(
+                "WriteFeedbackRecords",
+                ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                [registry.table_arn],
+                "An import's lineage item (PutItem) and the pending count (UpdateItem), in the project's "
+                "feedback partition only: champion, version, gate and approval items are the pipeline's.",
+                {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [feedback_partition(project)]}},
             ),
             Row(
                 "FindProject",
@@ -200,6 +206,32 @@ class UserPolicies(Construct):
             rows,
             storage,
             rekognition_uses_key=False,
+        )
+
+    def add_approver_access(self, config: Config, approval_function: lambda_.IFunction) -> None:
+        """``customlabels approve|reject``: the approval function's URL with IAM auth, nothing else."""
+        self.approver_access = self._policy(
+            "ApproverAccess",
+            f"customlabels approve|reject of the training runs of project {config.projectName}, nothing else",
+            [
+                self._find_stack(),
+                Row(
+                    "DecideApprovals",
+                    ["lambda:InvokeFunctionUrl"],
+                    [approval_function.function_arn],
+                    "Calls the approval function's URL, which takes who decided from the verified caller; "
+                    "only with IAM auth (lambda:FunctionUrlAuthType, Service Authorization Reference).",
+                    {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}},
+                ),
+            ],
+        )
+
+    def _find_stack(self) -> Row:
+        return Row(
+            "FindStack",
+            ["cloudformation:DescribeStacks"],
+            [Stack.of(self).stack_id],
+            "Without an outputs file the CLI reads the stack's outputs: this one stack.",
         )
 
     def _policy(

@@ -81,6 +81,8 @@ class CustomLabelsStack(Stack):
             training_state_machine=self.training.training_state_machine,
         )
         self.user_policies.add_reviewer_access(config, self.storage, self.training.registry)
+        self.user_policies.add_approver_access(config, self.training.approvals.function.function)
+        self._output("ApprovalUrl", self.training.approvals.url.url)
 
         # Operations: idle / running-hours guard on a schedule, alarms, training-end notifications, dashboard.
         self.operations = Operations(
@@ -111,6 +113,7 @@ class CustomLabelsStack(Stack):
         self._output("SdkAccessPolicyArn", policies.sdk_access.managed_policy_arn)
         self._output("InferenceOnlyPolicyArn", policies.inference_only.managed_policy_arn)
         self._output("ReviewerAccessPolicyArn", policies.reviewer_access.managed_policy_arn)
+        self._output("ApproverAccessPolicyArn", policies.approver_access.managed_policy_arn)
 
     def _output(self, name: str, value: str) -> None:
         CfnOutput(self, name, value=value, export_name=f"{self.stack_name}-{name}")

@@ -20,6 +20,7 @@ from local import (
     bucket_policy_evaluation,
     distributed_map,
     execution_names,
+    function_urls,
     host_dispatch,
     lambda_hook,
     sfn_integration,
@@ -63,6 +64,7 @@ class LocalEndpoint:
         bucket_policy_evaluation.install()
         execution_names.install()
         host_dispatch.install()
+        function_urls.install()
         sfn_integration.install()
         task_callbacks.install()
         distributed_map.install()

@@ -1,8 +1,9 @@
 """The approval gate of the training state machine: after the F1 gate, with requireApproval, the run waits
 (.waitForTaskToken, bounded by approvalTimeoutHours) for `customlabels approve|reject`.
 
-  RequestApproval  keeps the task token on the version's registry item and publishes the review
-  -> approved: what `approve` sent lands in $.approval, then `approved` (default `then`)
+  RequestApproval  keeps the task token where only the approval function reads it, publishes the review
+  -> what the approval function sent lands in $.approval -> ApprovalChecked?: an APPROVED decision by a
+     verified caller (an ARN) goes on to `approved` (default `then`); anything else ends in Rejected
   -> Rejected (SendTaskFailure error "Rejected") -> ExplainRejected -> NotifyRejected -> Rejected
   -> States.Timeout -> ExplainApprovalTimeout -> NotifyApprovalTimedOut -> ApprovalTimedOut
 """
@@ -74,9 +75,32 @@ def approval_gate(
     request.add_catch(
         flow.caught("RequestApproval", Failure.Rejected), errors=["States.ALL"], result_path="$.error"
     )
-    request.next(approved or then)
+    request.next(_checked(flow, approved or then))
     required = sfn.Choice(scope, "ApprovalRequired?")
     required.when(sfn.Condition.boolean_equals("$.run.settings.requireApproval", True), request).otherwise(
         then
     )
     return required
+
+
+def _checked(flow: Flow, approved: sfn.IChainable) -> sfn.Choice:
+    """The state machine checks the answer itself: only what the approval function sends (status APPROVED,
+    `by` the caller's verified ARN) lets the run go on."""
+    scope = flow.scope
+    unverified = sfn.Pass(
+        scope,
+        "ExplainUnverifiedApproval",
+        parameters={
+            "error": Failure.Rejected.value,
+            "cause": "The answer to RequestApproval is not an approval by a verified caller (status "
+            "APPROVED, by an ARN): the model is not started or promoted",
+        },
+        result_path="$.failure",
+    ).next(flow.end(Failure.Rejected))
+    check = sfn.Choice(scope, "ApprovalChecked?")
+    verified = sfn.Condition.and_(
+        sfn.Condition.string_equals("$.approval.status", "APPROVED"),
+        sfn.Condition.is_present("$.approval.by"),
+        sfn.Condition.string_matches("$.approval.by", "arn:aws*:*"),
+    )
+    return check.when(verified, approved).otherwise(unverified)

@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from customlabels.promotion.approval_tokens import APPROVAL_TOKENS_TABLE
 from customlabels.training import contract
 from infra.config import Config
 from infra.functions import PipelineFunction
@@ -50,7 +51,13 @@ class Handlers:
 
 
 def training_functions(
-    scope: Construct, *, config: Config, storage: Storage, registry: dynamodb.ITable, topic: sns.ITopic
+    scope: Construct,
+    *,
+    config: Config,
+    storage: Storage,
+    registry: dynamodb.ITable,
+    approval_tokens: dynamodb.ITable,
+    topic: sns.ITopic,
 ) -> Handlers:
     defaults = contract.Defaults(
         f1Threshold=config.f1Threshold,
@@ -80,6 +87,7 @@ def training_functions(
     targets = {
         **base_targets(storage, config.projectName),
         On.REGISTRY: registry.table_arn,
+        On.APPROVAL_TOKENS: approval_tokens.table_arn,
         On.TOPIC: topic.topic_arn,
     }
 
@@ -128,6 +136,10 @@ def training_functions(
         model_control_status=function("ModelStatusFunction", "model_control_status"),
         model_control_stop=function("StopModelFunction", "model_control_stop"),
         model_control_promote=function("PromoteFunction", "model_control_promote"),
-        request_approval=function("RequestApprovalFunction", "request_approval"),
+        request_approval=function(
+            "RequestApprovalFunction",
+            "request_approval",
+            env={**environment, APPROVAL_TOKENS_TABLE: approval_tokens.table_name},
+        ),
         share_project=function("ShareProjectFunction", "share_project") if config.productionAccount else None,
     )

@@ -8,12 +8,15 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.promotion.approval_tokens import KEY as TOKEN_KEY
+from customlabels.promotion.approval_tokens import TTL_ATTRIBUTE
 from infra.arns import regional_service
 from infra.config import Config
 from infra.nag import acknowledge, nag_text
 from infra.notifications import TOPIC_KEY_USE
 from infra.production.sharing import starter_role_arn, training_machine_role_name
 from infra.storage import Storage
+from infra.training.approval_decisions import ApprovalDecisions
 from infra.training.control_machine import control_definition
 from infra.training.functions import training_functions
 from infra.training.training_machine import training_definition
@@ -33,8 +36,16 @@ class TrainingPipeline(Construct):
         super().__init__(scope, construct_id)
         self.storage = storage
         self.registry = storage.secure_table(self, "Registry", partition_key="project", sort_key="sk")
+        self.approval_tokens = storage.secure_table(
+            self, "ApprovalTokens", partition_key=TOKEN_KEY, ttl_attribute=TTL_ATTRIBUTE
+        )
         self.handlers = training_functions(
-            self, config=config, storage=storage, registry=self.registry, topic=topic
+            self,
+            config=config,
+            storage=storage,
+            registry=self.registry,
+            approval_tokens=self.approval_tokens,
+            topic=topic,
         )
         training = training_definition(
             Construct(self, "Training"),
@@ -43,7 +54,19 @@ class TrainingPipeline(Construct):
             topic=topic,
             console_bucket_name=storage.console_bucket.bucket_name,
         )
-        self.training_state_machine = self._state_machine("TrainingStateMachine", training, log_group)
+        self.approvals = ApprovalDecisions(
+            self,
+            "Approvals",
+            config=config,
+            storage=storage,
+            registry=self.registry,
+            approval_tokens=self.approval_tokens,
+        )
+        # The training machine's states carry the approval task token (RequestApproval's parameters):
+        # its log events leave execution data out; the control machine's carry none and keep it.
+        self.training_state_machine = self._state_machine(
+            "TrainingStateMachine", training, log_group, include_execution_data=False
+        )
         if config.productionAccount:
             self._may_start_production_promotion(config.productionAccount, config.projectName)
         control = control_definition(
@@ -67,7 +90,11 @@ class TrainingPipeline(Construct):
         role.role_name = training_machine_role_name(project_name)
 
     def _state_machine(
-        self, construct_id: str, definition: sfn.IChainable, log_group: logs.ILogGroup
+        self,
+        construct_id: str,
+        definition: sfn.IChainable,
+        log_group: logs.ILogGroup,
+        include_execution_data: bool = True,
     ) -> sfn.StateMachine:
         machine = sfn.StateMachine(
             self,
@@ -75,7 +102,9 @@ class TrainingPipeline(Construct):
             definition_body=sfn.DefinitionBody.from_chainable(definition),
             query_language=sfn.QueryLanguage.JSON_PATH,
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            logs=sfn.LogOptions(
+                destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=include_execution_data
+            ),
         )
         reason = (
             "Notify* states publish to the topic encrypted with the app key; the key is usable only "

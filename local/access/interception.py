@@ -19,7 +19,7 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.s3.exceptions import S3ClientError
 
-from local.access import decisions, encryption, resources
+from local.access import decisions, encryption, item_keys, resources
 from local.access.principals import Caller, access_key_of, caller_for_key
 from local.access.requests import PREFIXES, Call, Check, checks_for, iam_action
 
@@ -97,7 +97,7 @@ def call_action(self: BaseResponse) -> Any:
     caller = _caller(self)
     if not caller.administrator and _service(self) != "s3":  # S3 authorizes in its handlers
         call = _call(self)
-        checks = checks_for(call)
+        checks = item_keys.with_leading_keys(call, checks_for(call))
         on_behalf = [
             extra
             for check in checks

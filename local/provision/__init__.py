@@ -16,6 +16,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::IAM::ManagedPolicy": identity.managed_policy,
     "AWS::Lambda::Function": compute.function,
     "AWS::Lambda::Permission": compute.permission,
+    "AWS::Lambda::Url": compute.function_url,
     "AWS::Lambda::EventSourceMapping": compute.event_source_mapping,
     "AWS::StepFunctions::StateMachine": compute.state_machine,
     "AWS::SQS::Queue": messaging.queue,

@@ -11,6 +11,7 @@ import json
 import zipfile
 from typing import Any
 
+from local.function_urls import local_url
 from local.intrinsics import TemplateError
 from local.provision.base import Context, Created
 
@@ -91,6 +92,17 @@ def permission(ctx: Context, props: dict[str, Any]) -> Created:
     statement_id = ctx.logical_id[:100]
     ctx.clients("lambda").add_permission(StatementId=statement_id, **props)
     return Created(statement_id)
+
+
+def function_url(ctx: Context, props: dict[str, Any]) -> Created:
+    """A function URL config; its ``FunctionUrl`` is the endpoint's (local/function_urls.py)."""
+    ctx.check_properties(props, {"TargetFunctionArn", "AuthType", "Cors", "InvokeMode", "Qualifier"})
+    request = {"FunctionName": props["TargetFunctionArn"], "AuthType": props["AuthType"]}
+    request.update({key: props[key] for key in ("Cors", "InvokeMode", "Qualifier") if key in props})
+    created = ctx.clients("lambda").create_function_url_config(**request)
+    endpoint = ctx.clients.endpoint_url
+    url = local_url(endpoint, created["FunctionUrl"]) if endpoint else created["FunctionUrl"]
+    return Created(created["FunctionArn"], {"FunctionUrl": url, "FunctionArn": created["FunctionArn"]})
 
 
 _MAPPING_PROPERTIES = {

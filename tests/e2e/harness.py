@@ -142,3 +142,11 @@ def person_with(stack: LocalStack, policy_arn: str) -> boto3.Session:
         aws_session_token=credentials["SessionToken"],
         region_name=stack.session.region_name,
     )
+
+
+def act_as(monkeypatch: Any, person: boto3.Session) -> None:
+    """The CLI, run in this process, signs with `person`'s credentials (pytest's monkeypatch undoes it)."""
+    credentials = person.get_credentials().get_frozen_credentials()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token)

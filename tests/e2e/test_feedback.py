@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from customlabels.training.registry import CHAMPION, version_key
 from customlabels_cli.main import main
 from local import access, policy_update
 from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
 from local.stack import LocalStack
 from local.synth import LOCAL_PROFILE, load_stack, synthesize
-from tests.e2e.harness import person_with, role_policy, running_stack, until
+from tests.e2e.harness import act_as, person_with, role_policy, running_stack, until
 from tests.e2e.test_usage import subscribe_queue, topic_messages
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -183,10 +184,7 @@ def answer_by_hand(
 def reviewer(stack: LocalStack, monkeypatch: pytest.MonkeyPatch):
     """The CLI runs as a person holding only the stack's ReviewerAccess policy."""
     person = person_with(stack, stack.outputs["ReviewerAccessPolicyArn"])
-    credentials = person.get_credentials().get_frozen_credentials()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials.secret_key)
-    monkeypatch.setenv("AWS_SESSION_TOKEN", credentials.token)
+    act_as(monkeypatch, person)
     return person
 
 
@@ -217,6 +215,31 @@ def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entr
             stateMachineArn=stack.outputs["TrainingStateMachineArn"], input="{}"
         )
     assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    registry_writes_are_denied(stack, reviewer)
+
+
+def registry_writes_are_denied(stack: LocalStack, reviewer) -> None:
+    """A reviewer reads the registry but cannot repoint the champion or pass or approve a version."""
+    registry = stack.outputs["RegistryTableName"]
+    table = reviewer.resource("dynamodb", endpoint_url=stack.endpoint_url).Table(registry)
+    champion = table.get_item(Key={"project": PROJECT, "sk": CHAMPION})["Item"]
+    version = {"project": PROJECT, "sk": version_key(champion["versionName"])}
+    writes = {
+        "repoint the champion": lambda: table.put_item(Item={**champion, "versionName": "forged"}),
+        "pass the gate": lambda: table.update_item(
+            Key=version, UpdateExpression="SET evaluation.passed = :yes",
+            ExpressionAttributeValues={":yes": True},
+        ),
+        "approve": lambda: table.update_item(
+            Key=version, UpdateExpression="SET approval = :a",
+            ExpressionAttributeValues={":a": {"status": "APPROVED"}},
+        ),
+    }
+    for what, write in writes.items():
+        with pytest.raises(ClientError) as denied:
+            write()
+        assert denied.value.response["Error"]["Code"] == "AccessDeniedException", what
+    assert table.get_item(Key={"project": PROJECT, "sk": CHAMPION})["Item"] == champion
 
 
 def retraining_executions(stack: LocalStack) -> list[dict[str, Any]]:

@@ -24,7 +24,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from customlabels.feedback.lineage import Lineage
 from customlabels.training.registry import Registry
+from customlabels_cli.support import approval
+from customlabels_cli.support.errors import CliError
+from customlabels_cli.support.stack import Stack
 from local import access, policy_update
 from local.deploy import fire_rule
 from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
@@ -279,6 +283,33 @@ class Grant:
     sid: str | None = None
 
 
+def approver_reaches_the_approval_function(secured: Secured, denied: Callable[[], bool]) -> bool:
+    """A person holding ApproverAccess asks through the approval URL about a run that does not wait: the
+    function looks its task token up and answers that nothing waits (not 403, not 502)."""
+    person = secured.session_with("ApproverAccessPolicyArn")
+    machine = secured.outputs["TrainingStateMachineArn"]
+    nothing = machine.replace(":stateMachine:", ":execution:") + ":nothing-waits"
+    try:
+        approval.call(Stack(secured.outputs, PROJECT, person), {"target": nothing, "decision": "approve"})
+    except CliError as error:
+        return error.message.startswith(f"no version {nothing} waiting") and not denied()
+    return False
+
+
+def reviewer_records_an_import(secured: Secured, denied: Callable[[], bool]) -> bool:
+    """A person holding ReviewerAccess writes an import's lineage item in the feedback partition."""
+    person = secured.session_with("ReviewerAccessPolicyArn")
+    dynamodb = person.resource("dynamodb", endpoint_url=secured.stack.endpoint_url)
+    lineage = Lineage(Registry(secured.outputs["RegistryTableName"], dynamodb))
+    record = {"importId": uuid.uuid4().hex[:8], "imageCount": 0}
+    record["trainingManifest"] = secured.manifests["train"]
+    try:
+        lineage.record_import(PROJECT, record)
+    except ClientError:
+        return False
+    return not denied()
+
+
 def state_machine_policy(output: str) -> Callable[[dict[str, Any]], str]:
     def find(template: dict[str, Any]) -> str:
         machine = template["Outputs"][output]["Value"]["Ref"]
@@ -429,6 +460,30 @@ GRANTS = [
         backfill_succeeds,
         "s3:PutObject",
         sid="WriteMapResults",
+    ),
+    Grant(
+        "approver: call the approval function URL",
+        of_type("AWS::IAM::ManagedPolicy", "DecideApprovals"),
+        "lambda:InvokeFunctionUrl",
+        approver_reaches_the_approval_function,
+        "lambda:InvokeFunctionUrl",
+        sid="DecideApprovals",
+    ),
+    Grant(
+        "approval function: read the task token",
+        role_policy("decide_approval"),
+        "dynamodb:GetItem",
+        approver_reaches_the_approval_function,
+        "dynamodb:GetItem",
+        sid="UseTaskToken",
+    ),
+    Grant(
+        "reviewer: record imports in the feedback partition",
+        of_type("AWS::IAM::ManagedPolicy", "WriteFeedbackRecords"),
+        "dynamodb:PutItem",
+        reviewer_records_an_import,
+        "dynamodb:PutItem",
+        sid="WriteFeedbackRecords",
     ),
     Grant(
         "guard: read usage metrics",

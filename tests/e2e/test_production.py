@@ -24,7 +24,7 @@ from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
 from local.stack import REGION, LocalStack
 from local.synth import LOCAL_PROFILE, load_stacks, synthesize
-from tests.e2e.harness import running_stacks, until
+from tests.e2e.harness import act_as, person_with, running_stacks, until
 
 pytestmark = pytest.mark.e2e
 PROJECT, PRODUCTION = "customlabels", "222222222222"
@@ -34,6 +34,7 @@ CONTEXT = {
     "f1Threshold": "0.5",
     "requireImprovement": "false",
     "deploy": "false",  # the training account only trains; production serves
+    "requireApproval": "true",  # a floor: no execution input can lower it
 }
 SAMPLES = 200
 APPROVED, SECOND, REJECTED, AUTOMATIC = "prod-a", "prod-b", "rejected", "prod-c"
@@ -161,11 +162,38 @@ def test_nobody_deciding_in_time_ends_in_approval_timed_out(accounts: Accounts) 
     assert code == 2 and "no longer waits" in out
 
 
-def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts) -> None:
+def as_person(accounts: Accounts, policy_output: str, *arguments: str) -> tuple[int, str, str]:
+    """`customlabels ARGUMENTS` run by a new person holding only the policy of the stack output
+    `policy_output`: (exit code, output, the person's ARN as AWS knows it)."""
+    person = person_with(accounts.training, accounts.outputs[policy_output])
+    arn = person.client("sts", endpoint_url=accounts.training.endpoint_url).get_caller_identity()["Arn"]
+    with pytest.MonkeyPatch.context() as env:
+        act_as(env, person)
+        code, out = cli(*arguments)
+    return code, out, arn
+
+
+def task_token(accounts: Accounts, version: str) -> str:
+    """The waiting run's token, read as the administrator from the table only the pipeline reads."""
+    dynamodb = accounts.training.client("dynamodb")
+    (table,) = [name for name in dynamodb.list_tables()["TableNames"] if "ApprovalTokens" in name]
+    key = {"executionArn": {"S": accounts.executions[version]}}
+    return dynamodb.get_item(TableName=table, Key=key)["Item"]["taskToken"]["S"]
+
+
+def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts, capfd, caplog) -> None:
+    """Only a person holding ApproverAccess decides; the registry records who AWS says they are; no
+    function logs the task token."""
     for version in (APPROVED, SECOND):
         accounts.train(version)
         waiting_for_approval(accounts, version)
-        code, out = cli("approve", accounts.executions[version], "--reason", "F1 is fine")
+        token = task_token(accounts, version)
+        for policy in ("SdkAccessPolicyArn", "ReviewerAccessPolicyArn"):
+            code, out, _ = as_person(accounts, policy, "approve", version, "--reason", "mine")
+            assert code == 2 and "access denied" in out and "ApproverAccess" in out, out
+        assert approval_of(accounts, version)["status"] == "PENDING"
+        decide = ("approve", accounts.executions[version], "--reason", "F1 is fine")
+        code, out, approver = as_person(accounts, "ApproverAccessPolicyArn", *decide)
         assert code == 0, out
         execution = ended(accounts.training.client("stepfunctions"), accounts.executions[version])
         assert execution["status"] == "SUCCEEDED", execution.get("cause")
@@ -174,7 +202,23 @@ def test_approve_lets_the_run_finish_and_records_who_and_why(accounts: Accounts)
         assert summary["productionPromotion"] == {"started": False}
         recorded = approval_of(accounts, version)
         assert (recorded["status"], recorded["reason"]) == ("APPROVED", "F1 is fine")
+        assert recorded["by"] == approver and ":assumed-role/person-" in approver
         assert "taskToken" not in recorded
+        printed, records = capfd.readouterr(), [repr(vars(record)) for record in caplog.records]
+        assert any("approval decision" in record for record in records)  # the functions' logs are here
+        assert token not in printed.out + printed.err + "".join(records)
+
+
+def test_an_input_cannot_lower_the_stacks_require_approval(accounts: Accounts) -> None:
+    sfn = accounts.training.client("stepfunctions")
+    started = sfn.start_execution(
+        stateMachineArn=accounts.outputs["TrainingStateMachineArn"],
+        input=json.dumps({"projectName": PROJECT, "trainingManifest": accounts.manifests["train"],
+                          "requireApproval": False}),
+    )
+    execution = ended(sfn, started["executionArn"])
+    assert (execution["status"], execution["error"]) == ("FAILED", "InvalidInput")
+    assert "requireApproval=false is not allowed: this stack requires approval" in execution["cause"]
 
 
 def test_promotion_copies_into_production_starts_it_and_production_labels_an_upload(

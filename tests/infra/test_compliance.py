@@ -34,6 +34,8 @@ WILDCARD_ALLOWED = {
     "logs:DescribeResourcePolicies": "Step Functions vended logs; no resource scope",
     "logs:DescribeLogGroups": "Step Functions vended logs; no resource scope",
     "s3:PutBucketNotification": "CDK's bucket-notification custom resource; scoped by CDK to the call",
+    "states:SendTaskSuccess": "no resource scope (SAR); the token is the scope (approval function only)",
+    "states:SendTaskFailure": "no resource scope (SAR); the token is the scope (approval function only)",
 }
 
 

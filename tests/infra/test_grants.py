@@ -52,6 +52,7 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
     targets = {
         **base_targets(stack.storage, stack.config.projectName),
         On.REGISTRY: stack.training.registry.table_arn,
+        On.APPROVAL_TOKENS: stack.training.approval_tokens.table_arn,
         On.RESULTS_TABLE: stack.inference.results_table.table_arn,
         On.IDEMPOTENCY_TABLE: stack.inference.idempotency_table.table_arn,
         On.QUEUE: stack.inference.queue.queue_arn,
@@ -110,6 +111,7 @@ def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> Non
         "model_control_promote",
         "idle_guard",
         "request_approval",
+        "decide_approval",
         "copy_model",
         "check_copy",
         "start_retraining",
@@ -145,7 +147,7 @@ def test_every_grant_says_why() -> None:
 def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
     for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
         groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
-        assert len(groups) == 23  # 22 functions and the state machines' group
+        assert len(groups) == 24  # 23 functions and the state machines' group
         assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
 
 

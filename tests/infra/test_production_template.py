@@ -216,7 +216,12 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
 ) -> None:
     training, _ = stacks
     states = machine_with(templates[0], "StartProductionPromotion")["States"]
-    assert states["RequestApproval"]["Next"] == "PromoteAfterApproval?"
+    assert states["RequestApproval"]["Next"] == "ApprovalChecked?"
+    (verified,) = states["ApprovalChecked?"]["Choices"]
+    assert (verified["Next"], states["ApprovalChecked?"]["Default"]) == (
+        "PromoteAfterApproval?",
+        "ExplainUnverifiedApproval",
+    )
     (wanted,) = states["PromoteAfterApproval?"]["Choices"]
     assert (wanted["Variable"], wanted["Next"]) == (
         "$.run.settings.promoteAfterApproval",

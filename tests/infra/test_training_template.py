@@ -118,6 +118,32 @@ def test_state_machines_trace_and_log_to_the_stack_log_group(template_json) -> N
         assert destination["Fn::GetAtt"][0].startswith("StateMachineLogs")
 
 
+def test_the_task_token_stays_out_of_logs_and_out_of_peoples_reach(template_json) -> None:
+    """RequestApproval's parameters carry the task token: the training machine logs no execution data;
+    the token's table is named by no managed policy (people's) and by no role but the two approval
+    functions'."""
+    resources = template_json["Resources"]
+    logging = {
+        logical_id: r["Properties"]["LoggingConfiguration"]["IncludeExecutionData"]
+        for logical_id, r in resources.items()
+        if r["Type"] == "AWS::StepFunctions::StateMachine"
+    }
+    assert [i for i, included in logging.items() if not included] == [
+        next(i for i in logging if i.startswith("TrainingTrainingStateMachine"))
+    ]
+    (tokens,) = [i for i, r in resources.items() if i.startswith("TrainingApprovalTokens")]
+    naming = [
+        logical_id
+        for logical_id, r in resources.items()
+        if r["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")
+        and f'"{tokens}"' in json.dumps(r["Properties"]["PolicyDocument"])
+    ]
+    assert sorted(re.sub(r"FunctionRoleDefaultPolicy.*", "", i) for i in naming) == [
+        "TrainingApprovalsDecideApproval",
+        "TrainingRequestApproval",
+    ]
+
+
 def test_registry_table_is_keyed_encrypted_with_the_app_key_and_recoverable(template_json) -> None:
     tables = [
         r["Properties"]

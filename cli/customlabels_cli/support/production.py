@@ -55,7 +55,7 @@ def promotion_input(training: Stack, version: str, force: bool) -> dict:
             f"{version} did not pass the gate ({(item.get('gate') or {}).get('reason', 'not evaluated')})",
             "promote a version that passed, or pass --force",
         )
-    approval = {k: v for k, v in (item.get("approval") or {}).items() if k != "taskToken"}
+    approval = item.get("approval") or {}
     if approval and approval.get("status") != "APPROVED" and not force:
         raise CliError(
             f"{version} was not approved (approval: {approval.get('status')})",

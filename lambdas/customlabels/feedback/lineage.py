@@ -1,7 +1,8 @@
 """Feedback imports in the model registry: which images each import added, from which review exports,
 and which training run used them.
 
-Items in the registry table (partition key `project`):
+Items in the registry table, in the project's feedback partition (partition key `project` =
+`FEEDBACK#<project>`, the one partition ReviewerAccess may write: `dynamodb:LeadingKeys`):
 - `IMPORT#<importId>`: one per import (images added, exports they answer, new labels, the merged
   manifest) and, once a retraining used it, `trainingExecution` and `versionName`;
 - `FEEDBACK`: the imports since the last retraining (`pendingImages`, `pendingImports`) and the newest
@@ -21,8 +22,17 @@ IMPORT_PREFIX = "IMPORT#"
 FEEDBACK = "FEEDBACK"
 
 
+def feedback_partition(project: str) -> str:
+    """The partition key value of a project's feedback items: apart from its versions and champion."""
+    return f"{FEEDBACK}#{project}"
+
+
+def pending_key(project: str) -> dict[str, str]:
+    return {"project": feedback_partition(project), "sk": FEEDBACK}
+
+
 def import_key(project: str, import_id: str) -> dict[str, str]:
-    return {"project": project, "sk": f"{IMPORT_PREFIX}{import_id}"}
+    return {"project": feedback_partition(project), "sk": f"{IMPORT_PREFIX}{import_id}"}
 
 
 class Lineage:
@@ -33,7 +43,7 @@ class Lineage:
         """The import's item, then the pending count the trigger reads."""
         self.table.put_item(Item=to_dynamodb({**record, **import_key(project, record["importId"])}))
         self.table.update_item(
-            Key={"project": project, "sk": FEEDBACK},
+            Key=pending_key(project),
             UpdateExpression="ADD pendingImages :images, pendingImports :ids "
             "SET trainingManifest = :manifest, updatedAt = :at",
             ExpressionAttributeValues={
@@ -46,7 +56,7 @@ class Lineage:
 
     def pending(self, project: str) -> dict[str, Any]:
         """{pendingImages, pendingImports, trainingManifest, lastTraining} (zeros when nothing is pending)."""
-        item = self.table.get_item(Key={"project": project, "sk": FEEDBACK}, ConsistentRead=True).get("Item")
+        item = self.table.get_item(Key=pending_key(project), ConsistentRead=True).get("Item")
         state = from_dynamodb(item or {})
         return {
             "pendingImages": state.get("pendingImages", 0),
@@ -63,7 +73,7 @@ class Lineage:
                 "startedAt": utc_now()}
         try:
             self.table.update_item(
-                Key={"project": project, "sk": FEEDBACK},
+                Key=pending_key(project),
                 UpdateExpression="SET pendingImages = :zero, lastTraining = :last REMOVE pendingImports",
                 ConditionExpression="pendingImages = :seen",
                 ExpressionAttributeValues={":zero": 0, ":last": last, ":seen": seen["pendingImages"]},
@@ -75,7 +85,7 @@ class Lineage:
     def give_back(self, project: str, seen: dict[str, Any]) -> None:
         """Undo ``take`` when the run could not be started, so the next import tries again."""
         self.table.update_item(
-            Key={"project": project, "sk": FEEDBACK},
+            Key=pending_key(project),
             UpdateExpression="ADD pendingImages :images, pendingImports :ids REMOVE lastTraining",
             ExpressionAttributeValues={":images": seen["pendingImages"], ":ids": set(seen["pendingImports"])},
         )
@@ -92,7 +102,8 @@ class Lineage:
         """Every import of the project, oldest first (for people: the CLI's status)."""
         items: list[dict[str, Any]] = []
         query: dict[str, Any] = {
-            "KeyConditionExpression": Key("project").eq(project) & Key("sk").begins_with(IMPORT_PREFIX),
+            "KeyConditionExpression": Key("project").eq(feedback_partition(project))
+            & Key("sk").begins_with(IMPORT_PREFIX),
             "ConsistentRead": True,
         }
         while True:

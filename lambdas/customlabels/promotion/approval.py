@@ -1,7 +1,8 @@
 """The approval gate: the training run waits for a person; they get what they need to decide.
 
-RequestApproval runs with `.waitForTaskToken`: it keeps the task token on the version's registry item
-(where `customlabels approve|reject` finds it) and publishes the review to the topic.
+RequestApproval runs with `.waitForTaskToken`: it keeps the task token where no person can read it
+(approval_tokens), marks the version's registry item PENDING (what `customlabels approve|reject` and
+the approval function look for) and publishes the review to the topic.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from customlabels.promotion.approval_tokens import ApprovalTokens
 from customlabels.training.contract import StepOutput
 from customlabels.training.registry import utc_now
 from customlabels.training.services import Services
@@ -53,25 +55,26 @@ def review_message(event: Mapping[str, Any], timeout_at: str) -> str:
             f"Evaluation report: {evaluation['summaryUri']}",
             f"  (a page of it: customlabels report {version} --html report.html)",
             f"Execution: {event['executionArn']}",
-            "Decide with:",
+            "Decide with (as a person holding the stack's ApproverAccess policy):",
             f"  customlabels approve {version} --reason 'why'",
             f"  customlabels reject {version} --reason 'why'",
         ]
     )
 
 
-def request_approval(event: dict, services: Services, sns: Any) -> Requested:
+def request_approval(event: dict, services: Services, tokens: ApprovalTokens, sns: Any) -> Requested:
     settings = event["settings"]
-    now = datetime.now(UTC)
-    timeout_at = (now + timedelta(seconds=settings["approvalTimeoutSeconds"])).isoformat(timespec="seconds")
+    project, version = settings["projectName"], settings["versionName"]
+    deadline = datetime.now(UTC) + timedelta(seconds=settings["approvalTimeoutSeconds"])
+    timeout_at = deadline.isoformat(timespec="seconds")
+    tokens.keep(event["executionArn"], project, version, event["taskToken"], int(deadline.timestamp()))
     approval = {
         "status": PENDING,
-        "taskToken": event["taskToken"],
         "executionArn": event["executionArn"],
         "requestedAt": utc_now(),
         "timeoutAt": timeout_at,
     }
-    services.registry.update_version(settings["projectName"], settings["versionName"], approval=approval)
+    services.registry.update_version(project, version, approval=approval)
     sns.publish(
         TopicArn=event["topicArn"],
         Subject=f"Custom Labels approval needed: {settings['versionName']}"[:100],

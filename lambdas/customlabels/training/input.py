@@ -239,6 +239,11 @@ def check_training_input(
     deploy = check.flag("deploy", defaults.deploy)
     low, high = check.unit_range(defaults)
     require_approval = check.flag("requireApproval", defaults.requireApproval)
+    if defaults.requireApproval and not require_approval:
+        check.problems.append(
+            "requireApproval=false is not allowed: this stack requires approval (deployed with "
+            "-c requireApproval=true); leave requireApproval out of the input or set it to true"
+        )
     approval_hours = check.hours("approvalTimeoutHours", defaults.approvalTimeoutHours)
     promote_after = check.flag("promoteAfterApproval", defaults.promoteAfterApproval)
     feedback_images = check.count("feedbackImages")

@@ -26,6 +26,7 @@ def test_the_review_names_the_version_scores_champion_report_and_the_exact_comma
     assert any(line.split()[:2] == ["7", "0.800"] for line in text.splitlines())
     assert "s3://console/training-output/digits/digits.v2/summary.json" in text
     assert "customlabels approve digits.v2 --reason 'why'" in text
+    assert "as a person holding the stack's ApproverAccess policy" in text
     assert "customlabels reject digits.v2 --reason 'why'" in text
     assert EVENT["executionArn"] in text
 

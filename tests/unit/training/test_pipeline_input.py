@@ -204,3 +204,19 @@ def test_the_accepted_form_shows_the_stacks_own_project_and_bucket() -> None:
     control = check_control_input({"action": "start"}, managed_project="birds")
     assert json.loads(control.cause.split("Accepted form: ", 1)[1])["projectName"] == "birds"
     assert "/digits/" not in verdict.cause and '"digits' not in verdict.cause + control.cause
+
+
+def test_an_input_cannot_lower_the_stacks_require_approval() -> None:
+    run = {"projectName": "digits", "trainingManifest": TRAIN}
+
+    def with_approval_required(raw):
+        return check_training_input(
+            raw, execution_name="run-1", defaults=replace(DEFAULTS, requireApproval=True), bucket=BUCKET,
+            managed_project="digits",
+        )
+
+    lowered = with_approval_required({**run, "requireApproval": False})
+    assert not lowered.valid
+    assert "requireApproval=false is not allowed: this stack requires approval" in lowered.cause
+    assert with_approval_required(run).settings["requireApproval"] is True
+    assert check({**run, "requireApproval": False}).settings["requireApproval"] is False  # the stack says no

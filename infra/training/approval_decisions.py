@@ -1,0 +1,54 @@
+"""The one way an approval decision reaches the training state machine: the approval function behind a
+Lambda function URL with AuthType AWS_IAM (`customlabels approve|reject` signs its request with SigV4).
+
+Lambda authorizes ``lambda:InvokeFunctionUrl`` (ApproverAccess grants it, conditioned on
+``lambda:FunctionUrlAuthType`` = AWS_IAM) and hands the function the caller's verified ARN; the function
+reads the task token from the tokens table, which no person's policy names, and answers the run.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from customlabels.promotion.approval_tokens import APPROVAL_TOKENS_TABLE
+from customlabels.training.contract import PROJECT_NAME, REGISTRY_TABLE_NAME
+from infra.config import Config
+from infra.functions import PipelineFunction
+from infra.grants import On
+from infra.role_policies import apply_grants, base_targets
+from infra.storage import Storage
+
+
+class ApprovalDecisions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        storage: Storage,
+        registry: dynamodb.ITable,
+        approval_tokens: dynamodb.ITable,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.function = PipelineFunction(
+            self,
+            "DecideApprovalFunction",
+            module="decide_approval",
+            key=storage.key,
+            removal_policy=storage.removal,
+            environment={
+                PROJECT_NAME: config.projectName,
+                REGISTRY_TABLE_NAME: registry.table_name,
+                APPROVAL_TOKENS_TABLE: approval_tokens.table_name,
+            },
+        )
+        targets = {
+            **base_targets(storage, config.projectName),
+            On.REGISTRY: registry.table_arn,
+            On.APPROVAL_TOKENS: approval_tokens.table_arn,
+        }
+        apply_grants(self.function, targets, config)
+        self.url = self.function.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)
