@@ -1,6 +1,7 @@
 """Permissions hold as in AWS: the synthesized stack runs with every call authorized.
 
-- People's managed policies do what the README says (InferenceOnly, SdkAccess).
+- People's managed policies do what the README says (InferenceOnly, SdkAccess), and each guard (a Deny
+  of what the pipeline owns) refuses its call even next to a broader policy, which without it passes.
 - An alarm in ALARM reaches the topic (CloudWatch may publish to it and use its key).
 - The mutation table: for each of the stack's grants below, the stack is served without it (a stack
   update of that one policy, as CloudFormation would apply the changed template) and a named
@@ -10,21 +11,27 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from customlabels.training.registry import Registry
+from customlabels_cli.main import main
 from local import access, policy_update
 from local.deploy import fire_rule
 from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
@@ -64,6 +71,8 @@ class Secured:
             self.s3, digit_samples(50), self.outputs["ConsoleBucketName"], f"datasets/{PROJECT}/digits"
         )
         self.model = self._running_champion()
+        self.operator_outputs = Path(tempfile.mkdtemp()) / "outputs.json"
+        self.operator_outputs.write_text(json.dumps(self.outputs))
 
     def _subscribe_queue(self) -> str:
         topic = self.outputs["NotificationsTopicArn"]
@@ -267,6 +276,30 @@ def backfill_succeeds(secured: Secured, denied: Callable[[], bool]) -> bool:
     return _wait(lambda: status() == "SUCCEEDED", lambda: denied() or status() == "FAILED")
 
 
+def _as_operator(secured: Secured, *arguments: str, stack_outputs: bool = True) -> int:
+    """`customlabels ARGUMENTS` with the credentials of a person holding only OperatorAccess."""
+    credentials = secured.session_with("OperatorAccessPolicyArn").get_credentials()
+    outputs = secured.operator_outputs
+    environment = {
+        "AWS_ENDPOINT_URL": secured.stack.endpoint_url,
+        "AWS_ACCESS_KEY_ID": credentials.access_key,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
+        "AWS_SESSION_TOKEN": credentials.token,
+    }
+    with mock.patch.dict(os.environ, environment), redirect_stdout(StringIO()), redirect_stderr(StringIO()):
+        return main([*arguments, *(["--outputs", str(outputs)] if stack_outputs else [])])
+
+
+def operator_starts_the_champion(secured: Secured, denied: Callable[[], bool]) -> bool:
+    """`customlabels start` of the RUNNING champion: looked up, started through the model-control
+    machine (which finds it running) and followed to the end; the model stays as it is."""
+    return _as_operator(secured, "start") == 0
+
+
+def operator_reads_usage(secured: Secured, denied: Callable[[], bool]) -> bool:
+    return _as_operator(secured, "usage", "--json", stack_outputs=False) == 0
+
+
 @dataclass(frozen=True)
 class Grant:
     """One grant of the template: which policy, which action (and statement), what breaks without it."""
@@ -284,6 +317,20 @@ def state_machine_policy(output: str) -> Callable[[dict[str, Any]], str]:
         machine = template["Outputs"][output]["Value"]["Ref"]
         role = template["Resources"][machine]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
         return policy_of_role(template["Resources"], role)
+
+    return find
+
+
+def user_policy(name: str) -> Callable[[dict[str, Any]], str]:
+    """The stack's managed policy `name` (ConsoleAccess, SdkAccess, OperatorAccess, ...)."""
+
+    def find(template: dict[str, Any]) -> str:
+        [found] = [
+            logical_id
+            for logical_id, r in template["Resources"].items()
+            if r["Type"] == "AWS::IAM::ManagedPolicy" and logical_id.startswith(f"UserPolicies{name}")
+        ]
+        return found
 
     return find
 
@@ -444,6 +491,38 @@ GRANTS = [
         guard_checks_the_model,
         "rekognition:DescribeProjectVersions",
     ),
+    Grant(
+        "operator: start the runs",
+        user_policy("OperatorAccess"),
+        "states:StartExecution",
+        operator_starts_the_champion,
+        "states:StartExecution",
+        sid="StartRuns",
+    ),
+    Grant(
+        "operator: follow the runs",
+        user_policy("OperatorAccess"),
+        "states:DescribeExecution",
+        operator_starts_the_champion,
+        "states:DescribeExecution",
+        sid="FollowRuns",
+    ),
+    Grant(
+        "operator: read the champion",
+        user_policy("OperatorAccess"),
+        "dynamodb:GetItem",
+        operator_starts_the_champion,
+        "dynamodb:GetItem",
+        sid="ReadRegistry",
+    ),
+    Grant(
+        "operator: list the usage metrics",
+        user_policy("OperatorAccess"),
+        "cloudwatch:ListMetrics",
+        operator_reads_usage,
+        "cloudwatch:ListMetrics",
+        sid="Usage",
+    ),
 ]
 
 
@@ -464,6 +543,78 @@ def test_without_the_grant_its_scenario_fails_naming_it(secured: Secured, grant:
     with policy_update.without_grant(secured.stack.deployment, logical_id, grant.action, where):
         assert not grant.scenario(secured, lambda: _denied(grant.denied_action, since))
     assert _denied(grant.denied_action, since), f"no denial of {grant.denied_action}"
+
+
+# A broader policy a person may also hold: the guards are Deny statements so they hold next to it.
+BROADER = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "rekognition:*", "Resource": "*"}],
+}
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One Deny statement of people's policies: the call a person holding the policy (and BROADER) makes."""
+
+    name: str
+    policy: str
+    sid: str
+    action: str
+    call: Callable[[Any, Secured], Any]
+
+
+def _tag_the_champion_as_gated(rekognition: Any, secured: Secured) -> Any:
+    return rekognition.tag_resource(
+        ResourceArn=secured.model["versionArn"], Tags={"Customlabels:Gate": "passed"}
+    )
+
+
+def _train_by_hand(rekognition: Any, secured: Secured) -> Any:
+    """Refused by the service even when authorized: the version name is not a valid name."""
+    return rekognition.create_project_version(
+        ProjectArn=secured.model["projectArn"],
+        VersionName="not a version name!",
+        OutputConfig={"S3Bucket": secured.outputs["ConsoleBucketName"], "S3KeyPrefix": "by-hand"},
+    )
+
+
+def _change_the_test_dataset(rekognition: Any, secured: Secured) -> Any:
+    """A TEST dataset ARN of this project that does not exist: ResourceNotFound when authorized."""
+    dataset = secured.model["projectArn"].rsplit("/", 1)[0] + "/dataset/test/1"
+    return rekognition.update_dataset_entries(DatasetArn=dataset, Changes={"GroundTruth": b"{}"})
+
+
+GUARDS = [
+    Guard("sdk: gate tags", "SdkAccess", "GateTagsAreThePipelines", "rekognition:TagResource",
+          _tag_the_champion_as_gated),
+    Guard("console: train by hand", "ConsoleAccess", "VersionsAreThePipelines",
+          "rekognition:CreateProjectVersion", _train_by_hand),
+    Guard("reviewer: the TEST dataset", "ReviewerAccess", "TestDatasetIsThePipelines",
+          "rekognition:UpdateDatasetEntries", _change_the_test_dataset),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("guard", GUARDS, ids=lambda g: g.name)
+def test_each_guard_denies_its_call_and_without_it_the_call_is_authorized(
+    secured: Secured, guard: Guard
+) -> None:
+    person = person_with(secured.stack, secured.outputs[f"{guard.policy}PolicyArn"], also=BROADER)
+    rekognition = _client(person, "rekognition", secured)
+    since = len(access.recent_denials())
+    assert _code(lambda: guard.call(rekognition, secured)) == "AccessDeniedException"
+    [denial] = [d for d in access.recent_denials()[since:] if d.action == guard.action]
+    assert "explicit deny" in denial.reason
+    logical_id = user_policy(guard.policy)(secured.template)
+    try:
+        with policy_update.without_statement(secured.stack.deployment, logical_id, guard.sid):
+            try:
+                guard.call(rekognition, secured)
+            except ClientError as error:
+                assert error.response["Error"]["Code"] != "AccessDeniedException", error
+    finally:
+        secured.rekognition.untag_resource(
+            ResourceArn=secured.model["versionArn"], TagKeys=["Customlabels:Gate"]
+        )
 
 
 def test_serving_a_template_whose_key_forbids_cloudwatch_logs_fails_naming_logs_and_kms(
