@@ -9,6 +9,7 @@ State carried by the training state machine (each step writes only its own key):
   $.training    Train/CheckTraining: {versionArn, versionName, status, attempt, ...}
   $.evaluation  Evaluate: the gate decision with the per-label table
   $.model       the version to deploy; $.deployment StartModel/CheckModel; $.promotion Promote
+  $.gated       (with a production account) MarkGated, after the approval: {versionArn, tags}
   $.productionPromotion  (with a production account) {started, executionArn}
   $.failure     {error, cause} of a failure path, published to SNS before the Fail state
 """
