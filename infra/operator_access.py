@@ -11,7 +11,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.arns import project_arn_pattern
+from infra.arns import model_version_arn_pattern, project_arn_pattern
 from infra.config import Config
 from infra.permissions import Row, console_bucket_rows
 from infra.storage import Storage
@@ -95,6 +95,15 @@ def operator_rows(
         *console_bucket_rows(storage),
     ]
     if config.productionAccount:
+        rows.append(
+            Row(
+                "ReadGateTags",
+                ["rekognition:ListTagsForResource"],
+                [model_version_arn_pattern(project)],
+                "promote --to production checks the version carries the pipeline's gate tags before the "
+                "production run copies it. Model-version ARNs end in a creation timestamp.",
+            )
+        )
         rows.append(
             Row(
                 "ReachProduction",
