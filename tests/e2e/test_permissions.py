@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,19 +18,15 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from customlabels.training.registry import Registry
-from customlabels_cli.main import main
 from local import access, policy_update
 from local.deploy import fire_rule
 from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
@@ -45,6 +40,7 @@ from tests.e2e.harness import (
     until,
     version_status,
 )
+from tests.e2e.people_scenarios import BROADER, GUARDS, Guard, as_person
 from tests.unit.inference import images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -277,17 +273,9 @@ def backfill_succeeds(secured: Secured, denied: Callable[[], bool]) -> bool:
 
 
 def _as_operator(secured: Secured, *arguments: str, stack_outputs: bool = True) -> int:
-    """`customlabels ARGUMENTS` with the credentials of a person holding only OperatorAccess."""
-    credentials = secured.session_with("OperatorAccessPolicyArn").get_credentials()
-    outputs = secured.operator_outputs
-    environment = {
-        "AWS_ENDPOINT_URL": secured.stack.endpoint_url,
-        "AWS_ACCESS_KEY_ID": credentials.access_key,
-        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
-        "AWS_SESSION_TOKEN": credentials.token,
-    }
-    with mock.patch.dict(os.environ, environment), redirect_stdout(StringIO()), redirect_stderr(StringIO()):
-        return main([*arguments, *(["--outputs", str(outputs)] if stack_outputs else [])])
+    operator = secured.session_with("OperatorAccessPolicyArn")
+    endpoint, outputs = secured.stack.endpoint_url, secured.operator_outputs
+    return as_person(operator, endpoint, outputs, *arguments, stack_outputs=stack_outputs)
 
 
 def operator_starts_the_champion(secured: Secured, denied: Callable[[], bool]) -> bool:
@@ -543,55 +531,6 @@ def test_without_the_grant_its_scenario_fails_naming_it(secured: Secured, grant:
     with policy_update.without_grant(secured.stack.deployment, logical_id, grant.action, where):
         assert not grant.scenario(secured, lambda: _denied(grant.denied_action, since))
     assert _denied(grant.denied_action, since), f"no denial of {grant.denied_action}"
-
-
-# A broader policy a person may also hold: the guards are Deny statements so they hold next to it.
-BROADER = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "rekognition:*", "Resource": "*"}],
-}
-
-
-@dataclass(frozen=True)
-class Guard:
-    """One Deny statement of people's policies: the call a person holding the policy (and BROADER) makes."""
-
-    name: str
-    policy: str
-    sid: str
-    action: str
-    call: Callable[[Any, Secured], Any]
-
-
-def _tag_the_champion_as_gated(rekognition: Any, secured: Secured) -> Any:
-    return rekognition.tag_resource(
-        ResourceArn=secured.model["versionArn"], Tags={"Customlabels:Gate": "passed"}
-    )
-
-
-def _train_by_hand(rekognition: Any, secured: Secured) -> Any:
-    """Refused by the service even when authorized: the version name is not a valid name."""
-    return rekognition.create_project_version(
-        ProjectArn=secured.model["projectArn"],
-        VersionName="not a version name!",
-        OutputConfig={"S3Bucket": secured.outputs["ConsoleBucketName"], "S3KeyPrefix": "by-hand"},
-    )
-
-
-def _change_the_test_dataset(rekognition: Any, secured: Secured) -> Any:
-    """A TEST dataset ARN of this project that does not exist: ResourceNotFound when authorized."""
-    dataset = secured.model["projectArn"].rsplit("/", 1)[0] + "/dataset/test/1"
-    return rekognition.update_dataset_entries(DatasetArn=dataset, Changes={"GroundTruth": b"{}"})
-
-
-GUARDS = [
-    Guard("sdk: gate tags", "SdkAccess", "GateTagsAreThePipelines", "rekognition:TagResource",
-          _tag_the_champion_as_gated),
-    Guard("console: train by hand", "ConsoleAccess", "VersionsAreThePipelines",
-          "rekognition:CreateProjectVersion", _train_by_hand),
-    Guard("reviewer: the TEST dataset", "ReviewerAccess", "TestDatasetIsThePipelines",
-          "rekognition:UpdateDatasetEntries", _change_the_test_dataset),
-]  # fmt: skip
 
 
 @pytest.mark.parametrize("guard", GUARDS, ids=lambda g: g.name)
