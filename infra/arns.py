@@ -38,3 +38,8 @@ def regional_service(service: str) -> str:
 
 def event_rule_arn_pattern() -> str:
     return _arn("events", "rule/*")
+
+
+def testing_dataset_arn_pattern(project_name: str) -> str:
+    """The project's TEST dataset (``project/<name>/dataset/test/<timestamp>``, spec 06)."""
+    return _arn("rekognition", f"project/{project_name}/dataset/test/*")

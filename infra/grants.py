@@ -484,6 +484,15 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             f"there). {_PROJECT}",
         ),
     ),
+    "mark_gated": (
+        Grant(
+            "TagGatedVersion",
+            ("rekognition:TagResource",),
+            On.VERSIONS,
+            "Tags the version this run gated and got approved (customlabels.promotion.gate): what the "
+            f"training project's policy lets production copy. {_VERSIONS}",
+        ),
+    ),
     "promotion_input": (
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions("A rollback checks that the previous champion's copy exists."),
@@ -680,4 +689,6 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
 }
 
 # Functions that exist only when the app has a production account (-c productionAccount=...).
-TWO_ACCOUNT_MODULES = frozenset({"share_project", "promotion_input", "copy_model", "check_copy"})
+TWO_ACCOUNT_MODULES = frozenset(
+    {"share_project", "mark_gated", "promotion_input", "copy_model", "check_copy"}
+)

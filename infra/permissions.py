@@ -21,19 +21,20 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from customlabels.feedback.lineage import feedback_partition
+from infra import pipeline_guards
 from infra.arns import model_version_arn_pattern, project_arn_pattern, regional_service
 from infra.config import Config
 from infra.nag import acknowledge_wildcards
 from infra.storage import DATASETS_PREFIX, Storage
 
 # One IAM action per Custom Labels operation on this project's ARNs (spec 01 §9), minus CreateProject
-# (no resource scope: its own statement) and model copy and project policies (CopyProjectVersion,
-# Put/Delete/ListProjectPolicies): they move models to other accounts.
+# (no resource scope: its own statement), model copy and project policies (CopyProjectVersion,
+# Put/Delete/ListProjectPolicies: they move models to other accounts) and what the pipeline owns
+# (CreateProjectVersion, DeleteProjectVersion, DeleteProject: infra/pipeline_guards.py denies them).
 CUSTOM_LABELS_OPERATIONS = [
-    "DeleteProject",
     "CreateDataset", "DeleteDataset", "DescribeDataset", "DistributeDatasetEntries",
     "ListDatasetEntries", "ListDatasetLabels", "UpdateDatasetEntries",
-    "CreateProjectVersion", "DeleteProjectVersion", "DescribeProjectVersions",
+    "DescribeProjectVersions",
     "StartProjectVersion", "StopProjectVersion", "DetectCustomLabels",
     "TagResource", "UntagResource", "ListTagsForResource",
 ]  # fmt: skip
@@ -56,7 +57,6 @@ class UserPolicies(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, storage: Storage) -> None:
         super().__init__(scope, construct_id)
         project = config.projectName
-        console = storage.console_bucket
         shared = [
             Row(
                 "ListProjects",
@@ -79,24 +79,7 @@ class UserPolicies(Construct):
                 "Project, dataset and model-version ARNs end in a creation timestamp unknown at deploy "
                 "time; the pattern is this one project.",
             ),
-            Row(
-                "ReadConsoleBucket",
-                BUCKET_READ,
-                [console.bucket_arn],
-                "People list and inspect this one bucket.",
-            ),
-            Row(
-                "ReadConsoleObjects",
-                OBJECT_READ,
-                [console.arn_for_objects("*")],
-                "People read datasets, validation results and training output: objects of this one bucket.",
-            ),
-            Row(
-                "WriteDatasets",
-                OBJECT_WRITE,
-                [console.arn_for_objects(f"{DATASETS_PREFIX}*")],
-                "People upload manifests and images under datasets/ only; the keys are theirs to choose.",
-            ),
+            *console_bucket_rows(storage),
         ]
         self.console_access = self._policy(
             "ConsoleAccess",
@@ -233,6 +216,22 @@ class UserPolicies(Construct):
             [Stack.of(self).stack_id],
             "Without an outputs file the CLI reads the stack's outputs: this one stack.",
         )
+    def add_pipeline_guards(self, project: str) -> None:
+        """What the pipeline owns, denied to people (infra/pipeline_guards.py); OperatorAccess keeps the
+        deletes teardown needs."""
+        for policy in (self.console_access, self.sdk_access, self.reviewer_access):
+            policy.add_statements(*pipeline_guards.people_guards(project))
+
+    def add_operator_access(self, rows: list[Row], storage: Storage) -> None:
+        """``customlabels train|analyse|start|stop|promote|usage|teardown`` (infra/operator_access.py)."""
+        self.operator_access = self._policy(
+            "OperatorAccess",
+            "customlabels operator commands: train, analyse, start/stop, promote, usage, teardown",
+            rows,
+            storage,
+            rekognition_uses_key=False,
+        )
+        self.operator_access.add_statements(pipeline_guards.gate_tags_guard())
 
     def _policy(
         self,
@@ -252,6 +251,30 @@ class UserPolicies(Construct):
         for row in rows:
             acknowledge_wildcards(policy, row.actions, row.resources, row.why)
         return policy
+
+
+def console_bucket_rows(storage: Storage) -> list[Row]:
+    console = storage.console_bucket
+    return [
+        Row(
+            "ReadConsoleBucket",
+            BUCKET_READ,
+            [console.bucket_arn],
+            "People list and inspect this one bucket.",
+        ),
+        Row(
+            "ReadConsoleObjects",
+            OBJECT_READ,
+            [console.arn_for_objects("*")],
+            "People read datasets, validation results and training output: objects of this one bucket.",
+        ),
+        Row(
+            "WriteDatasets",
+            OBJECT_WRITE,
+            [console.arn_for_objects(f"{DATASETS_PREFIX}*")],
+            "People upload manifests and images under datasets/ only; the keys are theirs to choose.",
+        ),
+    ]
 
 
 def _key_statements(storage: Storage, rekognition_uses_key: bool) -> list[iam.PolicyStatement]:

@@ -12,6 +12,7 @@ from infra.feedback import FeedbackRetraining
 from infra.inference import Inference
 from infra.notifications import notifications_topic
 from infra.operations import Operations
+from infra.operator_access import operator_rows
 from infra.permissions import UserPolicies
 from infra.storage import Storage
 from infra.training import TrainingPipeline
@@ -83,6 +84,21 @@ class CustomLabelsStack(Stack):
         self.user_policies.add_reviewer_access(config, self.storage, self.training.registry)
         self.user_policies.add_approver_access(config, self.training.approvals.function.function)
         self._output("ApprovalUrl", self.training.approvals.url.url)
+        self.user_policies.add_pipeline_guards(config.projectName)
+        self.user_policies.add_operator_access(
+            operator_rows(
+                self,
+                config,
+                self.storage,
+                self.training.registry,
+                [
+                    self.training.training_state_machine,
+                    self.training.control_state_machine,
+                    self.batch.state_machine,
+                ],
+            ),
+            self.storage,
+        )
 
         # Operations: idle / running-hours guard on a schedule, alarms, training-end notifications, dashboard.
         self.operations = Operations(
@@ -114,6 +130,7 @@ class CustomLabelsStack(Stack):
         self._output("InferenceOnlyPolicyArn", policies.inference_only.managed_policy_arn)
         self._output("ReviewerAccessPolicyArn", policies.reviewer_access.managed_policy_arn)
         self._output("ApproverAccessPolicyArn", policies.approver_access.managed_policy_arn)
+        self._output("OperatorAccessPolicyArn", policies.operator_access.managed_policy_arn)
 
     def _output(self, name: str, value: str) -> None:
         CfnOutput(self, name, value=value, export_name=f"{self.stack_name}-{name}")

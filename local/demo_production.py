@@ -90,6 +90,11 @@ def run_two_account_demo(workdir: Path, out: TextIO = sys.stdout) -> int:
 
         clock.step("Approving (customlabels approve): who, when and why go into the registry", total=STEPS)
         _cli("approve", VERSION, "--reason", "demo: F1 above the threshold")
+        run = registry.get_version(project, VERSION)["approval"]["executionArn"]
+        while training.client("stepfunctions").describe_execution(executionArn=run)["status"] == "RUNNING":
+            if time.monotonic() > deadline:  # the run tags the approved version (MarkGated), then ends
+                raise DemoFailed(f"the approved run of {VERSION} did not end in {APPROVAL_TIMEOUT} s")
+            time.sleep(1)
 
         clock.step("Promoting into the production account (copy, start, production champion)", total=STEPS)
         _cli("promote", "--to", "production", VERSION)

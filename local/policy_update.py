@@ -88,3 +88,19 @@ def without_grant(
         yield changed
     finally:
         put_document(deployment, logical_id, original)
+
+
+@contextmanager
+def without_statement(deployment: Deployment, logical_id: str, sid: str) -> Iterator[None]:
+    """The deployed policy of `logical_id` without its statement `sid` (an Allow or a Deny), for the
+    duration of the block. Fails when it has no such statement."""
+    original = document(deployment, logical_id)
+    statements = original["Statement"] if isinstance(original["Statement"], list) else [original["Statement"]]
+    kept = [statement for statement in statements if statement.get("Sid") != sid]
+    if len(kept) == len(statements):
+        raise ValueError(f"{logical_id} has no statement {sid}")
+    put_document(deployment, logical_id, {**original, "Statement": kept})
+    try:
+        yield
+    finally:
+        put_document(deployment, logical_id, original)

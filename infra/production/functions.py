@@ -9,11 +9,11 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from customlabels.promotion.gate import promotion_role_name
 from customlabels.training import contract
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.production.sharing import promotion_role_name
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import TRAINING_OUTPUT_PREFIX, Storage
 

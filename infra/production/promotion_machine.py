@@ -78,6 +78,11 @@ def promotion_definition(
         PromotionFailure.CopyFailed,
     )
     copy_done = sfn.Choice(scope, "CopyDone?")
+    copy_failed = sfn.Choice(scope, "NotGated?")
+    copy_failed.when(
+        sfn.Condition.string_equals("$.copy.failure.error", PromotionFailure.NotGated.value),
+        flow.explained("ExplainNotGated", PromotionFailure.NotGated, "$.copy.failure"),
+    ).otherwise(flow.explained("ExplainCopyFailure", PromotionFailure.CopyFailed, "$.copy.failure"))
     copy_attempts = -(-COPY_TIMEOUT_MINUTES * 60 // config.modelPollSeconds)
 
     def model(name: str, arns: str, version: str) -> sfn.Pass:
@@ -137,8 +142,7 @@ def promotion_definition(
     ).otherwise(ensure_project)
     ensure_project.next(copy).next(copy_done)
     copy_done.when(sfn.Condition.string_equals("$.copy.outcome", PollOutcome.DONE.value), describe_copy).when(
-        sfn.Condition.string_equals("$.copy.outcome", PollOutcome.FAILED.value),
-        flow.explained("ExplainCopyFailure", PromotionFailure.CopyFailed, "$.copy.failure"),
+        sfn.Condition.string_equals("$.copy.outcome", PollOutcome.FAILED.value), copy_failed
     ).when(
         sfn.Condition.number_greater_than_equals("$.copy.attempt", copy_attempts),
         flow.timed_out(

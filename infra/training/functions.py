@@ -45,6 +45,7 @@ class Handlers:
     model_control_promote: PipelineFunction
     request_approval: PipelineFunction
     share_project: PipelineFunction | None = None  # only with a production account
+    mark_gated: PipelineFunction | None = None  # only with a production account
 
     def all(self) -> list[PipelineFunction]:
         return [function for function in vars(self).values() if function is not None]
@@ -142,4 +143,5 @@ def training_functions(
             env={**environment, APPROVAL_TOKENS_TABLE: approval_tokens.table_name},
         ),
         share_project=function("ShareProjectFunction", "share_project") if config.productionAccount else None,
+        mark_gated=function("MarkGatedFunction", "mark_gated") if config.productionAccount else None,
     )

@@ -9,6 +9,7 @@ State carried by the training state machine (each step writes only its own key):
   $.training    Train/CheckTraining: {versionArn, versionName, status, attempt, ...}
   $.evaluation  Evaluate: the gate decision with the per-label table
   $.model       the version to deploy; $.deployment StartModel/CheckModel; $.promotion Promote
+  $.gated       (with a production account) MarkGated, after the approval: {versionArn, tags}
   $.productionPromotion  (with a production account) {started, executionArn}
   $.failure     {error, cause} of a failure path, published to SNS before the Fail state
 """
@@ -19,7 +20,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from customlabels.promotion.contract import SHARE_KEYS
+from customlabels.promotion.contract import GATED_KEYS, SHARE_KEYS
 from customlabels.training.contract import (
     CHECK_TRAINING_KEYS,
     DATASETS_KEYS,
@@ -30,7 +31,6 @@ from customlabels.training.contract import (
     Failure,
 )
 from infra.config import Config
-from infra.production.sharing import project_policy
 from infra.storage import VALIDATION_PREFIX
 from infra.training.approval import approval_gate
 from infra.training.flow import Flow, deploy_model
@@ -228,10 +228,7 @@ def training_definition(
         share_project = flow.invoke(
             "ShareProject",
             h.share_project,
-            {
-                "projectArn": project_arn,
-                "policy": project_policy(config.productionAccount, config.projectName),
-            },
+            {"projectArn": project_arn},
             "$.sharing",
             SHARE_KEYS,
             Failure.ShareFailed,
@@ -286,7 +283,11 @@ def training_definition(
     )
 
     evaluate.next(gate_passed)
-    approved = promote_after_approval(scope, flow, config, deploy) if two_accounts else deploy
+    approved = (
+        _mark_gated(flow, h, execution_arn).next(promote_after_approval(scope, flow, config, deploy))
+        if two_accounts
+        else deploy
+    )
     approval = approval_gate(flow, h.request_approval, topic, deploy, approved)
     gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), approval).otherwise(
         flow.explained("ExplainGateFailure", Failure.GateFailed, "$.evaluation.failure")
@@ -296,6 +297,19 @@ def training_definition(
     )
     describe_model.next(start_model)
     return begin
+
+
+def _mark_gated(flow: Flow, h: Handlers, execution_arn: str) -> sfn.TaskStateBase:
+    """After the approval: the gate tags that let production copy the version (promotion.gate)."""
+    assert h.mark_gated is not None
+    return flow.invoke(
+        "MarkGated",
+        h.mark_gated,
+        {"versionArn": sfn.JsonPath.string_at("$.training.versionArn"), "executionArn": execution_arn},
+        "$.gated",
+        GATED_KEYS,
+        Failure.PromotionNotStarted,
+    )
 
 
 def _summary(scope: Construct, name: str, *, deployed: bool, two_accounts: bool) -> sfn.Pass:

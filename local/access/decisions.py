@@ -57,6 +57,15 @@ def resource_policy(action: str, resource: str, default_account: str) -> tuple[N
     return None, account, False
 
 
+def _resource_tags(resource: str) -> dict[str, Any]:
+    """``aws:ResourceTag/<key>`` of the resource, where the offline endpoint knows its tags."""
+    if resource.startswith("arn:aws:rekognition:"):
+        from local.emulator.cross_account import resource_tag_context
+
+        return resource_tag_context(resource)
+    return {}
+
+
 def decide(caller: Caller, action: str, resource: str, context: dict[str, Any], region: str) -> Denial | None:
     """None when allowed; the denial (also logged and kept) otherwise."""
     if caller.administrator:
@@ -97,7 +106,12 @@ def _evaluate(
         resource_account=account,
         key_policy=policy if is_key else None,
     )
-    full_context = {"aws:SecureTransport": True, "aws:RequestedRegion": region, **context}
+    full_context = {
+        "aws:SecureTransport": True,
+        "aws:RequestedRegion": region,
+        **_resource_tags(resource),
+        **context,
+    }
     decision: Decision = evaluate(Request(principal, action, resource, full_context), policies)
     if decision.allowed:
         return None

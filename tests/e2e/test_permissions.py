@@ -1,6 +1,7 @@
 """Permissions hold as in AWS: the synthesized stack runs with every call authorized.
 
-- People's managed policies do what the README says (InferenceOnly, SdkAccess).
+- People's managed policies do what the README says (InferenceOnly, SdkAccess), and each guard (a Deny
+  of what the pipeline owns) refuses its call even next to a broader policy, which without it passes.
 - An alarm in ALARM reaches the topic (CloudWatch may publish to it and use its key).
 - The mutation table: for each of the stack's grants below, the stack is served without it (a stack
   update of that one policy, as CloudFormation would apply the changed template) and a named
@@ -13,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,6 +44,7 @@ from tests.e2e.harness import (
     until,
     version_status,
 )
+from tests.e2e.people_scenarios import BROADER, GUARDS, Guard, as_person
 from tests.unit.inference import images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -68,6 +71,8 @@ class Secured:
             self.s3, digit_samples(50), self.outputs["ConsoleBucketName"], f"datasets/{PROJECT}/digits"
         )
         self.model = self._running_champion()
+        self.operator_outputs = Path(tempfile.mkdtemp()) / "outputs.json"
+        self.operator_outputs.write_text(json.dumps(self.outputs))
 
     def _subscribe_queue(self) -> str:
         topic = self.outputs["NotificationsTopicArn"]
@@ -271,6 +276,22 @@ def backfill_succeeds(secured: Secured, denied: Callable[[], bool]) -> bool:
     return _wait(lambda: status() == "SUCCEEDED", lambda: denied() or status() == "FAILED")
 
 
+def _as_operator(secured: Secured, *arguments: str, stack_outputs: bool = True) -> int:
+    operator = secured.session_with("OperatorAccessPolicyArn")
+    endpoint, outputs = secured.stack.endpoint_url, secured.operator_outputs
+    return as_person(operator, endpoint, outputs, *arguments, stack_outputs=stack_outputs)
+
+
+def operator_starts_the_champion(secured: Secured, denied: Callable[[], bool]) -> bool:
+    """`customlabels start` of the RUNNING champion: looked up, started through the model-control
+    machine (which finds it running) and followed to the end; the model stays as it is."""
+    return _as_operator(secured, "start") == 0
+
+
+def operator_reads_usage(secured: Secured, denied: Callable[[], bool]) -> bool:
+    return _as_operator(secured, "usage", "--json", stack_outputs=False) == 0
+
+
 @dataclass(frozen=True)
 class Grant:
     """One grant of the template: which policy, which action (and statement), what breaks without it."""
@@ -315,6 +336,20 @@ def state_machine_policy(output: str) -> Callable[[dict[str, Any]], str]:
         machine = template["Outputs"][output]["Value"]["Ref"]
         role = template["Resources"][machine]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
         return policy_of_role(template["Resources"], role)
+
+    return find
+
+
+def user_policy(name: str) -> Callable[[dict[str, Any]], str]:
+    """The stack's managed policy `name` (ConsoleAccess, SdkAccess, OperatorAccess, ...)."""
+
+    def find(template: dict[str, Any]) -> str:
+        [found] = [
+            logical_id
+            for logical_id, r in template["Resources"].items()
+            if r["Type"] == "AWS::IAM::ManagedPolicy" and logical_id.startswith(f"UserPolicies{name}")
+        ]
+        return found
 
     return find
 
@@ -499,6 +534,38 @@ GRANTS = [
         guard_checks_the_model,
         "rekognition:DescribeProjectVersions",
     ),
+    Grant(
+        "operator: start the runs",
+        user_policy("OperatorAccess"),
+        "states:StartExecution",
+        operator_starts_the_champion,
+        "states:StartExecution",
+        sid="StartRuns",
+    ),
+    Grant(
+        "operator: follow the runs",
+        user_policy("OperatorAccess"),
+        "states:DescribeExecution",
+        operator_starts_the_champion,
+        "states:DescribeExecution",
+        sid="FollowRuns",
+    ),
+    Grant(
+        "operator: read the champion",
+        user_policy("OperatorAccess"),
+        "dynamodb:GetItem",
+        operator_starts_the_champion,
+        "dynamodb:GetItem",
+        sid="ReadRegistry",
+    ),
+    Grant(
+        "operator: list the usage metrics",
+        user_policy("OperatorAccess"),
+        "cloudwatch:ListMetrics",
+        operator_reads_usage,
+        "cloudwatch:ListMetrics",
+        sid="Usage",
+    ),
 ]
 
 
@@ -519,6 +586,29 @@ def test_without_the_grant_its_scenario_fails_naming_it(secured: Secured, grant:
     with policy_update.without_grant(secured.stack.deployment, logical_id, grant.action, where):
         assert not grant.scenario(secured, lambda: _denied(grant.denied_action, since))
     assert _denied(grant.denied_action, since), f"no denial of {grant.denied_action}"
+
+
+@pytest.mark.parametrize("guard", GUARDS, ids=lambda g: g.name)
+def test_each_guard_denies_its_call_and_without_it_the_call_is_authorized(
+    secured: Secured, guard: Guard
+) -> None:
+    person = person_with(secured.stack, secured.outputs[f"{guard.policy}PolicyArn"], also=BROADER)
+    rekognition = _client(person, "rekognition", secured)
+    since = len(access.recent_denials())
+    assert _code(lambda: guard.call(rekognition, secured)) == "AccessDeniedException"
+    [denial] = [d for d in access.recent_denials()[since:] if d.action == guard.action]
+    assert "explicit deny" in denial.reason
+    logical_id = user_policy(guard.policy)(secured.template)
+    try:
+        with policy_update.without_statement(secured.stack.deployment, logical_id, guard.sid):
+            try:
+                guard.call(rekognition, secured)
+            except ClientError as error:
+                assert error.response["Error"]["Code"] != "AccessDeniedException", error
+    finally:
+        secured.rekognition.untag_resource(
+            ResourceArn=secured.model["versionArn"], TagKeys=["Customlabels:Gate"]
+        )
 
 
 def test_serving_a_template_whose_key_forbids_cloudwatch_logs_fails_naming_logs_and_kms(

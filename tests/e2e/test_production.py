@@ -256,6 +256,49 @@ def test_promotion_copies_into_production_starts_it_and_production_labels_an_upl
     assert labelled["modelVersionArn"] == champion["versionArn"]
 
 
+def test_a_version_made_outside_the_pipeline_started_through_the_promotion_machine_is_not_gated(
+    accounts: Accounts,
+) -> None:
+    """Someone with rights in both accounts trains a version by hand and starts the promotion directly:
+    the training project's policy refuses the copy (no gate tags), named NotGated."""
+    rekognition, name = accounts.training.client("rekognition"), "by-hand"
+    project_arn = accounts.training_registry().get_version(PROJECT, APPROVED)["projectArn"]
+    version_arn = rekognition.create_project_version(
+        ProjectArn=project_arn,
+        VersionName=name,
+        OutputConfig={
+            "S3Bucket": accounts.outputs["ConsoleBucketName"],
+            "S3KeyPrefix": f"training-output/{PROJECT}/{name}",
+        },
+        KmsKeyId=accounts.outputs["KmsKeyArn"],
+    )["ProjectVersionArn"]
+
+    def status() -> str:
+        found = rekognition.describe_project_versions(ProjectArn=project_arn, VersionNames=[name])
+        return found["ProjectVersionDescriptions"][0]["Status"]
+
+    until(lambda: status() != "TRAINING_IN_PROGRESS", 240, f"{name} to train")
+    assert status() == "TRAINING_COMPLETED"
+    sfn = accounts.production_client("stepfunctions")
+    started = sfn.start_execution(
+        stateMachineArn=accounts.outputs["PromotionStateMachineArn"],
+        input=json.dumps(
+            {
+                "action": "promote",
+                "versionName": name,
+                "sourceProjectArn": project_arn,
+                "sourceVersionArn": version_arn,
+                "lineage": {"gate": {"passed": True}, "approval": {"status": "APPROVED"}},
+            }
+        ),
+    )["executionArn"]
+    execution = ended(sfn, started)
+    assert (execution["status"], execution["error"]) == ("FAILED", "NotGated")
+    assert version_arn in execution["cause"] and "customlabels:gate=passed" in execution["cause"]
+    assert accounts.production_registry().champion(PROJECT)["versionName"] == APPROVED
+    assert accounts.production_registry().get_version(PROJECT, name) is None
+
+
 def test_a_copy_refused_without_the_project_policy_leaves_the_champion_serving(accounts: Accounts) -> None:
     rekognition = accounts.training.client("rekognition")
     project_arn = accounts.training_registry().get_version(PROJECT, SECOND)["projectArn"]

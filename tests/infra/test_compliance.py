@@ -25,6 +25,7 @@ WILDCARD_ALLOWED = {
     "xray:GetSamplingTargets": "X-Ray sampling for Step Functions tracing; no resource scope",
     "cloudwatch:PutMetricData": "metric data has no resource scope (limited by a namespace condition)",
     "cloudwatch:GetMetricData": "metric reads have no resource scope (idle guard: traffic, IU hours)",
+    "cloudwatch:ListMetrics": "metric listing has no resource scope for metrics (customlabels usage)",
     "logs:CreateLogDelivery": "Step Functions vended logs; no resource scope",
     "logs:GetLogDelivery": "Step Functions vended logs; no resource scope",
     "logs:UpdateLogDelivery": "Step Functions vended logs; no resource scope",

@@ -111,8 +111,14 @@ def test_cloudwatch_alarms_may_publish_to_the_topic(template_json) -> None:
 
 
 def _allows(statements: list[dict[str, Any]], action: str, arn: str, resources: dict[str, Any]) -> bool:
+    return _matches("Allow", statements, action, arn, resources)
+
+
+def _matches(
+    effect: str, statements: list[dict[str, Any]], action: str, arn: str, resources: dict[str, Any]
+) -> bool:
     return any(
-        s["Effect"] == "Allow"
+        s["Effect"] == effect
         and any(fnmatchcase(action, a) for a in as_list(s["Action"]))
         and any(fnmatchcase(arn, render(r, resources)) for r in as_list(s["Resource"]))
         for s in statements
@@ -193,3 +199,60 @@ def test_people_cannot_copy_models_out_or_hand_the_key_around(template_json, nam
 def test_the_peoples_policies_are_outputs(template_json) -> None:
     policies = ("ConsoleAccess", "SdkAccess", "InferenceOnly", "ReviewerAccess")
     assert {f"{name}PolicyArn" for name in policies} <= set(template_json["Outputs"])
+
+
+def _denies(statements: list[dict[str, Any]], action: str, arn: str, resources: dict[str, Any]) -> bool:
+    return _matches("Deny", statements, action, arn, resources)
+
+
+PROJECT_ARN = "arn:aws:rekognition:us-east-1:123456789012:project/customlabels/1700000000000"
+DATASET = "arn:aws:rekognition:us-east-1:123456789012:project/customlabels/dataset/{}/1700000000000"
+GATE_TAG_KEYS = ["customlabels:gate", "customlabels:approval", "customlabels:execution"]
+
+
+def _gate_tag_guard(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    [guard] = [s for s in statements if s.get("Sid") == "GateTagsAreThePipelines"]
+    return guard
+
+
+@pytest.mark.parametrize("name", ["ConsoleAccess", "SdkAccess", "ReviewerAccess"])
+def test_people_neither_train_nor_delete_nor_touch_the_gate_tags_or_the_test_dataset(
+    template_json, name
+) -> None:
+    statements, resources = managed_policy(template_json, name), template_json["Resources"]
+    for action, arn in (
+        ("rekognition:CreateProjectVersion", PROJECT_ARN),
+        ("rekognition:DeleteProject", PROJECT_ARN),
+        ("rekognition:DeleteProjectVersion", VERSION),
+        ("rekognition:UpdateDatasetEntries", DATASET.format("test")),
+        ("rekognition:DeleteDataset", DATASET.format("test")),
+        ("rekognition:DistributeDatasetEntries", DATASET.format("test")),
+    ):
+        assert _denies(statements, action, arn, resources), (action, arn)
+    assert not _denies(statements, "rekognition:UpdateDatasetEntries", DATASET.format("train"), resources)
+    guard = _gate_tag_guard(statements)
+    assert set(guard["Action"]) == {"rekognition:TagResource", "rekognition:UntagResource"}
+    assert guard["Condition"] == {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": GATE_TAG_KEYS}}
+
+
+def test_operators_start_and_follow_the_pipelines_and_tear_down_but_write_no_registry(template_json) -> None:
+    statements, resources = managed_policy(template_json, "OperatorAccess"), template_json["Resources"]
+    outputs = template_json["Outputs"]
+    [start] = [s for s in statements if "states:StartExecution" in as_list(s["Action"])]
+    machines = ("TrainingStateMachineArn", "ModelControlStateMachineArn", "BatchAnalysisStateMachineArn")
+    assert sorted(map(str, as_list(start["Resource"]))) == sorted(str(outputs[m]["Value"]) for m in machines)
+    for action in (
+        "rekognition:DeleteProjectVersion",
+        "rekognition:DeleteProject",
+        "rekognition:DeleteDataset",
+    ):
+        arn = VERSION if "Version" in action else PROJECT_ARN
+        assert _allows(statements, action, arn, resources) and not _denies(statements, action, arn, resources)
+    actions = {a for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+    assert not {a for a in actions if a.startswith("dynamodb:") and not a.endswith(("GetItem", "Query"))}
+    assert (
+        not {"states:SendTaskSuccess", "states:SendTaskFailure", "rekognition:CreateProjectVersion"} & actions
+    )
+    assert not {"rekognition:TagResource", "rekognition:UpdateDatasetEntries"} & actions
+    assert _gate_tag_guard(statements)["Effect"] == "Deny"
+    assert "OperatorAccessPolicyArn" in outputs

@@ -14,15 +14,11 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint
 
 from customlabels.naming import STACK_NAME
+from customlabels.promotion.gate import promotion_role_name
 from infra.assembly import build_stack
 from infra.functions import PipelineFunction
 from infra.grants import GRANTS, PLUMBING, TWO_ACCOUNT_MODULES, On
-from infra.production.sharing import (
-    promotion_machine_name,
-    promotion_role_name,
-    starter_role_name,
-    training_machine_role_name,
-)
+from infra.production.sharing import promotion_machine_name, starter_role_name, training_machine_role_name
 from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
 from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
@@ -58,17 +54,9 @@ def machine_with(template: dict[str, Any], state: str) -> dict[str, Any]:
     return next(d for d in machines(template).values() if state in d["States"])
 
 
-def test_the_project_policy_names_only_the_promotion_role_and_only_copy(stacks, templates) -> None:
-    training, _ = stacks
-    share = machine_with(templates[0], "ShareProject")["States"]["ShareProject"]
-    policy = training.resolve(share["Parameters"]["Payload"]["policy"])
-    (only,) = policy["Statement"]
-    assert only["Effect"] == "Allow"
-    assert only["Action"] == "rekognition:CopyProjectVersion"
-    principal = json.dumps(only["Principal"])
-    assert f":iam::{PRODUCTION}:role/{promotion_role_name('customlabels')}" in principal
-    assert ":root" not in principal
-    assert "project/customlabels/version/*" in json.dumps(only["Resource"])
+def test_share_project_builds_the_policy_itself_from_the_project_alone(templates) -> None:
+    states = machine_with(templates[0], "ShareProject")["States"]
+    assert set(states["ShareProject"]["Parameters"]["Payload"]) == {"projectArn.$"}
 
 
 def test_the_promotion_role_has_the_name_the_policy_uses_and_copies_from_the_one_project(templates) -> None:
@@ -103,7 +91,7 @@ def test_the_default_app_has_one_stack_and_no_sharing() -> None:
 def test_promotion_machine_names_every_failure_and_waits_bounded(templates) -> None:
     definition = machine_with(templates[1], "CopyModel")
     fails = {name for name, s in definition["States"].items() if s["Type"] == "Fail"}
-    assert fails == {"InvalidInput", "CopyFailed", "StartFailed"}
+    assert fails == {"InvalidInput", "CopyFailed", "NotGated", "StartFailed"}
     states = definition["States"]
     assert states["CopyDone?"]["Type"] == "Choice"
     assert any("NumericGreaterThanEquals" in c for c in states["CopyDone?"]["Choices"])
@@ -219,9 +207,10 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
     assert states["RequestApproval"]["Next"] == "ApprovalChecked?"
     (verified,) = states["ApprovalChecked?"]["Choices"]
     assert (verified["Next"], states["ApprovalChecked?"]["Default"]) == (
-        "PromoteAfterApproval?",
+        "MarkGated",
         "ExplainUnverifiedApproval",
     )
+    assert states["MarkGated"]["Next"] == "PromoteAfterApproval?"
     (wanted,) = states["PromoteAfterApproval?"]["Choices"]
     assert (wanted["Variable"], wanted["Next"]) == (
         "$.run.settings.promoteAfterApproval",

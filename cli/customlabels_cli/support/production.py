@@ -13,6 +13,7 @@ import os
 
 import boto3
 
+from customlabels.promotion.gate import APPROVAL_TAG, APPROVED, GATE_TAG, PASSED
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.stack import Stack, describe_stack_outputs
 
@@ -61,6 +62,7 @@ def promotion_input(training: Stack, version: str, force: bool) -> dict:
             f"{version} was not approved (approval: {approval.get('status')})",
             f"approve it first (customlabels approve {version}), or pass --force",
         )
+    require_gate_tags(training, version, item["versionArn"])
     lineage = {key: item[key] for key in LINEAGE_KEYS if item.get(key) is not None}
     return {
         "action": "promote",
@@ -69,3 +71,16 @@ def promotion_input(training: Stack, version: str, force: bool) -> dict:
         "sourceVersionArn": item["versionArn"],
         "lineage": {**lineage, "approval": approval or None, "forced": force},
     }
+
+
+def require_gate_tags(training: Stack, version: str, version_arn: str) -> None:
+    """The training project's policy copies only versions the pipeline tagged after the gate and the
+    approval (customlabels.promotion.gate): say so before the production run fails NotGated."""
+    tags = training.client("rekognition").list_tags_for_resource(ResourceArn=version_arn).get("Tags", {})
+    if tags.get(GATE_TAG) != PASSED or tags.get(APPROVAL_TAG) != APPROVED:
+        raise CliError(
+            f"{version} does not carry the tags the training pipeline sets once a version passed the gate "
+            f"and was approved ({GATE_TAG}={PASSED}, {APPROVAL_TAG}={APPROVED}): production cannot copy it",
+            "train it with `customlabels train --require-approval` and approve it; if you just approved "
+            "it, wait for its run to finish (customlabels status), then promote again",
+        )

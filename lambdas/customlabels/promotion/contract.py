@@ -15,6 +15,7 @@ class PromotionFailure(StrEnum):
     """Fail states of the promotion state machine besides the shared InvalidInput and StartFailed."""
 
     CopyFailed = "CopyFailed"
+    NotGated = "NotGated"  # the training project's policy refused a version the pipeline did not gate
 
 
 class Action(StrEnum):
@@ -57,5 +58,14 @@ class ShareOutput(StepOutput):
     changed: bool
 
 
+@dataclass(frozen=True)
+class GatedOutput(StepOutput):
+    """MarkGated: the gate tags the training pipeline put on the version it gated and approved."""
+
+    versionArn: str
+    tags: dict[str, str]
+
+
 COPY_KEYS = CopyOutput.keys()
+GATED_KEYS = GatedOutput.keys()
 SHARE_KEYS = ShareOutput.keys()

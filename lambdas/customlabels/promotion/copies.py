@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from customlabels.promotion.contract import SOURCE_VERSION_TAG
+from customlabels.promotion.contract import SOURCE_VERSION_TAG, CopyFailure, PromotionFailure
+from customlabels.promotion.gate import APPROVAL_TAG, APPROVED, GATE_TAG, PASSED
 from customlabels.rekognition import versions
 from customlabels.s3uri import S3Uri
 
@@ -50,19 +51,32 @@ def start_copy(
     )["ProjectVersionArn"]
 
 
-def refusal(name: str, source_version_arn: str, error: Exception) -> str:
-    """The CopyFailed cause: what was refused, and why in the service's words."""
+def refusal(name: str, source_version_arn: str, error: Exception) -> CopyFailure:
+    """Why the copy was refused: NotGated when the training project's policy denies it (the version lacks
+    the gate tags), otherwise CopyFailed in the service's words."""
     if isinstance(error, CopyClash):
-        return str(error)
+        return CopyFailure(PromotionFailure.CopyFailed, str(error))
     detail = getattr(error, "response", {}).get("Error", {})
     code, message = detail.get("Code", type(error).__name__), detail.get("Message", str(error))
+    denied = code in ("AccessDeniedException", "AccessDenied")
+    if denied and "explicit deny" in message.lower():
+        return CopyFailure(
+            PromotionFailure.NotGated,
+            f"{source_version_arn} was not gated by the training pipeline: the training project's policy "
+            f"lets production copy only versions tagged {GATE_TAG}={PASSED} and {APPROVAL_TAG}={APPROVED}, "
+            "tags only the training pipeline sets after the F1 gate and the approval. Train it with "
+            f"`customlabels train --require-approval`, approve it, then promote it. ({code}: {message})",
+        )
     hint = (
         " The training project's policy must allow this account's promotion role "
         "rekognition:CopyProjectVersion (the training pipeline puts it on the project)."
-        if code in ("AccessDeniedException", "AccessDenied")
+        if denied
         else ""
     )
-    return f"CopyProjectVersion of {source_version_arn} as {name} was refused: {code}: {message}.{hint}"
+    return CopyFailure(
+        PromotionFailure.CopyFailed,
+        f"CopyProjectVersion of {source_version_arn} as {name} was refused: {code}: {message}.{hint}",
+    )
 
 
 def lineage_record(

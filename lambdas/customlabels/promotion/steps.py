@@ -6,13 +6,14 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from customlabels.naming import version_name_of
-from customlabels.promotion import copies, sharing
+from customlabels.promotion import copies, gate, sharing
 from customlabels.promotion.contract import (
     COPY_FAILED,
     COPYING,
     Action,
     CopyFailure,
     CopyOutput,
+    GatedOutput,
     PromotionFailure,
     ShareOutput,
 )
@@ -56,7 +57,19 @@ def validate_promotion_input(event: dict, services: Services) -> InputCheck:
 
 
 def share_project(event: dict, services: Services) -> ShareOutput:
-    return sharing.share_project(services.rekognition, event["projectArn"], event["policy"])
+    """The policy comes from the stack's productionAccount, never from the event."""
+    production_account = services.env.defaults.productionAccount
+    if not production_account:
+        raise ValueError("ShareProject needs the stack's productionAccount (-c productionAccount=...)")
+    document = gate.project_policy(event["projectArn"], production_account)
+    return sharing.share_project(services.rekognition, event["projectArn"], document)
+
+
+def mark_gated(event: dict, services: Services) -> GatedOutput:
+    """Tags the version this run gated and got approved: what the training project's policy copies."""
+    tags = gate.gated_tags(event["executionArn"])
+    services.rekognition.tag_resource(ResourceArn=event["versionArn"], Tags=tags)
+    return GatedOutput(versionArn=event["versionArn"], tags=tags)
 
 
 def copy_model(event: dict, services: Services) -> CopyOutput:
@@ -90,7 +103,7 @@ def copy_model(event: dict, services: Services) -> CopyOutput:
             reused=False,
             attempt=0,
             outcome=PollOutcome.FAILED,
-            failure=CopyFailure(PromotionFailure.CopyFailed, copies.refusal(name, source, error)),
+            failure=copies.refusal(name, source, error),
         )
     if services.registry.get_version(settings["projectName"], name) is None:
         services.registry.put_version(
