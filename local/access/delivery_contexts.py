@@ -105,6 +105,17 @@ ROWS = (
         "aws:SourceArn and aws:SourceAccount)",
     ),
     DeliveryContext(
+        "S3 server access logs → log bucket",
+        "logging.s3.amazonaws.com",
+        "s3",
+        ("s3:PutObject",),
+        SOURCE_KEYS,
+        (),
+        (),
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html (bucket "
+        "policy for logging.s3.amazonaws.com with aws:SourceArn and aws:SourceAccount)",
+    ),
+    DeliveryContext(
         "SNS → SQS subscription",
         "sns.amazonaws.com",
         "sqs",
@@ -135,9 +146,9 @@ ROWS = (
         SOURCE_KEYS,
         TOPIC_KEY_USE,
         ("kms:EncryptionContext:aws:sns:topicArn",),
-        f"{EVENTBRIDGE_RESOURCE_PAGE} (topic policy); {SNS_KEY_PAGE}: adding aws:SourceAccount, "
+        f"{EVENTBRIDGE_RESOURCE_PAGE} (topic policy); {SNS_KEY_PAGE} (adding aws:SourceAccount, "
         "aws:SourceArn and aws:SourceOrgID to a KMS key policy is not supported for EventBridge-to-"
-        "encrypted topics",
+        "encrypted topics)",
     ),
     DeliveryContext(
         "EventBridge rule → Lambda",
