@@ -67,8 +67,14 @@ class Deployment:
         return [r for r in self.resources.values() if r.type == resource_type]
 
     def scheduled(self) -> list[DeployedResource]:
-        """EventBridge rules and schedules: created, but fired only through ``fire_rule``."""
-        return [r for r in self.resources.values() if r.type in _SCHEDULED_TYPES]
+        """Scheduled EventBridge rules and schedules: fired only through ``fire_rule`` (a rule with an event
+        pattern delivers what matches by itself, ``local.rule_targets``)."""
+        return [
+            r
+            for r in self.resources.values()
+            if r.type == "AWS::Scheduler::Schedule"
+            or (r.type == "AWS::Events::Rule" and "ScheduleExpression" in r.properties)
+        ]
 
 
 def deploy_artifact(

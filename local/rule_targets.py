@@ -51,7 +51,9 @@ class Failure(Exception):
 
 
 def send_to_targets(self: Rule, original_event: dict[str, Any], transform_input: bool = True) -> None:
-    if self.state != "ENABLED" or not self.event_pattern.matches_event(original_event):
+    """A rule without an event pattern (a schedule) matches no event; moto's empty pattern matches all."""
+    pattern = self.event_pattern.get_pattern()
+    if self.state != "ENABLED" or not pattern or not self.event_pattern.matches_event(original_event):
         return
     event = aws_event(original_event)
     for target in self.targets:
@@ -92,10 +94,12 @@ def _invoke(target: dict[str, Any], payload: str, rule_arn: str, account: str, r
     if service == "states":
         _start_execution(target, payload, region)
         return
+    target_account, target_region = arn.split(":")[4], arn.split(":")[3]
+    if not _exists(service, target_account, target_region, arn):
+        raise Failure("RESOURCE_NOT_FOUND", f"the target {arn} does not exist")
     refused = access.refusal(EVENTS, arn, rule_arn, account, region)
     if refused:
         raise Failure("NO_PERMISSIONS", refused)
-    target_account, target_region = arn.split(":")[4], arn.split(":")[3]
     if service == "sns":
         _publish(target_account, target_region, arn, payload)
     elif service == "sqs":
@@ -105,44 +109,45 @@ def _invoke(target: dict[str, Any], payload: str, rule_arn: str, account: str, r
         _invoke_function(target_account, target_region, arn, payload)
 
 
+def _exists(service: str, account: str, region: str, arn: str) -> bool:
+    """Whether the target is there: a missing one is RESOURCE_NOT_FOUND, before any policy is read."""
+    from moto.awslambda.models import lambda_backends
+    from moto.sns.models import sns_backends
+    from moto.sqs.models import sqs_backends
+
+    if service == "sns":
+        return arn in sns_backends[account][region].topics
+    if service == "sqs":
+        return arn.split(":")[5] in sqs_backends[account][region].queues
+    try:
+        lambda_backends[account][region].get_function(arn)
+    except Exception:  # moto's UnknownFunctionException, or a malformed ARN
+        return False
+    return True
+
+
 def _publish(account: str, region: str, topic_arn: str, payload: str) -> None:
-    from moto.sns.exceptions import SNSNotFoundError
     from moto.sns.models import sns_backends
 
-    try:
-        sns_backends[account][region].publish(message=payload, arn=topic_arn)
-    except SNSNotFoundError as error:
-        raise Failure("RESOURCE_NOT_FOUND", f"{topic_arn}: {error.message}") from None
+    sns_backends[account][region].publish(message=payload, arn=topic_arn)
 
 
 def _send(
     account: str, region: str, queue_arn: str, body: str, group: str | None, attributes: dict | None = None
 ) -> None:
-    from moto.sqs.exceptions import QueueDoesNotExist
     from moto.sqs.models import sqs_backends
 
-    try:
-        sqs_backends[account][region].send_message(
-            queue_name=queue_arn.split(":")[5],
-            message_body=body,
-            message_attributes=attributes,
-            group_id=group,
-        )
-    except QueueDoesNotExist:
-        raise Failure("RESOURCE_NOT_FOUND", f"queue {queue_arn} does not exist") from None
+    sqs_backends[account][region].send_message(
+        queue_name=queue_arn.split(":")[5], message_body=body, message_attributes=attributes, group_id=group
+    )
 
 
 def _invoke_function(account: str, region: str, function_arn: str, payload: str) -> None:
     """Asynchronously, as EventBridge invokes Lambda: a function error is Lambda's to retry, not a
     failed invocation of the rule."""
-    from moto.awslambda.exceptions import UnknownFunctionException
     from moto.awslambda.models import lambda_backends
 
     backend = lambda_backends[account][region]
-    try:
-        backend.get_function(function_arn)
-    except UnknownFunctionException:
-        raise Failure("RESOURCE_NOT_FOUND", f"function {function_arn} does not exist") from None
     headers = {"x-amz-invocation-type": "Event"}
     threading.Thread(
         target=backend.invoke, args=(function_arn, None, payload, headers, {}), daemon=True
@@ -183,7 +188,15 @@ def _dead_letter(
     queue = (target.get("DeadLetterConfig") or {}).get("Arn")
     if not queue:
         return
-    refused = access.refusal(EVENTS, queue, rule_arn, account, region)
+    queue_account, queue_region = queue.split(":")[4], queue.split(":")[3]
+    if _exists("sqs", queue_account, queue_region, queue):
+        problem = access.refusal(EVENTS, queue, rule_arn, account, region)
+    else:
+        problem = f"the queue {queue} does not exist"
+    if problem:
+        LOG.warning("rule %s could not send to its dead-letter queue %s: %s", rule_arn, queue, problem)
+        _metric(account, region, rule_name, "InvocationsFailedToBeSentToDlq")
+        return
     attributes = {
         "RULE_ARN": rule_arn,
         "TARGET_ARN": target["Arn"],
@@ -191,17 +204,8 @@ def _dead_letter(
         "ERROR_MESSAGE": failure.message[:256],
         "RETRY_ATTEMPTS": "0",
     }
-    try:
-        if refused:
-            raise Failure("NO_PERMISSIONS", refused)
-        message_attributes = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
-        _send(queue.split(":")[4], queue.split(":")[3], queue, json.dumps(event), None, message_attributes)
-    except Failure as dlq_failure:
-        LOG.warning(
-            "rule %s could not send to its dead-letter queue %s: %s", rule_arn, queue, dlq_failure.message
-        )
-        _metric(account, region, rule_name, "InvocationsFailedToBeSentToDlq")
-        return
+    message_attributes = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
+    _send(queue_account, queue_region, queue, json.dumps(event), None, message_attributes)
     _metric(account, region, rule_name, "InvocationsSentToDlq")
 
 

@@ -270,7 +270,8 @@ def _rule_dead_letters(secured: Secured) -> str:
 
 
 def _training_ended_rule(secured: Secured) -> dict[str, Any]:
-    (rule,) = [r for r in secured.stack.deployment.scheduled() if "TrainingEnded" in r.logical_id]
+    deployment = secured.stack.deployment
+    (rule,) = [r for r in deployment.of_type("AWS::Events::Rule") if "TrainingEnded" in r.logical_id]
     events = secured.stack.client("events")
     (target,) = events.list_targets_by_rule(Rule=rule.ref)["Targets"]
     return {"Rule": rule.ref, "Target": target}

@@ -208,3 +208,14 @@ def test_a_failed_executions_status_change_reaches_a_rule(endpoint) -> None:
     assert detail["input"] == '{"a":1}' and detail["output"] is None
     assert detail["stopDate"] >= detail["startDate"] > 0
     assert event["time"].endswith("Z")
+
+
+def test_a_scheduled_rule_matches_no_event(endpoint) -> None:
+    url, arn = endpoint.queue("scheduled-target", {"Effect": "Allow", "Principal": EVENTS, "Action": "*"})
+    events = endpoint.client("events")
+    events.put_rule(Name="every-minute", ScheduleExpression="rate(1 minute)")
+    events.put_targets(Rule="every-minute", Targets=[{"Id": "queue", "Arn": arn}])
+
+    _put(endpoint, "test.anything", {"n": 1})
+
+    assert endpoint.messages(url) == []
