@@ -25,7 +25,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from customlabels.training.registry import Registry
-from local import access, policy_update
+from local import access, alarm_evaluation, policy_update
 from local.deploy import fire_rule
 from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
 from local.stack import LocalStack
@@ -589,6 +589,24 @@ def test_without_the_grant_its_scenario_fails_naming_it(secured: Secured, grant:
     with mutation:
         assert not grant.scenario(secured, lambda: _denied(grant.denied_action, since))
     assert _denied(grant.denied_action, since), f"no denial of {grant.denied_action}"
+
+
+def test_a_training_end_the_topic_never_got_raises_the_rules_failure_alarm_on_the_topic(
+    secured: Secured,
+) -> None:
+    """The alarm publishes as CloudWatch, not as EventBridge: people hear of the lost training end."""
+    assert undelivered_training_end_is_dead_lettered(secured, lambda: False)
+    secured.topic_messages()
+    changes = alarm_evaluation.evaluate(secured.account, secured.stack.session.region_name)
+    cloudwatch = secured.stack.client("cloudwatch")
+    try:
+        (raised,) = [c for c in changes if "TrainingEndedFailed" in c.alarm and c.state == "ALARM"]
+        time.sleep(0.5)
+        alarms = [json.loads(m["Message"]) for m in secured.topic_messages() if "AlarmName" in m["Message"]]
+        assert any(a["AlarmName"] == raised.alarm and a["NewStateValue"] == "ALARM" for a in alarms)
+    finally:
+        for change in changes:
+            cloudwatch.set_alarm_state(AlarmName=change.alarm, StateValue=change.previous, StateReason="e2e")
 
 
 def test_serving_a_template_whose_key_forbids_cloudwatch_logs_fails_naming_logs_and_kms(

@@ -25,7 +25,7 @@ from local.emulator import moto_integration
 from local.emulator.capacity import FaultInjector
 from local.emulator.settings import Faults
 from local.samples import digit_samples, write_samples
-from tests.e2e.harness import role_policy
+from tests.e2e.harness import role_policy, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -206,8 +206,14 @@ def test_happy_path_trains_starts_and_promotes_the_model(first_run: dict, notifi
     messages = [m for m in _own(notifications()) if m["execution"] == execution["executionArn"]]
     assert [m["outcome"] for m in messages] == ["SUCCEEDED"]
     name = execution["executionArn"].rsplit(":", 1)[-1]
-    ended = [m for m in notifications() if isinstance(m, str) and f"Training execution {name} " in m]
-    assert len(ended) == 1 and "ended: SUCCEEDED." in ended[0] and execution["executionArn"] in ended[0]
+
+    def rule_messages() -> list[str]:
+        """The TrainingEnded rule's text, sent by EventBridge when the execution's end event matches."""
+        return [m for m in notifications() if isinstance(m, str) and f"Training execution {name} " in m]
+
+    until(lambda: bool(rule_messages()), 10, "the TrainingEnded rule's message")
+    (ended,) = rule_messages()
+    assert "ended: SUCCEEDED." in ended and execution["executionArn"] in ended
     assert "digits-first is RUNNING and is the champion" in messages[0]["reason"]
     assert execution["executionArn"] in messages[0]["link"]
 
