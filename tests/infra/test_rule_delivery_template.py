@@ -15,17 +15,17 @@ from infra.production.stack import PRODUCTION_STACK_NAME
 PRODUCTION, TRAINING = "222222222222", "111111111111"
 
 
-def _templates() -> list[tuple[str, dict[str, Any]]]:
+NAMES = ("single", "training", "production")
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, dict[str, Any]]:
+    """The one-account stack, and both stacks of the two-account shape (-c productionAccount=...)."""
     single = build_stack({})
     training = build_stack({"productionAccount": PRODUCTION, "trainingAccount": TRAINING})
     production = training.node.root.node.find_child(PRODUCTION_STACK_NAME)
-    return [
-        (name, Template.from_stack(stack).to_json())
-        for name, stack in (("single", single), ("training", training), ("production", production))
-    ]
-
-
-TEMPLATES = _templates()
+    stacks = {"single": single, "training": training, "production": production}
+    return {name: Template.from_stack(stack).to_json() for name, stack in stacks.items()}
 
 
 def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -45,18 +45,18 @@ def _condition_keys(statement: dict[str, Any]) -> set[str]:
     return {key for keys in statement.get("Condition", {}).values() for key in keys}
 
 
-@pytest.mark.parametrize(("name", "template"), TEMPLATES, ids=[name for name, _ in TEMPLATES])
-def test_no_eventbridge_key_statement_relies_on_source_keys(name: str, template: dict[str, Any]) -> None:
+@pytest.mark.parametrize("name", NAMES)
+def test_no_eventbridge_key_statement_relies_on_source_keys(name: str, templates) -> None:
+    template = templates[name]
     for statement in _key_statements(template, "events.amazonaws.com"):
         keys = _condition_keys(statement)
         assert not {k for k in keys if k.lower().startswith("aws:source")}, statement["Sid"]
         assert any(k.startswith("kms:EncryptionContext:") for k in keys), statement["Sid"]
 
 
-@pytest.mark.parametrize(("name", "template"), TEMPLATES, ids=[name for name, _ in TEMPLATES])
-def test_s3_uses_the_key_only_for_the_encryption_context_sqs_sends(
-    name: str, template: dict[str, Any]
-) -> None:
+@pytest.mark.parametrize("name", NAMES)
+def test_s3_uses_the_key_only_for_the_encryption_context_sqs_sends(name: str, templates) -> None:
+    template = templates[name]
     for statement in _key_statements(template, "s3.amazonaws.com"):
         assert _condition_keys(statement) == {"kms:EncryptionContext:aws:sqs:arn"}, statement["Sid"]
 
@@ -70,10 +70,11 @@ def _queue_policy_statements(template: dict[str, Any], queue_id: str) -> list[di
     ]
 
 
-@pytest.mark.parametrize(("name", "template"), TEMPLATES, ids=[name for name, _ in TEMPLATES])
+@pytest.mark.parametrize("name", NAMES)
 def test_every_rule_target_has_an_encrypted_tls_only_dead_letter_queue_and_an_alarm(
-    name: str, template: dict[str, Any]
+    name: str, templates
 ) -> None:
+    template = templates[name]
     alarms = _of_type(template, "AWS::CloudWatch::Alarm").values()
     for rule_id, rule in _of_type(template, "AWS::Events::Rule").items():
         watched = [
@@ -99,7 +100,7 @@ def test_every_rule_target_has_an_encrypted_tls_only_dead_letter_queue_and_an_al
             ), f"{queue_id} does not let {rule_id} send its dead letters"
 
 
-def test_the_training_stack_has_the_rules_the_checks_above_cover() -> None:
-    rules = {name: len(_of_type(template, "AWS::Events::Rule")) for name, template in TEMPLATES}
+def test_the_training_stack_has_the_rules_the_checks_above_cover(templates) -> None:
+    rules = {name: len(_of_type(template, "AWS::Events::Rule")) for name, template in templates.items()}
     assert rules["single"] == rules["training"] == 2
-    assert json.dumps(TEMPLATES[0][1]).count("EventBridgeDeadLettersToEncryptedQueue") == 1
+    assert json.dumps(templates["single"]).count("EventBridgeDeadLettersToEncryptedQueue") == 1
