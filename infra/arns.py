@@ -1,7 +1,7 @@
 """ARNs and ARN patterns this stack names in policies, built in one place.
 
 Custom Labels ARNs end in a creation timestamp unknown at deploy time (spec 01 §7.1), so policies name
-them by pattern. Alarm, rule and log-group patterns are used where naming the resource itself would
+them by pattern. Alarm, log-group, topic and queue patterns are used where naming the resource itself would
 make a CloudFormation cycle (the key policy cannot reference what the key encrypts).
 """
 
@@ -36,10 +36,16 @@ def regional_service(service: str) -> str:
     return f"{service}.{Aws.REGION}.amazonaws.com"
 
 
-def event_rule_arn_pattern() -> str:
-    return _arn("events", "rule/*")
-
-
 def testing_dataset_arn_pattern(project_name: str) -> str:
     """The project's TEST dataset (``project/<name>/dataset/test/<timestamp>``, spec 06)."""
     return _arn("rekognition", f"project/{project_name}/dataset/test/*")
+
+
+def topic_arn_pattern() -> str:
+    """Every topic of the stack's account and Region: the key policy cannot name the topic it encrypts."""
+    return _arn("sns", "*")
+
+
+def queue_arn_pattern() -> str:
+    """Every queue of the stack's account and Region: the key policy cannot name the queue it encrypts."""
+    return _arn("sqs", "*")

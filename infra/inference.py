@@ -24,6 +24,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.arns import queue_arn_pattern
 from infra.config import Config, ConfigError, optional_setting
 from infra.functions import PipelineFunction
 from infra.grants import On
@@ -224,8 +225,9 @@ class _EncryptedQueueDestination:
 
     CDK's SqsDestination grants S3 the key through a key-policy statement conditioned on the bucket
     ARN, while the bucket already depends on the key: a circular dependency. Here the key statement is
-    conditioned on the account instead, and the queue policy (which may name the bucket) keeps the
-    bucket ARN condition.
+    conditioned on what SQS puts in its KMS request for S3, the encryption context ``aws:sqs:arn`` (the
+    row "S3 event notification → SQS" of local/access/delivery_contexts.py: the S3 guide shows no
+    condition, so ``aws:Source*`` is not relied on there), and the queue policy keeps the bucket ARN.
     """
 
     def __init__(self, queue: sqs.Queue, bucket: s3.IBucket, storage: Storage) -> None:
@@ -249,7 +251,7 @@ class _EncryptedQueueDestination:
                 principals=[s3_service],
                 actions=["kms:GenerateDataKey", "kms:Decrypt"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+                conditions={"ArnLike": {"kms:EncryptionContext:aws:sqs:arn": queue_arn_pattern()}},
             )
         )
 

@@ -23,7 +23,7 @@ from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.notifications import TopicTarget
+from infra.notifications import TopicTarget, rule_dead_letter_queue
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import Storage
 
@@ -63,15 +63,20 @@ class Operations(Construct):
         self.config = config
         self.topic = topic
         self.guard = self._guard(config, storage, topic, queue, registry)
+        self.rule_dead_letters = rule_dead_letter_queue(self, storage)
         self.schedule = events.Rule(
             self,
             "GuardSchedule",
             description=f"Runs the idle / running-hours guard of {config.projectName}",
             schedule=events.Schedule.rate(Duration.minutes(config.idleCheckMinutes)),
-            targets=[targets.LambdaFunction(self.guard.function, retry_attempts=2)],
+            targets=[
+                targets.LambdaFunction(
+                    self.guard.function, retry_attempts=2, dead_letter_queue=self.rule_dead_letters
+                )
+            ],
         )
         self.training_ends = self._training_end_notifications(training_state_machine)
-        self.alarms = self._alarms(training_state_machine, detect_function)
+        self.alarms = self._alarms(training_state_machine, detect_function) + self._rule_failure_alarms()
         self.dashboard = self._dashboard(
             training_state_machine,
             queue,
@@ -137,9 +142,39 @@ class Operations(Construct):
                     "status": TRAINING_END_STATUSES,
                 },
             ),
-            targets=[TopicTarget(self.topic, events.RuleTargetInput.from_text(message))],
+            targets=[
+                TopicTarget(self.topic, events.RuleTargetInput.from_text(message), self.rule_dead_letters)
+            ],
         )
         return rule
+
+    def _rule_failure_alarms(self) -> list[cloudwatch.Alarm]:
+        """A delivery a rule's target refused is in the rules' dead-letter queue; this says so. The alarm
+        reaches the topic as CloudWatch, a grant apart from EventBridge's, so a training end lost to a
+        broken EventBridge grant is still announced."""
+        watched = [
+            (self.schedule, "GuardScheduleFailedAlarm", "The guard schedule could not invoke the guard"),
+            (
+                self.training_ends,
+                "TrainingEndedFailedAlarm",
+                "A training end could not be published to the topic",
+            ),
+        ]
+        return [
+            self._alarm(
+                construct_id,
+                cloudwatch.Metric(
+                    namespace="AWS/Events",
+                    metric_name="FailedInvocations",
+                    dimensions_map={"RuleName": rule.rule_name},
+                    statistic="Sum",
+                    period=FIVE_MINUTES,
+                ),
+                1,
+                f"{what}; the event is in the rules' dead-letter queue with the error",
+            )
+            for rule, construct_id, what in watched
+        ]
 
     def _alarms(self, state_machine: sfn.IStateMachine, detect: lambda_.IFunction) -> list[cloudwatch.Alarm]:
         config = self.config

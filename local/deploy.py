@@ -26,6 +26,7 @@ from local import access, assets
 from local.intrinsics import Pseudo, Resolver, TemplateError, references
 from local.provision import IGNORED_PROPERTIES, NO_LOCAL_MEANING, PROVISIONERS
 from local.provision.base import Clients, Context, Created
+from local.rule_input import target_input
 from local.synth import StackArtifact
 
 NOTIFICATIONS_TYPE = "Custom::S3BucketNotifications"
@@ -66,8 +67,14 @@ class Deployment:
         return [r for r in self.resources.values() if r.type == resource_type]
 
     def scheduled(self) -> list[DeployedResource]:
-        """EventBridge rules and schedules: created, but fired only through ``fire_rule``."""
-        return [r for r in self.resources.values() if r.type in _SCHEDULED_TYPES]
+        """Scheduled EventBridge rules and schedules: fired only through ``fire_rule`` (a rule with an event
+        pattern delivers what matches by itself, ``local.rule_targets``)."""
+        return [
+            r
+            for r in self.resources.values()
+            if r.type == "AWS::Scheduler::Schedule"
+            or (r.type == "AWS::Events::Rule" and "ScheduleExpression" in r.properties)
+        ]
 
 
 def deploy_artifact(
@@ -306,25 +313,22 @@ def fire_rule(deployment: Deployment, logical_id: str) -> list[dict[str, Any]]:
     if resource.type == "AWS::Scheduler::Schedule":
         target = resource.properties["Target"]
         return [_deliver(deployment, target, target.get("Input", "{}"), resource.attributes["Arn"])]
-    event = json.dumps(
-        {
-            "version": "0",
-            "id": str(uuid.uuid4()),
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": deployment.account_id,
-            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": deployment.region,
-            "resources": [resource.attributes["Arn"]],
-            "detail": {},
-        }
-    )
-    results = []
-    for target in resource.properties.get("Targets", []):
-        if "InputPath" in target or "InputTransformer" in target:
-            raise TemplateError(f"{logical_id}: InputPath/InputTransformer targets cannot be fired locally")
-        results.append(_deliver(deployment, target, target.get("Input", event), resource.attributes["Arn"]))
-    return results
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": deployment.account_id,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": deployment.region,
+        "resources": [resource.attributes["Arn"]],
+        "detail": {},
+    }
+    rule_arn = resource.attributes["Arn"]
+    return [
+        _deliver(deployment, target, target_input(target, event, rule_arn), rule_arn)
+        for target in resource.properties.get("Targets", [])
+    ]
 
 
 def _deliver(deployment: Deployment, target: dict[str, Any], payload: str, source_arn: str) -> dict[str, Any]:
@@ -336,7 +340,7 @@ def _deliver(deployment: Deployment, target: dict[str, Any], payload: str, sourc
     clients = deployment.clients
     if target.get("RoleArn"):
         clients = access.clients_for_role(target["RoleArn"], principal, deployment) or clients
-    elif (refusal := access.refusal(principal, arn, source_arn, deployment.account_id, deployment.region)):
+    elif refusal := access.refusal(principal, arn, source_arn, deployment.account_id, deployment.region):
         return {"Arn": arn, "Refused": refusal}
     if service == "lambda":
         response = clients("lambda").invoke(FunctionName=arn, Payload=payload.encode())

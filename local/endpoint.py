@@ -19,10 +19,12 @@ from local import (
     accounts,
     bucket_policy_evaluation,
     distributed_map,
+    execution_events,
     execution_names,
     function_urls,
     host_dispatch,
     lambda_hook,
+    rule_targets,
     sfn_integration,
     task_callbacks,
 )
@@ -68,6 +70,8 @@ class LocalEndpoint:
         sfn_integration.install()
         task_callbacks.install()
         distributed_map.install()
+        rule_targets.install()
+        execution_events.install()
         (access.install if self.authorize else access.uninstall)()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)

@@ -60,6 +60,19 @@ def put_document(deployment: Deployment, logical_id: str, new: dict[str, Any]) -
             raise ValueError(f"{logical_id} is a {other}: only {', '.join(DOCUMENT_PROPERTY)} hold policies")
 
 
+def _statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return policy["Statement"] if isinstance(policy["Statement"], list) else [policy["Statement"]]
+
+
+@contextmanager
+def _replaced(deployment: Deployment, logical_id: str, original: dict, changed: dict) -> Iterator[None]:
+    put_document(deployment, logical_id, changed)
+    try:
+        yield
+    finally:
+        put_document(deployment, logical_id, original)
+
+
 @contextmanager
 def without_grant(
     deployment: Deployment, logical_id: str, action: str, where: Callable[[dict], bool] | None = None
@@ -67,7 +80,7 @@ def without_grant(
     """The deployed policy of `logical_id` without `action` in its Allow statements (those `where` selects),
     for the duration of the block; yields how many statements lost it. Fails when none had it."""
     original = document(deployment, logical_id)
-    statements = original["Statement"] if isinstance(original["Statement"], list) else [original["Statement"]]
+    statements = _statements(original)
     changed, kept = 0, []
     for statement in statements:
         actions = statement.get("Action", [])
@@ -83,11 +96,8 @@ def without_grant(
         raise ValueError(
             f"no Allow statement of {logical_id} grants {action}: {json.dumps(statements)[:1500]}"
         )
-    put_document(deployment, logical_id, {**original, "Statement": kept})
-    try:
+    with _replaced(deployment, logical_id, original, {**original, "Statement": kept}):
         yield changed
-    finally:
-        put_document(deployment, logical_id, original)
 
 
 @contextmanager
@@ -95,12 +105,24 @@ def without_statement(deployment: Deployment, logical_id: str, sid: str) -> Iter
     """The deployed policy of `logical_id` without its statement `sid` (an Allow or a Deny), for the
     duration of the block. Fails when it has no such statement."""
     original = document(deployment, logical_id)
-    statements = original["Statement"] if isinstance(original["Statement"], list) else [original["Statement"]]
+    statements = _statements(original)
     kept = [statement for statement in statements if statement.get("Sid") != sid]
     if len(kept) == len(statements):
         raise ValueError(f"{logical_id} has no statement {sid}")
-    put_document(deployment, logical_id, {**original, "Statement": kept})
-    try:
+    with _replaced(deployment, logical_id, original, {**original, "Statement": kept}):
         yield
-    finally:
-        put_document(deployment, logical_id, original)
+
+
+@contextmanager
+def with_condition(
+    deployment: Deployment, logical_id: str, sid: str, condition: dict[str, Any]
+) -> Iterator[None]:
+    """The deployed policy of `logical_id` with statement `sid` conditioned on `condition` instead, for the
+    duration of the block (how a test puts back a condition the template no longer has)."""
+    original = document(deployment, logical_id)
+    statements = _statements(original)
+    if not any(statement.get("Sid") == sid for statement in statements):
+        raise ValueError(f"{logical_id} has no statement {sid}: {json.dumps(statements)[:1500]}")
+    changed = [{**s, "Condition": condition} if s.get("Sid") == sid else s for s in statements]
+    with _replaced(deployment, logical_id, original, {**original, "Statement": changed}):
+        yield

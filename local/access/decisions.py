@@ -77,17 +77,10 @@ def decide(caller: Caller, action: str, resource: str, context: dict[str, Any], 
 
 
 def decide_for_service(
-    service: str,
-    action: str,
-    resource: str,
-    source_arn: str,
-    source_account: str,
-    region: str,
-    extra: dict[str, Any] | None = None,
+    service: str, action: str, resource: str, region: str, context: dict[str, Any]
 ) -> Denial | None:
-    """A delivery made by an AWS service principal on behalf of `source_arn` (confused-deputy keys set)."""
+    """A delivery made by an AWS service principal, with the context its delivery row gives it."""
     principal = Principal(arn=service, account=None, service=service)
-    context = {"aws:SourceArn": source_arn, "aws:SourceAccount": source_account, **(extra or {})}
     return _evaluate(principal, [], action, resource, context, region)
 
 

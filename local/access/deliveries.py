@@ -8,7 +8,8 @@
   ``cloudwatch.amazonaws.com`` (source: the alarm) with the message AWS sends.
 - CloudWatch Logs: a log group with a KMS key is created only when the key policy lets
   ``logs.<region>.amazonaws.com`` use it for that log group (encryption context ``aws:logs:arn``).
-A delivery the policies refuse is dropped and logged, as AWS drops it.
+Each delivery's request context (to the target's policy and to KMS) is its row of
+``delivery_contexts``, nothing else. A delivery the policies refuse is dropped and logged, as AWS drops it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from moto.s3 import notifications
 from moto.s3.exceptions import InvalidArgumentError
 from moto.s3.models import S3Backend
 
-from local.access import decisions, resources
+from local.access import decisions, delivery_contexts, resources
+from local.access.delivery_contexts import Facts
 
 LOG = logging.getLogger("local.authz")
 S3 = "s3.amazonaws.com"
@@ -53,23 +55,23 @@ def _sequencer() -> str:
         return f"{next(_sequence):016X}"
 
 
-def _refusal(
-    service: str, action: str, resource: str, source_arn: str, account: str, region: str
-) -> str | None:
-    """Why the service may not do `action` on `resource` (with the resource's key, if any)."""
-    denial = decisions.decide_for_service(service, action, resource, source_arn, account, region)
-    if denial is None:
-        messaging = resource.startswith(("arn:aws:sqs:", "arn:aws:sns:"))
-        key_id = resources.messaging_kms_key(resource) if messaging else None
-        if key_id:
-            key = resources.key_arn(key_id, region, resources.arn_account(resource, account)) or key_id
-            context = {"kms:ViaService": f"{resource.split(':')[2]}.{region}.amazonaws.com"}
-            for kms_action in ("kms:GenerateDataKey", "kms:Decrypt"):
-                denial = decisions.decide_for_service(
-                    service, kms_action, key, source_arn, account, region, context
-                )
-                if denial is not None:
-                    break
+def refusal(principal: str, action: str, target: str, facts: Facts) -> str | None:
+    """Why `principal` may not do `action` on `target` (and with the target's key, if it has one), with
+    exactly the condition keys the delivery's row says AWS sends."""
+    delivery = delivery_contexts.row(principal, target.split(":")[2], action)
+    denial = decisions.decide_for_service(
+        principal, action, target, facts.region, delivery_contexts.context(delivery.resource_keys, facts)
+    )
+    key_id = resources.messaging_kms_key(target) if delivery.kms_actions and denial is None else None
+    if key_id:
+        key = resources.key_arn(key_id, facts.region, resources.arn_account(target, facts.source_account))
+        kms_context = delivery_contexts.context(delivery.kms_keys, facts)
+        for kms_action in delivery.kms_actions:
+            denial = decisions.decide_for_service(
+                principal, kms_action, key or key_id, facts.region, kms_context
+            )
+            if denial is not None:
+                break
     return denial.message() if denial is not None else None
 
 
@@ -81,7 +83,7 @@ def refusal_to_deliver(service: str, target: str, source_arn: str, account: str,
     action = TARGET_ACTIONS.get(target_service)
     if action is None:
         return f"{service} needs a role to deliver to {target_service} targets; the target has none"
-    return _refusal(service, action, target, source_arn, account, region)
+    return refusal(service, action, target, Facts(source_arn, account, target, region))
 
 
 def s3_event(event_name: str, bucket: Any, key: Any, configuration_id: str) -> dict[str, Any]:
@@ -126,10 +128,10 @@ def send_event(account_id: str, event: Any, bucket: Any, key: Any) -> None:
         target = notification.arn
         region = resources.arn_region(target, bucket.region_name)
         action = "sqs:SendMessage" if target.startswith("arn:aws:sqs:") else "sns:Publish"
-        refusal = _refusal(S3, action, target, bucket.arn, bucket.account_id, region)
-        if refusal:
+        refused = refusal(S3, action, target, Facts(bucket.arn, bucket.account_id, target, region))
+        if refused:
             LOG.warning(
-                "S3 event for s3://%s/%s not delivered to %s: %s", bucket.name, key.name, target, refusal
+                "S3 event for s3://%s/%s not delivered to %s: %s", bucket.name, key.name, target, refused
             )
             continue
         body = json.dumps(s3_event(event_name, bucket, key, notification.id))
@@ -140,11 +142,10 @@ def send_event(account_id: str, event: Any, bucket: Any, key: Any) -> None:
     for notification in configuration.cloud_function:
         if notification.matches(event_name, key.name):
             region = resources.arn_region(notification.arn, bucket.region_name)
-            refusal = _refusal(
-                S3, "lambda:InvokeFunction", notification.arn, bucket.arn, bucket.account_id, region
-            )
-            if refusal:
-                LOG.warning("S3 event for s3://%s/%s not delivered: %s", bucket.name, key.name, refusal)
+            facts = Facts(bucket.arn, bucket.account_id, notification.arn, region)
+            refused = refusal(S3, "lambda:InvokeFunction", notification.arn, facts)
+            if refused:
+                LOG.warning("S3 event for s3://%s/%s not delivered: %s", bucket.name, key.name, refused)
                 continue
             event = s3_event(event_name, bucket, key, notification.id)
             notifications._invoke_awslambda(account_id, event, notification.arn, region)
@@ -164,7 +165,7 @@ def put_bucket_notification_configuration(
         for item in items if isinstance(items, list) else [items]:
             target = item.get(field, "")
             region = resources.arn_region(target, bucket.region_name)
-            if _refusal(S3, action, target, bucket.arn, bucket.account_id, region):
+            if refusal(S3, action, target, Facts(bucket.arn, bucket.account_id, target, region)):
                 raise InvalidArgumentError(
                     "Unable to validate the following destination configurations", field, target
                 )
@@ -188,9 +189,10 @@ def _publish_alarm(alarm: Alarm, topic_arn: str, previous: str) -> None:
     from moto.sns.models import sns_backends
 
     account = resources.arn_account(alarm.alarm_arn, "")
-    refusal = _refusal(CLOUDWATCH, "sns:Publish", topic_arn, alarm.alarm_arn, account, alarm.region_name)
-    if refusal:
-        LOG.warning("alarm %s not delivered to %s: %s", alarm.name, topic_arn, refusal)
+    facts = Facts(alarm.alarm_arn, account, topic_arn, alarm.region_name)
+    refused = refusal(CLOUDWATCH, "sns:Publish", topic_arn, facts)
+    if refused:
+        LOG.warning("alarm %s not delivered to %s: %s", alarm.name, topic_arn, refused)
         return
     region_name = REGION_NAMES.get(alarm.region_name, alarm.region_name)
     message = {
@@ -225,12 +227,12 @@ def create_log_group(self: Any, log_group_name: str, tags: dict[str, str], **kwa
     if key_id:
         group_arn = resources.log_group_arn(log_group_name, self.region_name, self.account_id)
         key = resources.key_arn(key_id, self.region_name, self.account_id)
-        service = f"logs.{self.region_name}.amazonaws.com"
-        context = {"kms:EncryptionContext:aws:logs:arn": group_arn}
-        for action in ("kms:GenerateDataKey", "kms:Decrypt"):
-            denial = key and decisions.decide_for_service(
-                service, action, key, group_arn, self.account_id, self.region_name, context
-            )
+        delivery = delivery_contexts.row("logs", "logs")
+        service = delivery.principal_in(self.region_name)
+        facts = Facts(group_arn, self.account_id, group_arn, self.region_name)
+        context = delivery_contexts.context(delivery.kms_keys, facts)
+        for action in delivery.kms_actions:
+            denial = key and decisions.decide_for_service(service, action, key, self.region_name, context)
             if key is None or denial:
                 raise InvalidParameterException(
                     msg=f"The specified KMS key does not exist or is not allowed to be used with Arn "

@@ -7,6 +7,7 @@ S3, SQS and SNS use the caller's permissions on the key, with ``kms:ViaService``
 - SQS: ``SendMessage`` to a KMS queue needs ``kms:GenerateDataKey`` and ``kms:Decrypt``; ``ReceiveMessage``
   needs ``kms:Decrypt``.
 - SNS: ``Publish`` to a KMS topic needs ``kms:GenerateDataKey`` and ``kms:Decrypt``.
+SQS and SNS take their actions and keys from the caller rows of ``delivery_contexts``.
 DynamoDB uses a grant it holds, not the caller's permissions, so it adds no check here.
 """
 
@@ -14,14 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from local.access import resources
+from local.access import delivery_contexts, resources
+from local.access.delivery_contexts import Facts
 from local.access.requests import Check
-
-QUEUE_SEND = {
-    "sqs:SendMessage": ("kms:GenerateDataKey", "kms:Decrypt"),
-    "sqs:ReceiveMessage": ("kms:Decrypt",),
-}
-TOPIC_PUBLISH = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
 def _context(service: str, region: str, account: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -32,21 +28,28 @@ def _context(service: str, region: str, account: str, extra: dict[str, Any] | No
     }
 
 
-def for_queue(check: Check, region: str, account: str) -> list[Check]:
-    actions = QUEUE_SEND.get(check.action)
-    key_id = resources.messaging_kms_key(check.resource) if actions else None
+def _messaging(check: Check, region: str, account: str) -> list[Check]:
+    """The KMS checks SQS or SNS makes with the caller's permissions, per the caller's delivery row."""
+    service = check.resource.split(":")[2] if check.resource.startswith("arn:aws:") else ""
+    try:
+        delivery = delivery_contexts.row("caller", service, check.action)
+    except delivery_contexts.NoDeliveryContext:
+        return []
+    key_id = resources.messaging_kms_key(check.resource)
     if not key_id:
         return []
     key = resources.key_arn(key_id, region, resources.arn_account(check.resource, account)) or key_id
-    return [Check(action, key, _context("sqs", region, account)) for action in actions]
+    facts = Facts("", account, check.resource, region, caller_account=account)
+    context = delivery_contexts.context(delivery.kms_keys, facts)
+    return [Check(action, key, context) for action in delivery.kms_actions]
+
+
+def for_queue(check: Check, region: str, account: str) -> list[Check]:
+    return _messaging(check, region, account) if check.resource.startswith("arn:aws:sqs:") else []
 
 
 def for_topic(check: Check, region: str, account: str) -> list[Check]:
-    key_id = resources.messaging_kms_key(check.resource) if check.action == "sns:Publish" else None
-    if not key_id:
-        return []
-    key = resources.key_arn(key_id, region, resources.arn_account(check.resource, account)) or key_id
-    return [Check(action, key, _context("sns", region, account)) for action in TOPIC_PUBLISH]
+    return _messaging(check, region, account) if check.resource.startswith("arn:aws:sns:") else []
 
 
 def for_object(

