@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 from tqdm import tqdm
 
 from customlabels.manifest import validate_manifests
+from customlabels.manifest.location import extension_problem
 from customlabels.s3uri import is_s3_uri
 from customlabels_cli.commands.validate import print_report
 from customlabels_cli.support.errors import CliError
@@ -135,10 +136,9 @@ def _manifest_names(training: str, testing: str | None) -> dict[str, Path]:
         path = Path(location)
         if not path.is_file():
             raise CliError(f"the {role} manifest {location} does not exist",
-                           "give the path of a local .manifest file or an s3:// URI in the console bucket")
-        if path.suffix != ".manifest":
-            raise CliError(f"{location} does not end in .manifest; the pipeline accepts only .manifest files",
-                           f"rename it to {path.stem}.manifest")
+                           "give the path of a local manifest file or an s3:// URI in the console bucket")
+        if problem := extension_problem(location):
+            raise CliError(f"the {role} manifest {location}: {problem}", f"rename it to {path.name}.manifest")
         names[path.name if path.name not in names else f"{role}-{path.name}"] = path
     return names
 
