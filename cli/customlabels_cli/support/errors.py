@@ -16,6 +16,7 @@ from botocore.exceptions import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
 ACCESS_CODES = {
     "AccessDenied",
     "AccessDeniedException",
