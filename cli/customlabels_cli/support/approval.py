@@ -51,10 +51,10 @@ def waiting_version(registry: Registry, project: str, target: str) -> dict:
         raise CliError(f"no version {target} in the registry of {project}", "see `customlabels status`")
     if (item.get("approval") or {}).get("status") != PENDING:
         state = (item.get("approval") or {}).get("status") or "never requested"
-        raise CliError(
-            f"{item['versionName']} is not waiting for approval (approval: {state})",
-            "train with requireApproval (customlabels train --require-approval) and decide while it waits",
-        )
+        fix = ("train with requireApproval (customlabels train --require-approval) and decide while it waits"
+               if state == "never requested" else
+               f"it was {state.lower()} already and a decision is final: train a new version to decide again")
+        raise CliError(f"{item['versionName']} is not waiting for approval (approval: {state})", fix)
     return item
 
 

@@ -13,13 +13,30 @@ import os
 
 import boto3
 
+from customlabels.promotion.approval import PENDING
+from customlabels.training.registry import Registry
 from customlabels_cli.support.errors import CliError
-from customlabels_cli.support.stack import Stack, describe_stack_outputs
+from customlabels_cli.support.stack import RETRIES, Stack, describe_stack_outputs
 
 PRODUCTION_STACK = "CustomLabelsProduction"
 ROLE_ENV = "CUSTOMLABELS_PRODUCTION_ROLE"
 MACHINE_OUTPUT = "PromotionStateMachineArn"
 LINEAGE_KEYS = ("f1Score", "manifestHashes", "executionArn", "gate")
+
+
+def add_role_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--production-role",
+        metavar="ARN",
+        help=f"role to assume in the production account (default ${ROLE_ENV}, which the env file of "
+        "`python -m local serve --accounts ...` sets)",
+    )
+
+
+def registry(target: Stack) -> Registry:
+    """The production registry (its output name differs from the training stack's RegistryTableName)."""
+    return Registry(target.output("ProductionRegistryTableName"),
+                    target.session.resource("dynamodb", config=RETRIES))
 
 
 def production_stack(training: Stack, args: argparse.Namespace) -> Stack:
@@ -57,10 +74,8 @@ def promotion_input(training: Stack, version: str, force: bool) -> dict:
         )
     approval = {k: v for k, v in (item.get("approval") or {}).items() if k != "taskToken"}
     if approval and approval.get("status") != "APPROVED" and not force:
-        raise CliError(
-            f"{version} was not approved (approval: {approval.get('status')})",
-            f"approve it first (customlabels approve {version}), or pass --force",
-        )
+        raise CliError(f"{version} was not approved: {_approval_state(approval)}",
+                       _approval_fix(version, approval.get("status")))
     lineage = {key: item[key] for key in LINEAGE_KEYS if item.get(key) is not None}
     return {
         "action": "promote",
@@ -69,3 +84,29 @@ def promotion_input(training: Stack, version: str, force: bool) -> dict:
         "sourceVersionArn": item["versionArn"],
         "lineage": {**lineage, "approval": approval or None, "forced": force},
     }
+
+
+def _approval_state(approval: dict) -> str:
+    status = str(approval.get("status", "")).lower()
+    who = f" by {approval['by']}" if approval.get("by") else ""
+    why = f" ({approval['reason']})" if approval.get("reason") else ""
+    return f"{status}{who}{why}"
+
+
+def _approval_fix(version: str, status: str | None) -> str:
+    if status == PENDING:
+        return f"approve it first (customlabels approve {version}), or pass --force"
+    return (f"a {str(status).lower()} version is not promoted: train a new version (its run asks again), "
+            "or pass --force to promote it anyway (recorded as forced)")
+
+
+def check_rollback(target: Stack) -> None:
+    """Refuse a rollback, before starting anything, when the production champion has no previous one
+    (the promotion machine's ValidateInput refuses the same; this says it without an execution)."""
+    champion = registry(target).champion(target.project)
+    if not (champion or {}).get("previousVersionName"):
+        now = (f"the production champion is {champion['versionName']}" if champion
+               else "there is no production champion yet")
+        raise CliError(f"nothing to roll back to: {now} and no earlier one was promoted",
+                       "promote a version with `customlabels promote --to production VERSION`; a rollback "
+                       "goes back to the champion it replaced")
