@@ -90,8 +90,12 @@ def _until_printed(path: Path, text: str, process: subprocess.Popen, timeout: fl
 def _approval_reached(shell: Shell, execution: str) -> datetime:
     done = shell.run(f"aws stepfunctions get-execution-history --execution-arn {execution}")
     history = json.loads(done.stdout)
-    return next(datetime.fromisoformat(event["timestamp"]) for event in history["events"]
-                if (event.get("stateEnteredEventDetails") or {}).get("name") == "RequestApproval")
+    stamp = next(event["timestamp"] for event in history["events"]
+                 if (event.get("stateEnteredEventDetails") or {}).get("name") == "RequestApproval")
+    # The AWS CLI prints epoch seconds (v1's default cli_timestamp_format) or ISO 8601 (v2's).
+    if isinstance(stamp, int | float):
+        return datetime.fromtimestamp(stamp, UTC)
+    return datetime.fromisoformat(stamp)
 
 
 def test_the_first_hour_has_no_dead_ends(shell: Shell, tmp_path: Path) -> None:
