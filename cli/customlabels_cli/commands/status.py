@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from customlabels.naming import version_name_of
@@ -20,6 +21,7 @@ from customlabels_cli.support.errors import EXIT_OK, guarded
 from customlabels_cli.support.stack import Stack, add_stack_arguments
 from customlabels_cli.support.tables import table
 
+EXPIRED = "EXPIRED"  # as `approve` records a request whose run no longer waits (support/approval.py)
 HEADERS = ("", "version", "status", "F1", "gate", "approval", "created")
 
 
@@ -61,6 +63,15 @@ def running_trainings(stack: Stack) -> list[dict]:
     return [{"name": e["name"], "startDate": e["startDate"].isoformat()} for e in page["executions"]]
 
 
+def approval_status(approval: dict, now: datetime | None = None) -> str | None:
+    """The approval's status; a PENDING one past its timeoutAt is EXPIRED (the run ended ApprovalTimedOut
+    and nothing answers it any more)."""
+    status, deadline = approval.get("status"), approval.get("timeoutAt")
+    if status == PENDING and deadline and datetime.fromisoformat(deadline) <= (now or datetime.now(UTC)):
+        return EXPIRED
+    return status
+
+
 def gather(stack: Stack, registry: Registry, project: str) -> dict[str, Any]:
     champion = registry.champion(project)
     live = live_statuses(stack, project)
@@ -71,7 +82,7 @@ def gather(stack: Stack, registry: Registry, project: str) -> dict[str, Any]:
             "status": live.get(item["versionName"], item.get("status")),
             "f1Score": item.get("f1Score"),
             "gate": (item.get("gate") or {}).get("passed"),
-            "approval": (item.get("approval") or {}).get("status"),
+            "approval": approval_status(item.get("approval") or {}),
             "createdAt": item.get("createdAt"),
         }
         for item in versions

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import boto3
 import pytest
 
 from customlabels.training.registry import Registry
-from customlabels_cli.commands.status import render
+from customlabels_cli.commands.status import approval_status, render
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.production import check_rollback, promotion_input
 from customlabels_cli.support.stack import Stack
@@ -25,6 +27,13 @@ def test_a_waiting_version_shows_its_approval_and_the_commands() -> None:
     assert "rejected" in next(line for line in text.splitlines() if " v1 " in line)
     assert "Waiting for approval: v2: run `customlabels approve v2 --reason WHY`" in text
     assert "customlabels approve v1" not in text
+
+
+def test_a_request_past_its_timeout_is_expired_not_waiting() -> None:
+    request = {"status": "PENDING", "timeoutAt": "2026-12-07T08:00:00+00:00"}
+    assert approval_status(request, datetime(2026, 12, 7, 7, 59, tzinfo=UTC)) == "PENDING"
+    assert approval_status(request, datetime(2026, 12, 7, 8, 0, 1, tzinfo=UTC)) == "EXPIRED"
+    assert approval_status({"status": "REJECTED"}) == "REJECTED"
 
 
 def test_a_champion_deleted_by_teardown_is_not_named_as_champion() -> None:
