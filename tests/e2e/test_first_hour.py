@@ -2,7 +2,8 @@
 background, then shells that source the env file and run the CLI as installed. Each step is one of
 issue 34's dead ends, now with a way through: a misspelled manifest key, the approval wait that names
 its command, Ctrl-C during `train --wait` (exit 130, the run goes on), `watch`, a rollback with nothing
-to roll back to, `promote --to production` with no extra flag, and `status --production`."""
+to roll back to, `promote --to production` with no extra flag, `status --production`, and `status` and
+`report` after `teardown`."""
 
 from __future__ import annotations
 
@@ -138,3 +139,12 @@ def test_the_first_hour_has_no_dead_ends(shell: Shell, tmp_path: Path) -> None:
     assert promoted.returncode == 0, promoted.stdout + promoted.stderr
     production = shell.run("customlabels status --production")
     assert f"champion {VERSION}" in production.stdout, production.stdout + production.stderr
+
+    assert shell.run(f"customlabels promote {VERSION}").returncode == 0  # the training champion, too
+    torn = shell.run("customlabels teardown --yes --poll-seconds 0.5")
+    assert torn.returncode == 0, torn.stdout + torn.stderr
+    after = shell.run("customlabels status")
+    assert f"no champion (its champion {VERSION} was deleted by `customlabels teardown`" in after.stdout
+    report = shell.run("customlabels report")
+    assert report.returncode == 0 and f"{VERSION} was deleted by `customlabels teardown`" in report.stdout, (
+        report.stdout + report.stderr)

@@ -64,4 +64,6 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     arn = executions.start(target, production.MACHINE_OUTPUT, payload, name, out)
     if args.no_wait:
         return EXIT_OK
-    return executions.wait(target, arn, out)
+    # `watch` reads the training stack; the promotion runs in the production account.
+    again = f"aws stepfunctions describe-execution --execution-arn {arn} (production account credentials)"
+    return executions.wait(target, arn, out, follow_again=again)

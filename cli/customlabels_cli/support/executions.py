@@ -45,14 +45,15 @@ def name_of(arn: str) -> str:
     return arn.rsplit(":", 1)[-1]
 
 
-def wait(stack: Stack, arn: str, out: TextIO) -> int:
-    """Follow the execution to its end (exit 0 or 1); Ctrl-C stops following only (exit 130)."""
+def wait(stack: Stack, arn: str, out: TextIO, follow_again: str | None = None) -> int:
+    """Follow the execution to its end (exit 0 or 1); Ctrl-C stops following only (exit 130) and says
+    how to follow it again (`follow_again`, default `customlabels watch NAME`)."""
     stepfunctions = stack.client("stepfunctions")
     try:
         execution = follow_execution(stepfunctions, arn, out, notice=approval_notice)
     except KeyboardInterrupt:
         print(f"\nStopped following {name_of(arn)}; the execution goes on. Follow it again with: "
-              f"customlabels watch {name_of(arn)}", file=out, flush=True)
+              f"{follow_again or f'customlabels watch {name_of(arn)}'}", file=out, flush=True)
         return EXIT_INTERRUPTED
     code = outcome(execution, out)
     if execution.get("error") == "ManifestInvalid":
