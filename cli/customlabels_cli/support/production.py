@@ -54,7 +54,16 @@ def production_stack(training: Stack, args: argparse.Namespace) -> Stack:
         )
     outputs = training.outputs
     if MACHINE_OUTPUT not in outputs:
-        outputs = describe_stack_outputs(session.client("cloudformation"), PRODUCTION_STACK)
+        try:
+            outputs = describe_stack_outputs(session.client("cloudformation"), PRODUCTION_STACK)
+        except CliError as missing:
+            if role:
+                raise
+            raise CliError(
+                f"{missing.message} with the current credentials (no production role given)",
+                f"pass --production-role ARN or set {ROLE_ENV} to a role in the production account; offline, "
+                "source the env file `python -m local serve --accounts ID -c productionAccount=ID` wrote",
+            ) from None
     return Stack(outputs, outputs.get("ProductionProjectName"), session)
 
 

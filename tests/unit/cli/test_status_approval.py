@@ -9,6 +9,7 @@ import pytest
 
 from customlabels.training.registry import Registry
 from customlabels_cli.commands.status import approval_status, render
+from customlabels_cli.main import main
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.production import check_rollback, promotion_input
 from customlabels_cli.support.stack import Stack
@@ -78,3 +79,13 @@ def test_a_rejected_version_is_not_sent_to_approve(production: Stack) -> None:
         promotion_input(production, "v1", force=False)
     assert "was not approved: rejected by ana (blurry)" in caught.value.message
     assert "approve" not in caught.value.fix and "train a new version" in caught.value.fix
+
+
+def test_no_production_stack_without_a_role_names_the_role_and_the_env_file(aws, monkeypatch, capsys) -> None:
+    monkeypatch.delenv("CUSTOMLABELS_PRODUCTION_ROLE", raising=False)
+    outputs = {"ConsoleBucketName": "b", "RegistryTableName": TABLE, "ProjectName": "digits"}
+    monkeypatch.setattr(Stack, "from_args", classmethod(lambda cls, args: Stack(outputs, "digits")))
+    assert main(["promote", "--to", "production", "--rollback"]) == 2
+    err = capsys.readouterr().err
+    assert "stack CustomLabelsProduction was not found" in err and "CUSTOMLABELS_PRODUCTION_ROLE" in err
+    assert "env file" in err
