@@ -8,7 +8,7 @@ import pytest
 
 from customlabels.manifest.builders import Box
 from customlabels_cli.main import main
-from tests.unit.manifest.conftest import cls, det
+from tests.unit.manifest.conftest import MANIFESTS, cls, det, manifest_text
 
 GOOD = [cls("a.jpg"), cls("b.jpg"), cls("c.jpg", "dog"), cls("d.jpg", "dog")]
 
@@ -146,3 +146,16 @@ def test_an_unwritable_output_is_not_a_manifest_failure(s3, write_manifest, caps
     out = capsys.readouterr().out
     assert "training can proceed" in out and "Training cannot start" not in out
     assert "The validation files were not written to s3://no-such-bucket/" in out and "NoSuchBucket" in out
+
+
+def test_a_valid_manifest_outside_the_console_bucket_is_what_train_would_refuse(s3, tmp_path, capsys):
+    s3.put_object(Bucket=MANIFESTS, Key="elsewhere/train.manifest", Body=manifest_text(GOOD).encode())
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"ConsoleBucketName": "custom-labels-console-us-east-1-x",
+                                   "ProjectName": "digits"}))
+    location = f"s3://{MANIFESTS}/elsewhere/train.manifest"
+    assert main(["validate", location, "--skip-images", "--outputs", str(outputs)]) == 1
+    out = capsys.readouterr().out
+    assert "training can proceed" not in out and "`customlabels train` would refuse it" in out
+    assert "copy it to s3://custom-labels-console-us-east-1-x/datasets/digits/" in out
+    assert main(["validate", location, "--skip-images"]) == 0  # no stack found: the manifest alone
