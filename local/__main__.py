@@ -66,7 +66,7 @@ def serve_stack(args: argparse.Namespace) -> int:
 def samples(args: argparse.Namespace) -> int:
     import boto3
 
-    from local.samples import SAMPLE_KINDS, ensure_bucket, write_samples
+    from local.samples import SAMPLE_KINDS, bucket_exists, ensure_bucket, write_samples
 
     make, default_count = SAMPLE_KINDS[args.kind]
     total = args.count or default_count
@@ -77,7 +77,12 @@ def samples(args: argparse.Namespace) -> int:
             print(f"samples: {written}/{total} images written", file=sys.stderr, flush=True)
 
     s3 = boto3.client("s3")
-    ensure_bucket(s3, args.bucket)
+    if args.create_bucket:
+        ensure_bucket(s3, args.bucket)
+    elif not bucket_exists(s3, args.bucket):
+        print(f"error: bucket {args.bucket} does not exist\n  fix: check the name (the stack's is its "
+              "ConsoleBucketName output), or pass --create-bucket to make it", file=sys.stderr)
+        return 2
     print(f"samples: {args.kind}, {total} images to s3://{args.bucket}/{args.prefix.strip('/')}/",
           file=sys.stderr, flush=True)
     uris = write_samples(s3, make(total), args.bucket, args.prefix, progress)
@@ -208,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="digits and shapes train well; noisy-digits lands near F1 0.9 with labels "
                         "1, 3, 7 and 8 overlapping (a gate with minLabelF1 0.8 refuses it)")
     sample.add_argument("--bucket", required=True)
+    sample.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
     sample.add_argument("--prefix", default="samples")
     sample.add_argument("--count", type=int, default=None,
                         help="number of images (default: digits 1797, shapes 150, noisy-digits 500)")

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import urllib.request
+from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
@@ -128,12 +129,12 @@ def serve(endpoint: LocalEndpoint, env_file: Path | None = None) -> None:
             signal.signal(sig, handler)
 
 
-def announce_ready(url: str, env_file: Path | None) -> None:
+def announce_ready(url: str, env_file: Path | None, extra: Mapping[str, str] | None = None) -> None:
     """The ready line, and where the shell exports are (written to ``env_file``) or what they are."""
     from local.shell_env import shell_exports, write_env_file
 
     if env_file is None:
-        print(f"exports for another shell:\n{shell_exports(url)}", end="", flush=True)
+        print(f"exports for another shell:\n{shell_exports(url, extra)}", end="", flush=True)
     else:
-        print(f"exports for another shell written to {write_env_file(env_file, url)}", flush=True)
+        print(f"exports for another shell written to {write_env_file(env_file, url, extra)}", flush=True)
     print(f"ready {url}", flush=True)

@@ -203,9 +203,12 @@ def write_samples(
     return uris
 
 
+def bucket_exists(s3, bucket: str) -> bool:
+    return bucket in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+
+
 def ensure_bucket(s3, bucket: str) -> None:
-    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    if bucket not in existing:
+    if not bucket_exists(s3, bucket):
         region = s3.meta.region_name
         config = (
             {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}

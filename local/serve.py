@@ -20,6 +20,7 @@ from local.endpoint import LocalEndpoint, announce_ready
 from local.intrinsics import TemplateError
 from local.ports import check_port_free
 from local.serve_output import ExecutionWatcher, output_to_log
+from local.shell_env import production_exports
 from local.stack import LocalStack, launch
 from local.synth import LOCAL_PROFILE, SynthError, load_stacks, load_template, synthesize_with_cli
 
@@ -105,7 +106,7 @@ def serve(
             training = stacks[0]
             watcher = ExecutionWatcher(training.client("stepfunctions"), training.outputs, terminal).start()
             with contextlib.redirect_stdout(terminal):
-                announce_ready(endpoint.url, env_file)
+                announce_ready(endpoint.url, env_file, production_exports(merged))
             finished.wait()
             watcher.stop()
             for stack in stacks:

@@ -10,6 +10,7 @@ import pkgutil
 import sys
 
 from customlabels_cli import commands
+from customlabels_cli.support.errors import EXIT_INTERRUPTED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +32,11 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:  # what was started (an execution) goes on; the commands that wait say how
+        print(f"\ncustomlabels {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -17,12 +17,14 @@ _NOT_ALLOWED = re.compile(r"[^a-zA-Z0-9_.\-]+")
 
 
 def version_name_for_execution(project: str, execution_name: str) -> str:
-    """`<project>.<execution name>` with characters a version name cannot hold replaced by '-'.
+    """`<project>.<execution name>` with characters a version name cannot hold replaced by '-', and the
+    execution name's own `<project>-` prefix (the CLI's default execution names start with it) left out
+    so the project is not named twice: `digits.20261207T064305-128610`.
 
     The same execution (a redrive, or StartExecution repeated with the same name) gets the same
     version name, which is what makes a re-run find its version instead of training another.
     """
-    cleaned = _NOT_ALLOWED.sub("-", execution_name).strip("-") or "run"
+    cleaned = _NOT_ALLOWED.sub("-", execution_name.removeprefix(f"{project}-")).strip("-") or "run"
     return f"{project}.{cleaned}"[:MAX_NAME]
 
 

@@ -32,11 +32,7 @@ def register(subparsers) -> None:
         "--to", choices=("training", "production"), default="training", help="which account's champion"
     )
     parser.add_argument("--rollback", action="store_true", help="production: back to the previous champion")
-    parser.add_argument(
-        "--production-role",
-        metavar="ARN",
-        help=f"role to assume in the production account (default ${production.ROLE_ENV})",
-    )
+    production.add_role_argument(parser)
     parser.set_defaults(handler=run)
 
 
@@ -62,8 +58,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if value is not None:
             payload[key] = value
     target = production.production_stack(training, args)
+    if args.rollback:
+        production.check_rollback(target)
     name = executions.execution_name(f"production-{label}".replace(".", "-"))
     arn = executions.start(target, production.MACHINE_OUTPUT, payload, name, out)
     if args.no_wait:
         return EXIT_OK
-    return executions.wait(target, arn, out)
+    # `watch` reads the training stack; the promotion runs in the production account.
+    again = f"aws stepfunctions describe-execution --execution-arn {arn} (production account credentials)"
+    return executions.wait(target, arn, out, follow_again=again)

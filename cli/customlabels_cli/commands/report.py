@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from customlabels.rekognition.versions import DELETED
 from customlabels.s3uri import is_s3_uri
 from customlabels_cli.console.rendering import s3_data_uri, static_report
 from customlabels_cli.support import version_evaluation
@@ -57,7 +58,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if args.summary:
             view = summary_only(args.summary, args.version or args.summary, s3)
         else:
-            view = version_evaluation.load(stack, version_evaluation.pick_version(stack, args.version))
+            item = version_evaluation.pick_version(stack, args.version)
+            view = version_evaluation.load(stack, item)
+            if item.get("status") == DELETED:
+                print(f"{item['versionName']} was deleted by `customlabels teardown`: this is its evaluation "
+                      "as training wrote it to S3 (no test images: the service no longer describes it)\n",
+                      file=out)
     print(text_report(view.evaluation, view.lineage), file=out)
     if args.html:
         args.html.write_text(static_report(view, s3_data_uri(s3)), encoding="utf-8")

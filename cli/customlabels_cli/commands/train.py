@@ -38,7 +38,8 @@ def register(subparsers) -> None:
     parser.add_argument("--testing", metavar="MANIFEST", help="testing manifest, s3:// or local "
                         "(default: auto-split 80/20)")
     local_upload.add_arguments(parser)
-    parser.add_argument("--version", metavar="NAME", help="model version name (default: PROJECT.EXECUTION)")
+    parser.add_argument("--version", metavar="NAME",
+                        help="model version name (default: PROJECT.UTCTIME-RANDOM, from the execution name)")
     parser.add_argument(
         "--name", metavar="EXECUTION", help="execution name (default: PROJECT-UTCTIME-RANDOM, unique)"
     )

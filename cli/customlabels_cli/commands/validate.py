@@ -1,6 +1,7 @@
 """`customlabels validate TRAINING [--testing T] [--output DIR|s3://PREFIX] [--skip-images] [--json]`.
 
-Exit 0: training can proceed; 1: terminal manifest error(s); 2: usage error, a manifest that could not
+Exit 0: training can proceed; 1: terminal manifest error(s), or s3:// manifests outside the console bucket
+of the stack found (`train` would refuse them); 2: usage error, a manifest that could not
 be reached, or something not checked or written (images unreadable for want of credentials or an
 endpoint, output not writable): the structural report is still printed, with what was not done."""
 
@@ -17,10 +18,11 @@ import boto3
 from customlabels.manifest import ManifestFileError, ValidationReport, codes, validate_manifests
 from customlabels.manifest.codes import FileError
 from customlabels.manifest.dataset import CodeLines, DatasetResult
+from customlabels_cli.support.pipeline_location import pipeline_refusal
+from customlabels_cli.support.stack import add_stack_arguments
 
 EXIT_OK, EXIT_TERMINAL, EXIT_ACCESS = 0, 1, 2
 FIRST_LINES_SHOWN = 5
-MANIFEST_SUFFIX = ".manifest"
 CREDENTIALS_FIX = ("configure AWS credentials (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID/"
                    "AWS_SECRET_ACCESS_KEY); offline, any value works, e.g. AWS_ACCESS_KEY_ID=testing")
 
@@ -30,13 +32,15 @@ def register(subparsers) -> None:
         "validate", help="check manifests the way training does, in seconds",
         description="Validate Ground Truth manifests with every Custom Labels rule before training.")
     parser.add_argument("training", metavar="TRAINING",
-                        help="training manifest (.manifest): local path or s3:// URI")
+                        help="training manifest (any file extension, .manifest by convention): local path "
+                        "or s3:// URI")
     parser.add_argument("--testing", metavar="TESTING", help="testing manifest (default: auto-split)")
     parser.add_argument("--output", metavar="DIR_OR_S3_PREFIX",
                         help="write manifest_summary.json and the two *_with_validation.json files here")
     parser.add_argument("--skip-images", action="store_true",
                         help="check manifest structure only; do not read image headers from S3")
     parser.add_argument("--json", action="store_true", help="print manifest_summary.json instead of a report")
+    add_stack_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -54,10 +58,6 @@ class NotDone:
 
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    misnamed = next((name for name in (args.training, args.testing)
-                     if name is not None and not name.endswith(MANIFEST_SUFFIX)), None)
-    if misnamed is not None:
-        return _misnamed(misnamed, args.json, out)
     not_done: list[NotDone] = []
     session = boto3.Session()
     s3 = session.client("s3")
@@ -81,15 +81,18 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 fix = codes.FILE_ERROR_FIXES[FileError.OUTPUT_NOT_WRITABLE]
                 not_done.append(NotDone(f"The validation files were not written to {args.output}",
                                         failure.detail, fix))
+        refusal = pipeline_refusal(args) if report.can_train else None
         if args.json:
             print(json.dumps(report.summary, indent=2, ensure_ascii=False), file=out)
+            if refusal:
+                print(f"`customlabels train` would refuse it: {refusal}", file=sys.stderr)
         else:
-            print_report(report, out)
+            print_report(report, out, refusal=refusal)
             if locations:
                 print("\nWrote: " + ", ".join(locations.values()), file=out)
         for item in not_done:
             print(("\n" if not args.json else "") + item.text(), file=sys.stderr if args.json else out)
-        if not report.can_train:
+        if not report.can_train or refusal:
             return EXIT_TERMINAL
         return EXIT_ACCESS if not_done else EXIT_OK
 
@@ -108,20 +111,7 @@ def _unreachable_images(report: ValidationReport) -> str | None:
         return None
     detail = next(entry.details[0] for dataset in datasets
                   if (entry := dataset.code_lines.get(codes.INVALID_IMAGE.name)) and entry.details)
-    return detail.removeprefix("the object could not be read: ")
-
-
-def _misnamed(location: str, as_json: bool, out: TextIO) -> int:
-    detail = f"the name does not end in {MANIFEST_SUFFIX}; the training pipeline accepts only .manifest files"
-    fix = f"rename it (e.g. {location.rsplit('/', 1)[-1].rsplit('.', 1)[0] or 'train'}{MANIFEST_SUFFIX}) " \
-          "if it is a manifest: one JSON object per line, one line per image"
-    if as_json:
-        print(json.dumps({"fileError": FileError.INVALID.value, "location": location, "detail": detail}),
-              file=out)
-    else:
-        print(f"Manifest file error: {FileError.INVALID.value}\n  {location}: {detail}\n  fix: {fix}",
-              file=out)
-    return EXIT_ACCESS
+    return detail.split("the object could not be read: ", 1)[-1]
 
 
 def _file_failure(failure: ManifestFileError, as_json: bool, out: TextIO) -> int:
@@ -169,11 +159,15 @@ def _dataset_block(dataset: DatasetResult, out: TextIO) -> None:
         print(f"    fix: {code.fix}", file=out)
 
 
-def print_report(report: ValidationReport, out: TextIO) -> None:
+def print_report(report: ValidationReport, out: TextIO, *, refusal: str | None = None) -> None:
+    """The datasets' findings; `refusal` is why the stack's pipeline would not take valid manifests."""
     _dataset_block(report.training, out)
     if report.testing.location:
         _dataset_block(report.testing, out)
     issues = report.terminal_issues()
+    if not issues and refusal:
+        print(f"\nNo terminal errors, but `customlabels train` would refuse it: {refusal}", file=out)
+        return
     if not issues:
         print("\nNo terminal errors: training can proceed.", file=out)
         return

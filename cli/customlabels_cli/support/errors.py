@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from botocore.exceptions import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
 ACCESS_CODES = {
     "AccessDenied",
     "AccessDeniedException",
@@ -35,23 +37,42 @@ class CliError(Exception):
         self.fix = fix
 
 
+ENV_FILE_FIX = ("offline: source the env file `python -m local serve --env-file FILE` wrote "
+                "(e.g. `. ~/customlabels-local.env`): it sets the endpoint, Region and credentials together")
+LOCAL_HOSTS = ("//127.0.0.1:", "//localhost:")
+
+
+def _missing_setting(what: str, aws_fix: str) -> CliError:
+    """A forgotten env file shows first as a missing Region or credentials: name the env file at once."""
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        return CliError(what, aws_fix)
+    return CliError(what, f"{ENV_FILE_FIX}; in AWS, {aws_fix}")
+
+
+def _unreachable(error: EndpointConnectionError) -> CliError:
+    url = str(error.kwargs.get("endpoint_url", "the AWS endpoint"))
+    if any(host in url for host in LOCAL_HOSTS):
+        return CliError(
+            f"nothing answers at {url}",
+            "the offline endpoint picks a new port each run: source the env file that `python -m local "
+            "serve --env-file FILE` wrote this run (or start serve again if it stopped)",
+        )
+    return CliError(f"cannot reach {url}", f"check the network; {ENV_FILE_FIX}")
+
+
 def explain(error: BaseException) -> CliError:
     if isinstance(error, CliError):
         return error
     if isinstance(error, NoCredentialsError):
-        return CliError(
+        return _missing_setting(
             "no AWS credentials found",
-            "configure them (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); "
-            "offline, any value works, e.g. AWS_ACCESS_KEY_ID=testing",
+            "configure them (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)",
         )
     if isinstance(error, NoRegionError):
-        return CliError("no AWS Region configured", "set AWS_REGION (or AWS_DEFAULT_REGION), e.g. us-east-1")
+        return _missing_setting("no AWS Region configured",
+                                "set AWS_REGION (or AWS_DEFAULT_REGION), e.g. us-east-1")
     if isinstance(error, EndpointConnectionError):
-        return CliError(
-            f"cannot reach {error.kwargs.get('endpoint_url', 'the AWS endpoint')}",
-            "check the network, or start the offline stack with `python -m local serve` and "
-            "set AWS_ENDPOINT_URL to the URL it prints",
-        )
+        return _unreachable(error)
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", str(error))

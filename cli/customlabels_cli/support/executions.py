@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from customlabels_cli.support import manifest_failure
-from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK
+from customlabels_cli.support.approval_wait import approval_notice
+from customlabels_cli.support.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from customlabels_cli.support.progress import follow_execution
 from customlabels_cli.support.stack import Stack
 
@@ -39,9 +40,21 @@ def outcome(execution: dict, out: TextIO) -> int:
     return EXIT_FAILED
 
 
-def wait(stack: Stack, arn: str, out: TextIO) -> int:
+def name_of(arn: str) -> str:
+    """The execution's name: the last part of arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME."""
+    return arn.rsplit(":", 1)[-1]
+
+
+def wait(stack: Stack, arn: str, out: TextIO, follow_again: str | None = None) -> int:
+    """Follow the execution to its end (exit 0 or 1); Ctrl-C stops following only (exit 130) and says
+    how to follow it again (`follow_again`, default `customlabels watch NAME`)."""
     stepfunctions = stack.client("stepfunctions")
-    execution = follow_execution(stepfunctions, arn, out)
+    try:
+        execution = follow_execution(stepfunctions, arn, out, notice=approval_notice)
+    except KeyboardInterrupt:
+        print(f"\nStopped following {name_of(arn)}; the execution goes on. Follow it again with: "
+              f"{follow_again or f'customlabels watch {name_of(arn)}'}", file=out, flush=True)
+        return EXIT_INTERRUPTED
     code = outcome(execution, out)
     if execution.get("error") == "ManifestInvalid":
         state = manifest_failure.manifest_verdict(stepfunctions, arn)

@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from botocore.exceptions import ClientError
 from tqdm import tqdm
 
 from customlabels.manifest import validate_manifests
+from customlabels.manifest.location import extension_problem
 from customlabels.s3uri import is_s3_uri
 from customlabels_cli.commands.validate import print_report
 from customlabels_cli.support.errors import CliError
@@ -135,17 +137,35 @@ def _manifest_names(training: str, testing: str | None) -> dict[str, Path]:
         path = Path(location)
         if not path.is_file():
             raise CliError(f"the {role} manifest {location} does not exist",
-                           "give the path of a local .manifest file or an s3:// URI in the console bucket")
-        if path.suffix != ".manifest":
-            raise CliError(f"{location} does not end in .manifest; the pipeline accepts only .manifest files",
-                           f"rename it to {path.stem}.manifest")
+                           "give the path of a local manifest file or an s3:// URI in the console bucket")
+        if problem := extension_problem(location):
+            raise CliError(f"the {role} manifest {location}: {problem}", f"rename it to {path.name}.manifest")
         names[path.name if path.name not in names else f"{role}-{path.name}"] = path
     return names
 
 
+def structure_can_train(plan: Plan, manifests: dict[str, Path], training: str, out: TextIO) -> bool:
+    """Validate the rewritten manifests' structure before anything is uploaded (the report when not)."""
+    with tempfile.TemporaryDirectory(prefix="customlabels-train-") as folder:
+        paths = {}
+        for name, lines in plan.manifests.items():
+            (Path(folder) / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+            paths[manifests[name] == Path(training)] = str(Path(folder) / name)
+        with validate_manifests(paths[True], paths.get(False), check_images=False) as report:
+            if report.file_failure is None and report.can_train:
+                return True
+            print("The manifests cannot train as they are (nothing was uploaded or started):", file=out)
+            if report.file_failure is not None:
+                print(f"  {report.file_failure}\n  fix: {report.file_failure.fix}", file=out)
+            else:
+                print_report(report, out)
+            return False
+
+
 def upload(s3: Any, bucket: str, project: str, training: str, testing: str | None, images: Path | None,
-           out: TextIO, *, now: datetime | None = None) -> tuple[str, str | None]:
-    """Upload what the local manifest(s) need; return the training and testing manifests' s3:// URIs."""
+           out: TextIO, *, now: datetime | None = None) -> tuple[str, str | None] | None:
+    """Upload what the local manifest(s) need; return the training and testing manifests' s3:// URIs
+    (None, with the report printed, when their structure cannot train: nothing is uploaded then)."""
     if images is not None and not images.is_dir():
         raise CliError(f"--images {images} is not a folder", "pass the folder that holds the images")
     manifests = _manifest_names(training, testing)
@@ -159,6 +179,8 @@ def upload(s3: Any, bucket: str, project: str, training: str, testing: str | Non
         raise CliError(f"{len(plan.missing)} image(s) the manifest names are not on disk: {shown}",
                        "pass --images DIR with the folder holding them (relative source-refs are read from "
                        "there, s3:// ones by the end of their key)")
+    if not structure_can_train(plan, manifests, training, out):
+        return None
     previous_run, previous = _previous_index(s3, bucket, project_prefix)
     changed = [image for image in plan.images.values()
                if previous.get(image.key) != {"size": image.size, "md5": image.md5}]
@@ -197,8 +219,11 @@ def upload_and_validate(stack: Any, project: str, args: argparse.Namespace, out:
     """Upload the local manifest(s) named by args, point args at the uploaded ones, validate them there;
     False (with the report printed) when they cannot train."""
     s3 = stack.client("s3")
-    args.training, args.testing = upload(s3, stack.output("ConsoleBucketName"), project, args.training,
-                                         args.testing, args.images, out)
+    bucket = stack.output("ConsoleBucketName")
+    uploaded = upload(s3, bucket, project, args.training, args.testing, args.images, out)
+    if uploaded is None:
+        return False
+    args.training, args.testing = uploaded
     with validate_manifests(args.training, args.testing, s3=s3) as report:
         if report.file_failure is not None:
             failure = report.file_failure

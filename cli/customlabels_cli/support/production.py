@@ -13,14 +13,31 @@ import os
 
 import boto3
 
+from customlabels.promotion.approval import PENDING
 from customlabels.promotion.gate import APPROVAL_TAG, APPROVED, GATE_TAG, PASSED
+from customlabels.training.registry import Registry
 from customlabels_cli.support.errors import CliError
-from customlabels_cli.support.stack import Stack, describe_stack_outputs
+from customlabels_cli.support.stack import RETRIES, Stack, describe_stack_outputs
 
 PRODUCTION_STACK = "CustomLabelsProduction"
 ROLE_ENV = "CUSTOMLABELS_PRODUCTION_ROLE"
 MACHINE_OUTPUT = "PromotionStateMachineArn"
 LINEAGE_KEYS = ("f1Score", "manifestHashes", "executionArn", "gate")
+
+
+def add_role_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--production-role",
+        metavar="ARN",
+        help=f"role to assume in the production account (default ${ROLE_ENV}, which the env file of "
+        "`python -m local serve --accounts ...` sets)",
+    )
+
+
+def registry(target: Stack) -> Registry:
+    """The production registry (its output name differs from the training stack's RegistryTableName)."""
+    return Registry(target.output("ProductionRegistryTableName"),
+                    target.session.resource("dynamodb", config=RETRIES))
 
 
 def production_stack(training: Stack, args: argparse.Namespace) -> Stack:
@@ -38,7 +55,16 @@ def production_stack(training: Stack, args: argparse.Namespace) -> Stack:
         )
     outputs = training.outputs
     if MACHINE_OUTPUT not in outputs:
-        outputs = describe_stack_outputs(session.client("cloudformation"), PRODUCTION_STACK)
+        try:
+            outputs = describe_stack_outputs(session.client("cloudformation"), PRODUCTION_STACK)
+        except CliError as missing:
+            if role:
+                raise
+            raise CliError(
+                f"{missing.message} with the current credentials (no production role given)",
+                f"pass --production-role ARN or set {ROLE_ENV} to a role in the production account; offline, "
+                "source the env file `python -m local serve --accounts ID -c productionAccount=ID` wrote",
+            ) from None
     return Stack(outputs, outputs.get("ProductionProjectName"), session)
 
 
@@ -58,10 +84,8 @@ def promotion_input(training: Stack, version: str, force: bool) -> dict:
         )
     approval = item.get("approval") or {}
     if approval and approval.get("status") != "APPROVED" and not force:
-        raise CliError(
-            f"{version} was not approved (approval: {approval.get('status')})",
-            f"approve it first (customlabels approve {version}), or pass --force",
-        )
+        raise CliError(f"{version} was not approved: {_approval_state(approval)}",
+                       _approval_fix(version, approval.get("status")))
     require_gate_tags(training, version, item["versionArn"])
     lineage = {key: item[key] for key in LINEAGE_KEYS if item.get(key) is not None}
     return {
@@ -84,3 +108,27 @@ def require_gate_tags(training: Stack, version: str, version_arn: str) -> None:
             "train it with `customlabels train --require-approval` and approve it; if you just approved "
             "it, wait for its run to finish (customlabels status), then promote again",
         )
+def _approval_state(approval: dict) -> str:
+    status = str(approval.get("status", "")).lower()
+    who = f" by {approval['by']}" if approval.get("by") else ""
+    why = f" ({approval['reason']})" if approval.get("reason") else ""
+    return f"{status}{who}{why}"
+
+
+def _approval_fix(version: str, status: str | None) -> str:
+    if status == PENDING:
+        return f"approve it first (customlabels approve {version}), or pass --force"
+    return (f"a {str(status).lower()} version is not promoted: train a new version (its run asks again), "
+            "or pass --force to promote it anyway (recorded as forced)")
+
+
+def check_rollback(target: Stack) -> None:
+    """Refuse a rollback, before starting anything, when the production champion has no previous one
+    (the promotion machine's ValidateInput refuses the same; this says it without an execution)."""
+    champion = registry(target).champion(target.project)
+    if not (champion or {}).get("previousVersionName"):
+        now = (f"the production champion is {champion['versionName']}" if champion
+               else "there is no production champion yet")
+        raise CliError(f"nothing to roll back to: {now} and no earlier one was promoted",
+                       "promote a version with `customlabels promote --to production VERSION`; a rollback "
+                       "goes back to the champion it replaced")

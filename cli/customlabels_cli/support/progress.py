@@ -98,10 +98,10 @@ class LiveBlock:
         self.out = out
         self.drawn = 0
 
-    def show(self, block: list[Row], footer: str, finished: bool) -> None:
+    def show(self, block: list[Row], footer: str, finished: bool, notice: str | None = None) -> None:
         if self.drawn:
             self.out.write(f"\x1b[{self.drawn}F\x1b[J")
-        lines = [row.text() for row in block] + [footer]
+        lines = [row.text() for row in block] + [footer] + ([notice] if notice else [])
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()
         self.drawn = len(lines)
@@ -115,8 +115,12 @@ class DoneLines:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.printed: list[str] = []
+        self.noticed: str | None = None
 
-    def show(self, block: list[Row], footer: str, finished: bool) -> None:
+    def show(self, block: list[Row], footer: str, finished: bool, notice: str | None = None) -> None:
+        if notice and notice != self.noticed:
+            print(notice, file=self.out, flush=True)
+        self.noticed = notice
         done = block if finished else block[:-HELD_BACK]
         for index, row in enumerate(done):
             if index < len(self.printed) and self.printed[index] == row.label:
@@ -146,8 +150,10 @@ def follow_execution(
     interval: float = POLL_SECONDS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     sleep: Callable[[float], None] = time.sleep,
+    notice: Callable[[list[dict]], str | None] = lambda events: None,
 ) -> dict:
-    """Show the execution's steps until it ends; returns the final DescribeExecution response."""
+    """Show the execution's steps until it ends; returns the final DescribeExecution response.
+    `notice` says what a person must do now (e.g. approve), from the history; shown while it holds."""
     is_live = out.isatty() if live is None else live
     display = LiveBlock(out) if is_live else DoneLines(out)
     while True:
@@ -155,10 +161,11 @@ def follow_execution(
         status = execution["status"]
         finished = status != RUNNING
         end = execution.get("stopDate") or clock()
-        block = rows(steps_from_history(_history(sfn, arn)), status, end)
+        events = _history(sfn, arn)
+        block = rows(steps_from_history(events), status, end)
         total = format_elapsed(_seconds(execution["startDate"], end)).strip()
         footer = f"  {status} after {total}" if finished else f"  running for {total}"
-        display.show(block, footer, finished)
+        display.show(block, footer, finished, None if finished else notice(events))
         if finished:
             return execution
         sleep(interval)

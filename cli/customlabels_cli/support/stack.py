@@ -76,9 +76,8 @@ def describe_stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, st
         if error.response.get("Error", {}).get("Code") == "ValidationError":
             raise CliError(
                 f"stack {stack_name} was not found",
-                "deploy it (cdk deploy), pass --stack NAME, or for the offline stack pass "
-                "--outputs FILE / set AWS_ENDPOINT_URL to the URL `python -m local serve` "
-                "prints",
+                "deploy it (cdk deploy) or pass --stack NAME; for the offline stack, source the env "
+                "file `python -m local serve --env-file FILE` wrote (the port changes each run)",
             ) from None
         raise
     return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from customlabels.rekognition.versions import describe_version
+from customlabels.rekognition.versions import DELETED, describe_version
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.evaluation_images import LabelScores, TestImage, label_scores, parse_snapshot
@@ -88,8 +88,9 @@ def parse_evaluation(summary: dict, version: str) -> Evaluation:
 
 
 def snapshot_uri(stack: Stack, item: dict) -> str | None:
-    """The test evaluation manifest snapshot: TestingDataResult.Output.Assets[0] (spec 04 §6)."""
-    if not item.get("projectArn"):
+    """The test evaluation manifest snapshot: TestingDataResult.Output.Assets[0] (spec 04 §6); None for a
+    version `teardown` deleted (the service no longer describes it)."""
+    if not item.get("projectArn") or item.get("status") == DELETED:
         return None
     description = describe_version(stack.client("rekognition"), item["projectArn"], item["versionName"]) or {}
     assets = ((description.get("TestingDataResult") or {}).get("Output") or {}).get("Assets") or []

@@ -8,6 +8,7 @@ from __future__ import annotations
 from customlabels.manifest import codes, limits, rules
 from customlabels.manifest.images import ImageProbe
 from customlabels.manifest.json_line import parse_stripped
+from customlabels.manifest.key_hints import metadata_hint, source_ref_hint
 from customlabels.manifest.line import (
     CLASSIFICATION_TYPE,
     DETECTION_TYPE,
@@ -52,7 +53,7 @@ def validate_line(text: str, line_number: int = 1) -> LineResult:
         return _invalid_json(line_number, text, "the line is not one JSON object")
     result = LineResult(line_number, VALID, text, obj)
     if rules.missing_source_ref(obj):
-        result.add(Issue(codes.MISSING_SOURCE_REF), INVALID)
+        result.add(Issue(codes.MISSING_SOURCE_REF, detail=source_ref_hint(obj)), INVALID)
         return result
     ref = obj[SOURCE_REF]
     if rules.invalid_source_ref_format(ref):
@@ -99,7 +100,8 @@ def _pair_passes_priority(result: LineResult, key: str, kind: str, value: object
         where = Where.ATTRIBUTE if type(value) is dict else Where.LINE
         issues.append(Issue(codes.INVALID_LABEL_ATTRIBUTE_FORMAT, where, key))
     if rules.invalid_label_attribute_metadata_format(kind, meta):
-        issues.append(Issue(codes.INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT, Where.METADATA, key))
+        issues.append(Issue(codes.INVALID_LABEL_ATTRIBUTE_METADATA_FORMAT, Where.METADATA, key,
+                            detail=metadata_hint(meta)))
         return False
     if attribute_bad:
         return False
@@ -207,5 +209,5 @@ def apply_image(result: LineResult, probe: ImageProbe) -> LineResult:
     localization = OBJECT_LOCALIZATION in result.labels
     code = codes.INVALID_IMAGE_DIMENSION if localization and rules.only_dimensions_invalid(probe) \
         else codes.INVALID_IMAGE
-    result.add(Issue(code, detail=problem), INVALID)
+    result.add(Issue(code, detail=f"{result.source_ref}: {problem}"), INVALID)
     return result

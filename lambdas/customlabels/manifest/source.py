@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from customlabels.manifest import limits
 from customlabels.manifest.codes import FILE_ERROR_FIXES, FileError
 from customlabels.manifest.images import DENIED_CODES, MISSING_CODES
+from customlabels.manifest.location import extension_problem
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
 
 READ_BUFFER = 1 << 20
@@ -25,17 +26,14 @@ class ManifestFileError(Exception):
     """A terminal manifest-file error (spec 03 §3): no code, the message is the service's."""
 
     def __init__(self, error: FileError, location: str, detail: str, *, unreadable: bool = False,
-                 no_credentials: bool = False) -> None:
+                 no_credentials: bool = False, fix: str | None = None) -> None:
         super().__init__(f"{error.value} {location}: {detail}")
         self.error = error
         self.location = location
         self.detail = detail
         self.unreadable = unreadable  # the file could not be reached at all (missing, denied, network)
         self.no_credentials = no_credentials  # nobody was asked: there were no credentials to sign with
-
-    @property
-    def fix(self) -> str:
-        return FILE_ERROR_FIXES[self.error]
+        self.fix = fix or FILE_ERROR_FIXES[self.error]
 
 
 @dataclass
@@ -69,9 +67,9 @@ class _BodyReader(io.RawIOBase):
 
 
 def _check_extension(location: str) -> None:
-    name = location.rstrip("/").rsplit("/", 1)[-1]
-    if not os.path.splitext(name)[1]:
-        raise ManifestFileError(FileError.INVALID, location, "the file name has no extension (use .manifest)")
+    problem = extension_problem(location)
+    if problem:
+        raise ManifestFileError(FileError.INVALID, location, problem)
 
 
 def _check_size(location: str, size: int) -> None:
@@ -107,8 +105,11 @@ def _s3_failure(location: str, error: Exception) -> ManifestFileError:
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         if code in MISSING_CODES:
+            folder = location.rsplit("/", 1)[0] + "/"
             return ManifestFileError(FileError.INVALID, location, "the bucket or key does not exist",
-                                     unreadable=True)
+                                     unreadable=True,
+                                     fix=f"check the bucket name and the key: `aws s3 ls {folder}` lists "
+                                     "what is there")
         if code in DENIED_CODES:
             return ManifestFileError(FileError.PERMISSIONS, location, f"access denied ({code})",
                                      unreadable=True)

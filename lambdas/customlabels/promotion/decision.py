@@ -115,9 +115,13 @@ class Decider:
         approval = item.get("approval") or {}
         if approval.get("status") != PENDING:
             state = approval.get("status") or "never requested"
-            return refused(409, f"{item['versionName']} is not waiting for approval (approval: {state})",
-                           "train with requireApproval (customlabels train --require-approval) and decide "
-                           "while it waits")
+            fix = (
+                "train with requireApproval (customlabels train --require-approval) and decide while it waits"
+                if state == "never requested"
+                else f"it was {state.lower()} already and a decision is final: train a new version to "
+                "decide again"
+            )
+            return refused(409, f"{item['versionName']} is not waiting for approval (approval: {state})", fix)
         if named is not None and named["executionArn"] != approval["executionArn"]:
             return refused(409, f"{target} no longer waits: {item['versionName']} waits in "
                            f"{approval['executionArn']}", "decide that run (or name the version)")

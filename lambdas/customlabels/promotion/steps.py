@@ -40,11 +40,8 @@ def validate_promotion_input(event: dict, services: Services) -> InputCheck:
             else None
         )
         if found is None:
-            verdict.problems.append(
-                f"there is nothing to roll back to: the production champion of {project} is "
-                f"{(champion or {}).get('versionName')!r} and its previous champion "
-                f"{previous!r} is not a model version of the production project"
-            )
+            why = _no_previous(project, champion, previous)
+            verdict.problems.append(f"there is nothing to roll back to: {why}")
             verdict.settings = None
             return verdict.as_output()
         settings.update(
@@ -54,6 +51,15 @@ def validate_promotion_input(event: dict, services: Services) -> InputCheck:
             fromVersion=champion["versionName"],
         )
     return verdict.as_output()
+
+
+def _no_previous(project: str, champion: dict | None, previous: str | None) -> str:
+    if champion is None:
+        return f"{project} has no production champion yet"
+    if previous is None:
+        return (f"the production champion of {project} is {champion['versionName']} and none was "
+                "promoted before it")
+    return f"the previous champion {previous} is no longer a model version of the production project"
 
 
 def share_project(event: dict, services: Services) -> ShareOutput:

@@ -3,7 +3,10 @@
 Rules, all of which must hold:
 - aggregated F1 (`EvaluationResult.F1Score`) >= f1Threshold;
 - when minLabelF1 > 0, every label's F1 >= minLabelF1;
-- when requireImprovement and a champion exists (other than this version), F1 > the champion's F1.
+- when requireImprovement and a champion exists (other than this version) that was tested on the same
+  test set (the same testing manifest hash; for an auto-split, the same training manifest hash), F1 > the
+  champion's F1. A champion tested on another set is not compared (its F1 measures other images, maybe
+  other labels), and the gate's reason says so.
 
 A version becomes champion only with a passed gate on record, unless the operator forces it.
 """
@@ -55,8 +58,13 @@ def label_table(metrics: Sequence[LabelMetrics], min_label_f1: float) -> list[di
 
 
 def decide(
-    f1: float, metrics: Sequence[LabelMetrics], rules: GateRules, champion: Mapping | None = None
+    f1: float,
+    metrics: Sequence[LabelMetrics],
+    rules: GateRules,
+    champion: Mapping | None = None,
+    left_out: str | None = None,
 ) -> GateDecision:
+    """`left_out`: why a champion was not compared (comparable_champion), said in place of "no champion"."""
     labels = label_table(metrics, rules.minLabelF1)
     failed_labels = [row["label"] for row in labels if not row["passed"]]
     champion_f1 = champion.get("f1Score") if champion else None
@@ -78,9 +86,9 @@ def decide(
         if champion_f1 is not None and rules.requireImprovement:
             reason += f"; improves on the champion {champion['versionName']} (F1 {champion_f1:.4f})"
         elif champion_f1 is None and rules.requireImprovement:
-            reason += "; no champion yet"
+            reason += f"; {left_out or 'no champion yet'}"
     else:
-        reason = "; ".join(reasons)
+        reason = "; ".join(reasons + ([left_out] if left_out and rules.requireImprovement else []))
     return GateDecision(
         passed=passed,
         reason=reason,
@@ -116,6 +124,29 @@ def rival_champion(champion: Mapping | None, version_name: str) -> Mapping | Non
     if champion and champion["versionName"] == version_name:
         return None
     return champion
+
+
+def test_set_of(item: Mapping | None) -> str | None:
+    """What a version was tested on, from its registry item's manifest hashes."""
+    hashes = (item or {}).get("manifestHashes") or {}
+    if hashes.get("testing"):
+        return f"testing manifest {hashes['testing']}"
+    return f"an auto-split of training manifest {hashes['training']}" if hashes.get("training") else None
+
+
+def comparable_champion(
+    champion: Mapping | None, champion_item: Mapping | None, version_item: Mapping | None
+) -> tuple[Mapping | None, str | None]:
+    """(the champion to compare F1 with, or None; the note when a champion was left out)."""
+    if champion is None:
+        return None, None
+    ours, theirs = test_set_of(version_item), test_set_of(champion_item)
+    if ours is not None and ours == theirs:
+        return champion, None
+    return None, (
+        f"not compared with the champion {champion['versionName']}: it was tested on "
+        f"{theirs or 'an unknown test set'}, this version on {ours or 'an unknown test set'}"
+    )
 
 
 def promotion_refusal(version_name: str, record: Mapping | None) -> str | None:

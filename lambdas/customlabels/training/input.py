@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from customlabels.manifest.location import console_bucket_problem, extension_problem
 from customlabels.naming import NAME_PATTERN, version_name_for_execution
 from customlabels.s3uri import parse_s3_uri
 from customlabels.training.contract import Defaults, InputCheck
@@ -159,15 +160,10 @@ class _Checker:
             return None
         if uri is None:
             self.problems.append(f"{key} must be a string s3://{bucket}/KEY, got {type(value).__name__}")
-        elif bucket and uri.bucket != bucket:
-            self.problems.append(
-                f"{key} is in bucket {uri.bucket!r}: the pipeline reads manifests from the console bucket "
-                f"{bucket!r} only; copy it to s3://{bucket}/datasets/<projectName>/"
-            )
-        elif not uri.key.endswith(".manifest"):
-            self.problems.append(
-                f"{key} {value!r} must end in .manifest (the service rejects other extensions)"
-            )
+        elif problem := console_bucket_problem(uri.bucket, bucket, "<projectName>") or extension_problem(
+            uri.key
+        ):
+            self.problems.append(f"{key} {value!r}: {problem}")
         else:
             return value
         return None

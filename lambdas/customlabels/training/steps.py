@@ -27,6 +27,7 @@ from customlabels.training.contract import (
 )
 from customlabels.training.gate import (
     GateRules,
+    comparable_champion,
     decide,
     feedback_note,
     promotion_refusal,
@@ -177,6 +178,14 @@ def check_training(event: dict, services: Services) -> TrainingOutput:
     return TrainingOutput(**fields, status=status, attempt=training["attempt"] + 1, failure=failure)
 
 
+def _rival_on_the_same_test_set(
+    services: Services, project: str, version: str
+) -> tuple[dict | None, str | None]:
+    champion = rival_champion(services.registry.champion(project), version)
+    rival = services.registry.get_version(project, champion["versionName"]) if champion else None
+    return comparable_champion(champion, rival, services.registry.get_version(project, version))
+
+
 def evaluate(event: dict, services: Services) -> EvaluationOutput:
     """F1 and the per-label table from the evaluation summary, then the gate decision, recorded."""
     settings = event["settings"]
@@ -184,8 +193,8 @@ def evaluate(event: dict, services: Services) -> EvaluationOutput:
     description = versions.require_version(services.rekognition, event["projectArn"], version)
     f1, summary, summary_uri = versions.evaluation_summary(services.s3, description)
     rules = GateRules(settings["f1Threshold"], settings["minLabelF1"], settings["requireImprovement"])
-    champion = rival_champion(services.registry.champion(project), version)
-    decision = decide(f1, summary_label_metrics(summary), rules, champion)
+    champion, unlike = _rival_on_the_same_test_set(services, project, version)
+    decision = decide(f1, summary_label_metrics(summary), rules, champion, unlike)
     if settings.get("feedbackImages"):
         rival = services.registry.get_version(project, champion["versionName"]) if champion else None
         before = (rival or {}).get("labels", [])

@@ -93,24 +93,27 @@ def test_missing_output_names_the_outputs_the_stack_has(tmp_path, capsys, aws_cr
     assert "no output TrainingStateMachineArn (it has: ConsoleBucketName)" in err
 
 
-def test_unreachable_endpoint_exits_2_with_how_to_start_it(tmp_path, capsys, aws_credentials, monkeypatch):
+def test_a_stale_env_file_says_to_source_the_new_one(tmp_path, capsys, aws_credentials, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     assert main(["status", "--stack", "Any"]) == 2
     err = capsys.readouterr().err
-    assert "cannot reach" in err and "AWS_ENDPOINT_URL" in err
+    assert "nothing answers at http://127.0.0.1:9" in err and "source the env file" in err
+    assert "new port each run" in err
 
 
-def test_no_region_exits_2(tmp_path, capsys, aws_credentials, monkeypatch):
-    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
-        monkeypatch.delenv(name)
+def test_no_region_exits_2_naming_the_env_file_first(tmp_path, capsys, aws_credentials, monkeypatch):
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     assert main(["status"]) == 2
-    assert "set AWS_REGION" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "set AWS_REGION" in err and "source the env file `python -m local serve --env-file FILE`" in err
 
 
 @pytest.mark.parametrize(
-    "command", ["convert", "train", "status", "start", "stop", "promote", "report", "teardown", "validate"]
+    "command",
+    ["convert", "train", "status", "start", "stop", "promote", "report", "teardown", "validate", "watch"],
 )
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -32,7 +32,7 @@ def outputs(tmp_path, aws_credentials) -> str:
         (["--training", "./train.manifest"], "the training manifest ./train.manifest does not exist"),
         (["--training", TRAIN, "--min-units", "0"], "minInferenceUnits=0 is not allowed"),
         (["--training", TRAIN, "--testing", TRAIN], "testingManifest must differ"),
-        (["--training", f"s3://{BUCKET}/datasets/train.json"], "must end in .manifest"),
+        (["--training", f"s3://{BUCKET}/datasets/train"], "the file name has no extension"),
         (["--training", TRAIN, "--name", "bad name!"], "--name 'bad name!' is not an execution name"),
     ],
 )

@@ -38,7 +38,7 @@ def test_digits_train_start_detect_stop_over_http():
     try:
         url = ready_url(server.stdout)
         uris = subprocess.run(
-            [sys.executable, "-m", "local", "samples", "digits", "--bucket", BUCKET],
+            [sys.executable, "-m", "local", "samples", "digits", "--bucket", BUCKET, "--create-bucket"],
             cwd=ROOT,
             env={**env, "AWS_ENDPOINT_URL": url},
             capture_output=True,

@@ -8,7 +8,7 @@ import pytest
 
 from customlabels.manifest.builders import Box
 from customlabels_cli.main import main
-from tests.unit.manifest.conftest import cls, det
+from tests.unit.manifest.conftest import MANIFESTS, cls, det, manifest_text
 
 GOOD = [cls("a.jpg"), cls("b.jpg"), cls("c.jpg", "dog"), cls("d.jpg", "dog")]
 
@@ -46,9 +46,26 @@ def test_output_writes_the_three_files(write_manifest, tmp_path, capsys):
 def test_manifest_file_errors(write_manifest, tmp_path, capsys):
     assert main(["validate", str(tmp_path / "missing.manifest")]) == 2
     assert "No such file" in capsys.readouterr().out
-    assert main(["validate", write_manifest(GOOD, "noext"), "--skip-images"]) == 2
+    assert main(["validate", write_manifest(GOOD, "noext"), "--skip-images"]) == 1
     out = capsys.readouterr().out
-    assert "The manifest file extension or contents are invalid." in out and "fix:" in out
+    assert "The manifest file extension or contents are invalid." in out and "has no extension" in out
+
+
+def test_any_extension_is_a_manifest(write_manifest, capsys):
+    assert main(["validate", write_manifest(GOOD, "train.jsonl"), "--skip-images"]) == 0
+    assert "training can proceed" in capsys.readouterr().out
+
+
+def test_a_misspelled_key_gets_the_guides_name(write_manifest, capsys):
+    misspelled_ref = cls("a.jpg")
+    misspelled_ref["source_ref"] = misspelled_ref.pop("source-ref")
+    misspelled_name = cls("b.jpg")
+    metadata = next(value for key, value in misspelled_name.items() if key.endswith("-metadata"))
+    metadata["class-nmae"] = metadata.pop("class-name")
+    assert main(["validate", write_manifest([misspelled_ref, misspelled_name]), "--skip-images"]) == 1
+    out = capsys.readouterr().out
+    assert '"source_ref": did you mean "source-ref"?' in out
+    assert '"class-nmae": did you mean "class-name"?' in out
 
 
 def test_usage_error_exits_2(capsys):
@@ -116,12 +133,12 @@ def test_an_s3_manifest_without_credentials_is_not_called_a_permission_problem(n
     assert "permissions" not in out and "s3:GetObject" not in out
 
 
-def test_a_name_without_the_manifest_extension_is_refused_with_a_fix(tmp_path, capsys):
+def test_a_file_that_is_not_a_manifest_is_refused_for_its_content(tmp_path, capsys):
     readme = tmp_path / "README.md"
     readme.write_text("# not a manifest\n")
-    assert main(["validate", str(readme)]) == 2
+    assert main(["validate", str(readme), "--skip-images"]) == 1
     out = capsys.readouterr().out
-    assert "does not end in .manifest" in out and "fix: rename it (e.g. README.manifest)" in out
+    assert "ERROR_INVALID_JSON_LINE" in out and "the line is not one JSON object" in out
 
 
 def test_an_unwritable_output_is_not_a_manifest_failure(s3, write_manifest, capsys):
@@ -129,3 +146,16 @@ def test_an_unwritable_output_is_not_a_manifest_failure(s3, write_manifest, caps
     out = capsys.readouterr().out
     assert "training can proceed" in out and "Training cannot start" not in out
     assert "The validation files were not written to s3://no-such-bucket/" in out and "NoSuchBucket" in out
+
+
+def test_a_valid_manifest_outside_the_console_bucket_is_what_train_would_refuse(s3, tmp_path, capsys):
+    s3.put_object(Bucket=MANIFESTS, Key="elsewhere/train.manifest", Body=manifest_text(GOOD).encode())
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps({"ConsoleBucketName": "custom-labels-console-us-east-1-x",
+                                   "ProjectName": "digits"}))
+    location = f"s3://{MANIFESTS}/elsewhere/train.manifest"
+    assert main(["validate", location, "--skip-images", "--outputs", str(outputs)]) == 1
+    out = capsys.readouterr().out
+    assert "training can proceed" not in out and "`customlabels train` would refuse it" in out
+    assert "copy it to s3://custom-labels-console-us-east-1-x/datasets/digits/" in out
+    assert main(["validate", location, "--skip-images"]) == 0  # no stack found: the manifest alone

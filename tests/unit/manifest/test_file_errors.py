@@ -38,6 +38,11 @@ def test_missing_s3_manifest_and_bucket(s3):
     assert_file_error(validate_manifests("s3://no-such-bucket/a.manifest", s3=s3), INVALID)
 
 
+def test_a_wrong_bucket_gets_a_fix_about_the_location_not_the_extension(s3):
+    failure = validate_manifests("s3://no-such-bucket/datasets/a.manifest", s3=s3).file_failure
+    assert "aws s3 ls s3://no-such-bucket/datasets/" in failure.fix and "extension" not in failure.fix
+
+
 def test_testing_manifest_errors_are_checked_before_any_content(write_manifest):
     training = write_manifest(["{broken"] * 10)
     report = validate_manifests(training, write_manifest([], "test"), check_images=False)

@@ -72,7 +72,8 @@ def test_unusable_objects_are_invalid_images(s3, write_manifest, body, detail):
 def test_missing_object_is_an_invalid_image(s3, write_manifest):
     report = validate_manifests(write_manifest([cls("nothing-here.jpg")]), s3=s3)
     assert codes_of(report) == {1: ("ERROR_INVALID_IMAGE",)}
-    assert "no object exists" in report.training.code_lines["ERROR_INVALID_IMAGE"].details[0]
+    detail = report.training.code_lines["ERROR_INVALID_IMAGE"].details[0]
+    assert "no object exists" in detail and f"s3://{BUCKET}/nothing-here.jpg" in detail
 
 
 @pytest.mark.slow

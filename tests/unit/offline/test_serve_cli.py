@@ -13,7 +13,7 @@ import pytest
 
 from local.ports import HOST
 from local.serve_output import execution_line
-from local.shell_env import shell_exports
+from local.shell_env import production_exports, shell_exports, write_env_file
 
 
 @pytest.fixture
@@ -56,3 +56,13 @@ def test_a_finished_execution_is_one_short_line() -> None:
     assert line.endswith("…") and "\n" not in line and len(line) < 220
     ok = execution_line("model control", {"name": "m", "status": "SUCCEEDED"})
     assert ok == "model control execution m: SUCCEEDED"
+
+
+def test_a_two_account_env_file_names_the_production_role(tmp_path) -> None:
+    outputs = {"PromotionStateMachineArn": "arn:aws:states:us-east-1:222222222222:stateMachine:p"}
+    env_file = write_env_file(tmp_path / "local.env", "http://127.0.0.1:4321", production_exports(outputs))
+    shown = subprocess.run(["sh", "-c", f'. "{env_file}" && echo "$CUSTOMLABELS_PRODUCTION_ROLE"'],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert shown == "arn:aws:iam::222222222222:role/Administrator"
+    assert "new port each run" in env_file.read_text()
+    assert production_exports({}) == {}

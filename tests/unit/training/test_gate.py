@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from customlabels.evaluation import LabelMetrics, aggregate
-from customlabels.training.gate import GateRules, decide, promotion_refusal, rival_champion
+from customlabels.training.gate import (
+    GateRules,
+    comparable_champion,
+    decide,
+    promotion_refusal,
+    rival_champion,
+)
 
 # Spec 04 §12 example A: macro F1 0.694444; micro F1 would be 0.70.
 EXAMPLE_A = [
@@ -106,3 +112,24 @@ def test_a_feedback_retraining_says_the_images_added_and_how_each_labels_f1_move
         "1 0.850->0.800 (-0.050), 3 0.600->0.900 (+0.300), 9 new 0.500"
     )
     assert feedback_note(3, labels, None, []) == "feedback added 3 corrected image(s)"
+
+
+def _tested_on(testing: str | None, training: str = "t1") -> dict:
+    return {"manifestHashes": {"training": training, "testing": testing}}
+
+
+def test_a_champion_tested_on_the_same_set_is_compared():
+    champion = {"versionName": "digits.v1", "f1Score": 0.9}
+    assert comparable_champion(champion, _tested_on("h1"), _tested_on("h1", "t2")) == (champion, None)
+    assert comparable_champion(champion, _tested_on(None), _tested_on(None)) == (champion, None)
+
+
+def test_a_champion_tested_on_another_set_is_left_out_and_the_reason_says_so():
+    champion = {"versionName": "digits.v1", "f1Score": 0.99}
+    compared, note = comparable_champion(champion, _tested_on("digits-test"), _tested_on("shapes-test"))
+    assert compared is None
+    assert "not compared with the champion digits.v1" in note and "shapes-test" in note
+    rules = GateRules(f1Threshold=0.5, minLabelF1=0.0, requireImprovement=True)
+    decision = decide(0.8, [], rules, compared, note)
+    assert decision.passed and decision.reason == f"F1 0.8000 >= threshold 0.5000; {note}"
+    assert comparable_champion(champion, _tested_on(None, "a"), _tested_on(None, "b"))[0] is None

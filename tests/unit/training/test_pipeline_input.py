@@ -146,7 +146,7 @@ def test_every_problem_is_listed_with_the_accepted_form() -> None:
     [
         ("https://example.com/train.manifest", "is not an S3 URI"),
         ("s3://other-bucket/train.manifest", "reads manifests from the console bucket"),
-        (f"s3://{BUCKET}/datasets/train.json", "must end in .manifest"),
+        (f"s3://{BUCKET}/datasets/train", "the file name has no extension"),
         (42, "must be a string"),
     ],
 )
@@ -154,6 +154,11 @@ def test_manifest_locations_are_checked(manifest, message) -> None:
     verdict = check({"projectName": "digits", "trainingManifest": manifest})
     assert not verdict.valid
     assert message in verdict.cause
+
+
+@pytest.mark.parametrize("name", ["train.jsonl", "train.json", "output.manifest"])
+def test_any_manifest_extension_is_accepted(name) -> None:
+    assert check({"projectName": "digits", "trainingManifest": f"s3://{BUCKET}/datasets/{name}"}).valid
 
 
 def test_same_manifest_for_training_and_testing_is_refused() -> None:
