@@ -29,6 +29,16 @@ ACTION_NAMES = {
     "s3:ListObjects": "s3:ListBucket",
     "s3:ListObjectsV2": "s3:ListBucket",
     "s3:ListBuckets": "s3:ListAllMyBuckets",
+    "s3:ListParts": "s3:ListMultipartUploadParts",
+}
+# Operations AWS authorizes as several actions, each on the resources its own parameters name: ReEncrypt
+# needs kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key (AWS KMS API
+# Reference, ReEncrypt, "Required permissions").
+SPLIT_OPERATIONS = {
+    "kms:ReEncrypt": {
+        "kms:ReEncryptFrom": ("SourceKeyId", "CiphertextBlob"),
+        "kms:ReEncryptTo": ("DestinationKeyId",),
+    }
 }
 # Calls that need no permission in AWS.
 UNCHECKED = {"sts:GetCallerIdentity"}
@@ -66,10 +76,18 @@ def checks_for(call: Call) -> list[Check]:
     action = iam_action(call.service, call.operation)
     if action in UNCHECKED:
         return []
-    resolver = RESOLVERS.get(call.service)
-    named = (resolver(call) or []) if resolver else []
     context = request_tags(call.params)
-    return [Check(action, resource, context) for resource in resources_to_authorize(action, named)]
+    if action in SPLIT_OPERATIONS:
+        parts = SPLIT_OPERATIONS[action].items()
+        named_by = {part: _kms_keys(call, names) for part, names in parts}
+    else:
+        resolver = RESOLVERS.get(call.service)
+        named_by = {action: (resolver(call) or []) if resolver else []}
+    return [
+        Check(part, resource, context)
+        for part, named in named_by.items()
+        for resource in resources_to_authorize(part, named)
+    ]
 
 
 def request_tags(params: Params) -> dict[str, Any]:
@@ -136,20 +154,29 @@ def _sns(call: Call) -> list[str] | None:
     return None
 
 
-def _kms(call: Call) -> list[str] | None:
-    key_id = call.params.get("KeyId") or call.params.get("TargetKeyId") or _ciphertext_key(call.params)
-    if not key_id:
-        return None
-    return [resources.key_arn(key_id, call.region, call.account) or key_id]
+def _kms(call: Call) -> list[str]:
+    return _kms_keys(call, ("KeyId", "TargetKeyId", "CiphertextBlob"))
 
 
-def _ciphertext_key(params: Params) -> str | None:
-    """A Decrypt of a symmetric ciphertext may name no key: KMS reads it from the ciphertext
-    (AWS KMS API Reference, Decrypt, KeyId: "optional for symmetric encryption KMS keys")."""
-    blob = params.get("CiphertextBlob")
-    if not isinstance(blob, str):
-        return None
-    return resources.ciphertext_key_id(blob)
+def _kms_keys(call: Call, names: tuple[str, ...]) -> list[str]:
+    """The key the first present parameter names. A Decrypt of a symmetric ciphertext may name no key:
+    KMS reads it from the ciphertext (AWS KMS API Reference, Decrypt, KeyId: "optional for symmetric
+    encryption KMS keys")."""
+    for name in names:
+        value = call.params.get(name)
+        if isinstance(value, str) and value:
+            key_id = resources.ciphertext_key_id(value) if name == "CiphertextBlob" else value
+            return (
+                [resources.key_arn(key_id, call.region, call.account) or _key_arn(call, key_id)]
+                if key_id
+                else []
+            )
+    return []
+
+
+def _key_arn(call: Call, key_id: str) -> str:
+    """A key the endpoint does not hold, as named: an id stands for a key of the caller's account."""
+    return key_id if key_id.startswith(("arn:", "alias/")) else call.arn("kms", f"key/{key_id}")
 
 
 def _lambda(call: Call) -> list[str] | None:

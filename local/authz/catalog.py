@@ -51,6 +51,14 @@ def action_exists(action: str) -> bool:
     return service_exists(prefix) and _DATA.actions.action_exists(prefix, name)
 
 
+def actions_matching(pattern: str) -> list[str]:
+    """The actions a policy's Action value (``kms:GenerateDataKey*``) names."""
+    prefix, name = _split_action(pattern)
+    return [
+        f"{prefix}:{known}" for known in _action_names(prefix) if glob_match(name, known, ignore_case=True)
+    ]
+
+
 def resource_types_for(action: str) -> list[str]:
     """ARN templates (``arn:${Partition}:s3:::${BucketName}``) the action accepts; [] when only ``*``."""
     return [kind.arn for kind in resource_type_details(action)]
