@@ -18,6 +18,7 @@ class On(StrEnum):
 
     ANY = "*"
     PROJECT = "project"  # this project, its datasets and model versions
+    PROJECT_ITSELF = "this project itself"  # not its datasets or model versions
     VERSIONS = "model versions"
     CONSOLE_BUCKET = "console bucket"
     CONSOLE_OBJECTS = "console bucket objects"
@@ -468,6 +469,13 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "allow this role too). Model-version ARNs end in a creation timestamp unknown at deploy time.",
         ),
         Grant(
+            "CopyIntoProject",
+            ("rekognition:CopyProjectVersion",),
+            On.PROJECT_ITSELF,
+            "The Service Authorization Reference requires CopyProjectVersion on the destination project too; "
+            "only this project (its ARN ends in a creation timestamp unknown at deploy time).",
+        ),
+        Grant(
             "FindOrTagCopy",
             (
                 "rekognition:DescribeProjectVersions",
@@ -488,8 +496,10 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         _key(
             "dynamodb",
             "rekognition",
+            "s3",
             why="The guide: CopyProjectVersion with KmsKeyId needs DescribeKey, GenerateDataKey and Decrypt "
-            f"on the key. {_REGISTRY_KEY}",
+            "on the key; Rekognition writes the copy's output into the SSE-KMS bucket with the caller's "
+            f"access, so KMS sees S3 as the via-service. {_REGISTRY_KEY}",
             actions=("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"),
         ),
         Grant(
