@@ -336,7 +336,7 @@ def _deliver(deployment: Deployment, target: dict[str, Any], payload: str, sourc
     clients = deployment.clients
     if target.get("RoleArn"):
         clients = access.clients_for_role(target["RoleArn"], principal, deployment) or clients
-    elif (refusal := access.refusal(principal, arn, source_arn, deployment.account_id, deployment.region)):
+    elif refusal := access.refusal(principal, arn, source_arn, deployment.account_id, deployment.region):
         return {"Arn": arn, "Refused": refusal}
     if service == "lambda":
         response = clients("lambda").invoke(FunctionName=arn, Payload=payload.encode())

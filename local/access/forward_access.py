@@ -34,7 +34,8 @@ class ForwardAccessRow:
     delivery: str
     principal: str
     via: str  # the service principal the caller's request goes through
-    operations: tuple[str, ...]  # S3 operations of the local service this row authorizes
+    serving: tuple[str, ...]  # the Rekognition operations whose S3 calls this row covers
+    operations: tuple[str, ...]  # S3 operations the local service makes for them
     bucket_actions: tuple[str, ...]  # authorized on the bucket ARN
     object_actions: tuple[str, ...]  # authorized on the object ARN, when the operation names a key
     kms_action: str | None  # what S3 asks KMS for an SSE-KMS object, as the caller
@@ -49,10 +50,10 @@ _KMS_SEES = ("kms:ViaService", "kms:EncryptionContext:aws:s3:arn", "kms:CallerAc
 # The guide lists the whole read set as what Rekognition needs; it does not say which call uses which
 # action, so every read is authorized on all of them (README, "Decisions where the guide is unclear").
 REKOGNITION_READS = ForwardAccessRow(
-    delivery="Rekognition reads manifests and images (CreateDataset, CreateProjectVersion, "
-    "DetectCustomLabels with an S3Object) for its caller",
+    delivery="Rekognition reads manifests and images (CreateDataset, CreateProjectVersion) for its caller",
     principal="the caller of the Rekognition operation",
     via="rekognition.amazonaws.com",
+    serving=("CreateDataset", "CreateProjectVersion"),
     operations=("GetObject", "HeadObject", "GetBucketAcl", "ListObjectsV2"),
     bucket_actions=("s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket"),
     object_actions=("s3:GetObject", "s3:GetObjectAcl", "s3:GetObjectVersion", "s3:GetObjectTagging"),
@@ -66,6 +67,7 @@ REKOGNITION_WRITES = ForwardAccessRow(
     "(CopyProjectVersion) to OutputConfig for its caller",
     principal="the caller of the Rekognition operation",
     via="rekognition.amazonaws.com",
+    serving=("CreateProjectVersion", "CopyProjectVersion"),
     operations=("PutObject",),
     bucket_actions=(),
     object_actions=("s3:PutObject",),
@@ -74,14 +76,32 @@ REKOGNITION_WRITES = ForwardAccessRow(
     kms_keys=_KMS_SEES,
     source=f"{GUIDE_S3_PERMISSIONS}; spec 06 §4.4: CopyProjectVersion needs access to the S3 output bucket",
 )
-ROWS = (REKOGNITION_READS, REKOGNITION_WRITES)
+REKOGNITION_READS_IMAGE = ForwardAccessRow(
+    delivery="Rekognition reads the S3Object image of DetectCustomLabels for its caller",
+    principal="the caller of DetectCustomLabels",
+    via="rekognition.amazonaws.com",
+    serving=("DetectCustomLabels",),
+    operations=("GetObject", "HeadObject"),
+    bucket_actions=(),
+    object_actions=("s3:GetObject",),
+    kms_action="kms:Decrypt",
+    request_keys=_S3_SEES,
+    kms_keys=_KMS_SEES,
+    source="Rekognition Custom Labels Developer Guide, analyzing an image with a Lambda function: the "
+    "function's role needs s3:GetObject on the images (spec 05); InvalidS3ObjectException when it cannot",
+)
+ROWS = (REKOGNITION_READS, REKOGNITION_WRITES, REKOGNITION_READS_IMAGE)
+# A GetObject of a given VersionId is authorized as s3:GetObjectVersion (Amazon S3 API Reference,
+# GetObject, "Permissions": "you need the s3:GetObjectVersion permission to access a specific version").
+VERSIONED = {"s3:GetObject": "s3:GetObjectVersion"}
 
 
-def row_for(operation: str) -> ForwardAccessRow:
+def row_for(serving: str, operation: str) -> ForwardAccessRow:
     for row in ROWS:
-        if operation in row.operations:
+        if serving in row.serving and operation in row.operations:
             return row
     raise NotImplementedError(
-        f"the local Custom Labels service calls S3 {operation} for its caller, which no forward-access row "
-        "(local/access/forward_access.py) covers: add it, with the AWS page that says what S3 checks"
+        f"the local Custom Labels service calls S3 {operation} for the caller of {serving}, which no "
+        "forward-access row (local/access/forward_access.py) covers: add it, with the AWS page that says "
+        "what S3 checks"
     )

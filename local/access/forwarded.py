@@ -6,30 +6,32 @@ from __future__ import annotations
 from typing import Any
 
 from local.access import decisions, encryption, resources
-from local.access.forward_access import row_for
+from local.access.forward_access import VERSIONED, row_for
 from local.access.principals import Caller
 from local.access.requests import Check
 
 
-def refusal(caller: Caller, operation: str, params: dict[str, Any], region: str) -> str | None:
-    """Why S3 refuses `operation` (boto3 parameters) made for `caller`; None when allowed."""
+def refusal(caller: Caller, serving: str, operation: str, params: dict[str, Any], region: str) -> str | None:
+    """Why S3 refuses `operation` (boto3 parameters), made for the caller of `serving`; None when allowed."""
     if caller.administrator:
         return None
-    for check in _checks(caller, operation, params, region):
+    for check in _checks(caller, serving, operation, params, region):
         denial = decisions.decide(caller, check.action, check.resource, check.context, region)
         if denial is not None:
             return denial.message()
     return None
 
 
-def _checks(caller: Caller, operation: str, params: dict[str, Any], region: str) -> list[Check]:
-    row = row_for(operation)
+def _checks(caller: Caller, serving: str, operation: str, params: dict[str, Any], region: str) -> list[Check]:
+    row = row_for(serving, operation)
     bucket, key = params["Bucket"], params.get("Key")
     bucket_arn = f"arn:aws:s3:::{bucket}"
     checks = [Check(action, bucket_arn, row.request_keys) for action in row.bucket_actions]
     if key is None:
         return checks
-    checks += [Check(action, f"{bucket_arn}/{key}", row.request_keys) for action in row.object_actions]
+    versioned = VERSIONED if params.get("VersionId") else {}
+    object_actions = dict.fromkeys(versioned.get(action, action) for action in row.object_actions)
+    checks += [Check(action, f"{bucket_arn}/{key}", row.request_keys) for action in object_actions]
     kms_key = _object_key(operation, bucket, key, params)
     if row.kms_action and kms_key:
         account = caller.principal.account or ""

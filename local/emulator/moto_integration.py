@@ -158,7 +158,7 @@ def _json_error(code: str, message: str, status: int) -> JsonRESTError:
     return error
 
 
-def _caller_s3(response: RekognitionResponse, service: CustomLabelsBackend) -> CallerS3 | None:
+def _caller_s3(response: RekognitionResponse, service: CustomLabelsBackend, serving: str) -> CallerS3 | None:
     """The S3 view of the request's caller when the endpoint authorizes (None: the service's own)."""
     from local import access
     from local.access import forwarded
@@ -171,7 +171,8 @@ def _caller_s3(response: RekognitionResponse, service: CustomLabelsBackend) -> C
         return None
     region = response.region
     return CallerS3(
-        service.state.own_s3, lambda operation, params: forwarded.refusal(caller, operation, params, region)
+        service.state.own_s3,
+        lambda operation, params: forwarded.refusal(caller, serving, operation, params, region),
     )
 
 
@@ -180,7 +181,7 @@ def _operation_method(operation: str):
 
     def handle(self: RekognitionResponse) -> str:
         service = service_for(self.current_account, self.region)
-        with acting_for(_caller_s3(self, service)):
+        with acting_for(_caller_s3(self, service, operation)):
             return _handle(self, service)
 
     def _handle(self: RekognitionResponse, service: CustomLabelsBackend) -> str:
