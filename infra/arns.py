@@ -19,6 +19,12 @@ def project_arn_pattern(project_name: str) -> str:
     return _arn("rekognition", f"project/{project_name}/*")
 
 
+def project_itself_arn_pattern(project_name: str) -> str:
+    """Matches the project only: its ARN ends in a 13-digit epoch-milliseconds creation time (spec 01
+    §7.1), and one ``?`` matches one character, so dataset and model-version ARNs do not match."""
+    return _arn("rekognition", f"project/{project_name}/{'?' * 13}")
+
+
 def model_version_arn_pattern(project_name: str) -> str:
     return _arn("rekognition", f"project/{project_name}/version/*")
 

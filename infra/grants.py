@@ -18,6 +18,7 @@ class On(StrEnum):
 
     ANY = "*"
     PROJECT = "project"  # this project, its datasets and model versions
+    PROJECT_ITSELF = "this project itself"  # not its datasets or model versions
     VERSIONS = "model versions"
     CONSOLE_BUCKET = "console bucket"
     CONSOLE_OBJECTS = "console bucket objects"
@@ -110,6 +111,29 @@ def _key(
     *services: str, why: str, actions: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey")
 ) -> Grant:
     return Grant("UseKey", actions, On.KEY, why, via=services)
+
+
+# The S3 reads Rekognition performs for its caller on training data (the guide's external-bucket policy,
+# spec 01 §3.2); offline, local/access/forward_access.py authorizes each of them as the caller.
+REKOGNITION_OBJECT_READS = ("s3:GetObject", "s3:GetObjectAcl", "s3:GetObjectVersion", "s3:GetObjectTagging")
+REKOGNITION_BUCKET_READS = ("s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket")
+
+
+def _rekognition_reads(operation: str, also: str = "") -> tuple[Grant, Grant]:
+    """The guide's read set on the console bucket, for a role whose `operation` makes Rekognition read."""
+    why = (
+        f"{operation} makes Rekognition read the manifests and images with this role's access (forward "
+        "access); the guide lists these reads for a bucket Rekognition trains from."
+    )
+    return (
+        Grant(
+            "ReadTrainingData",
+            REKOGNITION_OBJECT_READS,
+            On.CONSOLE_OBJECTS,
+            f"{why} They may be anywhere in the console bucket.{also}",
+        ),
+        Grant("ReadTrainingBucket", REKOGNITION_BUCKET_READS, On.CONSOLE_BUCKET, why),
+    )
 
 
 def _read_videos(why: str) -> tuple[Grant, ...]:
@@ -206,13 +230,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             On.PROJECT,
             f"Replaces the TRAIN/TEST datasets (created with tags) and reads their entry errors. {_PROJECT}",
         ),
-        Grant(
-            "ReadManifests",
-            ("s3:GetObject",),
-            On.CONSOLE_OBJECTS,
-            "CreateDataset reads the manifest and its images with the caller's access; they may be anywhere "
-            "in the console bucket.",
-        ),
+        *_rekognition_reads("CreateDataset"),
         _key("s3", why="CreateDataset reads SSE-KMS objects of the console bucket through S3."),
     ),
     "training_split": (
@@ -224,11 +242,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "training_train": (
-        Grant(
-            "ReadManifests",
-            ("s3:GetObject",),
-            On.CONSOLE_OBJECTS,
-            "Hashes the manifests (anywhere in the console bucket) to tag the version and detect re-runs.",
+        *_rekognition_reads(
+            "CreateProjectVersion", " The function also hashes the manifests to tag the version (GetObject)."
         ),
         Grant(
             "WriteTrainingOutput",
@@ -508,6 +523,13 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "allow this role too). Model-version ARNs end in a creation timestamp unknown at deploy time.",
         ),
         Grant(
+            "CopyIntoProject",
+            ("rekognition:CopyProjectVersion",),
+            On.PROJECT_ITSELF,
+            "The Service Authorization Reference requires CopyProjectVersion on the destination project too; "
+            "only this project (its ARN ends in a creation timestamp unknown at deploy time).",
+        ),
+        Grant(
             "FindOrTagCopy",
             (
                 "rekognition:DescribeProjectVersions",
@@ -528,8 +550,10 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         _key(
             "dynamodb",
             "rekognition",
+            "s3",
             why="The guide: CopyProjectVersion with KmsKeyId needs DescribeKey, GenerateDataKey and Decrypt "
-            f"on the key. {_REGISTRY_KEY}",
+            "on the key; Rekognition writes the copy's output into the SSE-KMS bucket with the caller's "
+            f"access, so KMS sees S3 as the via-service. {_REGISTRY_KEY}",
             actions=("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"),
         ),
         Grant(

@@ -6,7 +6,12 @@ from collections.abc import Mapping
 
 from aws_cdk import aws_iam as iam
 
-from infra.arns import model_version_arn_pattern, project_arn_pattern, regional_service
+from infra.arns import (
+    model_version_arn_pattern,
+    project_arn_pattern,
+    project_itself_arn_pattern,
+    regional_service,
+)
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import GRANTS, Grant, On
@@ -21,6 +26,7 @@ def base_targets(storage: Storage, project_name: str) -> dict[On, str]:
     return {
         On.ANY: "*",
         On.PROJECT: project_arn_pattern(project_name),
+        On.PROJECT_ITSELF: project_itself_arn_pattern(project_name),
         On.VERSIONS: model_version_arn_pattern(project_name),
         On.CONSOLE_BUCKET: console.bucket_arn,
         On.CONSOLE_OBJECTS: console.arn_for_objects("*"),

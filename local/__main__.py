@@ -196,36 +196,67 @@ def build_parser() -> argparse.ArgumentParser:
     stack = commands.add_parser("serve", help="run the endpoint with the app's stack deployed on it")
     add_port_options(stack)
     stack.add_argument("--outputs", type=Path, default=None, help="write the stack outputs (JSON) here")
-    stack.add_argument("--log", type=Path, default=None,
-                       help="append the full detail (deploy notes, Lambda logs, moto) here "
-                       "(default: a new file in the temp folder; its path is printed)")
+    stack.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        help="append the full detail (deploy notes, Lambda logs, moto) here "
+        "(default: a new file in the temp folder; its path is printed)",
+    )
     stack.add_argument("--faults", type=_fault_setting, default="", help="e.g. throttle=0.3,internal=0.05")
-    stack.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                       help="CDK context override, as cdk synth -c takes it (repeatable)")
-    stack.add_argument("--template", type=Path, default=None,
-                       help="deploy this synthesized template (a *.template.json in a cdk.out folder) "
-                       "instead of synthesizing the app")
+    stack.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="CDK context override, as cdk synth -c takes it (repeatable)",
+    )
+    stack.add_argument(
+        "--template",
+        type=Path,
+        default=None,
+        help="deploy this synthesized template (a *.template.json in a cdk.out folder) "
+        "instead of synthesizing the app",
+    )
     add_service_options(stack)
     stack.set_defaults(run=serve_stack)
 
     sample = commands.add_parser("samples", help="write a sample dataset (PNG images + manifests) to S3")
-    sample.add_argument("kind", choices=("digits", "shapes", "noisy-digits"),
-                        help="digits and shapes train well; noisy-digits lands near F1 0.9 with labels "
-                        "1, 3, 7 and 8 overlapping (a gate with minLabelF1 0.8 refuses it)")
+    sample.add_argument(
+        "kind",
+        choices=("digits", "shapes", "noisy-digits"),
+        help="digits and shapes train well; noisy-digits lands near F1 0.9 with labels "
+        "1, 3, 7 and 8 overlapping (a gate with minLabelF1 0.8 refuses it)",
+    )
     sample.add_argument("--bucket", required=True)
     sample.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
     sample.add_argument("--prefix", default="samples")
-    sample.add_argument("--count", type=int, default=None,
-                        help="number of images (default: digits 1797, shapes 150, noisy-digits 500)")
+    sample.add_argument(
+        "--count",
+        type=int,
+        default=None,
+        help="number of images (default: digits 1797, shapes 150, noisy-digits 500)",
+    )
     sample.set_defaults(run=samples)
 
     scenario = commands.add_parser("demo", help="serve the stack, train on digits, label uploads, stop")
-    scenario.add_argument("--out", type=Path, default=Path("demo-output"),
-                          help="where the HTML report and the endpoint log go (default demo-output/)")
-    scenario.add_argument("--console", action="store_true",
-                          help="end by serving `customlabels console` on the demo's stack until Ctrl-C")
-    scenario.add_argument("--two-accounts", action="store_true",
-                          help="two accounts: approval, promotion by copy, labels in production")
+    scenario.add_argument(
+        "--out",
+        type=Path,
+        default=Path("demo-output"),
+        help="where the HTML report and the endpoint log go (default demo-output/)",
+    )
+    scenario.add_argument(
+        "--console",
+        action="store_true",
+        help="end by serving `customlabels console` on the demo's stack until Ctrl-C",
+    )
+    scenario.add_argument(
+        "--two-accounts",
+        action="store_true",
+        help="two accounts: approval, promotion by copy, labels in production",
+    )
     scenario.set_defaults(run=demo)
     return parser
 

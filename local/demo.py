@@ -90,8 +90,19 @@ def served_stack(workdir: Path, context: dict[str, str], options: Sequence[str] 
     log, outputs_file = workdir / "serve.log", workdir / "outputs.json"
     outputs_file.unlink(missing_ok=True)
     port = free_port()
-    command = [sys.executable, "-m", "local", "serve", "--port", str(port), "--outputs", str(outputs_file),
-               "--log", str(workdir / "endpoint.log"), *options]
+    command = [
+        sys.executable,
+        "-m",
+        "local",
+        "serve",
+        "--port",
+        str(port),
+        "--outputs",
+        str(outputs_file),
+        "--log",
+        str(workdir / "endpoint.log"),
+        *options,
+    ]
     for key, value in context.items():
         command += ["-c", f"{key}={value}"]
     with log.open("w") as log_handle:
@@ -198,11 +209,19 @@ class SideTraining:
 
 def side_trainings() -> list[SideTraining]:
     return [
-        SideTraining(SHAPES_VERSION, "the shapes sample (object detection): boxes to look at",
-                     shape_samples(SHAPES_COUNT), "shapes"),
-        SideTraining(NOISY_VERSION, f"the noisy-digits sample with minLabelF1 {NOISY_MIN_LABEL_F1}: a gate "
-                     "that refuses", noisy_digit_samples(), "noisy-digits",
-                     ("--min-label-f1", str(NOISY_MIN_LABEL_F1))),
+        SideTraining(
+            SHAPES_VERSION,
+            "the shapes sample (object detection): boxes to look at",
+            shape_samples(SHAPES_COUNT),
+            "shapes",
+        ),
+        SideTraining(
+            NOISY_VERSION,
+            f"the noisy-digits sample with minLabelF1 {NOISY_MIN_LABEL_F1}: a gate that refuses",
+            noisy_digit_samples(),
+            "noisy-digits",
+            ("--min-label-f1", str(NOISY_MIN_LABEL_F1)),
+        ),
     ]
 
 
@@ -214,8 +233,19 @@ def start_side_training(s3: Any, served: Served, project: str, side: SideTrainin
     print(f"  Also training {side.version} on {side.title} (not deployed)", file=out, flush=True)
     name = f"demo-{side.version}-{int(time.time())}"
     with contextlib.redirect_stdout(io.StringIO()):
-        _cli("train", "--training", manifests["train"], "--testing", manifests["test"],
-             "--version", side.version, "--no-deploy", "--name", name, *side.settings)
+        _cli(
+            "train",
+            "--training",
+            manifests["train"],
+            "--testing",
+            manifests["test"],
+            "--version",
+            side.version,
+            "--no-deploy",
+            "--name",
+            name,
+            *side.settings,
+        )
     return served.outputs["TrainingStateMachineArn"].replace(":stateMachine:", ":execution:") + f":{name}"
 
 

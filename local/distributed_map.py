@@ -318,6 +318,7 @@ def _handle_put_object(env: Environment, resource_runtime_part: Any, state_crede
 
 # --- install / uninstall -----------------------------------------------------------------------------
 
+
 def _list_map_runs(self: StepFunctionsParserBackend, execution_arn: str) -> dict[str, Any]:
     """An execution whose worker has not set up its environment yet has no Map Run (moto raised an
     AttributeError there, a 500 to a client polling right after StartExecution)."""

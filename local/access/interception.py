@@ -22,6 +22,7 @@ from moto.s3.exceptions import S3ClientError
 from local.access import decisions, encryption, item_keys, resources
 from local.access.principals import Caller, access_key_of, caller_for_key
 from local.access.requests import PREFIXES, Call, Check, checks_for, iam_action
+from local.access.required_resources import UnresolvedResource
 
 ERROR_CODES = {
     "sqs": "AccessDenied",
@@ -44,6 +45,13 @@ class _S3AccessDenied(S3ClientError):
 
     def __init__(self, message: str) -> None:
         super().__init__("AccessDenied", message)
+
+
+class _S3InvalidRequest(S3ClientError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidRequest", message)
 
 
 def _service(response: BaseResponse) -> str:
@@ -97,7 +105,10 @@ def call_action(self: BaseResponse) -> Any:
     caller = _caller(self)
     if not caller.administrator and _service(self) != "s3":  # S3 authorizes in its handlers
         call = _call(self)
-        checks = item_keys.with_leading_keys(call, checks_for(call))
+        try:
+            checks = item_keys.with_leading_keys(call, checks_for(call))
+        except UnresolvedResource as unresolved:  # AWS refuses a request without its required parameters
+            return _error_response(self, "ValidationException", str(unresolved))
         on_behalf = [
             extra
             for check in checks
@@ -111,19 +122,26 @@ def call_action(self: BaseResponse) -> Any:
             check, denial = denied
             codes = KMS_ERROR_CODES if check.action.startswith("kms:") and call.service != "kms" else {}
             code = codes.get(call.service) or ERROR_CODES.get(call.service, "AccessDeniedException")
-            with warnings.catch_warnings():  # AccessDenied* is common to all services, not in each model
-                warnings.simplefilter("ignore", UserWarning)
-                status, headers, body = self.serialized(ActionResult(_AccessDenied(code, denial.message())))
-            headers["status"] = status
-            headers["x-amzn-RequestId"] = str(uuid.uuid4())  # SDKs and Step Functions read it from errors
-            return status, headers, body
+            return _error_response(self, code, denial.message())
     return _original_call_action(self)
+
+
+def _error_response(response: BaseResponse, code: str, message: str) -> Any:
+    with warnings.catch_warnings():  # AccessDenied*/ValidationException are common errors, not in each model
+        warnings.simplefilter("ignore", UserWarning)
+        status, headers, body = response.serialized(ActionResult(_AccessDenied(code, message)))
+    headers["status"] = status
+    headers["x-amzn-RequestId"] = str(uuid.uuid4())  # SDKs and Step Functions read it from errors
+    return status, headers, body
 
 
 def authorize_s3(self: BaseResponse, bucket_name: str | None = None, key_name: str | None = None) -> None:
     caller = _caller(self)
     if not caller.administrator:
-        checks = _s3_checks(self, bucket_name, key_name)
+        try:
+            checks = _s3_checks(self, bucket_name, key_name)
+        except UnresolvedResource as unresolved:
+            raise _S3InvalidRequest(str(unresolved)) from None
         denied = _first_denial(caller, checks, self.region)
         if denied is not None:
             raise _S3AccessDenied(denied[1].message())
@@ -135,14 +153,15 @@ def _s3_checks(response: BaseResponse, bucket_name: str | None, key_name: str | 
     action = iam_action("s3", operation)
     query = {k: (v[0] if isinstance(v, list) else v) for k, v in (response.querystring or {}).items()}
     bucket_arn = f"arn:aws:s3:::{bucket_name}" if bucket_name else "*"
-    if action == "s3:ListBucket" and not key_name:
-        context = {"s3:prefix": query["prefix"]} if "prefix" in query else {}
-        return [Check(action, bucket_arn, context)]
     if key_name is None and action == "s3:DeleteObject":  # DeleteObjects: each key of the body
         return [Check("s3:DeleteObject", f"{bucket_arn}/{key}") for key in _deleted_keys(response)]
+    params = {"Bucket": bucket_name, "Key": key_name} if key_name is not None else {"Bucket": bucket_name}
+    checks = checks_for(Call("s3", operation, params, response.region, response.current_account))
+    if action == "s3:ListBucket" and not key_name:
+        context = {"s3:prefix": query["prefix"]} if "prefix" in query else {}
+        return [Check(check.action, check.resource, context) for check in checks]
     if key_name is None:
-        return [Check(action, bucket_arn)]
-    checks = [Check(action, f"{bucket_arn}/{key_name}")]
+        return checks
     checks += _copy_source_checks(response)
     checks += _object_encryption_checks(response, action, bucket_name or "", key_name, query)
     return checks

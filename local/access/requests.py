@@ -1,19 +1,18 @@
 """What a request to the local endpoint asks for: the IAM actions, the resources and the condition keys.
 
-Each service has one resolver from an operation and its parameters to `Check`s. An operation a
-resolver does not know is checked on resource ``*`` (as for actions without resource types), so a
-role whose policy names resources gets no silent pass.
+Each service has one resolver from an operation and its parameters to the ARNs the request names;
+``required_resources`` turns them into the resources the action is authorized on: every resource type
+the Service Authorization Reference marks as required, or ``*`` for actions without resource types.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from local.access import resources
-from local.authz import PolicyError, resource_types_for
+from local.access.required_resources import resources_to_authorize
 
 Params = dict[str, Any]
 # Credential-scope service name -> IAM service prefix, where they differ.
@@ -30,6 +29,16 @@ ACTION_NAMES = {
     "s3:ListObjects": "s3:ListBucket",
     "s3:ListObjectsV2": "s3:ListBucket",
     "s3:ListBuckets": "s3:ListAllMyBuckets",
+    "s3:ListParts": "s3:ListMultipartUploadParts",
+}
+# Operations AWS authorizes as several actions, each on the resources its own parameters name: ReEncrypt
+# needs kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key (AWS KMS API
+# Reference, ReEncrypt, "Required permissions").
+SPLIT_OPERATIONS = {
+    "kms:ReEncrypt": {
+        "kms:ReEncryptFrom": ("SourceKeyId", "CiphertextBlob"),
+        "kms:ReEncryptTo": ("DestinationKeyId",),
+    }
 }
 # Calls that need no permission in AWS.
 UNCHECKED = {"sts:GetCallerIdentity"}
@@ -62,22 +71,23 @@ def iam_action(service: str, operation: str) -> str:
 
 
 def checks_for(call: Call) -> list[Check]:
+    """One check per resource the action is authorized on; ``UnresolvedResource`` when the request
+    names no resource of a type the action requires."""
     action = iam_action(call.service, call.operation)
     if action in UNCHECKED:
         return []
-    resolver = RESOLVERS.get(call.service)
-    resources_ = resolver(call) if resolver and _has_resource_types(action) else None
     context = request_tags(call.params)
-    return [Check(action, resource, context) for resource in (resources_ or ["*"])]
-
-
-@cache
-def _has_resource_types(action: str) -> bool:
-    """Actions without resource types (CreateProject, DescribeProjects) are authorized on ``*`` only."""
-    try:
-        return bool(resource_types_for(action))
-    except PolicyError:  # an action the database lacks: check the resource the request names
-        return True
+    if action in SPLIT_OPERATIONS:
+        parts = SPLIT_OPERATIONS[action].items()
+        named_by = {part: _kms_keys(call, names) for part, names in parts}
+    else:
+        resolver = RESOLVERS.get(call.service)
+        named_by = {action: (resolver(call) or []) if resolver else []}
+    return [
+        Check(part, resource, context)
+        for part, named in named_by.items()
+        for resource in resources_to_authorize(part, named)
+    ]
 
 
 def request_tags(params: Params) -> dict[str, Any]:
@@ -93,16 +103,23 @@ def request_tags(params: Params) -> dict[str, Any]:
     return {**{f"aws:RequestTag/{key}": value for key, value in tags.items()}, "aws:TagKeys": list(tags)}
 
 
-def _rekognition(call: Call) -> list[str] | None:
+# Parameters naming a Custom Labels resource; CopyProjectVersion's `project` is the destination (the
+# source project is named only to find the version: the reference's required types are the destination
+# `project` and the source `projectversion`).
+REKOGNITION_ARN_PARAMETERS = (
+    "ProjectArn",
+    "ProjectVersionArn",
+    "DatasetArn",
+    "ResourceArn",
+    "SourceProjectVersionArn",
+    "DestinationProjectArn",
+)
+
+
+def _rekognition(call: Call) -> list[str]:
     p = call.params
-    for name in ("ProjectVersionArn", "DatasetArn", "ResourceArn", "SourceProjectVersionArn"):
-        if p.get(name):
-            return [p[name]]
-    if call.operation == "DistributeDatasetEntries":
-        return [dataset["Arn"] for dataset in p.get("Datasets", [])]
-    if p.get("ProjectArn"):
-        return [p["ProjectArn"]]
-    return None
+    named = [p[name] for name in REKOGNITION_ARN_PARAMETERS if isinstance(p.get(name), str)]
+    return named + [dataset["Arn"] for dataset in p.get("Datasets") or [] if isinstance(dataset, dict)]
 
 
 def _dynamodb(call: Call) -> list[str] | None:
@@ -140,11 +157,29 @@ def _sns(call: Call) -> list[str] | None:
     return None
 
 
-def _kms(call: Call) -> list[str] | None:
-    key_id = call.params.get("KeyId") or call.params.get("TargetKeyId")
-    if not key_id:
-        return None
-    return [resources.key_arn(key_id, call.region, call.account) or key_id]
+def _kms(call: Call) -> list[str]:
+    return _kms_keys(call, ("KeyId", "TargetKeyId", "CiphertextBlob"))
+
+
+def _kms_keys(call: Call, names: tuple[str, ...]) -> list[str]:
+    """The key the first present parameter names. A Decrypt of a symmetric ciphertext may name no key:
+    KMS reads it from the ciphertext (AWS KMS API Reference, Decrypt, KeyId: "optional for symmetric
+    encryption KMS keys")."""
+    for name in names:
+        value = call.params.get(name)
+        if isinstance(value, str) and value:
+            key_id = resources.ciphertext_key_id(value) if name == "CiphertextBlob" else value
+            return (
+                [resources.key_arn(key_id, call.region, call.account) or _key_arn(call, key_id)]
+                if key_id
+                else []
+            )
+    return []
+
+
+def _key_arn(call: Call, key_id: str) -> str:
+    """A key the endpoint does not hold, as named: an id stands for a key of the caller's account."""
+    return key_id if key_id.startswith(("arn:", "alias/")) else call.arn("kms", f"key/{key_id}")
 
 
 def _lambda(call: Call) -> list[str] | None:
@@ -152,12 +187,17 @@ def _lambda(call: Call) -> list[str] | None:
     return [resources.function_arn(name, call.region, call.account)] if name else None
 
 
-def _states(call: Call) -> list[str] | None:
+def _states(call: Call) -> list[str]:
     p = call.params
-    for name in ("stateMachineArn", "executionArn", "mapRunArn", "resourceArn", "activityArn"):
-        if p.get(name):
-            return [p[name]]
-    return None
+    named = [
+        p[name]
+        for name in ("stateMachineArn", "executionArn", "mapRunArn", "resourceArn", "activityArn")
+        if p.get(name)
+    ]
+    if call.operation in ("CreateStateMachine", "CreateActivity") and p.get("name"):
+        kind = "stateMachine" if call.operation == "CreateStateMachine" else "activity"
+        named.append(call.arn("states", f"{kind}:{p['name']}"))
+    return named
 
 
 def _cloudwatch(call: Call) -> list[str] | None:
@@ -186,6 +226,26 @@ def _events(call: Call) -> list[str] | None:
     return [call.arn("events", f"rule/{rule}")] if rule else None
 
 
+def _s3(call: Call) -> list[str]:
+    bucket, key = call.params.get("Bucket"), call.params.get("Key")
+    if not bucket:
+        return []
+    return [f"arn:aws:s3:::{bucket}/{key}" if key is not None else f"arn:aws:s3:::{bucket}"]
+
+
+def _cloudformation(call: Call) -> list[str]:
+    name = call.params.get("StackName")
+    arn = resources.stack_arn(name, call.region, call.account) if name else None
+    return [arn] if arn else []
+
+
+def _iam(call: Call) -> list[str]:
+    p = call.params
+    named = [resources.role_arn(call.account, p["RoleName"])] if p.get("RoleName") else []
+    named += [f"arn:aws:iam::{call.account}:user/{p['UserName']}"] if p.get("UserName") else []
+    return named + ([p["PolicyArn"]] if p.get("PolicyArn") else [])
+
+
 def _sts(call: Call) -> list[str] | None:
     return [call.params["RoleArn"]] if call.params.get("RoleArn") else None
 
@@ -202,4 +262,7 @@ RESOLVERS: dict[str, Callable[[Call], list[str] | None]] = {
     "logs": _logs,
     "events": _events,
     "sts": _sts,
+    "s3": _s3,
+    "cloudformation": _cloudformation,
+    "iam": _iam,
 }

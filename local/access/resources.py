@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 from urllib.parse import urlparse
@@ -170,8 +171,35 @@ def _role(account: str, role_name: str) -> Any:
     return None
 
 
+def role_arn(account: str, role_name: str) -> str:
+    """The role's ARN (with its path) when it exists, else the ARN a role of that name gets at path /."""
+    role = _role(account, role_name)
+    return role.arn if role is not None else f"arn:aws:iam::{account}:role/{role_name}"
+
+
 def trust_policy(account: str, role_name: str) -> NamedPolicy | None:
     role = _role(account, role_name)
     if role is None:
         return None
     return NamedPolicy(f"trust policy of role/{role_name}", _document(role.assume_role_policy_document))
+
+
+def ciphertext_key_id(blob: str) -> str | None:
+    """The key id moto writes at the head of its ciphertexts (base64 in the JSON request)."""
+    from moto.kms.utils import KEY_ID_LEN
+
+    try:
+        return base64.b64decode(blob, validate=True)[:KEY_ID_LEN].decode()
+    except ValueError:  # not moto's ciphertext: KMS itself answers InvalidCiphertextException
+        return None
+
+
+def stack_arn(name: str, region: str, account: str) -> str | None:
+    """The stack id (its ARN) of a stack named by name or id; None when there is no such stack."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    if name.startswith("arn:"):
+        return name
+    stacks = cloudformation_backends[account][region].stacks.values()
+    live = (stack for stack in stacks if stack.name == name and stack.status != "DELETE_COMPLETE")
+    return next((stack.stack_id for stack in live), None)

@@ -1,6 +1,12 @@
 """IAM policy evaluation for the local endpoint: identity, resource and key policies, as AWS decides."""
 
-from local.authz.catalog import action_exists, arn_matches_resource_type, resource_types_for
+from local.authz.catalog import (
+    ResourceType,
+    action_exists,
+    arn_matches_resource_type,
+    resource_type_details,
+    resource_types_for,
+)
 from local.authz.engine import evaluate
 from local.authz.model import Decision, NamedPolicy, PolicyError, PolicySet, Principal, Request
 
@@ -11,8 +17,10 @@ __all__ = [
     "PolicySet",
     "Principal",
     "Request",
+    "ResourceType",
     "action_exists",
     "arn_matches_resource_type",
     "evaluate",
+    "resource_type_details",
     "resource_types_for",
 ]

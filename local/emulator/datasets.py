@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from customlabels.manifest.codes import FileError
 from local.emulator import arns
 from local.emulator.entries import read_entry
 from local.emulator.errors import (
@@ -28,7 +29,7 @@ from local.emulator.manifest_import import (
 from local.emulator.paging import page, with_token
 from local.emulator.projects import usable_project
 from local.emulator.state import ServiceState
-from local.emulator.storage import ObjectMissing, read_object
+from local.emulator.storage import ObjectForbidden, ObjectMissing, read_object
 from local.emulator.tags import apply_tags
 
 MAX_UPDATE_BYTES = 5 * 1024 * 1024
@@ -127,18 +128,20 @@ def create_dataset(state: ServiceState, request: dict) -> dict:
         project.datasets[dataset_type] = dataset
         entries = dict(copied.entries) if copied is not None else {}
 
+    s3 = state.s3  # the caller's view: the import runs later, outside this request
+
     def read() -> dict[str, str]:
-        return parse_manifest(_manifest_text(state, manifest)).entries if manifest is not None else entries
+        return parse_manifest(_manifest_text(s3, manifest)).entries if manifest is not None else entries
 
     _import(state, [dataset], read, "CREATE", CREATED)
     return {"DatasetArn": arn}
 
 
-def _manifest_text(state: ServiceState, s3_object: dict) -> str:
+def _manifest_text(s3: Any, s3_object: dict) -> str:
     try:
-        return read_object(
-            state.s3, s3_object["Bucket"], s3_object["Name"], s3_object.get("Version")
-        ).decode()
+        return read_object(s3, s3_object["Bucket"], s3_object["Name"], s3_object.get("Version")).decode()
+    except ObjectForbidden:  # spec 02 §9.1: ERROR_INVALID_PERMISSIONS_MANIFEST_S3_BUCKET
+        raise ImportFailed(FileError.PERMISSIONS.value) from None
     except (ObjectMissing, UnicodeDecodeError):
         raise ImportFailed(FILE_INVALID) from None
 

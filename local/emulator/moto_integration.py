@@ -30,6 +30,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 from moto.sts.models import sts_backends
 
 from local.emulator.backend import CustomLabelsBackend
+from local.emulator.caller_s3 import CallerS3, acting_for
 from local.emulator.cross_account import Caller
 from local.emulator.errors import CustomLabelsError
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
@@ -157,11 +158,33 @@ def _json_error(code: str, message: str, status: int) -> JsonRESTError:
     return error
 
 
+def _caller_s3(response: RekognitionResponse, service: CustomLabelsBackend, serving: str) -> CallerS3 | None:
+    """The S3 view of the request's caller when the endpoint authorizes (None: the service's own)."""
+    from local import access
+    from local.access import forwarded
+    from local.access.principals import caller_for_key
+
+    if not access.enabled():
+        return None
+    caller = caller_for_key(response.get_access_key())
+    if caller.administrator:
+        return None
+    region = response.region
+    return CallerS3(
+        service.state.own_s3,
+        lambda operation, params: forwarded.refusal(caller, serving, operation, params, region),
+    )
+
+
 def _operation_method(operation: str):
     method_name = camelcase_to_underscores(operation)
 
     def handle(self: RekognitionResponse) -> str:
         service = service_for(self.current_account, self.region)
+        with acting_for(_caller_s3(self, service, operation)):
+            return _handle(self, service)
+
+    def _handle(self: RekognitionResponse, service: CustomLabelsBackend) -> str:
         try:
             request = _decode_blobs(operation, json.loads(self.body or "{}"))
             if operation != "DetectCustomLabels":  # its faults count in the model's metrics

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from local.emulator import arns
+from local.emulator.caller_s3 import acting_client
 from local.emulator.errors import InvalidParameterException, ResourceNotFoundException
 from local.emulator.scheduler import BackgroundScheduler, Lane, ManualScheduler
 from local.emulator.settings import DelayClock, ServiceSettings
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class ServiceState:
-    s3: Any  # boto3 S3 client reaching the same S3 as the caller
+    own_s3: Any  # boto3 S3 client of the service itself, reaching the same S3 as the caller
     region: str
     account: str
     settings: ServiceSettings
@@ -38,6 +39,11 @@ class ServiceState:
     )  # project ARN -> name -> policy
     capacity: dict[str, InferenceCapacity] = field(default_factory=dict)
     last_stamp: int = 0
+
+    @property
+    def s3(self) -> Any:
+        """The client for the caller's data: the caller's view while serving its request (caller_s3)."""
+        return acting_client() or self.own_s3
 
     def stamp(self) -> int:
         """Epoch milliseconds, strictly increasing, for the trailing digits of ARNs."""

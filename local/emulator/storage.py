@@ -9,12 +9,18 @@ class ObjectMissing(Exception):
     """The bucket or key does not exist or cannot be read."""
 
 
+class ObjectForbidden(ObjectMissing):
+    """S3 refused the read (AccessDenied): the caller may not read it."""
+
+
 def read_object(s3, bucket: str, key: str, version: str | None = None) -> bytes:
     extra = {"VersionId": version} if version else {}
     try:
         return s3.get_object(Bucket=bucket, Key=key, **extra)["Body"].read()
     except ClientError as error:
-        raise ObjectMissing(f"s3://{bucket}/{key}: {error.response['Error'].get('Code')}") from None
+        code = error.response["Error"].get("Code")
+        kind = ObjectForbidden if code in ("AccessDenied", "403") else ObjectMissing
+        raise kind(f"s3://{bucket}/{key}: {code}: {error.response['Error'].get('Message', '')}") from None
 
 
 def write_object(s3, bucket: str, key: str, body: bytes, kms_key_id: str | None = None) -> None:

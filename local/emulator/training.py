@@ -79,6 +79,15 @@ def _asset(s3_object: dict[str, str]) -> dict:
 
 
 def run_training(request: TrainingRequest, s3) -> TrainingOutcome:
+    try:
+        return _run_training(request, s3)
+    except ClientError as error:  # S3 refused an output write (spec 03 §3, F5)
+        if error.operation_name != "PutObject":
+            raise
+        return TrainingOutcome("TRAINING_FAILED", UNABLE_TO_WRITE)
+
+
+def _run_training(request: TrainingRequest, s3) -> TrainingOutcome:
     output = _Output(s3, request)
     try:
         s3.head_bucket(Bucket=output.bucket)

@@ -83,8 +83,9 @@ def copy_project_version(state: ServiceState, request: dict, caller: Caller, sta
             source_version_arn=source.arn,
         )
         destination.versions[name] = version
+    writer = state.s3  # the caller's view: the copy's output is written with the caller's permissions
     state.scheduler.submit(
-        state.delays.seconds("copying"), lambda: _copy(state, source_state, version, *snapshot)
+        state.delays.seconds("copying"), lambda: _copy(state, source_state, writer, version, *snapshot)
     )
     return {"ProjectVersionArn": arn}
 
@@ -92,14 +93,15 @@ def copy_project_version(state: ServiceState, request: dict, caller: Caller, sta
 def _copy(
     state: ServiceState,
     source_state: ServiceState,
+    writer: Any,
     version: ProjectVersion,
     results: dict[str, Any],
     model: Any,
     source_output: dict[str, str],
 ) -> None:
     try:
-        state.s3.head_bucket(Bucket=version.output_config["S3Bucket"])
-        copied = _rewrite(results, _Relocation(source_state, state, source_output, version))
+        state.own_s3.head_bucket(Bucket=version.output_config["S3Bucket"])
+        copied = _rewrite(results, _Relocation(source_state, writer, source_output, version))
     except ClientError:
         outcome: tuple[str, str, dict[str, Any] | None] = ("COPYING_FAILED", UNABLE_TO_WRITE, None)
     except ObjectMissing:
@@ -117,10 +119,8 @@ def _copy(
 class _Relocation:
     """Copies an S3 object the source's training wrote into the copy's output location."""
 
-    def __init__(
-        self, source: ServiceState, target: ServiceState, source_output: dict, version: ProjectVersion
-    ):
-        self.source, self.target, self.version = source, target, version
+    def __init__(self, source: ServiceState, writer: Any, source_output: dict, version: ProjectVersion):
+        self.source, self.writer, self.version = source, writer, version
         source_prefix = source_output.get("S3KeyPrefix", "").strip("/")
         self.from_bucket = source_output["S3Bucket"]
         self.from_prefix = f"{source_prefix}/" if source_prefix else ""
@@ -134,8 +134,8 @@ class _Relocation:
             return dict(s3_object)  # not the service's output (e.g. the caller's input manifest)
         relative = key[len(self.from_prefix) :].split("/", 1)[-1]  # drop the source version's folder
         new_key = f"{self.to_prefix}{self.version.name}/{relative}"
-        body = read_object(self.source.s3, bucket, key, s3_object.get("Version"))
-        write_object(self.target.s3, self.to_bucket, new_key, body, self.version.kms_key_id)
+        body = read_object(self.source.own_s3, bucket, key, s3_object.get("Version"))
+        write_object(self.writer, self.to_bucket, new_key, body, self.version.kms_key_id)
         return {"Bucket": self.to_bucket, "Name": new_key}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from local.emulator import arns
 from local.emulator.errors import InvalidParameterException, LimitExceededException, ResourceInUseException
@@ -14,7 +15,7 @@ from local.emulator.training import TrainingOutcome, TrainingRequest
 from local.emulator.versions import SERVICE_ISSUE, ProjectVersion, output_config
 
 MAX_CONCURRENT_TRAININGS = 4
-Trainer = Callable[[TrainingRequest], TrainingOutcome]
+Trainer = Callable[[TrainingRequest, Any], TrainingOutcome]  # (job, S3 client of the caller)
 Source = str | dict  # manifest text or the S3Object of a manifest
 
 
@@ -52,8 +53,9 @@ def create_project_version(state: ServiceState, request: dict, trainer: Trainer)
     job = TrainingRequest(
         project.name, name, arn, output, training, testing, request.get("KmsKeyId"), state.settings.seed or 0
     )
+    s3 = state.s3  # the caller's view: training reads and writes with the caller's permissions
     state.scheduler.submit(
-        state.delays.seconds("training", images), lambda: _train(state, version, job, trainer), "long"
+        state.delays.seconds("training", images), lambda: _train(state, version, job, s3, trainer), "long"
     )
     return {"ProjectVersionArn": arn}
 
@@ -90,10 +92,12 @@ def _training_sources(
     return _as_manifest(train.entries), (_as_manifest(test.entries) if test is not None else None)
 
 
-def _train(state: ServiceState, version: ProjectVersion, job: TrainingRequest, trainer: Trainer) -> None:
+def _train(
+    state: ServiceState, version: ProjectVersion, job: TrainingRequest, s3: Any, trainer: Trainer
+) -> None:
     started = time.monotonic()
     try:
-        outcome = trainer(job)
+        outcome = trainer(job, s3)
     except Exception:
         with state.lock:
             version.set_status("TRAINING_FAILED", SERVICE_ISSUE)

@@ -593,6 +593,22 @@ GRANTS = [
         "rekognition:CreateDataset",
     ),
     Grant(
+        "datasets: Rekognition reads the manifest with the role's access (object read set)",
+        role_policy("training_datasets"),
+        "s3:GetObjectTagging",
+        training_reaches_train,
+        "s3:GetObjectTagging",
+        sid="ReadTrainingData",
+    ),
+    Grant(
+        "datasets: Rekognition reads the manifest with the role's access (bucket read set)",
+        role_policy("training_datasets"),
+        "s3:GetBucketLocation",
+        training_reaches_train,
+        "s3:GetBucketLocation",
+        sid="ReadTrainingBucket",
+    ),
+    Grant(
         "project: find it",
         role_policy("training_project"),
         "rekognition:DescribeProjects",

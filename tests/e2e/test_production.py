@@ -19,6 +19,7 @@ import pytest
 from customlabels.training.registry import Registry
 from customlabels_cli.main import main
 from infra.production.sharing import starter_role_name
+from local import policy_update
 from local.accounts import role_arn
 from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
@@ -312,6 +313,25 @@ def test_a_copy_refused_without_the_project_policy_leaves_the_champion_serving(a
         rekognition.put_project_policy(
             ProjectArn=project_arn, PolicyName=policy["PolicyName"], PolicyDocument=policy["PolicyDocument"]
         )
+    assert accounts.production_registry().champion(PROJECT)["versionName"] == APPROVED
+
+
+def test_a_copy_role_without_the_destination_project_fails_the_copy_naming_it(accounts: Accounts) -> None:
+    """Mutation row: CopyProjectVersion needs the destination project as well as the source version."""
+    template = accounts.production.artifact.template
+    (policy,) = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Policy" and '"CopyIntoProject"' in json.dumps(resource)
+    ]
+    into_project = lambda statement: statement.get("Sid") == "CopyIntoProject"  # noqa: E731
+    with policy_update.without_grant(
+        accounts.production.deployment, policy, "rekognition:CopyProjectVersion", into_project
+    ):
+        code, out = cli("promote", "--to", "production", SECOND)
+    assert code == 1, out
+    assert "CopyFailed" in out and "rekognition:CopyProjectVersion" in out
+    assert re.search(rf"on resource: arn:aws:rekognition:\S+:{PRODUCTION}:project/{PROJECT}/\d+\b", out), out
     assert accounts.production_registry().champion(PROJECT)["versionName"] == APPROVED
 
 

@@ -22,7 +22,10 @@ from infra.production.sharing import promotion_machine_name, starter_role_name, 
 from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
 from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
+from local.access.requests import Call, checks_for
+from local.authz import NamedPolicy, PolicySet, Principal, Request, evaluate
 from tests.infra import test_iam_static as iam_static
+from tests.infra.iam_text import PSEUDO, render
 from tests.infra.statelint_gaps import statelint_problems
 from tests.infra.synth import state_machine_definition
 from tests.infra.test_grants import normalized, role_statements
@@ -68,14 +71,63 @@ def test_the_promotion_role_has_the_name_the_policy_uses_and_copies_from_the_one
         [promotion_role_name("customlabels"), starter_role_name("customlabels")]
     )
     copies = [
-        s
-        for r in production.values()
-        if r["Type"] == "AWS::IAM::Policy"
-        for s in r["Properties"]["PolicyDocument"]["Statement"]
-        if "rekognition:CopyProjectVersion" in json.dumps(s["Action"])
+        s for s in copy_role_statements(production) if "rekognition:CopyProjectVersion" in json.dumps(s)
     ]
-    assert len(copies) == 1
+    assert [s["Sid"] for s in copies] == ["CopyFromTraining", "CopyIntoProject"]
     assert f":{TRAINING}:project/customlabels/version/*" in json.dumps(copies[0]["Resource"])
+
+
+def copy_role_statements(resources: dict[str, Any]) -> list[dict[str, Any]]:
+    [policy] = [
+        r for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and "rekognition:CopyProjectVersion" in json.dumps(r)
+    ]  # fmt: skip
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _rendered(value: Any, resources: dict[str, Any]) -> Any:
+    """A template value as text, in the production account (the stack's env)."""
+    if isinstance(value, dict) and any(key == "Ref" or key.startswith("Fn::") for key in value):
+        return render(value, resources).replace(PSEUDO["AWS::AccountId"], PRODUCTION)
+    if isinstance(value, dict):
+        return {key: _rendered(item, resources) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rendered(item, resources) for item in value]
+    return value
+
+
+def test_the_copy_role_can_copy_an_approved_version_into_its_project_and_write_the_output(templates) -> None:
+    """The role is evaluated by the local policy engine on every resource the Service Authorization
+    Reference requires for CopyProjectVersion, and on the key as S3 uses it to write the copy's output."""
+    resources = templates[1]["Resources"]
+    document = {"Version": "2012-10-17", "Statement": _rendered(copy_role_statements(resources), resources)}
+    account, region = PRODUCTION, PSEUDO["AWS::Region"]
+    role = Principal(f"arn:aws:iam::{account}:role/{promotion_role_name('customlabels')}", account)
+    source = f"arn:aws:rekognition:{region}:{TRAINING}:project/customlabels/version/v3/1700000000001"
+    request = {
+        "SourceProjectArn": f"arn:aws:rekognition:{region}:{TRAINING}:project/customlabels/1600000000000",
+        "SourceProjectVersionArn": source,
+        "DestinationProjectArn": f"arn:aws:rekognition:{region}:{account}:project/customlabels/1700000000000",
+    }
+    checks = checks_for(Call("rekognition", "CopyProjectVersion", request, region, account))
+    [(key_id, key)] = [(k, r) for k, r in resources.items() if r["Type"] == "AWS::KMS::Key"]
+    key_policy = NamedPolicy("key policy", _rendered(key["Properties"]["KeyPolicy"], resources))
+    write_output = {"kms:ViaService": f"s3.{region}.amazonaws.com"}
+    asked = [(c.action, c.resource, {}) for c in checks]
+    asked += [("kms:GenerateDataKey", _rendered({"Ref": key_id}, resources), write_output)]
+    identity = [NamedPolicy("copy role", document)]
+    decisions = {
+        (action, resource): evaluate(
+            Request(role, action, resource, context),
+            PolicySet(identity, resource_account=account, key_policy=key_policy if "kms" in action else None),
+        ).reason
+        for action, resource, context in asked
+    }
+    assert {(c.action, c.resource) for c in checks} == {
+        ("rekognition:CopyProjectVersion", source),
+        ("rekognition:CopyProjectVersion", request["DestinationProjectArn"]),
+    }
+    assert all(reason.startswith("allowed") for reason in decisions.values()), decisions
 
 
 def test_the_default_app_has_one_stack_and_no_sharing() -> None:
