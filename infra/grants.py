@@ -114,7 +114,8 @@ def _key(
 
 
 # The S3 reads Rekognition performs for its caller on training data (the guide's external-bucket policy,
-# spec 01 §3.2); offline, local/access/forward_access.py authorizes each of them as the caller.
+# spec 01 §3.2); offline, the forward-access rows of local/access/delivery_contexts.py authorize each
+# of them as the caller.
 REKOGNITION_OBJECT_READS = ("s3:GetObject", "s3:GetObjectAcl", "s3:GetObjectVersion", "s3:GetObjectTagging")
 REKOGNITION_BUCKET_READS = ("s3:GetBucketAcl", "s3:GetBucketLocation", "s3:ListBucket")
 

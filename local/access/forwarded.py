@@ -1,12 +1,12 @@
-"""Authorizes an S3 call a service makes for its caller (forward access), by the rows of
-``forward_access``: the caller's identity policies, the bucket policy and the key policy decide."""
+"""Authorizes an S3 call a service makes for its caller (forward access), by the forward-access rows of
+``delivery_contexts``: the caller's identity policies, the bucket policy and the key policy decide."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from local.access import decisions, encryption, resources
-from local.access.forward_access import VERSIONED, row_for
+from local.access.delivery_contexts import VERSIONED, row_for
 from local.access.principals import Caller
 from local.access.requests import Check
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infra.grants import GRANTS, On
-from local.access.forward_access import REKOGNITION_READS
+from local.access.delivery_contexts import REKOGNITION_READS
 
 READING_CALLS = set(REKOGNITION_READS.serving)
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from local import access
-from local.access.forward_access import REKOGNITION_READS
+from local.access.delivery_contexts import REKOGNITION_READS
 from tests.unit.access.test_endpoint_authorization import ACCOUNT, Endpoint, endpoint
 
 __all__ = ["endpoint"]  # the module's running endpoint, shared with these tests
