@@ -31,7 +31,6 @@ from local.emulator.state import ServiceState
 from local.emulator.storage import ObjectMissing, read_object
 from local.emulator.tags import apply_tags
 
-MAX_UPDATE_BYTES = 5 * 1024 * 1024
 CREATED, UPDATED = "The dataset was created successfully.", "The dataset was updated successfully."
 UPDATING = "The dataset is being updated."
 _SETTLED = frozenset({"UPDATE_IN_PROGRESS", "DELETE_IN_PROGRESS"})
@@ -103,9 +102,7 @@ class Dataset:
 
 
 def create_dataset(state: ServiceState, request: dict) -> dict:
-    dataset_type = request.get("DatasetType")
-    if dataset_type not in ("TRAIN", "TEST"):
-        raise InvalidParameterException(f"DatasetType must be TRAIN or TEST, not {dataset_type!r}.")
+    dataset_type = request["DatasetType"]
     source = request.get("DatasetSource") or {}
     manifest = (source.get("GroundTruthManifest") or {}).get("S3Object")
     if "GroundTruthManifest" in source and not (manifest and manifest.get("Bucket") and manifest.get("Name")):
@@ -194,8 +191,6 @@ def list_dataset_entries(state: ServiceState, request: dict) -> dict:
     contains = request.get("ContainsLabels")
     labeled, has_errors = request.get("Labeled"), request.get("HasErrors")
     fragment = request.get("SourceRefContains")
-    if contains is not None and not 1 <= len(contains) <= 10:
-        raise InvalidParameterException("ContainsLabels takes 1 to 10 label names.")
     with state.lock:
         dataset = _ready(state, request.get("DatasetArn"))
         selected = []
@@ -209,7 +204,7 @@ def list_dataset_entries(state: ServiceState, request: dict) -> dict:
             ):
                 continue
             selected.append(line)
-        found, token = page(selected, request)
+        found, token = page(selected, request, "ListDatasetEntries")
     return with_token({"DatasetEntries": found}, token)
 
 
@@ -220,7 +215,7 @@ def list_dataset_labels(state: ServiceState, request: dict) -> dict:
             {"LabelName": name, "LabelStats": {"EntryCount": entries, "BoundingBoxCount": boxes}}
             for name, (entries, boxes) in sorted(dataset.labels().items())
         ]
-        found, token = page(labels, request)
+        found, token = page(labels, request, "ListDatasetLabels")
     return with_token({"DatasetLabelDescriptions": found}, token)
 
 
@@ -232,12 +227,10 @@ def _ready(state: ServiceState, arn: str | None) -> Dataset:
 
 
 def update_dataset_entries(state: ServiceState, request: dict) -> dict:
-    blob = (request.get("Changes") or {}).get("GroundTruth")
-    if not blob:
-        raise InvalidParameterException("Changes.GroundTruth must hold at least one JSON line.")
+    blob = request["Changes"]["GroundTruth"]
     text = blob.decode() if isinstance(blob, bytes) else str(blob)
-    if len(text.encode()) >= MAX_UPDATE_BYTES:
-        raise InvalidParameterException("Changes.GroundTruth must be under 5 MB: split the update in chunks.")
+    if not text.strip():
+        raise InvalidParameterException("Changes.GroundTruth must hold at least one JSON line.")
     with state.lock:
         dataset = state.dataset(request.get("DatasetArn"))[1]
         if not allows(dataset, "UPDATE_IN_PROGRESS"):

@@ -32,6 +32,7 @@ from moto.sts.models import sts_backends
 from local.emulator.backend import CustomLabelsBackend
 from local.emulator.cross_account import Caller
 from local.emulator.errors import CustomLabelsError
+from local.emulator.request_validation import check_request
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
 from local.emulator.settings import ServiceSettings
 from local.emulator.usage_metrics import NAMESPACE, Datum, Retired
@@ -164,6 +165,7 @@ def _operation_method(operation: str):
         service = service_for(self.current_account, self.region)
         try:
             request = _decode_blobs(operation, json.loads(self.body or "{}"))
+            check_request(operation, request)
             if operation != "DetectCustomLabels":  # its faults count in the model's metrics
                 service.faults.maybe_fail(operation)
             if operation == "CopyProjectVersion":

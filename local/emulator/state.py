@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from local.emulator import arns
-from local.emulator.errors import InvalidParameterException, ResourceNotFoundException
+from local.emulator.errors import ResourceNotFoundException
 from local.emulator.scheduler import BackgroundScheduler, Lane, ManualScheduler
 from local.emulator.settings import DelayClock, ServiceSettings
 
@@ -60,7 +60,6 @@ class ServiceState:
             return {arn: capacity.in_service for arn, capacity in self.capacity.items()}
 
     def project(self, arn: str | None) -> Project:
-        arns.require_project_arn(arn)
         project = self.projects.get(arn)
         if project is None:
             raise ResourceNotFoundException(f"The project {arn} does not exist.")
@@ -85,7 +84,7 @@ class ServiceState:
             try:
                 finder(arn)
                 return True
-            except (ResourceNotFoundException, InvalidParameterException):
+            except ResourceNotFoundException:
                 continue
         return False
 

@@ -19,7 +19,7 @@ Source = str | dict  # manifest text or the S3Object of a manifest
 
 
 def create_project_version(state: ServiceState, request: dict, trainer: Trainer) -> dict:
-    name = arns.require_name(request.get("VersionName"), "VersionName")
+    name = request["VersionName"]
     output = output_config(request)
     with state.lock:
         project = usable_project(state, request.get("ProjectArn"))

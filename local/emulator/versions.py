@@ -100,8 +100,6 @@ def output_config(request: dict) -> dict[str, str]:
 
 def describe_project_versions(state: ServiceState, request: dict) -> dict:
     names = request.get("VersionNames")
-    if names is not None and not 1 <= len(names) <= 10:
-        raise InvalidParameterException("VersionNames takes 1 to 10 names.")
     with state.lock:
         project = state.project(request.get("ProjectArn"))
         versions = sorted(
@@ -109,7 +107,7 @@ def describe_project_versions(state: ServiceState, request: dict) -> dict:
             key=lambda v: v.created,
             reverse=True,
         )
-        found, token = page(versions, request)
+        found, token = page(versions, request, "DescribeProjectVersions")
         return with_token({"ProjectVersionDescriptions": [v.describe() for v in found]}, token)
 
 
