@@ -4,15 +4,19 @@ the service lock; only the status change and the new entries are applied under i
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from botocore.exceptions import ClientError
+
 from local.emulator import arns
 from local.emulator.entries import read_entry
 from local.emulator.errors import (
     InvalidParameterException,
+    InvalidS3ObjectException,
     ResourceAlreadyExistsException,
     ResourceInUseException,
     ResourceNotReadyException,
@@ -107,6 +111,8 @@ def create_dataset(state: ServiceState, request: dict) -> dict:
     manifest = (source.get("GroundTruthManifest") or {}).get("S3Object")
     if "GroundTruthManifest" in source and not (manifest and manifest.get("Bucket") and manifest.get("Name")):
         raise InvalidParameterException("GroundTruthManifest.S3Object needs a Bucket and a Name.")
+    if manifest is not None:
+        _require_object(state, manifest)
     with state.lock:
         project = usable_project(state, request.get("ProjectArn"))
         if dataset_type in project.datasets:
@@ -129,6 +135,19 @@ def create_dataset(state: ServiceState, request: dict) -> dict:
 
     _import(state, [dataset], read, "CREATE", CREATED)
     return {"DatasetArn": arn}
+
+
+def _require_object(state: ServiceState, s3_object: dict) -> None:
+    """CreateDataset refuses a manifest it cannot find on the call (InvalidS3ObjectException is among the
+    operation's errors in botocore's model; README decisions table)."""
+    version = {"VersionId": s3_object["Version"]} if s3_object.get("Version") else {}
+    try:
+        state.s3.head_object(Bucket=s3_object["Bucket"], Key=s3_object["Name"], **version)
+    except ClientError:
+        raise InvalidS3ObjectException(
+            f"Unable to get object metadata from S3: s3://{s3_object['Bucket']}/{s3_object['Name']} does "
+            "not exist or cannot be read. Check the bucket, the key and the Region."
+        ) from None
 
 
 def _manifest_text(state: ServiceState, s3_object: dict) -> str:
@@ -231,6 +250,7 @@ def update_dataset_entries(state: ServiceState, request: dict) -> dict:
     text = blob.decode() if isinstance(blob, bytes) else str(blob)
     if not text.strip():
         raise InvalidParameterException("Changes.GroundTruth must hold at least one JSON line.")
+    _require_json_lines(text)
     with state.lock:
         dataset = state.dataset(request.get("DatasetArn"))[1]
         if not allows(dataset, "UPDATE_IN_PROGRESS"):
@@ -239,6 +259,20 @@ def update_dataset_entries(state: ServiceState, request: dict) -> dict:
         existing = dict(dataset.entries)
     _import(state, [dataset], lambda: parse_lines(text, existing).entries, "UPDATE", UPDATED)
     return {}
+
+
+def _require_json_lines(text: str) -> None:
+    """UpdateDatasetEntries refuses a line that is not a JSON object on the call (README decisions)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            is_object = not line.strip() or isinstance(json.loads(line), dict)
+        except json.JSONDecodeError:
+            is_object = False
+        if not is_object:
+            raise InvalidParameterException(
+                f"Changes.GroundTruth line {number} is not a JSON object: send one JSON Lines entry per "
+                "image (a source-ref and its label attributes)."
+            )
 
 
 def distribute_dataset_entries(state: ServiceState, request: dict) -> dict:

@@ -34,7 +34,12 @@ def start_project_version(state: ServiceState, request: dict) -> dict:
 
         def running() -> None:
             if version.status == "STARTING":
-                state.capacity[version.arn] = InferenceCapacity(state.settings.iu_tps, minimum, maximum)
+                state.capacity[version.arn] = InferenceCapacity(
+                    state.settings.iu_tps,
+                    minimum,
+                    maximum,
+                    lambda job: state.later(state.delays.seconds("scaling"), job),
+                )
                 version.set_status("RUNNING")
                 state.usage.start(state.units_in_service)
 

@@ -8,6 +8,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from local.emulator.capacity import InferenceCapacity
+from local.emulator.errors import ProvisionedThroughputExceededException
 from local.emulator.settings import Faults, ServiceSettings
 from tests.unit.emulator.conftest import BUCKET
 from tests.unit.emulator.test_lifecycle import OUTPUT, error_code, project_with_datasets, version
@@ -191,3 +193,37 @@ def test_min_confidence_filters_on_the_confidence_the_response_reports(rekogniti
             assert label["Name"] in [found["Name"] for found in again], label
             checked += 1
     assert checked >= 5
+
+
+def test_an_update_with_a_line_that_is_not_json_is_refused_on_the_call(rekognition, digits, held):
+    """Refused with InvalidParameterException (an UpdateDatasetEntries error in botocore's model) rather
+    than accepted and dropped later; the dataset keeps its entries and its status."""
+    _, train, _ = project_with_datasets(rekognition, digits, held)
+    good = rekognition.list_dataset_entries(DatasetArn=train, MaxResults=1)["DatasetEntries"][0]
+    with pytest.raises(ClientError) as excinfo:
+        rekognition.update_dataset_entries(
+            DatasetArn=train, Changes={"GroundTruth": (good + "\n{not json\n").encode()}
+        )
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "line 2 is not a JSON object" in excinfo.value.response["Error"]["Message"]
+    described = rekognition.describe_dataset(DatasetArn=train)["DatasetDescription"]
+    assert (described["Status"], described["DatasetStats"]["TotalEntries"]) == ("CREATE_COMPLETE", 50)
+
+
+def test_auto_scaling_brings_a_unit_into_service_after_the_scaling_delay():
+    """The guide's DesiredInferenceUnits / InServiceInferenceUnits pair: a saturated model first wants
+    one more unit, which serves only once the scaling delay has passed (README decisions table)."""
+    pending: list = []
+    capacity = InferenceCapacity(per_unit=2, min_units=1, max_units=2, later=pending.append)
+    capacity.admit()
+    capacity.admit()
+    with pytest.raises(ProvisionedThroughputExceededException):
+        capacity.admit()
+    assert (capacity.desired, capacity.in_service, len(pending)) == (2, 1, 1)
+    with pytest.raises(ProvisionedThroughputExceededException):
+        capacity.admit()  # still one unit: asking again schedules nothing more
+    assert len(pending) == 1
+    pending.pop()()
+    assert capacity.in_service == 2
+    capacity.admit()
+    capacity.admit()

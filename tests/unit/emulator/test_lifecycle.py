@@ -58,15 +58,16 @@ def test_dataset_create_goes_in_progress_then_complete_with_stats(rekognition, d
     }
 
 
-def test_dataset_from_missing_manifest_fails_with_the_file_message(rekognition, s3, held):
+def test_dataset_from_missing_manifest_is_refused_on_the_call(rekognition, s3, held):
+    """InvalidS3ObjectException is among CreateDataset's errors in botocore's model: no dataset is made."""
     project = rekognition.create_project(ProjectName="p")["ProjectArn"]
-    arn = rekognition.create_dataset(
-        ProjectArn=project, DatasetType="TRAIN", DatasetSource=manifest_source("nowhere.manifest")
-    )["DatasetArn"]
-    held()
-    description = rekognition.describe_dataset(DatasetArn=arn)["DatasetDescription"]
-    assert (description["Status"], description["StatusMessageCode"]) == ("CREATE_FAILED", "CLIENT_ERROR")
-    assert description["StatusMessage"] == "The manifest file extension or contents are invalid."
+    with pytest.raises(ClientError) as excinfo:
+        rekognition.create_dataset(
+            ProjectArn=project, DatasetType="TRAIN", DatasetSource=manifest_source("nowhere.manifest")
+        )
+    assert error_code(excinfo) == "InvalidS3ObjectException"
+    assert "s3://customlabels-test/nowhere.manifest" in excinfo.value.response["Error"]["Message"]
+    assert rekognition.describe_projects()["ProjectDescriptions"][0]["Datasets"] == []
 
 
 def test_second_dataset_of_a_type_is_refused(rekognition, digits, held):
