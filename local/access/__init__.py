@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 
 from local.access import deliveries, interception, roles, state_machines
-from local.access.decisions import recent_denials
+from local.access.decisions import ProjectPolicies, recent_denials, use_project_policies
 from local.access.principals import Credentials, role_credentials
 from local.provision.base import Clients
 
@@ -28,8 +28,10 @@ __all__ = [
 _installed = False
 
 
-def install() -> None:
+def install(project_policies: ProjectPolicies) -> None:
+    """`project_policies` looks up the Custom Labels project policies a call from another account needs."""
     global _installed
+    use_project_policies(project_policies)
     interception.install()
     deliveries.install()
     state_machines.install()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,20 @@ from local.access.principals import Caller
 from local.authz import Decision, NamedPolicy, PolicySet, Principal, Request, evaluate
 
 LOG = logging.getLogger("local.authz")
+ProjectPolicies = Callable[[str], NamedPolicy | None]  # a project or model ARN -> its project's policies
+
+
+def _no_project_policies(resource: str) -> NamedPolicy | None:
+    return None
+
+
+_project_policies: ProjectPolicies = _no_project_policies
+
+
+def use_project_policies(lookup: ProjectPolicies) -> None:
+    """Where the Custom Labels service keeps project policies (it lives outside the access layer)."""
+    global _project_policies
+    _project_policies = lookup
 _recent: deque[Denial] = deque(maxlen=500)
 _recent_lock = threading.Lock()
 
@@ -49,9 +64,7 @@ def resource_policy(action: str, resource: str, default_account: str) -> tuple[N
     if resource.startswith("arn:aws:lambda:"):
         return resources.function_policy(resource), account, False
     if resource.startswith("arn:aws:rekognition:") and ":project/" in resource:
-        from local.emulator.cross_account import project_resource_policy
-
-        return project_resource_policy(resource), account, False
+        return _project_policies(resource), account, False
     if resource.startswith("arn:aws:iam:") and action.lower() == "sts:assumerole":
         return resources.trust_policy(account, resource.rsplit("/", 1)[-1]), account, False
     return None, account, False

@@ -29,13 +29,15 @@ from moto.rekognition.responses import RekognitionResponse
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_aws_sdk
 from moto.sts.models import sts_backends
 
+from local.authz import NamedPolicy
 from local.emulator.backend import CustomLabelsBackend
-from local.emulator.cross_account import Caller
+from local.emulator.cross_account import Caller, as_resource_policy
 from local.emulator.errors import CustomLabelsError
 from local.emulator.request_validation import check_request
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
 from local.emulator.settings import ServiceSettings
 from local.emulator.usage_metrics import NAMESPACE, Datum, Retired
+from local.patches import Patch, apply
 
 OPERATIONS = (
     "CreateProject",
@@ -68,7 +70,6 @@ _ATTRIBUTE = "custom_labels_service"
 _lock = threading.Lock()
 _settings = ServiceSettings()
 _scheduler_factory: Callable[[], BackgroundScheduler | ManualScheduler] = BackgroundScheduler
-_installed = False
 
 
 def configure(
@@ -98,6 +99,19 @@ def service_for(account: str, region: str) -> CustomLabelsBackend:
             )
             setattr(moto_backend, _ATTRIBUTE, service)
         return service
+
+
+def project_resource_policy(resource_arn: str) -> NamedPolicy | None:
+    """The policies of the project a project or version ARN belongs to, as one resource policy (what the
+    endpoint's authorization layer checks for a call from another account)."""
+    _, _, _, region, account, resource = resource_arn.split(":", 5)
+    if not resource.startswith("project/"):
+        return None
+    project_name = resource.split("/")[1]
+    state = service_for(account, region).state
+    project = next((p for p in state.projects.values() if p.name == project_name), None)
+    policies = list(state.policies.get(project.arn, {}).values()) if project else []
+    return as_resource_policy("project policies of " + project_name, policies) if policies else None
 
 
 def _publish(account: str, region: str, service: CustomLabelsBackend, data: list[Datum]) -> None:
@@ -218,30 +232,51 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def _patch_aws_sdk_results() -> None:
-    """moto 5.2.5 leaves botocore datetimes in aws-sdk task results, which then fail to serialise."""
-    task = state_task_service_aws_sdk.StateTaskServiceAwsSdk
-    original = task._eval_service_task
+_AWS_SDK_TASK = state_task_service_aws_sdk.StateTaskServiceAwsSdk
+_original_eval_service_task = _AWS_SDK_TASK._eval_service_task
 
-    def eval_service_task(self, env, *args, **kwargs):
-        original(self, env, *args, **kwargs)
-        env.stack.append(_json_ready(env.stack.pop()))
 
-    task._eval_service_task = eval_service_task
+def _eval_service_task(self, env, *args, **kwargs) -> None:
+    _original_eval_service_task(self, env, *args, **kwargs)
+    env.stack.append(_json_ready(env.stack.pop()))
+
+
+PATCHES = (
+    *(
+        Patch(
+            RekognitionResponse,
+            camelcase_to_underscores(operation),
+            _operation_method(operation),
+            f"moto's Rekognition, which has no Custom Labels operation {operation}",
+        )
+        for operation in OPERATIONS
+    ),
+    *(
+        Patch(
+            RekognitionResponse,
+            camelcase_to_underscores(operation),
+            _not_implemented_method(operation),
+            f"moto's Rekognition, which answers {operation} (in botocore's model, not in moto) with HTML",
+        )
+        for operation in UNIMPLEMENTED
+    ),
+    # Step Functions names aws-sdk errors "<Service>.<Exception>": Rekognition.ResourceNotFoundException
+    Patch(
+        state_task_service_aws_sdk._SERVICE_ERROR_NAMES,
+        "rekognition",
+        "Rekognition",
+        "the aws-sdk task's table of service names in error names, which lacks Rekognition",
+        owner_name=f"{state_task_service_aws_sdk.__name__}._SERVICE_ERROR_NAMES",
+    ),
+    Patch(
+        _AWS_SDK_TASK,
+        "_eval_service_task",
+        _eval_service_task,
+        "the aws-sdk task, which leaves botocore datetimes in its result (they then fail to serialise)",
+    ),
+)
 
 
 def install() -> None:
     """Register the operations on moto (idempotent)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        for operation in UNIMPLEMENTED:
-            method = _not_implemented_method(operation)
-            setattr(RekognitionResponse, camelcase_to_underscores(operation), method)
-        for operation in OPERATIONS:
-            setattr(RekognitionResponse, camelcase_to_underscores(operation), _operation_method(operation))
-        # Step Functions names aws-sdk errors "<Service>.<Exception>": Rekognition.ResourceNotFoundException
-        state_task_service_aws_sdk._SERVICE_ERROR_NAMES.setdefault("rekognition", "Rekognition")
-        _patch_aws_sdk_results()
-        _installed = True
+    apply(PATCHES)
