@@ -54,10 +54,10 @@ class ServiceState:
 
         self.scheduler.submit(delay, locked, lane)
 
-    def units_in_service(self) -> dict[str, int]:
-        """Version ARN -> inference units in service, for every running model."""
+    def units_in_service(self) -> dict[str, tuple[int, int]]:
+        """Version ARN -> (inference units in service, desired units), for every running model."""
         with self.lock:
-            return {arn: capacity.in_service for arn, capacity in self.capacity.items()}
+            return {arn: (capacity.in_service, capacity.desired) for arn, capacity in self.capacity.items()}
 
     def project(self, arn: str | None) -> Project:
         project = self.projects.get(arn)
