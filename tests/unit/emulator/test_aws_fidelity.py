@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
@@ -11,6 +12,7 @@ from botocore.exceptions import ClientError
 from local.emulator.capacity import InferenceCapacity
 from local.emulator.errors import ProvisionedThroughputExceededException
 from local.emulator.settings import Faults, ServiceSettings
+from tests.fixtures.local_aws import REGION
 from tests.unit.emulator.conftest import BUCKET
 from tests.unit.emulator.test_lifecycle import OUTPUT, error_code, project_with_datasets, version
 
@@ -31,6 +33,18 @@ class TestThrottling:
     def test_throttling_is_a_server_fault(self, aws):
         """botocore's model (rekognition service-2.json) marks ThrottlingException `"fault": true`."""
         client = aws("rekognition", config=Config(retries={"total_max_attempts": 1}))
+        with pytest.raises(ClientError) as excinfo:
+            client.describe_projects()
+        assert error_code(excinfo) == "ThrottlingException"
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+    def test_over_http_a_boto3_script_sees_a_5xx(self, local_endpoint):
+        client = boto3.client(
+            "rekognition",
+            region_name=REGION,
+            endpoint_url=local_endpoint,
+            config=Config(retries={"total_max_attempts": 1}),
+        )
         with pytest.raises(ClientError) as excinfo:
             client.describe_projects()
         assert error_code(excinfo) == "ThrottlingException"
