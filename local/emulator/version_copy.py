@@ -24,7 +24,7 @@ from local.emulator.storage import ObjectMissing, read_object
 from local.emulator.tags import apply_tags
 from local.emulator.training import UNABLE_TO_WRITE
 from local.emulator.training_output import TrainingOutput
-from local.emulator.versions import MESSAGES, ProjectVersion, output_config
+from local.emulator.versions import MESSAGES, ProjectVersion, output_config, require_output_bucket
 
 MAX_COPIES_PER_DESTINATION = 5
 UNREADABLE_SOURCE = "The source model's training results could not be read from its output bucket."
@@ -34,6 +34,7 @@ StateOf = Callable[[str], ServiceState]  # account -> that account's service sta
 def copy_project_version(state: ServiceState, request: dict, caller: Caller, state_of: StateOf) -> dict:
     name = request["VersionName"]
     output = output_config(request)
+    require_output_bucket(state, output)
     source_project_arn = request["SourceProjectArn"]
     source_region, source_account = arns.region_and_account(source_project_arn)
     if source_region != state.region:

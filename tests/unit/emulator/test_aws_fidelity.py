@@ -241,3 +241,14 @@ def test_auto_scaling_brings_a_unit_into_service_after_the_scaling_delay():
     assert capacity.in_service == 2
     capacity.admit()
     capacity.admit()
+
+
+def test_an_output_bucket_that_does_not_exist_is_refused_on_the_call(rekognition, digits, held):
+    project, _, _ = project_with_datasets(rekognition, digits, held)
+    with pytest.raises(ClientError) as excinfo:
+        rekognition.create_project_version(
+            ProjectArn=project, VersionName="v1", OutputConfig={"S3Bucket": "no-such-output-bucket"}
+        )
+    assert error_code(excinfo) == "InvalidParameterException"
+    assert "no-such-output-bucket does not exist" in excinfo.value.response["Error"]["Message"]
+    assert rekognition.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"] == []
