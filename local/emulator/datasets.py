@@ -276,11 +276,7 @@ def _require_json_lines(text: str) -> None:
 
 
 def distribute_dataset_entries(state: ServiceState, request: dict) -> dict:
-    given = [item.get("Arn") for item in request.get("Datasets") or []]
-    if len(given) != 2:
-        raise InvalidParameterException(
-            "Datasets must list exactly two datasets: the TRAIN and the TEST one."
-        )
+    given = [item.get("Arn") for item in request["Datasets"]]  # two, as botocore's model bounds the list
     with state.lock:
         found = [state.dataset(arn) for arn in given]
         by_type = {dataset.dataset_type: (project, dataset) for project, dataset in found}
