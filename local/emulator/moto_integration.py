@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-import botocore.session
 from moto import settings as moto_settings
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.exceptions import JsonRESTError
@@ -35,6 +34,7 @@ from local.emulator.cross_account import Caller, as_resource_policy
 from local.emulator.errors import CustomLabelsError
 from local.emulator.request_validation import check_request
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
+from local.emulator.service_model import MODEL
 from local.emulator.settings import ServiceSettings
 from local.emulator.usage_metrics import NAMESPACE, Datum, Retired
 from local.patches import Patch, apply
@@ -210,10 +210,9 @@ def _not_implemented_method(operation: str):
 
 def _unimplemented_operations() -> list[str]:
     """Rekognition operations in botocore's model that neither this service nor moto answers."""
-    model = botocore.session.get_session().get_service_model("rekognition")
     return [
         name
-        for name in model.operation_names
+        for name in MODEL.operation_names
         if name not in OPERATIONS and not hasattr(RekognitionResponse, camelcase_to_underscores(name))
     ]
 
