@@ -31,10 +31,13 @@ browser:
 	    apt-get install -y -qq --no-install-recommends chromium chromium-driver; } || { \
 	  test "$$CI" != true && echo "make browser: no Chromium installed; the browser tests will be skipped"; }
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+# The offline AWS (local/) is its own package with its own pins (moto among them): installed after the
+# app, whose domain package it trains with.
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml local/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check -e 'local/[test]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

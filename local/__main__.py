@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from local.patches import WrongLibraryVersion
 from local.ports import PortInUse, check_port_free
 
 
@@ -263,7 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except WrongLibraryVersion as error:
+        print(error, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from typing import Any
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
 
+from local.patches import Patch, apply, remove
+
 SECURE_TRANSPORT = "aws:SecureTransport"
-_original_get_permission = FakeBucket.get_permission
 
 
 def over_tls(document: dict[str, Any]) -> dict[str, Any]:
@@ -46,9 +47,19 @@ def _get_permission_over_tls(self: FakeBucket, action: str, resource: str) -> An
     return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
 
 
+PATCHES = (
+    Patch(
+        FakeBucket,
+        "get_permission",
+        _get_permission_over_tls,
+        "moto's bucket-policy check, which treats Bool conditions (aws:SecureTransport) as met",
+    ),
+)
+
+
 def install() -> None:
-    FakeBucket.get_permission = _get_permission_over_tls
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    FakeBucket.get_permission = _original_get_permission
+    remove(PATCHES)

@@ -61,8 +61,18 @@ from moto.stepfunctions.parser.asl.parse import asl_parser
 from moto.stepfunctions.parser.asl.utils.json_path import extract_json
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+from local.patches import Patch, apply, remove
+
 JSONL = "JSONL"
-_originals: dict[str, Any] = {}
+_originals: dict[str, Any] = {
+    "list_map_runs": StepFunctionsParserBackend.list_map_runs,
+    "parse": asl_parser.AmazonStateLanguageParser.parse,
+    "list": reader_s3.ResourceEvalS3._handle_list_objects_v2,
+    "put": writer_s3.ResourceEvalS3._handle_put_object,
+    "write": result_writer_decl.ResultWriter._eval_body,
+    "map_run": iteration.DistributedIterationComponent._map_run,
+    "eval_job": worker.DistributedItemProcessorWorker._eval_job,
+}
 _lock = threading.Lock()
 
 
@@ -328,33 +338,55 @@ def _list_map_runs(self: StepFunctionsParserBackend, execution_arn: str) -> dict
     return _originals["list_map_runs"](self, execution_arn)
 
 
-_PATCHES = (
-    (StepFunctionsParserBackend, "list_map_runs", "list_map_runs", _list_map_runs),
-    (asl_parser.AmazonStateLanguageParser, "parse", "parse", staticmethod(parse)),
-    (reader_s3.ResourceEvalS3, "_handle_list_objects_v2", "list", staticmethod(_handle_list_objects_v2)),
-    (writer_s3.ResourceEvalS3, "_handle_put_object", "put", staticmethod(_handle_put_object)),
-    (result_writer_decl.ResultWriter, "_eval_body", "write", _write_results),
-    (iteration.DistributedIterationComponent, "_map_run", "map_run", _map_run),
-    (worker.DistributedItemProcessorWorker, "_eval_job", "eval_job", _eval_job),
+PATCHES = (
+    Patch(
+        StepFunctionsParserBackend,
+        "list_map_runs",
+        _list_map_runs,
+        "moto's ListMapRuns, which fails (500) before the execution's worker has its environment",
+    ),
+    Patch(
+        asl_parser.AmazonStateLanguageParser,
+        "parse",
+        staticmethod(parse),
+        "the parser's ASL parser, which refuses ItemBatcher, JSONL readers and literal tolerances",
+    ),
+    Patch(
+        reader_s3.ResourceEvalS3,
+        "_handle_list_objects_v2",
+        staticmethod(_handle_list_objects_v2),
+        "the ItemReader's ListObjectsV2, which reads one page and fails on an empty prefix",
+    ),
+    Patch(
+        writer_s3.ResourceEvalS3,
+        "_handle_put_object",
+        staticmethod(_handle_put_object),
+        "the ResultWriter's upload of a manifest that lists no result files",
+    ),
+    Patch(
+        result_writer_decl.ResultWriter,
+        "_eval_body",
+        _write_results,
+        "the ResultWriter, which evaluates its Parameters against the children's outputs",
+    ),
+    Patch(
+        iteration.DistributedIterationComponent,
+        "_map_run",
+        _map_run,
+        "the Map run, which has no ItemBatcher, JSONL reader or tolerated failures",
+    ),
+    Patch(
+        worker.DistributedItemProcessorWorker,
+        "_eval_job",
+        _eval_job,
+        "a Map run's child job, which counts child workflows where a batcher counts items",
+    ),
 )
 
 
 def install() -> None:
-    if _originals:
-        return
-    for owner, attribute, name, replacement in _PATCHES:
-        _originals[name] = (
-            owner.__dict__[attribute].__func__
-            if isinstance(owner.__dict__[attribute], staticmethod)
-            else owner.__dict__[attribute]
-        )
-        setattr(owner, attribute, replacement)
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    for owner, attribute, name, _replacement in _PATCHES:
-        if name in _originals:
-            original = _originals.pop(name)
-            setattr(
-                owner, attribute, staticmethod(original) if name in ("parse", "list", "put") else original
-            )
+    remove(PATCHES)

@@ -15,20 +15,7 @@ from types import FrameType
 
 from moto.server import ThreadedMotoServer
 
-from local import (
-    access,
-    accounts,
-    bucket_policy_evaluation,
-    distributed_map,
-    execution_events,
-    execution_names,
-    function_urls,
-    host_dispatch,
-    lambda_hook,
-    rule_targets,
-    sfn_integration,
-    task_callbacks,
-)
+from local import access, accounts, patch_registry
 from local.emulator import moto_integration
 from local.emulator.backend import DEFAULT_ACCOUNT
 from local.emulator.settings import ServiceSettings
@@ -58,22 +45,13 @@ class LocalEndpoint:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> LocalEndpoint:
-        """Start serving; PortInUse (before anything is installed) when the port is taken."""
+        """Start serving; PortInUse (before anything is installed) when the port is taken,
+        WrongLibraryVersion when moto or boto3 is not the version the patches were written against."""
+        patch_registry.require_written_against_versions()
         check_port_free(self.port)
         os.environ["MOTO_PORT"] = str(self.port)
-        moto_integration.install()
+        patch_registry.install(authorize=self.authorize)
         moto_integration.configure(self.settings)
-        lambda_hook.install()
-        bucket_policy_evaluation.install()
-        execution_names.install()
-        host_dispatch.install()
-        function_urls.install()
-        sfn_integration.install()
-        task_callbacks.install()
-        distributed_map.install()
-        rule_targets.install()
-        execution_events.install()
-        (access.install if self.authorize else access.uninstall)()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self._server = ThreadedMotoServer(ip_address=HOST, port=self.port, verbose=False)
         self._server.start()

@@ -20,6 +20,8 @@ from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
+from local.patches import Patch, apply, remove
+
 LOG = logging.getLogger("local.events")
 DETAIL_TYPE = "Step Functions Execution Status Change"
 _originals = {"start": ExecutionWorker.start, "terminated": BaseExecutionWorkerCommunication.terminated}
@@ -81,11 +83,20 @@ def terminated(self: BaseExecutionWorkerCommunication) -> None:
     emit(self.execution)
 
 
+PATCHES = (
+    Patch(ExecutionWorker, "start", start, "moto's execution start, which sends no status-change event"),
+    Patch(
+        BaseExecutionWorkerCommunication,
+        "terminated",
+        terminated,
+        "moto's execution end, which sends no status-change event",
+    ),
+)
+
+
 def install() -> None:
-    ExecutionWorker.start = start
-    BaseExecutionWorkerCommunication.terminated = terminated
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    ExecutionWorker.start = _originals["start"]
-    BaseExecutionWorkerCommunication.terminated = _originals["terminated"]
+    remove(PATCHES)

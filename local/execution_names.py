@@ -7,6 +7,8 @@ from typing import Any
 
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+from local.patches import Patch, apply
+
 _original = StepFunctionsParserBackend.start_execution
 
 
@@ -16,5 +18,15 @@ def start_execution(
     return _original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
 
 
+PATCHES = (
+    Patch(
+        StepFunctionsParserBackend,
+        "start_execution",
+        start_execution,
+        "moto's StartExecution, which names an execution started without a name None",
+    ),
+)
+
+
 def install() -> None:
-    StepFunctionsParserBackend.start_execution = start_execution
+    apply(PATCHES)

@@ -35,6 +35,7 @@ from werkzeug.wrappers import Request, Response
 
 from local.access import decisions
 from local.access.principals import PARTITION, Caller, access_key_of, caller_for_key
+from local.patches import Patch, apply, remove
 
 PATH_PREFIX = "/lambda-url/"
 ACTION = "lambda:InvokeFunctionUrl"
@@ -215,5 +216,19 @@ def dispatch(self: DomainDispatcherApplication, environ: dict[str, Any], start_r
     return serve(Request(environ))(environ, start_response)
 
 
+PATCHES = (
+    Patch(
+        DomainDispatcherApplication,
+        "__call__",
+        dispatch,
+        "moto server's request dispatch, which has no route for Lambda function URLs",
+    ),
+)
+
+
 def install() -> None:
-    DomainDispatcherApplication.__call__ = dispatch
+    apply(PATCHES)
+
+
+def uninstall() -> None:
+    remove(PATCHES)

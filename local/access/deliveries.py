@@ -31,6 +31,7 @@ from moto.s3.models import S3Backend
 
 from local.access import decisions, delivery_contexts, resources
 from local.access.delivery_contexts import Facts
+from local.patches import Patch, apply, remove
 
 LOG = logging.getLogger("local.authz")
 S3 = "s3.amazonaws.com"
@@ -38,7 +39,6 @@ CLOUDWATCH = "cloudwatch.amazonaws.com"
 _sequence = itertools.count(1)
 _sequence_lock = threading.Lock()
 _originals = {
-    "send_event": notifications.send_event,
     "put_notifications": S3Backend.put_bucket_notification_configuration,
     "update_state": Alarm.update_state,
     "create_log_group": logs_models.LogsBackend.create_log_group,
@@ -241,15 +241,27 @@ def create_log_group(self: Any, log_group_name: str, tags: dict[str, str], **kwa
     return _originals["create_log_group"](self, log_group_name, tags, **kwargs)
 
 
+PATCHES = (
+    Patch(notifications, "send_event", send_event, "moto's S3 event delivery, which no policy checks"),
+    Patch(
+        S3Backend,
+        "put_bucket_notification_configuration",
+        put_bucket_notification_configuration,
+        "moto's PutBucketNotificationConfiguration, which does not validate the destinations",
+    ),
+    Patch(Alarm, "update_state", update_state, "moto's alarm state change, which runs no alarm actions"),
+    Patch(
+        logs_models.LogsBackend,
+        "create_log_group",
+        create_log_group,
+        "moto's CreateLogGroup, which never asks the KMS key policy",
+    ),
+)
+
+
 def install() -> None:
-    notifications.send_event = send_event
-    S3Backend.put_bucket_notification_configuration = put_bucket_notification_configuration
-    Alarm.update_state = update_state
-    logs_models.LogsBackend.create_log_group = create_log_group
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    notifications.send_event = _originals["send_event"]
-    S3Backend.put_bucket_notification_configuration = _originals["put_notifications"]
-    Alarm.update_state = _originals["update_state"]
-    logs_models.LogsBackend.create_log_group = _originals["create_log_group"]
+    remove(PATCHES)

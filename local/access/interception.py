@@ -23,6 +23,7 @@ from local.access import decisions, encryption, item_keys, resources
 from local.access.principals import Caller, access_key_of, caller_for_key
 from local.access.requests import PREFIXES, Call, Check, checks_for, iam_action
 from local.access.required_resources import UnresolvedResource
+from local.patches import Patch, apply, remove
 
 ERROR_CODES = {
     "sqs": "AccessDenied",
@@ -207,11 +208,20 @@ def _object_encryption_checks(
     return []
 
 
+PATCHES = (
+    Patch(BaseResponse, "call_action", call_action, "moto's dispatch of every non-S3 request, unauthorized"),
+    Patch(
+        BaseResponse,
+        "_authenticate_and_authorize_s3_action",
+        authorize_s3,
+        "moto's S3 authorization, which checks only bucket policies and ACLs",
+    ),
+)
+
+
 def install() -> None:
-    BaseResponse.call_action = call_action
-    BaseResponse._authenticate_and_authorize_s3_action = authorize_s3
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    BaseResponse.call_action = _original_call_action
-    BaseResponse._authenticate_and_authorize_s3_action = _original_s3_authorization
+    remove(PATCHES)

@@ -14,6 +14,7 @@ from moto.iam.models import iam_backends
 from moto.sts.models import STSBackend
 
 from local.access.principals import PARTITION, ROLE_ARN
+from local.patches import Patch, apply, remove
 
 ADMINISTRATOR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 _original = STSBackend.assume_role
@@ -56,9 +57,19 @@ def assume_role(
     return _original(self, region_name, role_session_name, role_arn, *args, **kwargs)
 
 
+PATCHES = (
+    Patch(
+        STSBackend,
+        "assume_role",
+        assume_role,
+        "moto's AssumeRole, which issues credentials for roles that do not exist without making them",
+    ),
+)
+
+
 def install() -> None:
-    STSBackend.assume_role = assume_role
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    STSBackend.assume_role = _original
+    remove(PATCHES)

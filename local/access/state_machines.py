@@ -27,10 +27,25 @@ from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.utils import boto_client
 
 from local.access.principals import Credentials, role_credentials
+from local.patches import Patch, apply, remove
 
 _original = boto_client.boto_client_for
 _original_credentials = StateTask._eval_state_credentials
-_patched: list[Any] = []
+_TASKS = "moto.stepfunctions.parser.asl.component.state.exec"
+# Every module of moto's parser that imported boto_client_for (tests compare with a scan of the parser)
+CLIENT_MODULES = (
+    "moto.stepfunctions.parser.asl.utils.boto_client",
+    f"{_TASKS}.state_map.item_reader.eval.resource_eval_s3",
+    f"{_TASKS}.state_map.result_writer.resource_eval.resource_eval_s3",
+    f"{_TASKS}.state_task.lambda_eval_utils",
+    *(
+        f"{_TASKS}.state_task.service.state_task_service_{name}"
+        for name in (
+            *("aws_sdk", "batch", "dynamodb", "ecs", "events"),
+            *("glue", "sfn", "sns", "sqs", "unsupported"),
+        )
+    ),
+)
 
 
 @dataclass
@@ -86,27 +101,41 @@ def boto_client_for(region: str, service: str, state_credentials: Any = None) ->
     return _client(service, region, role_credentials(role_arn, "states"))
 
 
-def _modules() -> list[Any]:
+def client_modules_in_parser() -> list[str]:
+    """The parser's modules that hold moto's own boto_client_for (what CLIENT_MODULES must list)."""
     found = []
     for info in pkgutil.walk_packages(parser.__path__, parser.__name__ + "."):
         try:
             module = importlib.import_module(info.name)
         except ImportError:  # a module moto itself never loads (LocalStack leftovers)
             continue
-        if getattr(module, "boto_client_for", None) is _original:
-            found.append(module)
+        if vars(module).get("boto_client_for") is _original:
+            found.append(info.name)
     return found
 
 
+PATCHES = (
+    *(
+        Patch(
+            importlib.import_module(name),
+            "boto_client_for",
+            boto_client_for,
+            "the parser's task clients, which sign every call with fixed keys",
+        )
+        for name in CLIENT_MODULES
+    ),
+    Patch(
+        StateTask,
+        "_eval_state_credentials",
+        eval_state_credentials,
+        "the parser's task Credentials, which it never assumes",
+    ),
+)
+
+
 def install() -> None:
-    if not _patched:
-        _patched.extend(_modules())
-    for module in _patched:
-        module.boto_client_for = boto_client_for
-    StateTask._eval_state_credentials = eval_state_credentials
+    apply(PATCHES)
 
 
 def uninstall() -> None:
-    for module in _patched:
-        module.boto_client_for = _original
-    StateTask._eval_state_credentials = _original_credentials
+    remove(PATCHES)

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import re
 import time
-
-from local.emulator.errors import InvalidParameterException
-
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
-_PROJECT = re.compile(r"^arn:aws:rekognition:([a-z0-9-]+):(\d{12}):project/([a-zA-Z0-9_.\-]{1,255})/(\d+)$")
 
 
 def epoch_millis() -> int:
@@ -25,23 +19,6 @@ def dataset_arn(region: str, account: str, project: str, dataset_type: str, stam
 
 def version_arn(region: str, account: str, project: str, version: str, stamp: int) -> str:
     return f"arn:aws:rekognition:{region}:{account}:project/{project}/version/{version}/{stamp}"
-
-
-def require_name(value: str, field: str) -> str:
-    if not isinstance(value, str) or not NAME_PATTERN.match(value):
-        raise InvalidParameterException(
-            f"{field} '{value}' is invalid: use 1-255 characters from a-z, A-Z, 0-9, '_', '.' and '-'."
-        )
-    return value
-
-
-def require_project_arn(value: str) -> str:
-    if not isinstance(value, str) or not _PROJECT.match(value):
-        raise InvalidParameterException(
-            f"ProjectArn '{value}' is not a project ARN "
-            "(arn:aws:rekognition:<region>:<account>:project/<name>/<digits>)."
-        )
-    return value
 
 
 def region_and_account(arn: str) -> tuple[str, str]:

@@ -6,6 +6,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from local.emulator.errors import (
     InternalServerError,
@@ -14,15 +15,20 @@ from local.emulator.errors import (
 )
 from local.emulator.settings import Faults
 
+Later = Callable[[Callable[[], None]], None]  # runs a job once the service's scaling delay has passed
+
 
 class InferenceCapacity:
     """Requests in the last second may not exceed rate x in-service units. With a maximum above the
-    minimum, a saturated model scales up one unit at a time (the refused request is still refused)."""
+    minimum, a saturated model asks for one more unit (`desired`), which comes into service after the
+    scaling delay: the guide's auto scaling takes minutes, not an instant. The refused request stays
+    refused."""
 
-    def __init__(self, per_unit: float, min_units: int, max_units: int | None) -> None:
+    def __init__(self, per_unit: float, min_units: int, max_units: int | None, later: Later) -> None:
         self.per_unit = per_unit
-        self.in_service = min_units
+        self.in_service = self.desired = min_units
         self.max_units = max_units or min_units
+        self._later = later
         self._recent: deque[float] = deque()
         self._lock = threading.Lock()
 
@@ -32,12 +38,18 @@ class InferenceCapacity:
             while self._recent and now - self._recent[0] >= 1.0:
                 self._recent.popleft()
             if len(self._recent) >= self.per_unit * self.in_service:
-                self.in_service = min(self.in_service + 1, self.max_units)
+                if self.desired == self.in_service < self.max_units:
+                    self.desired += 1
+                    self._later(self._unit_in_service)
                 raise ProvisionedThroughputExceededException(
                     "The request rate exceeds the throughput of the model's inference units. "
                     "Retry with back-off or start the model with more inference units."
                 )
             self._recent.append(now)
+
+    def _unit_in_service(self) -> None:
+        with self._lock:
+            self.in_service = self.desired
 
 
 class FaultInjector:

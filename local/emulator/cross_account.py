@@ -33,14 +33,10 @@ def copy_allowed(
     version_tags: dict[str, str],
 ) -> bool:
     """True when the source project's policies allow `caller` rekognition:CopyProjectVersion on
-    `version_arn` (whose tags are `version_tags`). A project's policies (up to 5) act as one resource
-    policy: their statements together."""
+    `version_arn` (whose tags are `version_tags`)."""
     if not policies:
         return False
-    statements = [statement for policy in policies for statement in _statements(policy)]
-    resource_policy = NamedPolicy(
-        " + ".join(p.name for p in policies), {"Version": "2012-10-17", "Statement": statements}
-    )
+    resource_policy = as_resource_policy(" + ".join(p.name for p in policies), policies)
     request = Request(_principal(caller), COPY_ACTION, version_arn, tag_context(version_tags))
     try:
         decision = evaluate(
@@ -71,38 +67,13 @@ def tag_context(tags: dict[str, str]) -> dict[str, str]:
     return {f"aws:ResourceTag/{key}": value for key, value in tags.items()}
 
 
-def resource_tag_context(resource_arn: str) -> dict[str, str]:
-    """The request context keys of a Custom Labels resource's tags, for the endpoint's authorization layer."""
-    from local.emulator.moto_integration import service_for
-
-    parts = resource_arn.split(":", 5)
-    if len(parts) < 6 or parts[2] != "rekognition" or not parts[5].startswith("project/"):
-        return {}
-    state = service_for(parts[4], parts[3]).state
-    with state.lock:
-        return tag_context(dict(state.tags.get(resource_arn, {})))
+def as_resource_policy(name: str, policies: list[ProjectPolicy]) -> NamedPolicy:
+    """A project's policies (up to 5) as the one resource policy they act as: their statements together."""
+    statements = [statement for policy in policies for statement in _statements(policy)]
+    return NamedPolicy(name, {"Version": "2012-10-17", "Statement": statements})
 
 
 def _statements(policy: ProjectPolicy) -> list[dict]:
     statements = json.loads(policy.document)["Statement"]
     return statements if isinstance(statements, list) else [statements]
 
-
-def project_resource_policy(resource_arn: str) -> NamedPolicy | None:
-    """The policies of the project a project or version ARN belongs to, as one resource policy (what the
-    endpoint's authorization layer checks for a call from another account)."""
-    from local.emulator.moto_integration import service_for
-
-    _, _, _, region, account, resource = resource_arn.split(":", 5)
-    project_name = resource.split("/")[1] if resource.startswith("project/") else None
-    if project_name is None:
-        return None
-    state = service_for(account, region).state
-    project = next((p for p in state.projects.values() if p.name == project_name), None)
-    policies = list(state.policies.get(project.arn, {}).values()) if project else []
-    if not policies:
-        return None
-    statements = [statement for policy in policies for statement in _statements(policy)]
-    return NamedPolicy(
-        "project policies of " + project_name, {"Version": "2012-10-17", "Statement": statements}
-    )

@@ -47,22 +47,30 @@ def load_request_image(image: dict, s3) -> Image.Image:
 def detect(
     model: TrainedModel, image_request: dict, s3, min_confidence: float | None, max_results: int | None
 ) -> list[dict[str, Any]]:
+    """The labels at or above MinConfidence (else the model's assumed thresholds), filtered on the
+    confidence the response reports, so a label reported at 99.985 passes MinConfidence 99.985."""
     image = load_request_image(image_request, s3)
-    kept = [p for p in model.predict(image) if _included(p, model, min_confidence)]
-    kept.sort(key=lambda p: p.confidence, reverse=True)
+    reported = [(p, reported_confidence(p)) for p in model.predict(image)]
+    kept = [(p, c) for p, c in reported if c >= _floor(p, model, min_confidence)]
+    kept.sort(key=lambda pair: pair[1], reverse=True)
     if max_results is not None:
-        kept = kept[: int(max_results)]
-    return [_as_label(p, image.size) for p in kept]
+        kept = kept[:max_results]
+    return [_as_label(p, confidence, image.size) for p, confidence in kept]
 
 
-def _included(prediction: Prediction, model: TrainedModel, min_confidence: float | None) -> bool:
+def reported_confidence(prediction: Prediction) -> float:
+    """The 0-100 confidence as the response gives it (three decimals)."""
+    return round(prediction.confidence * 100, 3)
+
+
+def _floor(prediction: Prediction, model: TrainedModel, min_confidence: float | None) -> float:
     if min_confidence is None:
-        return prediction.confidence >= model.thresholds.get(prediction.label, 1.0)
-    return prediction.confidence * 100 >= float(min_confidence)
+        return model.thresholds.get(prediction.label, 1.0) * 100
+    return float(min_confidence)
 
 
-def _as_label(prediction: Prediction, size: tuple[int, int]) -> dict[str, Any]:
-    label: dict[str, Any] = {"Name": prediction.label, "Confidence": round(prediction.confidence * 100, 3)}
+def _as_label(prediction: Prediction, confidence: float, size: tuple[int, int]) -> dict[str, Any]:
+    label: dict[str, Any] = {"Name": prediction.label, "Confidence": confidence}
     if prediction.box is not None:
         width, height = size
         box = prediction.box

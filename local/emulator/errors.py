@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from local.emulator.service_model import is_fault
+
 
 class CustomLabelsError(Exception):
     """Base of every error the service returns; `code` is the wire error code, `status` the HTTP status."""
-
-    status = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -15,6 +15,11 @@ class CustomLabelsError(Exception):
     @property
     def code(self) -> str:
         return type(self).__name__
+
+    @property
+    def status(self) -> int:
+        """500 for the errors botocore's model marks as server faults, 400 for the rest."""
+        return 500 if is_fault(self.code) else 400
 
 
 class ResourceNotFoundException(CustomLabelsError):
@@ -38,7 +43,11 @@ class InvalidParameterException(CustomLabelsError):
 
 
 class ValidationException(CustomLabelsError):
-    pass
+    """A request breaking a constraint of botocore's input shape (AWS's request validation)."""
+
+
+class SerializationException(CustomLabelsError):
+    """A request member of the wrong JSON type (the awsJson protocol's answer)."""
 
 
 class LimitExceededException(CustomLabelsError):
@@ -70,7 +79,7 @@ class ProvisionedThroughputExceededException(CustomLabelsError):
 
 
 class InternalServerError(CustomLabelsError):
-    status = 500
+    pass
 
 
 class InvalidPaginationTokenException(CustomLabelsError):

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-import botocore.session
 from moto import settings as moto_settings
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.exceptions import JsonRESTError
@@ -29,13 +28,17 @@ from moto.rekognition.responses import RekognitionResponse
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_aws_sdk
 from moto.sts.models import sts_backends
 
+from local.authz import NamedPolicy
 from local.emulator.backend import CustomLabelsBackend
 from local.emulator.caller_s3 import CallerS3, acting_for
-from local.emulator.cross_account import Caller
+from local.emulator.cross_account import Caller, as_resource_policy
 from local.emulator.errors import CustomLabelsError
+from local.emulator.request_validation import check_request
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
+from local.emulator.service_model import MODEL
 from local.emulator.settings import ServiceSettings
 from local.emulator.usage_metrics import NAMESPACE, Datum, Retired
+from local.patches import Patch, apply
 
 OPERATIONS = (
     "CreateProject",
@@ -68,7 +71,6 @@ _ATTRIBUTE = "custom_labels_service"
 _lock = threading.Lock()
 _settings = ServiceSettings()
 _scheduler_factory: Callable[[], BackgroundScheduler | ManualScheduler] = BackgroundScheduler
-_installed = False
 
 
 def configure(
@@ -98,6 +100,30 @@ def service_for(account: str, region: str) -> CustomLabelsBackend:
             )
             setattr(moto_backend, _ATTRIBUTE, service)
         return service
+
+
+def project_resource_policy(resource_arn: str) -> NamedPolicy | None:
+    """The policies of the project a project or version ARN belongs to, as one resource policy (what the
+    endpoint's authorization layer checks for a call from another account)."""
+    _, _, _, region, account, resource = resource_arn.split(":", 5)
+    if not resource.startswith("project/"):
+        return None
+    project_name = resource.split("/")[1]
+    state = service_for(account, region).state
+    project = next((p for p in state.projects.values() if p.name == project_name), None)
+    policies = list(state.policies.get(project.arn, {}).values()) if project else []
+    return as_resource_policy("project policies of " + project_name, policies) if policies else None
+
+
+def resource_tags(resource_arn: str) -> dict[str, str]:
+    """The tags of a Custom Labels resource (project, dataset or model version), for the endpoint's
+    authorization layer (``aws:ResourceTag/<key>``)."""
+    parts = resource_arn.split(":", 5)
+    if len(parts) < 6 or parts[2] != "rekognition" or not parts[5].startswith("project/"):
+        return {}
+    state = service_for(parts[4], parts[3]).state
+    with state.lock:
+        return dict(state.tags.get(resource_arn, {}))
 
 
 def _publish(account: str, region: str, service: CustomLabelsBackend, data: list[Datum]) -> None:
@@ -187,6 +213,7 @@ def _operation_method(operation: str):
     def _handle(self: RekognitionResponse, service: CustomLabelsBackend) -> str:
         try:
             request = _decode_blobs(operation, json.loads(self.body or "{}"))
+            check_request(operation, request)
             if operation != "DetectCustomLabels":  # its faults count in the model's metrics
                 service.faults.maybe_fail(operation)
             if operation == "CopyProjectVersion":
@@ -217,10 +244,9 @@ def _not_implemented_method(operation: str):
 
 def _unimplemented_operations() -> list[str]:
     """Rekognition operations in botocore's model that neither this service nor moto answers."""
-    model = botocore.session.get_session().get_service_model("rekognition")
     return [
         name
-        for name in model.operation_names
+        for name in MODEL.operation_names
         if name not in OPERATIONS and not hasattr(RekognitionResponse, camelcase_to_underscores(name))
     ]
 
@@ -239,30 +265,51 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def _patch_aws_sdk_results() -> None:
-    """moto 5.2.5 leaves botocore datetimes in aws-sdk task results, which then fail to serialise."""
-    task = state_task_service_aws_sdk.StateTaskServiceAwsSdk
-    original = task._eval_service_task
+_AWS_SDK_TASK = state_task_service_aws_sdk.StateTaskServiceAwsSdk
+_original_eval_service_task = _AWS_SDK_TASK._eval_service_task
 
-    def eval_service_task(self, env, *args, **kwargs):
-        original(self, env, *args, **kwargs)
-        env.stack.append(_json_ready(env.stack.pop()))
 
-    task._eval_service_task = eval_service_task
+def _eval_service_task(self, env, *args, **kwargs) -> None:
+    _original_eval_service_task(self, env, *args, **kwargs)
+    env.stack.append(_json_ready(env.stack.pop()))
+
+
+PATCHES = (
+    *(
+        Patch(
+            RekognitionResponse,
+            camelcase_to_underscores(operation),
+            _operation_method(operation),
+            f"moto's Rekognition, which has no Custom Labels operation {operation}",
+        )
+        for operation in OPERATIONS
+    ),
+    *(
+        Patch(
+            RekognitionResponse,
+            camelcase_to_underscores(operation),
+            _not_implemented_method(operation),
+            f"moto's Rekognition, which answers {operation} (in botocore's model, not in moto) with HTML",
+        )
+        for operation in UNIMPLEMENTED
+    ),
+    # Step Functions names aws-sdk errors "<Service>.<Exception>": Rekognition.ResourceNotFoundException
+    Patch(
+        state_task_service_aws_sdk._SERVICE_ERROR_NAMES,
+        "rekognition",
+        "Rekognition",
+        "the aws-sdk task's table of service names in error names, which lacks Rekognition",
+        owner_name=f"{state_task_service_aws_sdk.__name__}._SERVICE_ERROR_NAMES",
+    ),
+    Patch(
+        _AWS_SDK_TASK,
+        "_eval_service_task",
+        _eval_service_task,
+        "the aws-sdk task, which leaves botocore datetimes in its result (they then fail to serialise)",
+    ),
+)
 
 
 def install() -> None:
     """Register the operations on moto (idempotent)."""
-    global _installed
-    with _lock:
-        if _installed:
-            return
-        for operation in UNIMPLEMENTED:
-            method = _not_implemented_method(operation)
-            setattr(RekognitionResponse, camelcase_to_underscores(operation), method)
-        for operation in OPERATIONS:
-            setattr(RekognitionResponse, camelcase_to_underscores(operation), _operation_method(operation))
-        # Step Functions names aws-sdk errors "<Service>.<Exception>": Rekognition.ResourceNotFoundException
-        state_task_service_aws_sdk._SERVICE_ERROR_NAMES.setdefault("rekognition", "Rekognition")
-        _patch_aws_sdk_results()
-        _installed = True
+    apply(PATCHES)

@@ -4,14 +4,12 @@ A policy has no status; only its latest revision is kept, and a stale revision i
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from local.emulator.errors import (
-    InvalidParameterException,
     InvalidPolicyRevisionIdException,
     MalformedPolicyDocumentException,
     ResourceAlreadyExistsException,
@@ -23,9 +21,7 @@ from local.emulator.projects import usable_project
 from local.emulator.state import ServiceState
 
 MAX_POLICIES = 5
-MAX_DOCUMENT_CHARS = 2000
 COPY_ACTION = "rekognition:CopyProjectVersion"
-_NAME = re.compile(r"^[a-zA-Z0-9_.\-]{1,128}$")
 _REQUIRED = ("Effect", "Principal", "Action", "Resource")
 _FORBIDDEN = ("NotAction", "NotResource", "NotPrincipal")
 
@@ -55,7 +51,7 @@ class ProjectPolicy:
 
 
 def put_project_policy(state: ServiceState, request: dict) -> dict:
-    name = _policy_name(request)
+    name = request["PolicyName"]
     document = request.get("PolicyDocument")
     check_document(document)
     revision = request.get("PolicyRevisionId")
@@ -88,12 +84,12 @@ def list_project_policies(state: ServiceState, request: dict) -> dict:
     with state.lock:
         project = state.project(request.get("ProjectArn"))
         policies = sorted(state.policies.get(project.arn, {}).values(), key=lambda p: p.created)
-        found, token = page(policies, request, limit=MAX_POLICIES)
+        found, token = page(policies, request, "ListProjectPolicies", MAX_POLICIES)
         return with_token({"ProjectPolicies": [p.describe() for p in found]}, token)
 
 
 def delete_project_policy(state: ServiceState, request: dict) -> dict:
-    name = _policy_name(request)
+    name = request["PolicyName"]
     revision = request.get("PolicyRevisionId")
     with state.lock:
         project = state.project(request.get("ProjectArn"))
@@ -109,19 +105,8 @@ def delete_project_policy(state: ServiceState, request: dict) -> dict:
     return {}
 
 
-def _policy_name(request: dict) -> str:
-    name = request.get("PolicyName")
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise InvalidParameterException(
-            f"PolicyName {name!r} is invalid: use 1-128 characters from a-z, A-Z, 0-9, '_', '.' and '-'."
-        )
-    return name
-
-
 def check_document(document: object) -> None:
     """The guide's rules for a project policy document; each breach is a MalformedPolicyDocumentException."""
-    if not isinstance(document, str) or not 1 <= len(document) <= MAX_DOCUMENT_CHARS:
-        raise MalformedPolicyDocumentException(f"PolicyDocument must be 1-{MAX_DOCUMENT_CHARS} characters.")
     try:
         parsed = json.loads(document)
     except json.JSONDecodeError as error:

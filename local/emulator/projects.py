@@ -57,11 +57,9 @@ def usable_project(state: ServiceState, arn: str | None) -> Project:
 
 
 def create_project(state: ServiceState, request: dict) -> dict:
-    name = arns.require_name(request.get("ProjectName"), "ProjectName")
+    name = request["ProjectName"]
     feature = request.get("Feature", CUSTOM_LABELS)
     auto_update = request.get("AutoUpdate")
-    if feature not in FEATURES:
-        raise InvalidParameterException(f"Feature must be one of {', '.join(FEATURES)}, not {feature!r}.")
     if feature == CUSTOM_LABELS and auto_update is not None:
         raise InvalidParameterException("AutoUpdate applies to CONTENT_MODERATION projects (adapters) only.")
     if feature == CONTENT_MODERATION and auto_update not in AUTO_UPDATE:
@@ -78,13 +76,11 @@ def create_project(state: ServiceState, request: dict) -> dict:
 def describe_projects(state: ServiceState, request: dict) -> dict:
     names = request.get("ProjectNames")
     features = request.get("Features") or [CUSTOM_LABELS]
-    if any(feature not in FEATURES for feature in features):
-        raise InvalidParameterException(f"Features takes {' and '.join(FEATURES)}, not {features!r}.")
     with state.lock:
         projects = [
             p for p in state.projects.values() if (names is None or p.name in names) and p.feature in features
         ]
-        found, token = page(sorted(projects, key=lambda p: p.created), request)
+        found, token = page(sorted(projects, key=lambda p: p.created), request, "DescribeProjects")
         return with_token({"ProjectDescriptions": [p.describe() for p in found]}, token)
 
 
@@ -97,13 +93,13 @@ def delete_project(state: ServiceState, request: dict) -> dict:
             raise ResourceInUseException(
                 f"The project {project.name} still has {len(project.versions)} model(s): delete them first."
             )
-        if project.datasets:
-            raise ResourceInUseException(f"The project {project.name} still has datasets: delete them first.")
+        # The API reference asks only for the models to be gone; the datasets go with the project
         transition(project, "DELETING")
 
         def forget() -> None:
             state.projects.pop(project.arn, None)
-            state.forget(project.arn)
+            for arn in [project.arn, *(dataset.arn for dataset in project.datasets.values())]:
+                state.forget(arn)
 
         state.later(state.delays.seconds("deleting"), forget)
         return {"Status": project.status}

@@ -15,7 +15,8 @@ DEFAULT_USAGE_PERIOD_SECONDS = 60.0
 @dataclass(frozen=True)
 class Delays:
     """Seconds an asynchronous operation stays in its in-progress status (CREATE_IN_PROGRESS, STARTING,
-    STOPPING, DELETING, COPYING_IN_PROGRESS ...), as (low, high) ranges a seeded draw picks from.
+    STOPPING, DELETING, COPYING_IN_PROGRESS ...) and an auto-scaled model takes to bring one more
+    inference unit into service, as (low, high) ranges a seeded draw picks from.
     Training also waits `training_per_image` seconds per training image. The default is instant (tests
     that hold work with a ManualScheduler); the presets keep every status for at least a minimum."""
 
@@ -26,6 +27,7 @@ class Delays:
     stopping: Span = (0.0, 0.0)
     deleting: Span = (0.0, 0.0)
     copying: Span = (0.0, 0.0)
+    scaling: Span = (0.0, 0.0)
 
     @classmethod
     def named(cls, name: str, minimum: float = DEFAULT_MIN_STATUS_SECONDS) -> Delays:
@@ -41,6 +43,7 @@ class Delays:
                 stopping=(1, 3),  # "may take a while"
                 deleting=(1, 5),  # "up to 5 minutes"
                 copying=(2, 10),
+                scaling=(2, 5),  # no duration in the guide; Desired > InService units shows it takes time
             ),
         }
         if name not in presets:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from local.emulator import arns
 from local.emulator.caller_s3 import acting_client
-from local.emulator.errors import InvalidParameterException, ResourceNotFoundException
+from local.emulator.errors import ResourceNotFoundException
 from local.emulator.scheduler import BackgroundScheduler, Lane, ManualScheduler
 from local.emulator.settings import DelayClock, ServiceSettings
 
@@ -60,13 +60,12 @@ class ServiceState:
 
         self.scheduler.submit(delay, locked, lane)
 
-    def units_in_service(self) -> dict[str, int]:
-        """Version ARN -> inference units in service, for every running model."""
+    def units_in_service(self) -> dict[str, tuple[int, int]]:
+        """Version ARN -> (inference units in service, desired units), for every running model."""
         with self.lock:
-            return {arn: capacity.in_service for arn, capacity in self.capacity.items()}
+            return {arn: (capacity.in_service, capacity.desired) for arn, capacity in self.capacity.items()}
 
     def project(self, arn: str | None) -> Project:
-        arns.require_project_arn(arn)
         project = self.projects.get(arn)
         if project is None:
             raise ResourceNotFoundException(f"The project {arn} does not exist.")
@@ -91,7 +90,7 @@ class ServiceState:
             try:
                 finder(arn)
                 return True
-            except (ResourceNotFoundException, InvalidParameterException):
+            except ResourceNotFoundException:
                 continue
         return False
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from local.emulator.errors import (
-    InvalidParameterException,
     ResourceNotFoundException,
     ServiceQuotaExceededException,
 )
@@ -24,7 +21,7 @@ def tag_resource(state: ServiceState, request: dict) -> dict:
 def untag_resource(state: ServiceState, request: dict) -> dict:
     with state.lock:
         arn = _existing(state, request.get("ResourceArn"))
-        for key in _valid_keys(request.get("TagKeys") or []):
+        for key in request["TagKeys"]:
             state.tags.get(arn, {}).pop(key, None)
     return {}
 
@@ -35,12 +32,6 @@ def list_tags_for_resource(state: ServiceState, request: dict) -> dict:
 
 
 def apply_tags(state: ServiceState, arn: str, tags: dict[str, str]) -> None:
-    _valid_keys(tags)
-    for key, value in tags.items():
-        if not isinstance(value, str) or len(value) > 256:
-            raise InvalidParameterException(
-                f"The value of tag {key} must be a string of at most 256 characters."
-            )
     merged = {**state.tags.get(arn, {}), **tags}
     if len(merged) > MAX_TAGS:
         raise ServiceQuotaExceededException(
@@ -54,11 +45,3 @@ def _existing(state: ServiceState, arn: str | None) -> str:
         raise ResourceNotFoundException(f"The resource {arn} does not exist.")
     return arn
 
-
-def _valid_keys(keys: Iterable[str]) -> Iterable[str]:
-    for key in keys:
-        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.startswith("aws:"):
-            raise InvalidParameterException(
-                f"Tag key {key!r} is invalid: use 1-128 characters and do not start with 'aws:'."
-            )
-    return keys

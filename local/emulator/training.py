@@ -4,9 +4,11 @@ write every output file under OutputConfig, and say what DescribeProjectVersions
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -33,7 +35,17 @@ from local.emulator.evaluation_files import (
 from local.emulator.images import MAX_BYTES_S3, open_image
 from local.emulator.learners import BoxDetector, ImageClassifier
 from local.emulator.manifest_import import ImportFailed, split_for_test
-from local.emulator.storage import ObjectMissing, read_object, s3_uri, split_s3_uri, write_object
+from local.emulator.storage import ObjectMissing, read_object, split_s3_uri
+from local.emulator.training_output import (
+    EVALUATION_SUMMARY,
+    TESTING_GROUND_TRUTH,
+    TRAINING_GROUND_TRUTH,
+    TrainingOutput,
+    asset,
+    staged,
+    testing_input,
+    training_input,
+)
 
 UNABLE_TO_WRITE = "Unable to write to output S3 bucket."
 IMAGE_READERS = 8
@@ -59,25 +71,6 @@ class TrainingOutcome:
     model: TrainedModel | None = None
 
 
-class _Output:
-    def __init__(self, s3, request: TrainingRequest) -> None:
-        self.s3, self.kms = s3, request.kms_key_id
-        self.bucket = request.output_config["S3Bucket"]
-        prefix = request.output_config.get("S3KeyPrefix", "").strip("/")
-        self.prefix = f"{prefix}/{request.version_name}" if prefix else request.version_name
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}/{name}"
-
-    def put(self, name: str, body: bytes) -> dict[str, str]:
-        write_object(self.s3, self.bucket, self.key(name), body, self.kms)
-        return {"Bucket": self.bucket, "Name": self.key(name)}
-
-
-def _asset(s3_object: dict[str, str]) -> dict:
-    return {"Assets": [{"GroundTruthManifest": {"S3Object": s3_object}}]}
-
-
 def run_training(request: TrainingRequest, s3) -> TrainingOutcome:
     try:
         return _run_training(request, s3)
@@ -88,23 +81,33 @@ def run_training(request: TrainingRequest, s3) -> TrainingOutcome:
 
 
 def _run_training(request: TrainingRequest, s3) -> TrainingOutcome:
-    output = _Output(s3, request)
+    output = TrainingOutput(
+        s3, request.output_config, request.project_name, request.version_name, request.kms_key_id
+    )
     try:
         s3.head_bucket(Bucket=output.bucket)
     except ClientError:
         return TrainingOutcome("TRAINING_FAILED", UNABLE_TO_WRITE)
-    training_object, testing_object = _stage_manifests(request, output)
-    testing_uri = s3_uri(testing_object["Bucket"], testing_object["Name"]) if testing_object else None
-    with engine.validate_manifests(
-        s3_uri(training_object["Bucket"], training_object["Name"]), testing_uri, s3=s3, check_images=True
-    ) as report:
+    with tempfile.TemporaryDirectory(prefix="customlabels-training-") as folder:
+        try:
+            return _validate_and_train(request, s3, output, Path(folder))
+        except ClientError:
+            return TrainingOutcome("TRAINING_FAILED", UNABLE_TO_WRITE)
+
+
+def _validate_and_train(
+    request: TrainingRequest, s3, output: TrainingOutput, workdir: Path
+) -> TrainingOutcome:
+    training_manifest = staged(request.training, "training", workdir)
+    testing_manifest = staged(request.testing, "testing", workdir)
+    with engine.validate_manifests(training_manifest, testing_manifest, s3=s3, check_images=True) as report:
         if report.file_error:
             return TrainingOutcome("TRAINING_FAILED", report.status_message)
-        # read the entries before writing: the S3 upload consumes the engine's spooled lines
+        # read the entries before writing: writing the files consumes the engine's spooled lines
         training_entries = report.training.entries if report.can_train else []
-        testing_entries = report.testing.entries if report.can_train and testing_object else None
+        testing_entries = report.testing.entries if report.can_train and testing_manifest else None
         try:
-            results = _validation_results(report, output, training_object, testing_object)
+            results = _validation_results(report, output, request, workdir)
         except engine.ManifestFileError as failure:
             return TrainingOutcome("TRAINING_FAILED", failure.error.value)
         if not report.can_train:
@@ -118,25 +121,16 @@ def _run_training(request: TrainingRequest, s3) -> TrainingOutcome:
         )
     except (CustomLabelsError, ImportFailed) as error:
         return TrainingOutcome("TRAINING_FAILED", error.message, results)
-    results["TrainingDataResult"]["Output"] = _asset(evaluation["training_snapshot"])
-    results["TestingDataResult"]["Output"] = _asset(evaluation["testing_snapshot"])
+    results["TrainingDataResult"]["Output"] = asset(evaluation["training_snapshot"])
+    results["TestingDataResult"]["Output"] = {
+        **asset(evaluation["testing_snapshot"]),
+        "AutoCreate": results["TestingDataResult"]["Input"].get("AutoCreate", False),
+    }
     results["EvaluationResult"] = {
         "F1Score": evaluation["f1"],
         "Summary": {"S3Object": evaluation["summary"]},
     }
     return TrainingOutcome("TRAINING_COMPLETED", "The model is ready to run.", results, model)
-
-
-def _stage_manifests(request: TrainingRequest, output: _Output) -> tuple[dict, dict | None]:
-    """S3 objects of the training and testing manifests (testing None: auto-split). Project dataset
-    entries are written under the output location first; they become the results' Input."""
-    staged = []
-    for name, source in (("training", request.training), ("testing", request.testing)):
-        if isinstance(source, str):
-            staged.append(output.put(f"input/{name}.manifest", source.encode()))
-        else:
-            staged.append({"Bucket": source["Bucket"], "Name": source["Name"]} if source else None)
-    return staged[0], staged[1]
 
 
 def _auto_split(entries: list[dict], seed: str) -> tuple[list[dict], list[dict]]:
@@ -145,26 +139,19 @@ def _auto_split(entries: list[dict], seed: str) -> tuple[list[dict], list[dict]]
     return [json.loads(line) for line in training.values()], [json.loads(line) for line in testing.values()]
 
 
-def _validation_results(report, output: _Output, training_object: dict, testing_object: dict | None) -> dict:
-    written = report.write(s3_uri(output.bucket, output.prefix + "/"), s3=output.s3)
-    summary, training_file, testing_file = (
-        _s3_object(written[name]) for name in (engine.SUMMARY_FILE, engine.TRAINING_FILE, engine.TESTING_FILE)
-    )
-    testing_result = {"Validation": _asset(testing_file)}
-    if testing_object is not None:
-        testing_result["Input"] = _asset(testing_object)
-    else:
-        testing_result["Input"] = {"Assets": [], "AutoCreate": True}
+def _validation_results(report, output: TrainingOutput, request: TrainingRequest, workdir: Path) -> dict:
+    written = output.put_validation(report, workdir)
     return {
-        "ManifestSummary": {"S3Object": summary},
-        "TrainingDataResult": {"Input": _asset(training_object), "Validation": _asset(training_file)},
-        "TestingDataResult": testing_result,
+        "ManifestSummary": {"S3Object": written[engine.SUMMARY_FILE]},
+        "TrainingDataResult": {
+            "Input": training_input(request.training),
+            "Validation": asset(written[engine.TRAINING_FILE]),
+        },
+        "TestingDataResult": {
+            "Input": testing_input(request.testing),
+            "Validation": asset(written[engine.TESTING_FILE]),
+        },
     }
-
-
-def _s3_object(uri: str) -> dict[str, str]:
-    bucket, key = split_s3_uri(uri)
-    return {"Bucket": bucket, "Name": key}
 
 
 def _load_images(s3, entries: Sequence[dict]) -> list[tuple[LabeledImage, Image.Image]]:
@@ -193,7 +180,7 @@ def _fit_and_evaluate(
     use_case: str,
     training_entries: list[dict],
     testing_entries: list[dict],
-    output: _Output,
+    output: TrainingOutput,
 ) -> tuple[TrainedModel, dict]:
     train = _load_images(s3, training_entries)
     test = _load_images(s3, testing_entries)
@@ -204,9 +191,7 @@ def _fit_and_evaluate(
     else:
         model, evaluation = _classification(request, train, test)
     summary, snapshot = evaluation
-    return model, _write_evaluation(
-        request, output, summary, _used_entries(training_entries, train), snapshot
-    )
+    return model, _write_evaluation(output, summary, _used_entries(training_entries, train), snapshot)
 
 
 def _classification(request, train, test) -> tuple[TrainedModel, tuple[dict, list[dict]]]:
@@ -284,14 +269,11 @@ def _detection(request, train, test) -> tuple[TrainedModel, tuple[dict, list[dic
 
 
 def _write_evaluation(
-    request, output: _Output, summary: dict, training_lines: list[dict], snapshot: list[dict]
+    output: TrainingOutput, summary: dict, training_lines: list[dict], snapshot: list[dict]
 ) -> dict:
-    summary_name = f"EvaluationResultSummary-{request.project_name}-{request.version_name}.json"
     return {
-        "summary": output.put(summary_name, json.dumps(summary, indent=1).encode()),
-        "testing_snapshot": output.put("evaluation/testing_manifest_snapshot.manifest", json_lines(snapshot)),
-        "training_snapshot": output.put(
-            "evaluation/training_manifest_snapshot.manifest", json_lines(training_lines)
-        ),
+        "summary": output.put(EVALUATION_SUMMARY, json.dumps(summary, indent=1).encode()),
+        "testing_snapshot": output.put(TESTING_GROUND_TRUTH, json_lines(snapshot)),
+        "training_snapshot": output.put(TRAINING_GROUND_TRUTH, json_lines(training_lines)),
         "f1": aggregated_f1(summary),
     }

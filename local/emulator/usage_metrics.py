@@ -2,8 +2,8 @@
 dimensions ``ProjectName`` and ``VersionName``.
 
 - While a model is RUNNING, once a minute (``usage_period_seconds`` of real time; shorter in tests, an
-  accelerated minute): ``InServiceInferenceUnits`` and ``DesiredInferenceUnits``, its units in service.
-  Each data point stands for one minute in service.
+  accelerated minute): ``InServiceInferenceUnits`` (its units in service) and ``DesiredInferenceUnits``
+  (one more while auto scaling brings a unit into service). Each data point stands for one minute.
 - Per ``DetectCustomLabels`` call on a model: ``SuccessfulRequestCount``, ``ThrottledCount``,
   ``UserErrorCount`` or ``ServerErrorCount`` (1), and for a success ``DetectedLabelCount`` and
   ``ResponseTime`` (milliseconds).
@@ -32,8 +32,8 @@ from local.emulator.errors import (
 
 LOG = logging.getLogger(__name__)
 NAMESPACE = "AWS/Rekognition"
-UNIT_METRICS = ("InServiceInferenceUnits", "DesiredInferenceUnits")
 Datum = dict[str, Any]
+Units = tuple[int, int]  # a running model's inference units: (in service, desired)
 Sink = Callable[[list[Datum]], None]
 _VERSION = re.compile(r":project/(?P<project>[^/]+)/version/(?P<version>[^/]+)/\d+$")
 
@@ -74,7 +74,7 @@ class UsageMetrics:
         self._timer: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def start(self, units_in_service: Callable[[], dict[str, int]]) -> None:
+    def start(self, units_in_service: Callable[[], dict[str, Units]]) -> None:
         """Publish the units in service of every running model once per period, from now until
         shutdown (idempotent; the first model that starts running calls it)."""
         with self._lock:
@@ -85,7 +85,7 @@ class UsageMetrics:
             )
             self._timer.start()
 
-    def _tick(self, units_in_service: Callable[[], dict[str, int]]) -> None:
+    def _tick(self, units_in_service: Callable[[], dict[str, Units]]) -> None:
         while not self._stop.wait(self.period_seconds):
             try:
                 self.publish_units(units_in_service(), datetime.now(UTC))
@@ -94,13 +94,17 @@ class UsageMetrics:
             except Exception:
                 LOG.exception("publishing InServiceInferenceUnits failed")
 
-    def publish_units(self, units: dict[str, int], at: datetime) -> None:
-        """One data point per running model (version ARN -> units in service)."""
+    def publish_units(self, units: dict[str, Units], at: datetime) -> None:
+        """One data point of each metric per running model (version ARN -> units); the desired units
+        run ahead of those in service while auto scaling adds one."""
         data = []
-        for arn, count in units.items():
+        for arn, (in_service, desired) in units.items():
             names = names_of(arn)
             if names is not None:
-                data += [datum(metric, count, "Count", *names, at) for metric in UNIT_METRICS]
+                data += [
+                    datum("InServiceInferenceUnits", in_service, "Count", *names, at),
+                    datum("DesiredInferenceUnits", desired, "Count", *names, at),
+                ]
         if data:
             self._put(data)
 

@@ -20,10 +20,11 @@ from local.emulator.errors import (
 )
 from local.emulator.projects import usable_project
 from local.emulator.state import ServiceState
-from local.emulator.storage import ObjectMissing, read_object, write_object
+from local.emulator.storage import ObjectMissing, read_object
 from local.emulator.tags import apply_tags
 from local.emulator.training import UNABLE_TO_WRITE
-from local.emulator.versions import MESSAGES, ProjectVersion, output_config
+from local.emulator.training_output import TrainingOutput
+from local.emulator.versions import MESSAGES, ProjectVersion, output_config, require_output_bucket
 
 MAX_COPIES_PER_DESTINATION = 5
 UNREADABLE_SOURCE = "The source model's training results could not be read from its output bucket."
@@ -31,9 +32,10 @@ StateOf = Callable[[str], ServiceState]  # account -> that account's service sta
 
 
 def copy_project_version(state: ServiceState, request: dict, caller: Caller, state_of: StateOf) -> dict:
-    name = arns.require_name(request.get("VersionName"), "VersionName")
+    name = request["VersionName"]
     output = output_config(request)
-    source_project_arn = arns.require_project_arn(request.get("SourceProjectArn"))
+    require_output_bucket(state, output)
+    source_project_arn = request["SourceProjectArn"]
     source_region, source_account = arns.region_and_account(source_project_arn)
     if source_region != state.region:
         raise InvalidParameterException("A model can only be copied within one Region.")
@@ -117,26 +119,27 @@ def _copy(
 
 
 class _Relocation:
-    """Copies an S3 object the source's training wrote into the copy's output location."""
+    """Copies a file the source's training wrote (`<Kind>-<project>-<version>.json` at its output prefix)
+    to the copy's output prefix, named for the copy; other objects (the caller's manifests) stay put."""
 
     def __init__(self, source: ServiceState, writer: Any, source_output: dict, version: ProjectVersion):
-        self.source, self.writer, self.version = source, writer, version
-        source_prefix = source_output.get("S3KeyPrefix", "").strip("/")
-        self.from_bucket = source_output["S3Bucket"]
-        self.from_prefix = f"{source_prefix}/" if source_prefix else ""
-        target_prefix = version.output_config.get("S3KeyPrefix", "").strip("/")
-        self.to_bucket = version.output_config["S3Bucket"]
-        self.to_prefix = f"{target_prefix}/" if target_prefix else ""
+        """Reads the source's results with the service's own client (the service's own files), writes the
+        copy's with `writer` (the caller's permissions)."""
+        self.source = source
+        _, source_project, _, source_version, _ = (version.source_version_arn or "").split("/")[-5:]
+        self.from_output = TrainingOutput(source.own_s3, source_output, source_project, source_version, None)
+        destination_project = version.arn.split("/")[1]
+        self.to_output = TrainingOutput(
+            writer, version.output_config, destination_project, version.name, version.kms_key_id
+        )
 
     def move(self, s3_object: dict[str, str]) -> dict[str, str]:
         bucket, key = s3_object["Bucket"], s3_object["Name"]
-        if bucket != self.from_bucket or not key.startswith(self.from_prefix):
-            return dict(s3_object)  # not the service's output (e.g. the caller's input manifest)
-        relative = key[len(self.from_prefix) :].split("/", 1)[-1]  # drop the source version's folder
-        new_key = f"{self.to_prefix}{self.version.name}/{relative}"
+        kind = self.from_output.kind_of(bucket, key)
+        if kind is None:
+            return dict(s3_object)
         body = read_object(self.source.own_s3, bucket, key, s3_object.get("Version"))
-        write_object(self.writer, self.to_bucket, new_key, body, self.version.kms_key_id)
-        return {"Bucket": self.to_bucket, "Name": new_key}
+        return self.to_output.put(kind, body)
 
 
 def _rewrite(value: Any, relocation: _Relocation) -> Any:

@@ -17,10 +17,8 @@ MAX_INFERENCE_UNITS = 10
 
 
 def start_project_version(state: ServiceState, request: dict) -> dict:
-    minimum, maximum = request.get("MinInferenceUnits"), request.get("MaxInferenceUnits")
-    if not isinstance(minimum, int) or minimum < 1:
-        raise InvalidParameterException("MinInferenceUnits must be an integer of at least 1.")
-    if maximum is not None and (not isinstance(maximum, int) or maximum < minimum):
+    minimum, maximum = request["MinInferenceUnits"], request.get("MaxInferenceUnits")
+    if maximum is not None and maximum < minimum:
         raise InvalidParameterException("MaxInferenceUnits must be an integer not below MinInferenceUnits.")
     if max(minimum, maximum or 0) > MAX_INFERENCE_UNITS:
         raise LimitExceededException(f"A model can use at most {MAX_INFERENCE_UNITS} inference units.")
@@ -36,7 +34,12 @@ def start_project_version(state: ServiceState, request: dict) -> dict:
 
         def running() -> None:
             if version.status == "STARTING":
-                state.capacity[version.arn] = InferenceCapacity(state.settings.iu_tps, minimum, maximum)
+                state.capacity[version.arn] = InferenceCapacity(
+                    state.settings.iu_tps,
+                    minimum,
+                    maximum,
+                    lambda job: state.later(state.delays.seconds("scaling"), job),
+                )
                 version.set_status("RUNNING")
                 state.usage.start(state.units_in_service)
 
@@ -65,10 +68,6 @@ def stop_project_version(state: ServiceState, request: dict) -> dict:
 def detect_custom_labels(state: ServiceState, request: dict) -> dict:
     min_confidence = request.get("MinConfidence")
     max_results = request.get("MaxResults")
-    if min_confidence is not None and not 0 <= float(min_confidence) <= 100:
-        raise InvalidParameterException("MinConfidence must be between 0 and 100.")
-    if max_results is not None and int(max_results) < 0:
-        raise InvalidParameterException("MaxResults must be 0 or more.")
     with state.lock:
         _, version = state.version(request.get("ProjectVersionArn"))
         if version.status != "RUNNING" or version.model is None:

@@ -12,7 +12,7 @@ from local.emulator.projects import CUSTOM_LABELS, Project, usable_project
 from local.emulator.state import ServiceState
 from local.emulator.tags import apply_tags
 from local.emulator.training import TrainingOutcome, TrainingRequest
-from local.emulator.versions import SERVICE_ISSUE, ProjectVersion, output_config
+from local.emulator.versions import SERVICE_ISSUE, ProjectVersion, output_config, require_output_bucket
 
 MAX_CONCURRENT_TRAININGS = 4
 Trainer = Callable[[TrainingRequest, Any], TrainingOutcome]  # (job, S3 client of the caller)
@@ -20,8 +20,9 @@ Source = str | dict  # manifest text or the S3Object of a manifest
 
 
 def create_project_version(state: ServiceState, request: dict, trainer: Trainer) -> dict:
-    name = arns.require_name(request.get("VersionName"), "VersionName")
+    name = request["VersionName"]
     output = output_config(request)
+    require_output_bucket(state, output)
     with state.lock:
         project = usable_project(state, request.get("ProjectArn"))
         if project.feature != CUSTOM_LABELS:

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from botocore.exceptions import ClientError
+
 from local.emulator.detection import TrainedModel
 from local.emulator.errors import InvalidParameterException, ResourceInUseException
 from local.emulator.lifecycle import allows, transition
@@ -98,10 +100,22 @@ def output_config(request: dict) -> dict[str, str]:
     return {"S3Bucket": output["S3Bucket"], "S3KeyPrefix": output.get("S3KeyPrefix", "")}
 
 
+def require_output_bucket(state: ServiceState, output: dict[str, str]) -> None:
+    """A bucket that does not exist is refused on the call (README decisions table); one that exists but
+    cannot be written fails the training or copy later, with the guide's "Unable to write to output S3
+    bucket."."""
+    try:
+        state.s3.head_bucket(Bucket=output["S3Bucket"])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket"):
+            raise InvalidParameterException(
+                f"OutputConfig.S3Bucket {output['S3Bucket']} does not exist: create it, or name the bucket "
+                "the training results should go to."
+            ) from None
+
+
 def describe_project_versions(state: ServiceState, request: dict) -> dict:
     names = request.get("VersionNames")
-    if names is not None and not 1 <= len(names) <= 10:
-        raise InvalidParameterException("VersionNames takes 1 to 10 names.")
     with state.lock:
         project = state.project(request.get("ProjectArn"))
         versions = sorted(
@@ -109,7 +123,7 @@ def describe_project_versions(state: ServiceState, request: dict) -> dict:
             key=lambda v: v.created,
             reverse=True,
         )
-        found, token = page(versions, request)
+        found, token = page(versions, request, "DescribeProjectVersions")
         return with_token({"ProjectVersionDescriptions": [v.describe() for v in found]}, token)
 
 

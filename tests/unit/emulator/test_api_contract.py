@@ -132,7 +132,7 @@ def test_a_project_with_only_a_train_dataset_trains_on_an_80_20_split(rekognitio
     held()
     trained = version(rekognition, project)
     assert trained["Status"] == "TRAINING_COMPLETED", trained["StatusMessage"]
-    assert trained["TestingDataResult"]["Input"] == {"Assets": [], "AutoCreate": True}
+    assert trained["TestingDataResult"]["Input"] == {"AutoCreate": True}
     snapshot = trained["TestingDataResult"]["Output"]["Assets"][0]["GroundTruthManifest"]["S3Object"]
     assert snapshot["Bucket"] == BUCKET
 

@@ -58,15 +58,16 @@ def test_dataset_create_goes_in_progress_then_complete_with_stats(rekognition, d
     }
 
 
-def test_dataset_from_missing_manifest_fails_with_the_file_message(rekognition, s3, held):
+def test_dataset_from_missing_manifest_is_refused_on_the_call(rekognition, s3, held):
+    """InvalidS3ObjectException is among CreateDataset's errors in botocore's model: no dataset is made."""
     project = rekognition.create_project(ProjectName="p")["ProjectArn"]
-    arn = rekognition.create_dataset(
-        ProjectArn=project, DatasetType="TRAIN", DatasetSource=manifest_source("nowhere.manifest")
-    )["DatasetArn"]
-    held()
-    description = rekognition.describe_dataset(DatasetArn=arn)["DatasetDescription"]
-    assert (description["Status"], description["StatusMessageCode"]) == ("CREATE_FAILED", "CLIENT_ERROR")
-    assert description["StatusMessage"] == "The manifest file extension or contents are invalid."
+    with pytest.raises(ClientError) as excinfo:
+        rekognition.create_dataset(
+            ProjectArn=project, DatasetType="TRAIN", DatasetSource=manifest_source("nowhere.manifest")
+        )
+    assert error_code(excinfo) == "InvalidS3ObjectException"
+    assert "s3://customlabels-test/nowhere.manifest" in excinfo.value.response["Error"]["Message"]
+    assert rekognition.describe_projects()["ProjectDescriptions"][0]["Datasets"] == []
 
 
 def test_second_dataset_of_a_type_is_refused(rekognition, digits, held):
@@ -190,14 +191,10 @@ def test_model_lifecycle_train_start_stop_delete(rekognition, digits, held):
     assert rekognition.describe_project_versions(ProjectArn=project)["ProjectVersionDescriptions"] == []
 
 
-def test_project_delete_needs_empty_project_and_then_disappears(rekognition, digits, held):
+def test_project_with_datasets_left_is_deleted_with_them_and_then_disappears(rekognition, digits, held):
+    """AWS (API reference, DeleteProject): "you must first delete all models or adapters associated
+    with the project"; the datasets do not stop it, and they go with the project."""
     project, train, test = project_with_datasets(rekognition, digits, held)
-    with pytest.raises(ClientError) as excinfo:
-        rekognition.delete_project(ProjectArn=project)
-    assert error_code(excinfo) == "ResourceInUseException"
-    for arn in (train, test):
-        rekognition.delete_dataset(DatasetArn=arn)
-    held()
     assert rekognition.delete_project(ProjectArn=project)["Status"] == "DELETING"
     assert (
         rekognition.describe_projects(ProjectNames=["digits"])["ProjectDescriptions"][0]["Status"]
@@ -205,14 +202,18 @@ def test_project_delete_needs_empty_project_and_then_disappears(rekognition, dig
     )
     held()
     assert rekognition.describe_projects(ProjectNames=["digits"])["ProjectDescriptions"] == []
+    for arn in (train, test):
+        with pytest.raises(ClientError) as excinfo:
+            rekognition.describe_dataset(DatasetArn=arn)
+        assert error_code(excinfo) == "ResourceNotFoundException"
 
 
 @pytest.mark.parametrize(
     ("call", "code"),
     [
-        (lambda r, p: r.create_project(ProjectName="bad name!"), "InvalidParameterException"),
+        (lambda r, p: r.create_project(ProjectName="bad name!"), "ValidationException"),
         (lambda r, p: r.create_project(ProjectName="digits"), "ResourceInUseException"),
-        (lambda r, p: r.create_dataset(ProjectArn=p, DatasetType="VALIDATION"), "InvalidParameterException"),
+        (lambda r, p: r.create_dataset(ProjectArn=p, DatasetType="VALIDATION"), "ValidationException"),
         (lambda r, p: r.create_dataset(ProjectArn=p + "9", DatasetType="TRAIN"), "ResourceNotFoundException"),
         (
             lambda r, p: r.create_project_version(ProjectArn=p, VersionName="v", OutputConfig=OUTPUT),
@@ -267,7 +268,7 @@ def test_tags_on_every_resource_and_their_limits(rekognition, digits, held):
         assert rekognition.list_tags_for_resource(ResourceArn=arn)["Tags"] == {"team": "vision"}
     with pytest.raises(ClientError) as excinfo:
         rekognition.tag_resource(ResourceArn=project, Tags={"aws:owner": "x"})
-    assert error_code(excinfo) == "InvalidParameterException"
+    assert error_code(excinfo) == "ValidationException"  # TagKey's pattern refuses the aws: prefix
     with pytest.raises(ClientError) as excinfo:
         rekognition.tag_resource(ResourceArn=project, Tags={f"k{i}": "v" for i in range(200)})
     assert error_code(excinfo) == "ServiceQuotaExceededException"

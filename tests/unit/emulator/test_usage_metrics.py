@@ -60,11 +60,13 @@ def test_a_successful_call_publishes_its_labels_and_response_time() -> None:
 def test_units_in_service_are_one_point_per_running_model_and_period() -> None:
     sent: list[dict] = []
     metrics = UsageMetrics(sent.extend, PERIOD)
-    metrics.start(lambda: {ARN: 2})
+    metrics.start(lambda: {ARN: (2, 3)})  # scaling up: a third unit wanted, not yet in service
     time.sleep(PERIOD * 3.5)
     metrics.shutdown()
     units = [item["Value"] for item in sent if item["MetricName"] == "InServiceInferenceUnits"]
     assert units and set(units) == {2.0} and 2 <= len(units) <= 4
+    desired = [item["Value"] for item in sent if item["MetricName"] == "DesiredInferenceUnits"]
+    assert set(desired) == {3.0} and len(desired) == len(units)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 
 from local import access
 from local.alarm_evaluation import AlarmEvaluator, evaluate
+from local.emulator import moto_integration
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 NOW = datetime(2026, 3, 2, 12, 0, 30, tzinfo=UTC)
@@ -104,7 +105,7 @@ def cloudwatch_may_publish(topic: str) -> str:
 
 
 def test_alarm_actions_publish_to_the_topic(aws) -> None:
-    access.install()
+    access.install(moto_integration.project_resource_policy, moto_integration.resource_tags)
     try:
         cloudwatch, sns, sqs = aws("cloudwatch"), aws("sns"), aws("sqs")
         topic = sns.create_topic(Name="alarms")["TopicArn"]
