@@ -15,6 +15,7 @@ def _copy_request(endpoint: Endpoint) -> dict[str, str]:
     rekognition = endpoint.client("rekognition")
     source = rekognition.create_project(ProjectName="training")["ProjectArn"]
     destination = rekognition.create_project(ProjectName="production")["ProjectArn"]
+    endpoint.client("s3").create_bucket(Bucket="console-bucket")  # the service refuses a missing one first
     return {
         "SourceProjectArn": source,
         "SourceProjectVersionArn": f"{source.rsplit('/', 1)[0]}/version/v1/1700000000000",
