@@ -21,7 +21,7 @@ from customlabels_cli.console import analysis, evaluation_page, models, results
 from customlabels_cli.support import executions, version_evaluation
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.model_control import control_input
-from customlabels_cli.support.stack import Stack
+from customlabels_cli.support.stack import RETRIES, Stack
 
 TOKEN_FIELD, TOKEN_HEADER = "token", "X-Console-Token"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -157,11 +157,28 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
 
     @app.get("/results", endpoint="results")
     def results_page() -> str:
-        found = results.latest_results(stack.client("s3"), stack.output("InferenceBucketName"))
+        table = stack.session.resource("dynamodb", config=RETRIES).Table(stack.output("ResultsTableName"))
+        versions = {
+            item["versionName"]: item.get("versionArn")
+            for item in stack.registry().list_versions(stack.project)
+        }
+        chosen = request.args.get("version", "")
+        context: dict[str, Any] = {"versions": sorted(versions, reverse=True), "args": request.args}
+        try:
+            if chosen and not versions.get(chosen):
+                raise results.BadFilter(f"version {chosen!r} is not in the registry: pick one from the list")
+            wanted = results.ResultFilter.parse(request.args.to_dict(), versions.get(chosen))
+            page = results.query_results(table, wanted)
+        except results.BadFilter as error:
+            context["error"] = str(error)
+            page = results.ResultPage([], None, 0)
+        following = request.args.to_dict() | {"cursor": page.next_cursor}
         return render_template(
             "results.html",
-            succeeded=[r for r in found if not r.failed],
-            failed=[r for r in found if r.failed],
+            page=page,
+            errors=results.latest_errors(table),
+            next_url=url_for("results", **following) + "#gallery" if page.next_cursor else None,
+            **context,
         )
 
     return app

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from customlabels.inference.events import ImageVersion
@@ -13,6 +14,13 @@ from customlabels.inference.events import ImageVersion
 RESULTS_PREFIX = "results/"
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
+# The results table's indexes (infra/inference.py): newest first by status, and by model version.
+BY_TIME_INDEX = "ByTime"
+BY_MODEL_VERSION_INDEX = "ByModelVersion"
+# What a gallery tile draws without reading the document: a bounded share of it (an item stays far
+# below DynamoDB's 400 KB item limit, whatever the model returns).
+MAX_ITEM_BOXES = 25
+MAX_ITEM_SEGMENTS = 50
 
 
 def now_iso() -> str:
@@ -95,19 +103,56 @@ def failure_document(
 
 def table_item(image: ImageVersion, document: dict[str, Any], result_uri: str) -> dict[str, Any]:
     """The results-table row: key ``image`` = ``s3://bucket/key``, sort key ``version``; the full
-    document stays in S3, the row carries what a query filters on."""
+    document stays in S3, the row carries what a query filters on (status, model version, time,
+    labels and their best confidence) and what a gallery tile draws (boxes, video segments)."""
     item: dict[str, Any] = {
         "image": f"s3://{image.bucket}/{image.key}",
         "version": image.version,
         "status": document["status"],
         "resultUri": result_uri,
         "finishedAt": document["finishedAt"],
+        "kind": "video" if "video" in document else "image",
     }
     if document["status"] == SUCCEEDED:
         item["modelVersionArn"] = document["modelVersionArn"]
         item["labels"] = sorted({label["name"] for label in document["labels"]})
         item["labelCount"] = len(document["labels"])
+        item.update(_gallery_fields(document))
     else:
         item["errorCode"] = document["error"]["code"]
         item["reason"] = document["error"]["reason"]
     return item
+
+
+def _number(value: float) -> Decimal:
+    """DynamoDB takes numbers as Decimal; four decimals keep a confidence's percent exact enough."""
+    return Decimal(str(round(float(value), 4)))
+
+
+def _gallery_fields(document: dict[str, Any]) -> dict[str, Any]:
+    confidences: dict[str, Decimal] = {}
+    for label in document["labels"]:
+        confidences[label["name"]] = max(
+            confidences.get(label["name"], Decimal(0)), _number(label["confidence"])
+        )
+    fields: dict[str, Any] = {
+        "confidences": confidences,
+        "maxConfidence": max(confidences.values(), default=Decimal(0)),
+    }
+    if "video" in document:
+        fields["durationMs"] = int(document["durationMs"])
+        fields["segments"] = [
+            {"label": s["label"], "startMs": int(s["startMs"]), "endMs": int(s["endMs"])}
+            for s in document["segments"][:MAX_ITEM_SEGMENTS]
+        ]
+        return fields
+    fields["boxes"] = [
+        {
+            "name": label["name"],
+            "confidence": _number(label["confidence"]),
+            **{key.lower(): _number(box[key]) for key in ("Left", "Top", "Width", "Height")},
+        }
+        for label in document["labels"]
+        if (box := (label.get("geometry") or {}).get("boundingBox"))
+    ][:MAX_ITEM_BOXES]
+    return fields
