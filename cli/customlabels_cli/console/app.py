@@ -88,7 +88,8 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
         label, outcome = request.args.get("label") or None, request.args.get("outcome") or None
 
         def page_url(number: int) -> str:
-            return url_for("evaluation", version=version, label=label, outcome=outcome, page=number)
+            found = url_for("evaluation", version=version, label=label, outcome=outcome, page=number)
+            return f"{found}#test-images"
 
         page = evaluation_page.page_context(
             view,

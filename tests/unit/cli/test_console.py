@@ -96,7 +96,7 @@ def test_static_report_embeds_images_filters_and_the_slider_values():
     assert page.count('<figure class="test-image"') == 7
     assert page.count("<h1>") == 1 and page.count("Evaluation of v7") == 2  # <title> and <h1>
     assert 'data-mode="client"' in page and "function metricsAt" in page
-    assert describe_at(0.4, scores[0]) == "at 0.400: precision 0.667, recall 1.000, F1 0.800"
+    assert describe_at(0.4, scores[0]) == "at 40.00%: precision 0.667, recall 1.000, F1 0.800"
     assert describe_at(0.4, scores[0]) in page
     assert 'data-outcomes="X:FP Y:FN"' in page  # img2: X at 0.80 on a Y image; Y at 0.20 missed
     assert "gate threshold" in page and "s3://b/test.manifest" in page
