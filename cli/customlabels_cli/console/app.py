@@ -35,7 +35,7 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
     hosts = LOCAL_HOSTS | (allowed_hosts or set())
 
     @lru_cache(maxsize=8)
-    def evaluation_of(version: str, _updated: str) -> version_evaluation.VersionEvaluation:
+    def evaluation_of(version: str, _updated: str, _exists: bool) -> version_evaluation.VersionEvaluation:
         item = stack.registry().get_version(stack.project, version)
         if item is None:
             raise CliError(f"version {version} is not in the registry", "pick one on the models page")
@@ -70,21 +70,29 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
         return jsonify(models.model_rows(stack))
 
     @app.post("/models/<version>/<action>")
-    def control(version: str, action: str) -> Response:
+    def control(version: str, action: str) -> Response | str:
         if action not in ("start", "stop"):
             abort(404)
+        if action == "start" and request.form.get("confirmed") != "yes":
+            row = next((r for r in models.model_rows(stack) if r["version"] == version), None)
+            if row and row["start_warning"]:
+                return render_template("confirm.html", row=row, back=request.form.get("back", ""))
         name = executions.execution_name(f"console-{action}-{version}".replace(".", "-"))
         payload = control_input(action, stack.project, version, argparse.Namespace())
         arn = stack.client("stepfunctions").start_execution(
             stateMachineArn=stack.output("ModelControlStateMachineArn"), name=name, input=json.dumps(payload)
         )["executionArn"]
         message = f"{action} {version}: started {arn.rsplit(':', 1)[-1]}"
+        back = request.form.get("back", "")
+        if back.startswith("/") and not back.startswith("//"):  # only the console's own pages
+            return redirect(back, 303)
         return redirect(url_for("models", message=message), 303)
 
     @app.get("/evaluation/<version>")
     def evaluation(version: str) -> str:
         item = stack.registry().get_version(stack.project, version) or {}
-        view = evaluation_of(version, str(item.get("updatedAt")))
+        exists = bool(item) and version_evaluation.live_description(stack, item) is not None
+        view = evaluation_of(version, str(item.get("updatedAt")), exists)
         label, outcome = request.args.get("label") or None, request.args.get("outcome") or None
 
         def page_url(number: int) -> str:
@@ -127,33 +135,41 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
         response.headers["Cache-Control"] = f"private, max-age={THUMBNAIL_MAX_AGE}"
         return response
 
+    kept = analysis.KeptUploads()
+
     @app.route("/analyse", methods=["GET", "POST"])
     def analyse() -> str:
         rows = models.model_rows(stack)
         chosen = request.values.get("version") or next((r["version"] for r in rows if r["champion"]), "")
-        context: dict[str, Any] = {"rows": rows, "chosen": chosen, "min_confidence": ""}
-        if request.method == "POST":
-            context["min_confidence"] = request.form.get("min_confidence", "")
-            row = next((r for r in rows if r["version"] == chosen), None)
-            if row is None:
-                context["error"] = "choose a model version"
-            elif row["status"] != "RUNNING":
+        row = next((r for r in rows if r["version"] == chosen), None)
+        context: dict[str, Any] = {
+            "rows": rows,
+            "chosen": chosen,
+            "min_confidence": request.values.get("min_confidence", ""),
+        }
+        try:
+            upload = _chosen_upload(kept)
+            if request.method == "POST" and row is None:
+                raise analysis.AnalysisRefused("choose a model version")
+            running = row is not None and row["status"] == "RUNNING"
+            if upload and row and (not running or request.method == "GET"):
+                context.update(kept=upload.name, kept_id=request.values.get("kept") or kept.keep(upload))
+            if request.method == "GET":
+                context["waiting"] = row if upload else None  # the page analyses it once RUNNING
+            elif not running:
                 context["not_running"] = row
             else:
-                upload = request.files.get("file")
-                try:
-                    min_confidence = _confidence(context["min_confidence"])
-                    context["result"] = analysis.analyse(
-                        stack.client("rekognition"),
-                        stack.client("s3"),
-                        chosen,
-                        row["arn"],
-                        upload.read() if upload else None,
-                        request.form.get("uri", "").strip(),
-                        min_confidence,
-                    )
-                except analysis.AnalysisRefused as refused:
-                    context["error"] = str(refused)
+                context["result"] = analysis.analyse(
+                    stack.client("rekognition"),
+                    stack.client("s3"),
+                    chosen,
+                    row["arn"],
+                    upload.data if upload else None,
+                    request.form.get("uri", "").strip(),
+                    _confidence(context["min_confidence"]),
+                )
+        except analysis.AnalysisRefused as refused:
+            context["error"] = str(refused)
         return render_template("analyse.html", **context)
 
     @app.get("/results", endpoint="results")
@@ -183,6 +199,17 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
         )
 
     return app
+
+
+def _chosen_upload(kept: analysis.KeptUploads) -> analysis.Upload | None:
+    """A newly chosen file (checked to be an image), else the kept file the page names."""
+    chosen = request.files.get("file")
+    data = chosen.read() if chosen else b""
+    if data:
+        name = chosen.filename or "the chosen file"
+        analysis.require_image(data, name)
+        return analysis.Upload(name, data)
+    return kept.get(request.values.get("kept", ""))
 
 
 def _confidence(text: str) -> float | None:

@@ -192,6 +192,7 @@ def page_context(
         shown = f"{len(view.images)} of {len(view.images)} test images"
     return {
         "version": evaluation.version,
+        "deleted": view.deleted,
         "aggregate": aggregate_line(evaluation),
         "lineage": lineage_rows(evaluation, view.lineage),
         **_confusions(view),

@@ -1,5 +1,5 @@
 // The console's only script: threshold sliders, confusion tabs, evaluation filters, the enlarged image
-// viewer, live model status, confirmations.
+// viewer, live model status.
 "use strict";
 
 function metricsAt(scores, threshold) {
@@ -110,13 +110,6 @@ function setUpViewer() {
   dialog.querySelector("button.close").addEventListener("click", () => dialog.close());
 }
 
-function setUpConfirmations() {
-  // A form whose button carries data-confirm asks first (a start that bills next to the champion).
-  for (const button of document.querySelectorAll("button[data-confirm]")) {
-    button.addEventListener("click", e => { if (!window.confirm(button.dataset.confirm)) e.preventDefault(); });
-  }
-}
-
 function setUpModelPolling() {
   const table = document.getElementById("models");
   if (!table || !table.dataset.poll) return;
@@ -138,12 +131,26 @@ function setUpModelPolling() {
   setTimeout(refresh, 1500);
 }
 
+function setUpWaiting() {
+  // Try an image, after starting a version: analyse the kept file once the version runs.
+  const waiting = document.getElementById("waiting");
+  if (!waiting) return;
+  const check = async () => {
+    const response = await fetch(waiting.dataset.poll, {headers: {Accept: "application/json"}});
+    const row = response.ok ? (await response.json()).find(r => r.version === waiting.dataset.version) : null;
+    if (row) waiting.querySelector(".status").textContent = row.status;
+    if (row && row.status === "RUNNING") document.getElementById("analyse").submit();
+    else setTimeout(check, 1500);
+  };
+  check();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpSliders();
   setUpTabs();
   setUpFilters();
   setUpTruthToggle();
   setUpViewer();
-  setUpConfirmations();
   setUpModelPolling();
+  setUpWaiting();
 });
