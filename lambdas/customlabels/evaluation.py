@@ -182,16 +182,9 @@ def match_boxes(
     truth: Sequence[tuple[str, Box]], predictions: Sequence[tuple[str, Box, float]]
 ) -> list[bool]:
     """For each prediction (same order as given), whether it matches a ground-truth box (TP) or not."""
-    return [found is not None for found in box_assignments(truth, predictions)]
-
-
-def box_assignments(
-    truth: Sequence[tuple[str, Box]], predictions: Sequence[tuple[str, Box, float]]
-) -> list[int | None]:
-    """For each prediction (same order as given), the index of the ground-truth box it matches, if any."""
     order = sorted(range(len(predictions)), key=lambda i: predictions[i][2], reverse=True)
     taken: set[int] = set()
-    assigned: list[int | None] = [None] * len(predictions)
+    matched = [False] * len(predictions)
     for i in order:
         label, box, _ = predictions[i]
         candidates = [
@@ -202,8 +195,8 @@ def box_assignments(
         best = max(candidates, default=(0.0, -1))
         if best[0] >= IOU_MATCH:
             taken.add(best[1])
-            assigned[i] = best[1]
-    return assigned
+            matched[i] = True
+    return matched
 
 
 @dataclass(frozen=True)

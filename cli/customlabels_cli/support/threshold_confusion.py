@@ -6,9 +6,11 @@ nothing was. So the diagonal cell of a label is its recall.
 - Classification: each test image showing a label counts once in its row, in the column of every
   label predicted for it (several predicted labels: several columns, so a row can sum past 100 %).
 - Object detection: each ground-truth box counts once in its row: in its own column when a counted
-  prediction of its label matched it (IoU >= 0.5, greedy by confidence as the metrics match), else
-  in the column of the counted prediction of another label overlapping it most (IoU >= 0.5), else
-  in NO_LABEL (missed)."""
+  true positive of its label found it, else in the column of the counted prediction of another label
+  overlapping it most (IoU >= 0.5), else in NO_LABEL (missed). Which box a true positive found is
+  not in the snapshot, only that it found one: each true positive, by descending confidence, takes
+  the free box of its label it overlaps most (the service's flag decides, not IoU recomputed from the
+  snapshot's whole-pixel boxes, so the count always equals the metrics' true positives)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from customlabels.evaluation import IOU_MATCH, Box, box_assignments, iou
-from customlabels_cli.support.evaluation_images import TestImage
+from customlabels.evaluation import IOU_MATCH, Box, iou
+from customlabels_cli.support.evaluation_images import TP, TestImage
 
 NO_LABEL = "no label"
 
@@ -34,20 +36,36 @@ class ThresholdConfusion:
         return self.grid[row][self.columns.index(label)]
 
 
-def _detection_columns(image: TestImage) -> list[tuple[str, list[str]]]:
-    counted = [p for p in image.predictions if p.above and p.box is not None]
-    truth = [(label, Box(*box)) for label, box in image.truth if box is not None]
-    assigned = box_assignments(truth, [(p.label, Box(*p.box), p.confidence) for p in counted])
-    matched = {j for j in assigned if j is not None}
-    found = []
-    for j, (label, box) in enumerate(truth):
-        if j in matched:
-            found.append((label, [label]))
+def _found_boxes(truth: list[tuple[str, Box]], image: TestImage) -> set[int]:
+    """Indices of the truth boxes the image's counted true positives found."""
+    taken: set[int] = set()
+    for prediction in image.predictions:  # by descending confidence
+        if prediction.outcome != TP or prediction.box is None:
             continue
-        overlaps = [(iou(box, Box(*p.box)), p.label) for p in counted if p.label != label]
+        box = Box(*prediction.box)
+        free = [
+            (iou(box, gt), j)
+            for j, (label, gt) in enumerate(truth)
+            if label == prediction.label and j not in taken
+        ]
+        if free:
+            taken.add(max(free)[1])
+    return taken
+
+
+def _detection_columns(image: TestImage) -> list[tuple[str, list[str]]]:
+    truth = [(label, Box(*box)) for label, box in image.truth if box is not None]
+    found = _found_boxes(truth, image)
+    others = [p for p in image.predictions if p.outcome and p.box is not None]
+    columns = []
+    for j, (label, box) in enumerate(truth):
+        if j in found:
+            columns.append((label, [label]))
+            continue
+        overlaps = [(iou(box, Box(*p.box)), p.label) for p in others if p.label != label]
         best = max(overlaps, default=(0.0, NO_LABEL))
-        found.append((label, [best[1] if best[0] >= IOU_MATCH else NO_LABEL]))
-    return found
+        columns.append((label, [best[1] if best[0] >= IOU_MATCH else NO_LABEL]))
+    return columns
 
 
 def occurrence_columns(image: TestImage) -> list[tuple[str, list[str]]]:
