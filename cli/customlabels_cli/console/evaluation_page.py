@@ -78,10 +78,13 @@ def _box(kind: str, box: tuple[float, ...], text: str, width: int) -> dict:
 
 
 def _boxes(image: TestImage) -> list[dict]:
-    """Ground truth, false negatives (missed ground truth), then counted predictions, each labelled."""
+    """Ground truth found, ground truth missed (FN, in its own style), then counted predictions; each
+    box carries its label (and confidence) for the enlarged view."""
     width = image.size[0] if image.size else 100
-    boxes = [_box("truth", box, f"true {label}", width) for label, box in image.truth if box is not None]
-    boxes += [_box("fn", box, f"missed {label} (FN)", width) for label, box in missed_boxes(image)]
+    missed = missed_boxes(image)
+    found = [(label, box) for label, box in image.truth if box is not None and (label, box) not in missed]
+    boxes = [_box("truth", box, f"true {label}", width) for label, box in found]
+    boxes += [_box("fn", box, f"missed {label} (FN)", width) for label, box in missed]
     boxes += [
         _box(p.outcome.lower(), p.box, f"{p.label} {percent(p.confidence)} ({p.outcome})", width)
         for p in image.predictions

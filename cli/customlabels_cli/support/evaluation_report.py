@@ -217,20 +217,22 @@ def confusion_svg(
 ) -> str:
     """Rows `names`; columns `columns` (default: the same names)."""
     columns = names if columns is None else columns
-    margin = 8 + 8 * max((len(name) for name in [*names, *columns]), default=1)
-    width = margin + CELL * len(columns) + 8
+    margin = 8 + 8 * max((len(name) for name in names), default=1)
+    widths = [max(CELL, 7 * len(name) + 6) for name in columns]  # each column's name fits
+    lefts = [margin + 20 + sum(widths[:column]) for column in range(len(columns))]
+    width = margin + sum(widths) + 8
     height = margin + CELL * len(names) + 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 20}" height="{height + 20}" '
         f'role="img" aria-label="{html.escape(label)}">',
-        f'<text x="{margin + 20 + CELL * len(columns) / 2}" y="12" text-anchor="middle" '
+        f'<text x="{margin + 20 + sum(widths) / 2}" y="12" text-anchor="middle" '
         f'font-size="12">predicted label</text>',
         f'<text x="12" y="{margin + 20 + CELL * len(names) / 2}" text-anchor="middle" font-size="12" '
         f'transform="rotate(-90 12 {margin + 20 + CELL * len(names) / 2})">true label</text>',
     ]
     top = margin + 20
     for column, name in enumerate(columns):
-        x = margin + 20 + column * CELL + CELL / 2
+        x = lefts[column] + widths[column] / 2
         parts.append(
             f'<text x="{x}" y="{top - 6}" text-anchor="middle" font-size="11">{html.escape(name)}</text>'
         )
@@ -241,18 +243,18 @@ def confusion_svg(
             f'font-size="11">{html.escape(name)}</text>'
         )
         for column, value in enumerate(values):
-            x = margin + 20 + column * CELL
+            x, wide = lefts[column], widths[column]
             predicted = html.escape(columns[column])
             ink = "#fff" if value > 0.55 else "#222"
             parts.append(
-                f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{_colour(min(value, 1.0))}" '
+                f'<rect x="{x}" y="{y}" width="{wide}" height="{CELL}" fill="{_colour(min(value, 1.0))}" '
                 f'stroke="#ccc" data-true="{html.escape(name)}" data-predicted="{predicted}" '
                 f'data-share="{value:.6f}"><title>true {html.escape(name)}, predicted '
                 f"{predicted}: {value:.1%}</title></rect>"
             )
             if value:
                 parts.append(
-                    f'<text x="{x + CELL / 2}" y="{y + CELL / 2 + 4}" text-anchor="middle" '
+                    f'<text x="{x + wide / 2}" y="{y + CELL / 2 + 4}" text-anchor="middle" '
                     f'font-size="10" fill="{ink}">{round(value * 100)}</text>'
                 )
     parts.append("</svg>")
