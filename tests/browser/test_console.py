@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from customlabels_cli.commands.console import console_server, console_url
 from customlabels_cli.console.evaluation_page import PAGE_SIZE, describe_at, slider_steps
 from customlabels_cli.support import version_evaluation
 from customlabels_cli.support.evaluation_images import FN, FP, filtered
@@ -28,6 +26,7 @@ from customlabels_cli.support.stack import Stack, cdk_json_project
 from local import samples
 from local.samples import digit_samples, shape_samples, write_samples
 from tests.browser.conftest import screenshot
+from tests.browser.serving import serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,14 +94,8 @@ def console(deployed_stack) -> Iterator[tuple[str, Stack]]:
         mislabel_test_lines(s3, digits)
         _train(deployed_stack, project, digits, DIGITS, deploy=True)
         stack = Stack(dict(deployed_stack.outputs), project, deployed_stack.session)
-        server = console_server(stack)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield console_url(server), stack
-        finally:
-            server.shutdown()
-            server.server_close()
+        with serving(stack) as url:
+            yield url, stack
 
 
 def _row_status(browser, version: str) -> str:

@@ -20,6 +20,8 @@ from customlabels.inference.results import BY_MODEL_VERSION_INDEX, BY_TIME_INDEX
 from customlabels.naming import version_name_of
 
 PAGE_SIZE = 60
+# What a tile and the next page's key need; the rest of an item stays unread.
+TILE_ATTRIBUTES = ("image", "version", "finishedAt", "status", "modelVersionArn", "kind", "tile")
 MAX_QUERIES = 5
 ERRORS_SHOWN = 20
 
@@ -103,7 +105,9 @@ def _request(wanted: ResultFilter) -> dict[str, Any]:
         "ExpressionAttributeValues": values,
         "ScanIndexForward": False,
         "Limit": PAGE_SIZE,
+        "ProjectionExpression": ", ".join(f"#a{i}" for i in range(len(TILE_ATTRIBUTES))),
     }
+    names.update({f"#a{i}": name for i, name in enumerate(TILE_ATTRIBUTES)})  # some are reserved words
     if filters:
         request["FilterExpression"] = " AND ".join(filters)
     return request
@@ -150,7 +154,7 @@ def latest_errors(table: Any) -> list[dict[str, Any]]:
 def tile(item: dict[str, Any]) -> dict[str, Any]:
     """One gallery tile from a table item: labels by confidence, boxes (percent of the image) or, for
     a video, its segments as shares of its duration."""
-    confidences = item.get("confidences") or {}
+    drawn = json.loads(item.get("tile") or "{}")
     shown: dict[str, Any] = {
         "image": item["image"],
         "name": item["image"].split("/", 3)[-1],
@@ -158,25 +162,21 @@ def tile(item: dict[str, Any]) -> dict[str, Any]:
         "kind": item.get("kind", "image"),
         "finished": item["finishedAt"],
         "version": version_name_of(item["modelVersionArn"]) if item.get("modelVersionArn") else "",
-        "labels": sorted(((name, float(c)) for name, c in confidences.items()), key=lambda p: -p[1]),
+        "labels": [(name, confidence) for name, confidence in drawn.get("labels", [])],
     }
     shown["boxes"] = [
-        {
-            "name": box["name"],
-            "confidence": float(box["confidence"]),
-            **{k: float(box[k]) * 100 for k in ("left", "top", "width", "height")},
-        }
-        for box in item.get("boxes", [])
+        {**box, **{k: box[k] * 100 for k in ("left", "top", "width", "height")}}
+        for box in drawn.get("boxes", [])
     ]
-    duration = float(item.get("durationMs") or 0) or 1.0
+    duration = float(drawn.get("durationMs") or 0) or 1.0
     shown["duration_s"] = duration / 1000
     shown["segments"] = [
         {
             "label": s["label"],
-            "start": float(s["startMs"]) / duration * 100,
-            "width": max(float(s["endMs"]) - float(s["startMs"]), duration / 100) / duration * 100,
-            "text": f"{s['label']} {float(s['startMs']) / 1000:.1f}-{float(s['endMs']) / 1000:.1f} s",
+            "start": s["startMs"] / duration * 100,
+            "width": max(s["endMs"] - s["startMs"], duration / 100) / duration * 100,
+            "text": f"{s['label']} {s['startMs'] / 1000:.1f}-{s['endMs'] / 1000:.1f} s",
         }
-        for s in item.get("segments", [])
+        for s in drawn.get("segments", [])
     ]
     return shown
