@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import pytest
 from PIL import Image
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -103,7 +104,11 @@ def _row_status(browser, version: str) -> str:
 
 
 def _wait_for_status(browser, version: str, status: str) -> None:
-    WebDriverWait(browser, WAIT, 0.3).until(lambda b: _row_status(b, version) == status)
+    # after a click the page navigates: a row read mid-way is stale or not there yet
+    retry = (StaleElementReferenceException, NoSuchElementException)
+    WebDriverWait(browser, WAIT, 0.3, ignored_exceptions=retry).until(
+        lambda b: _row_status(b, version) == status
+    )
 
 
 def test_models_page_lists_the_versions_and_stop_and_start_change_the_status(browser, console):
