@@ -125,3 +125,15 @@ def test_thumbnails_stream_from_s3_and_revalidate_by_etag(aws):
     assert again.status_code == 304 and again.data == b""
     assert client.get("/image?uri=s3://images/missing.png").status_code == 404
     assert client.get("/image?uri=/etc/passwd").status_code == 400
+
+
+def test_a_start_that_bills_beside_the_champion_is_confirmed_and_says_why():
+    from customlabels_cli.console.models import start_warning
+
+    failed = {"gate": {"passed": False, "reason": "F1 0.700 is below 0.800"}}
+    assert start_warning("v2", failed, is_champion=False).startswith(
+        "v2 failed its gate (F1 0.700 is below 0.800)"
+    )
+    assert "bills" in start_warning("v3", {"gate": {"passed": True}}, is_champion=False)
+    assert "is not the champion" in start_warning("v3", {"gate": {"passed": True}}, is_champion=False)
+    assert start_warning("v1", {"gate": {"passed": True}}, is_champion=True) is None
