@@ -24,6 +24,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from customlabels.inference.results import BY_MODEL_VERSION_INDEX, BY_TIME_INDEX
 from infra.arns import queue_arn_pattern
 from infra.config import Config, ConfigError, optional_setting
 from infra.functions import PipelineFunction
@@ -85,6 +86,15 @@ class Inference(Construct):
 
         self.dead_letter_queue = self._queue("DeadLetterQueue", storage, dead_letter=None)
         self.results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")
+        # The console pages results newest first (by status) or per model version, one Query a page
+        # whatever the table holds. A status partition takes at most what the model's inference units
+        # answer (DetectCustomLabels is capped by their TPS, spec 05 §1), far below a partition's limit.
+        for index, partition in ((BY_TIME_INDEX, "status"), (BY_MODEL_VERSION_INDEX, "modelVersionArn")):
+            self.results_table.add_global_secondary_index(
+                index_name=index,
+                partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),
+                sort_key=dynamodb.Attribute(name="finishedAt", type=dynamodb.AttributeType.STRING),
+            )
         # Powertools idempotency records: one per image version, in progress or done.
         self.idempotency_table = storage.secure_table(
             self, "Idempotency", partition_key="id", ttl_attribute="expiration"

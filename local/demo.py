@@ -1,12 +1,13 @@
 """`make demo` / `python -m local demo`: the whole pipeline offline, in a few minutes, from nothing.
 
 Serves the app's stack locally (`python -m local serve` in a child process), then drives it the way a
-user would, through the `customlabels` CLI and plain S3 uploads: generate the digits sample, train
-(progress state by state), print the evaluation (also as HTML), drop images into uploads/ and print
+user would, through the `customlabels` CLI and plain S3 uploads: generate the noisy-digits sample
+(F1 about 0.9, so the evaluation has errors to look at), train (progress state by state), print the
+evaluation (also as HTML), drop clean digit images into uploads/ and print
 their labels as they arrive, stop the model, and shut the endpoint down (with `--console`, first serve
 the console on the stack until Ctrl-C). Two samples are trained too, not deployed: shapes (object
-detection, so its evaluation shows boxes) and noisy-digits with a minLabelF1 of 0.8, which the gate
-refuses (labels that overlap), so a gate decision that means something is shown.
+detection, so its evaluation shows boxes) and noisy-digits again with a minLabelF1 of 0.8, which the
+gate refuses (labels that overlap), so a gate decision that means something is shown.
 """
 
 from __future__ import annotations
@@ -301,10 +302,10 @@ def run_demo(workdir: Path, out: TextIO = sys.stdout, console: bool = False) -> 
         session = boto3.Session()
         s3 = session.client("s3")
 
-        clock.step("Generating the digits sample (scikit-learn's 8x8 digits as 64x64 PNG)")
+        clock.step("Generating the noisy-digits sample (8x8 digits as 64x64 PNG, with errors to look at)")
         prefix = f"datasets/{project}/digits"
         manifests = write_samples(
-            s3, digit_samples(SAMPLE_COUNT), served.outputs["ConsoleBucketName"], prefix
+            s3, noisy_digit_samples(SAMPLE_COUNT), served.outputs["ConsoleBucketName"], prefix
         )
         print(f"  {SAMPLE_COUNT} images; manifests {manifests['train']} and {manifests['test']}", file=out)
 

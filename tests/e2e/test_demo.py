@@ -34,8 +34,10 @@ def test_the_demo_trains_labels_the_dropped_images_and_shuts_down(tmp_path):
     assert re.search(r"ok\s+WaitForTraining/CheckTraining, \d+ polls\s+\d+\.\ds", output)
     assert "SUCCEEDED after" in output and "is the champion" in output
     assert "Confusion matrix" in output
-    labelled = re.findall(r"demo/digit-\d{4}\.png\s+true (\d)\s+->\s+(\d) \(\d+\.\d%\)", output)
-    assert len(labelled) == DROPPED_IMAGES and len({truth for truth, _ in labelled}) == DROPPED_IMAGES
+    # the model learnt from noisy digits (F1 about 0.9): an image may get no label above the thresholds
+    results = re.findall(r"demo/digit-\d{4}\.png\s+true (\d)\s+->\s+(\d \(\d+\.\d%\)|no label)", output)
+    assert len(results) == DROPPED_IMAGES and len({truth for truth, _ in results}) == DROPPED_IMAGES
+    assert sum(found != "no label" for _, found in results) >= DROPPED_IMAGES * 0.7
     assert "the model is STOPPED" in output
     assert "shapes-v1: gate passed" in output
     assert re.search(r"noisy-v1: GateFailed, .* label\(s\) below minLabelF1 0\.8000: ", output), output

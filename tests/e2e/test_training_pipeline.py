@@ -199,6 +199,7 @@ def test_happy_path_trains_starts_and_promotes_the_model(first_run: dict, notifi
         "startedAt",
         "promotedAt",
         "summaryUri",
+        "snapshotUri",
         "gate",
     ):
         assert item.get(key) is not None, f"registry item lacks {key}"

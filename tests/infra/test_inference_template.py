@@ -160,6 +160,14 @@ def test_results_table_is_encrypted_with_the_app_key_and_recoverable(template_js
         assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     _, results = only(template_json, "AWS::DynamoDB::Table", "InferenceResults")
     assert [k["AttributeName"] for k in results["KeySchema"]] == ["image", "version"]
+    indexes = {
+        index["IndexName"]: [k["AttributeName"] for k in index["KeySchema"]]
+        for index in results["GlobalSecondaryIndexes"]
+    }
+    assert indexes == {
+        "ByTime": ["status", "finishedAt"],
+        "ByModelVersion": ["modelVersionArn", "finishedAt"],
+    }
     _, idempotency = only(template_json, "AWS::DynamoDB::Table", "InferenceIdempotency")
     assert idempotency["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 

@@ -21,7 +21,7 @@ from customlabels_cli.console import analysis, evaluation_page, models, results
 from customlabels_cli.support import executions, version_evaluation
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.model_control import control_input
-from customlabels_cli.support.stack import Stack
+from customlabels_cli.support.stack import RETRIES, Stack
 
 TOKEN_FIELD, TOKEN_HEADER = "token", "X-Console-Token"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
@@ -35,7 +35,7 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
     hosts = LOCAL_HOSTS | (allowed_hosts or set())
 
     @lru_cache(maxsize=8)
-    def evaluation_of(version: str, _updated: str) -> version_evaluation.VersionEvaluation:
+    def evaluation_of(version: str, _updated: str, _exists: bool) -> version_evaluation.VersionEvaluation:
         item = stack.registry().get_version(stack.project, version)
         if item is None:
             raise CliError(f"version {version} is not in the registry", "pick one on the models page")
@@ -69,26 +69,16 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
     def models_json() -> Response:
         return jsonify(models.model_rows(stack))
 
-    @app.post("/models/<version>/<action>")
-    def control(version: str, action: str) -> Response:
-        if action not in ("start", "stop"):
-            abort(404)
-        name = executions.execution_name(f"console-{action}-{version}".replace(".", "-"))
-        payload = control_input(action, stack.project, version, argparse.Namespace())
-        arn = stack.client("stepfunctions").start_execution(
-            stateMachineArn=stack.output("ModelControlStateMachineArn"), name=name, input=json.dumps(payload)
-        )["executionArn"]
-        message = f"{action} {version}: started {arn.rsplit(':', 1)[-1]}"
-        return redirect(url_for("models", message=message), 303)
-
     @app.get("/evaluation/<version>")
     def evaluation(version: str) -> str:
         item = stack.registry().get_version(stack.project, version) or {}
-        view = evaluation_of(version, str(item.get("updatedAt")))
+        exists = bool(item) and version_evaluation.live_description(stack, item) is not None
+        view = evaluation_of(version, str(item.get("updatedAt")), exists)
         label, outcome = request.args.get("label") or None, request.args.get("outcome") or None
 
         def page_url(number: int) -> str:
-            return url_for("evaluation", version=version, label=label, outcome=outcome, page=number)
+            found = url_for("evaluation", version=version, label=label, outcome=outcome, page=number)
+            return f"{found}#test-images"
 
         page = evaluation_page.page_context(
             view,
@@ -100,71 +90,145 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
         )
         return render_template("evaluation.html", page=page)
 
+    @app.post("/models/<version>/<action>")
+    def control(version: str, action: str) -> Response | str:
+        if action not in ("start", "stop"):
+            abort(404)
+        return _control(stack, version, action)
+
     @app.get("/image")
     def image() -> Response:
-        """An S3 image streamed through, cached by its ETag."""
-        uri = request.args.get("uri", "")
-        if not is_s3_uri(uri):
-            abort(400, "uri must be s3://bucket/key")
-        location = parse_s3_uri(uri)
-        condition = (
-            {"IfNoneMatch": request.headers["If-None-Match"]} if "If-None-Match" in request.headers else {}
-        )
-        try:
-            found = stack.client("s3").get_object(Bucket=location.bucket, Key=location.key, **condition)
-        except ClientError as error:
-            status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 404))
-            if status == 304:
-                return Response(status=304, headers={"ETag": request.headers["If-None-Match"]})
-            abort(404, f"cannot read {uri}")
-        body = found["Body"]
-        response = Response(
-            iter(lambda: body.read(64 * 1024), b""),
-            content_type=found.get("ContentType") or "application/octet-stream",
-        )
-        response.headers["ETag"] = found["ETag"]
-        response.headers["Cache-Control"] = f"private, max-age={THUMBNAIL_MAX_AGE}"
-        return response
+        return _stream_image(stack)
+
+    kept = analysis.KeptUploads()
 
     @app.route("/analyse", methods=["GET", "POST"])
     def analyse() -> str:
-        rows = models.model_rows(stack)
-        chosen = request.values.get("version") or next((r["version"] for r in rows if r["champion"]), "")
-        context: dict[str, Any] = {"rows": rows, "chosen": chosen, "min_confidence": ""}
-        if request.method == "POST":
-            context["min_confidence"] = request.form.get("min_confidence", "")
-            row = next((r for r in rows if r["version"] == chosen), None)
-            if row is None:
-                context["error"] = "choose a model version"
-            elif row["status"] != "RUNNING":
-                context["not_running"] = row
-            else:
-                upload = request.files.get("file")
-                try:
-                    min_confidence = _confidence(context["min_confidence"])
-                    context["result"] = analysis.analyse(
-                        stack.client("rekognition"),
-                        stack.client("s3"),
-                        chosen,
-                        row["arn"],
-                        upload.read() if upload else None,
-                        request.form.get("uri", "").strip(),
-                        min_confidence,
-                    )
-                except analysis.AnalysisRefused as refused:
-                    context["error"] = str(refused)
-        return render_template("analyse.html", **context)
+        return render_template("analyse.html", **_analyse_context(stack, kept))
 
     @app.get("/results", endpoint="results")
     def results_page() -> str:
-        found = results.latest_results(stack.client("s3"), stack.output("InferenceBucketName"))
-        return render_template(
-            "results.html",
-            succeeded=[r for r in found if not r.failed],
-            failed=[r for r in found if r.failed],
-        )
+        return render_template("results.html", **_results_context(stack))
 
     return app
+
+
+def _control(stack: Stack, version: str, action: str) -> Response | str:
+    """Start or stop through the model-control state machine; a start that bills beside the champion
+    is confirmed first. Back to the page that asked (the console's own only), else the models page."""
+    if action == "start" and request.form.get("confirmed") != "yes":
+        row = next((r for r in models.model_rows(stack) if r["version"] == version), None)
+        if row and row["start_warning"]:
+            return render_template("confirm.html", row=row, back=request.form.get("back", ""))
+    name = executions.execution_name(f"console-{action}-{version}".replace(".", "-"))
+    payload = control_input(action, stack.project, version, argparse.Namespace())
+    arn = stack.client("stepfunctions").start_execution(
+        stateMachineArn=stack.output("ModelControlStateMachineArn"), name=name, input=json.dumps(payload)
+    )["executionArn"]
+    message = f"{action} {version}: started {arn.rsplit(':', 1)[-1]}"
+    back = request.form.get("back", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back, 303)
+    return redirect(url_for("models", message=message), 303)
+
+
+def _stream_image(stack: Stack) -> Response:
+    """An S3 image streamed through, cached by its ETag."""
+    uri = request.args.get("uri", "")
+    if not is_s3_uri(uri):
+        abort(400, "uri must be s3://bucket/key")
+    location = parse_s3_uri(uri)
+    condition = (
+        {"IfNoneMatch": request.headers["If-None-Match"]} if "If-None-Match" in request.headers else {}
+    )
+    try:
+        found = stack.client("s3").get_object(Bucket=location.bucket, Key=location.key, **condition)
+    except ClientError as error:
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 404))
+        if status == 304:
+            return Response(status=304, headers={"ETag": request.headers["If-None-Match"]})
+        abort(404, f"cannot read {uri}")
+    body = found["Body"]
+    response = Response(
+        iter(lambda: body.read(64 * 1024), b""),
+        content_type=found.get("ContentType") or "application/octet-stream",
+    )
+    response.headers["ETag"] = found["ETag"]
+    response.headers["Cache-Control"] = f"private, max-age={THUMBNAIL_MAX_AGE}"
+    return response
+
+
+def _analyse_context(stack: Stack, kept: analysis.KeptUploads) -> dict[str, Any]:
+    """Try an image: analyse on a running version; else keep the file while the version starts (the
+    page, opened again with `kept`, analyses it once the version runs)."""
+    rows = models.model_rows(stack)
+    chosen = request.values.get("version") or next((r["version"] for r in rows if r["champion"]), "")
+    row = next((r for r in rows if r["version"] == chosen), None)
+    context: dict[str, Any] = {
+        "rows": rows,
+        "chosen": chosen,
+        "min_confidence": request.values.get("min_confidence", ""),
+    }
+    try:
+        upload = _chosen_upload(kept)
+        if request.method == "POST" and row is None:
+            raise analysis.AnalysisRefused("choose a model version")
+        running = row is not None and row["status"] == "RUNNING"
+        if upload and row and (not running or request.method == "GET"):
+            context.update(kept=upload.name, kept_id=request.values.get("kept") or kept.keep(upload))
+        if request.method == "GET":
+            context["waiting"] = row if upload else None
+        elif not running:
+            context["not_running"] = row
+        else:
+            context["result"] = analysis.analyse(
+                stack.client("rekognition"),
+                stack.client("s3"),
+                chosen,
+                row["arn"],
+                upload.data if upload else None,
+                request.form.get("uri", "").strip(),
+                _confidence(context["min_confidence"]),
+            )
+    except analysis.AnalysisRefused as refused:
+        context["error"] = str(refused)
+    return context
+
+
+def _results_context(stack: Stack) -> dict[str, Any]:
+    table = stack.session.resource("dynamodb", config=RETRIES).Table(stack.output("ResultsTableName"))
+    versions = {
+        item["versionName"]: item.get("versionArn") for item in stack.registry().list_versions(stack.project)
+    }
+    chosen = request.args.get("version", "")
+    context: dict[str, Any] = {"versions": sorted(versions, reverse=True), "args": request.args}
+    try:
+        if chosen and not versions.get(chosen):
+            raise results.BadFilter(f"version {chosen!r} is not in the registry: pick one from the list")
+        page = results.query_results(
+            table, results.ResultFilter.parse(request.args.to_dict(), versions.get(chosen))
+        )
+    except results.BadFilter as error:
+        context["error"] = str(error)
+        page = results.ResultPage([], None, 0)
+    following = request.args.to_dict() | {"cursor": page.next_cursor}
+    context.update(
+        page=page,
+        errors=results.latest_errors(table),
+        next_url=url_for("results", **following) + "#gallery" if page.next_cursor else None,
+    )
+    return context
+
+
+def _chosen_upload(kept: analysis.KeptUploads) -> analysis.Upload | None:
+    """A newly chosen file (checked to be an image), else the kept file the page names."""
+    chosen = request.files.get("file")
+    data = chosen.read() if chosen else b""
+    if data:
+        name = chosen.filename or "the chosen file"
+        analysis.require_image(data, name)
+        return analysis.Upload(name, data)
+    return kept.get(request.values.get("kept", ""))
 
 
 def _confidence(text: str) -> float | None:

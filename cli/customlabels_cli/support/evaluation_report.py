@@ -209,20 +209,30 @@ def _colour(value: float) -> str:
     return "#" + "".join(f"{round(a + (b - a) * value):02x}" for a, b in zip(low, high, strict=True))
 
 
-def confusion_svg(names: Sequence[str], grid: Sequence[Sequence[float]]) -> str:
+def confusion_svg(
+    names: Sequence[str],
+    grid: Sequence[Sequence[float]],
+    columns: Sequence[str] | None = None,
+    label: str = "confusion matrix",
+) -> str:
+    """Rows `names`; columns `columns` (default: the same names)."""
+    columns = names if columns is None else columns
     margin = 8 + 8 * max((len(name) for name in names), default=1)
-    size = margin + CELL * len(names) + 8
+    widths = [max(CELL, 7 * len(name) + 6) for name in columns]  # each column's name fits
+    lefts = [margin + 20 + sum(widths[:column]) for column in range(len(columns))]
+    width = margin + sum(widths) + 8
+    height = margin + CELL * len(names) + 8
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + 20}" height="{size + 20}" '
-        f'role="img" aria-label="confusion matrix">',
-        f'<text x="{margin + 20 + CELL * len(names) / 2}" y="12" text-anchor="middle" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 20}" height="{height + 20}" '
+        f'role="img" aria-label="{html.escape(label)}">',
+        f'<text x="{margin + 20 + sum(widths) / 2}" y="12" text-anchor="middle" '
         f'font-size="12">predicted label</text>',
         f'<text x="12" y="{margin + 20 + CELL * len(names) / 2}" text-anchor="middle" font-size="12" '
         f'transform="rotate(-90 12 {margin + 20 + CELL * len(names) / 2})">true label</text>',
     ]
     top = margin + 20
-    for column, name in enumerate(names):
-        x = margin + 20 + column * CELL + CELL / 2
+    for column, name in enumerate(columns):
+        x = lefts[column] + widths[column] / 2
         parts.append(
             f'<text x="{x}" y="{top - 6}" text-anchor="middle" font-size="11">{html.escape(name)}</text>'
         )
@@ -233,16 +243,18 @@ def confusion_svg(names: Sequence[str], grid: Sequence[Sequence[float]]) -> str:
             f'font-size="11">{html.escape(name)}</text>'
         )
         for column, value in enumerate(values):
-            x = margin + 20 + column * CELL
+            x, wide = lefts[column], widths[column]
+            predicted = html.escape(columns[column])
             ink = "#fff" if value > 0.55 else "#222"
             parts.append(
-                f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{_colour(value)}" '
-                f'stroke="#ccc"><title>true {html.escape(name)}, predicted '
-                f"{html.escape(names[column])}: {value:.1%}</title></rect>"
+                f'<rect x="{x}" y="{y}" width="{wide}" height="{CELL}" fill="{_colour(min(value, 1.0))}" '
+                f'stroke="#ccc" data-true="{html.escape(name)}" data-predicted="{predicted}" '
+                f'data-share="{value:.6f}"><title>true {html.escape(name)}, predicted '
+                f"{predicted}: {value:.1%}</title></rect>"
             )
             if value:
                 parts.append(
-                    f'<text x="{x + CELL / 2}" y="{y + CELL / 2 + 4}" text-anchor="middle" '
+                    f'<text x="{x + wide / 2}" y="{y + CELL / 2 + 4}" text-anchor="middle" '
                     f'font-size="10" fill="{ink}">{round(value * 100)}</text>'
                 )
     parts.append("</svg>")

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from customlabels.rekognition.versions import DELETED, describe_version
+from customlabels.rekognition.versions import DELETED, describe_version, snapshot_manifest_uri
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.evaluation_images import LabelScores, TestImage, label_scores, parse_snapshot
@@ -25,6 +25,7 @@ class VersionEvaluation:
     lineage: Lineage | None
     images: list[TestImage]
     scores: list[LabelScores]
+    deleted: bool = False  # the model version is gone; what is shown are its stored files
 
     @property
     def is_detection(self) -> bool:
@@ -87,30 +88,53 @@ def parse_evaluation(summary: dict, version: str) -> Evaluation:
         ) from None
 
 
-def snapshot_uri(stack: Stack, item: dict) -> str | None:
-    """The test evaluation manifest snapshot: TestingDataResult.Output.Assets[0] (spec 04 §6); None for a
-    version `teardown` deleted (the service no longer describes it)."""
+def live_description(stack: Stack, item: dict) -> dict | None:
+    """DescribeProjectVersions of the item's version; None when it (or its project) was deleted, also by
+    `customlabels teardown` (the registry says DELETED)."""
     if not item.get("projectArn") or item.get("status") == DELETED:
         return None
-    description = describe_version(stack.client("rekognition"), item["projectArn"], item["versionName"]) or {}
-    assets = ((description.get("TestingDataResult") or {}).get("Output") or {}).get("Assets") or []
-    if not assets:
-        return None
-    location = assets[0]["GroundTruthManifest"]["S3Object"]
-    return f"s3://{location['Bucket']}/{location['Name']}"
+    try:
+        return describe_version(stack.client("rekognition"), item["projectArn"], item["versionName"])
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
 
 
 def load(stack: Stack, item: dict) -> VersionEvaluation:
-    """A registry item's evaluation with its test images (none when the service wrote no snapshot)."""
+    """A registry item's evaluation with its test images (none when no snapshot can be read). A deleted
+    version's files are read from where the registry recorded them, when they still exist."""
     version = item.get("versionName", "?")
     if not item.get("summaryUri"):
         raise CliError(
             f"version {version} has no evaluation (status {item.get('status')})",
             "wait for its training to finish, or pick another",
         )
+    description = live_description(stack, item)
+    deleted = description is None and bool(item.get("projectArn"))
     s3 = stack.client("s3")
-    evaluation = parse_evaluation(read_summary(item["summaryUri"], s3), version)
-    location = snapshot_uri(stack, item)
-    images = parse_snapshot(read_text(location, s3)) if location else []
+    try:
+        evaluation = parse_evaluation(read_summary(item["summaryUri"], s3), version)
+    except CliError as error:
+        if deleted:
+            raise CliError(
+                f"model version {version} was deleted, and its evaluation files with it ({error.message})",
+                "the registry keeps its F1 and gate result: see the models page",
+            ) from None
+        raise
+    location = snapshot_manifest_uri(description) if description else item.get("snapshotUri")
+    images = _snapshot_images(location, s3, deleted)
     labels = [m.label for m in evaluation.labels]
-    return VersionEvaluation(evaluation, Lineage.from_registry(item), images, label_scores(images, labels))
+    scores = label_scores(images, labels)
+    return VersionEvaluation(evaluation, Lineage.from_registry(item), images, scores, deleted)
+
+
+def _snapshot_images(location: str | None, s3: Any, deleted: bool) -> list[TestImage]:
+    if not location:
+        return []
+    try:
+        return parse_snapshot(read_text(location, s3))
+    except CliError:
+        if deleted:  # gone with the model: the page shows the summary alone
+            return []
+        raise

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from customlabels.inference.events import ImageVersion
@@ -13,6 +15,13 @@ from customlabels.inference.events import ImageVersion
 RESULTS_PREFIX = "results/"
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
+# The results table's indexes (infra/inference.py): newest first by status, and by model version.
+BY_TIME_INDEX = "ByTime"
+BY_MODEL_VERSION_INDEX = "ByModelVersion"
+# What a gallery tile draws without reading the document: a bounded share of it (an item stays far
+# below DynamoDB's 400 KB item limit, whatever the model returns).
+MAX_ITEM_BOXES = 25
+MAX_ITEM_SEGMENTS = 50
 
 
 def now_iso() -> str:
@@ -95,19 +104,64 @@ def failure_document(
 
 def table_item(image: ImageVersion, document: dict[str, Any], result_uri: str) -> dict[str, Any]:
     """The results-table row: key ``image`` = ``s3://bucket/key``, sort key ``version``; the full
-    document stays in S3, the row carries what a query filters on."""
+    document stays in S3, the row carries what a query filters on (status, model version, time,
+    labels and their best confidence) and what a gallery tile draws (boxes, video segments)."""
     item: dict[str, Any] = {
         "image": f"s3://{image.bucket}/{image.key}",
         "version": image.version,
         "status": document["status"],
         "resultUri": result_uri,
         "finishedAt": document["finishedAt"],
+        "kind": "video" if "video" in document else "image",
     }
     if document["status"] == SUCCEEDED:
         item["modelVersionArn"] = document["modelVersionArn"]
         item["labels"] = sorted({label["name"] for label in document["labels"]})
         item["labelCount"] = len(document["labels"])
+        item.update(_gallery_fields(document))
     else:
         item["errorCode"] = document["error"]["code"]
         item["reason"] = document["error"]["reason"]
     return item
+
+
+def _number(value: float) -> Decimal:
+    """DynamoDB takes numbers as Decimal; four decimals keep a confidence's percent exact enough."""
+    return Decimal(str(round(float(value), 4)))
+
+
+def _gallery_fields(document: dict[str, Any]) -> dict[str, Any]:
+    """`confidences` (label -> best, percent) and `maxConfidence` for filters; `tile`, what a gallery
+    tile draws, as one JSON string (it is never filtered on, and one string reads back cheaply)."""
+    confidences: dict[str, Decimal] = {}
+    for label in document["labels"]:
+        best = confidences.get(label["name"], Decimal(0))
+        confidences[label["name"]] = max(best, _number(label["confidence"]))
+    tile: dict[str, Any] = {"labels": sorted(confidences.items(), key=lambda pair: -pair[1])}
+    tile["labels"] = [[name, float(confidence)] for name, confidence in tile["labels"]]
+    if "video" in document:
+        tile["durationMs"] = int(document["durationMs"])
+        tile["segments"] = [
+            {"label": s["label"], "startMs": int(s["startMs"]), "endMs": int(s["endMs"])}
+            for s in document["segments"][:MAX_ITEM_SEGMENTS]
+        ]
+    else:
+        tile["boxes"] = [_tile_box(label) for label in document["labels"] if _box_of(label)][:MAX_ITEM_BOXES]
+    return {
+        "confidences": confidences,
+        "maxConfidence": max(confidences.values(), default=Decimal(0)),
+        "tile": json.dumps(tile, separators=(",", ":")),
+    }
+
+
+def _box_of(label: dict[str, Any]) -> dict[str, float] | None:
+    return (label.get("geometry") or {}).get("boundingBox")
+
+
+def _tile_box(label: dict[str, Any]) -> dict[str, Any]:
+    box = _box_of(label) or {}
+    return {
+        "name": label["name"],
+        "confidence": round(label["confidence"], 2),
+        **{key.lower(): round(box[key], 4) for key in ("Left", "Top", "Width", "Height")},
+    }

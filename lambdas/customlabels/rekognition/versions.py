@@ -144,6 +144,15 @@ def evaluation_summary(s3: Any, description: dict) -> tuple[float, dict, str]:
     return float(result["F1Score"]), read_json(s3, location), str(location)
 
 
+def snapshot_manifest_uri(description: dict) -> str | None:
+    """The test evaluation manifest snapshot: TestingDataResult.Output.Assets[0] (spec 04 §6, §9)."""
+    assets = ((description.get("TestingDataResult") or {}).get("Output") or {}).get("Assets") or []
+    if not assets:
+        return None
+    location = assets[0]["GroundTruthManifest"]["S3Object"]
+    return str(S3Uri(location["Bucket"], location["Name"]))
+
+
 def start_model(rekognition: Any, description: dict, min_units: int, max_units: int) -> str:
     """StartProjectVersion unless the model is already starting or running; returns the status."""
     status = description["Status"]

@@ -206,6 +206,8 @@ def evaluate(event: dict, services: Services) -> EvaluationOutput:
         f1Score=f1,
         labels=decision.labels,
         summaryUri=summary_uri,
+        # kept so the evaluation stays readable after the version is deleted (Describe then fails)
+        snapshotUri=versions.snapshot_manifest_uri(description),
         gate={"passed": decision.passed, "reason": decision.reason},
     )
     failure = None

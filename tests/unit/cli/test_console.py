@@ -96,7 +96,7 @@ def test_static_report_embeds_images_filters_and_the_slider_values():
     assert page.count('<figure class="test-image"') == 7
     assert page.count("<h1>") == 1 and page.count("Evaluation of v7") == 2  # <title> and <h1>
     assert 'data-mode="client"' in page and "function metricsAt" in page
-    assert describe_at(0.4, scores[0]) == "at 0.400: precision 0.667, recall 1.000, F1 0.800"
+    assert describe_at(0.4, scores[0]) == "at 40.00%: precision 0.667, recall 1.000, F1 0.800"
     assert describe_at(0.4, scores[0]) in page
     assert 'data-outcomes="X:FP Y:FN"' in page  # img2: X at 0.80 on a Y image; Y at 0.20 missed
     assert "gate threshold" in page and "s3://b/test.manifest" in page
@@ -125,3 +125,15 @@ def test_thumbnails_stream_from_s3_and_revalidate_by_etag(aws):
     assert again.status_code == 304 and again.data == b""
     assert client.get("/image?uri=s3://images/missing.png").status_code == 404
     assert client.get("/image?uri=/etc/passwd").status_code == 400
+
+
+def test_a_start_that_bills_beside_the_champion_is_confirmed_and_says_why():
+    from customlabels_cli.console.models import start_warning
+
+    failed = {"gate": {"passed": False, "reason": "F1 0.700 is below 0.800"}}
+    assert start_warning("v2", failed, is_champion=False).startswith(
+        "v2 failed its gate (F1 0.700 is below 0.800)"
+    )
+    assert "bills" in start_warning("v3", {"gate": {"passed": True}}, is_champion=False)
+    assert "is not the champion" in start_warning("v3", {"gate": {"passed": True}}, is_champion=False)
+    assert start_warning("v1", {"gate": {"passed": True}}, is_champion=True) is None

@@ -11,7 +11,9 @@ from botocore.exceptions import ClientError
 from PIL import Image
 
 from customlabels.manifest import validate_manifests
+from local.demo import SAMPLE_COUNT
 from local.emulator.settings import Faults, ServiceSettings
+from local.samples import NOISY_COUNT, noisy_digit_samples, write_samples
 from tests.fixtures.local_aws import wait_until
 from tests.unit.emulator.conftest import BUCKET, manifest_source
 
@@ -223,10 +225,10 @@ def test_object_localization_returns_boxes(rekognition, shapes):
         assert polygon == pytest.approx(corners)
 
 
-def test_the_noisy_digits_sample_lands_where_a_gate_has_something_to_decide(rekognition, s3):
-    from local.samples import noisy_digit_samples, write_samples
-
-    uris = write_samples(s3, noisy_digit_samples(), BUCKET, "noisy")
+@pytest.mark.parametrize("count", [NOISY_COUNT, SAMPLE_COUNT], ids=["quick-start", "demo"])
+def test_the_noisy_digits_sample_lands_where_a_gate_has_something_to_decide(rekognition, s3, count):
+    """The quick start's and the demo's sample: errors to look at, F1 about 0.9 (both gates pass)."""
+    uris = write_samples(s3, noisy_digit_samples(count), BUCKET, "noisy")
     keys = {split: uri.split("/", 3)[3] for split, uri in uris.items()}
     _, _, described = train(rekognition, keys["train"], keys["test"])
     summary = read_json(s3, described["EvaluationResult"]["Summary"]["S3Object"])

@@ -1,4 +1,5 @@
-// The console's only script: threshold sliders, evaluation filters, live model status.
+// The console's only script: threshold sliders, confusion tabs, evaluation filters, the enlarged image
+// viewer, live model status.
 "use strict";
 
 function metricsAt(scores, threshold) {
@@ -14,8 +15,13 @@ function metricsAt(scores, threshold) {
   return {precision, recall, f1};
 }
 
+function percent(confidence) {
+  // Same text as evaluation_page.percent.
+  return `${(confidence * 100).toFixed(2)}%`;
+}
+
 function describeAt(threshold, m) {
-  return `at ${threshold.toFixed(3)}: precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, F1 ${m.f1.toFixed(3)}`;
+  return `at ${percent(threshold)}: precision ${m.precision.toFixed(3)}, recall ${m.recall.toFixed(3)}, F1 ${m.f1.toFixed(3)}`;
 }
 
 function setUpSliders() {
@@ -24,8 +30,9 @@ function setUpSliders() {
   const byLabel = new Map(JSON.parse(data.textContent).map(s => [s.label, s]));
   for (const slider of document.querySelectorAll("input.threshold")) {
     const output = slider.parentElement.querySelector("output.at-threshold");
+    const steps = JSON.parse(slider.dataset.steps);  // a quantile scale: position i is the i-th confidence seen
     slider.addEventListener("input", () => {
-      const threshold = Number(slider.value);
+      const threshold = steps[Number(slider.value)];
       output.textContent = describeAt(threshold, metricsAt(byLabel.get(slider.dataset.label), threshold));
     });
   }
@@ -53,6 +60,56 @@ function setUpFilters() {
   }
 }
 
+function setUpTabs() {
+  for (const tab of document.querySelectorAll("[role=tab][data-tab]")) {
+    tab.addEventListener("click", () => {
+      for (const other of tab.parentElement.querySelectorAll("[role=tab]")) {
+        other.setAttribute("aria-selected", String(other === tab));
+        document.getElementById(other.dataset.tab).hidden = other !== tab;
+      }
+    });
+  }
+}
+
+function setUpTruthToggle() {
+  const toggle = document.getElementById("show-truth");
+  if (!toggle) return;
+  toggle.addEventListener("change", () => document.body.classList.toggle("no-truth", !toggle.checked));
+}
+
+function setUpViewer() {
+  const dialog = document.getElementById("viewer");
+  if (!dialog) return;
+  const visible = () => [...document.querySelectorAll("figure.test-image")].filter(f => !f.hidden);
+  let current = 0;
+  const show = index => {
+    const figures = visible();
+    if (!figures.length) return;
+    current = (index + figures.length) % figures.length;
+    const figure = figures[current];
+    const picture = figure.querySelector(".thumb").cloneNode(true);
+    picture.classList.replace("thumb", "large");
+    document.getElementById("viewer-image").replaceChildren(picture);
+    document.getElementById("viewer-caption").replaceChildren(figure.querySelector("figcaption").cloneNode(true));
+    document.getElementById("viewer-position").textContent = `${current + 1} of ${figures.length}`;
+    if (!dialog.open) dialog.showModal();
+  };
+  for (const figure of document.querySelectorAll("figure.test-image")) {
+    const thumb = figure.querySelector(".thumb");
+    thumb.tabIndex = 0;
+    thumb.addEventListener("click", () => show(visible().indexOf(figure)));
+    thumb.addEventListener("keydown", e => { if (e.key === "Enter") show(visible().indexOf(figure)); });
+  }
+  dialog.addEventListener("keydown", e => {
+    if (e.key === "ArrowRight") show(current + 1);
+    else if (e.key === "ArrowLeft") show(current - 1);
+  });
+  for (const button of dialog.querySelectorAll("button[data-step]")) {
+    button.addEventListener("click", () => show(current + Number(button.dataset.step)));
+  }
+  dialog.querySelector("button.close").addEventListener("click", () => dialog.close());
+}
+
 function setUpModelPolling() {
   const table = document.getElementById("models");
   if (!table || !table.dataset.poll) return;
@@ -74,8 +131,26 @@ function setUpModelPolling() {
   setTimeout(refresh, 1500);
 }
 
+function setUpWaiting() {
+  // Try an image, after starting a version: analyse the kept file once the version runs.
+  const waiting = document.getElementById("waiting");
+  if (!waiting) return;
+  const check = async () => {
+    const response = await fetch(waiting.dataset.poll, {headers: {Accept: "application/json"}});
+    const row = response.ok ? (await response.json()).find(r => r.version === waiting.dataset.version) : null;
+    if (row) waiting.querySelector(".status").textContent = row.status;
+    if (row && row.status === "RUNNING") document.getElementById("analyse").submit();
+    else setTimeout(check, 1500);
+  };
+  check();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpSliders();
+  setUpTabs();
   setUpFilters();
+  setUpTruthToggle();
+  setUpViewer();
   setUpModelPolling();
+  setUpWaiting();
 });
