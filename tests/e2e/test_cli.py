@@ -99,7 +99,8 @@ def test_convert_then_train_with_wait_shows_each_state_and_makes_the_champion(
     assert code == 0, out
     assert out.startswith("cli-v1: F1 ") and "Confusion matrix" in out
     page = html.read_text()
-    assert page.count("<rect") == 100 and "Evaluation of cli-v1" in page
+    # two matrices of the 10 digits: at the assumed thresholds with a "no label" column, and by top label
+    assert page.count("<rect") == 10 * 11 + 10 * 10 and "Evaluation of cli-v1" in page
 
 
 def wait_for(arn: str, timeout: float = 180) -> dict:

@@ -46,6 +46,7 @@ EXAMPLES: dict[str, Any] = {
     "FunctionName": "detect",
     "stateMachineArn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:training",
     "executionArn": f"arn:aws:states:{REGION}:{ACCOUNT}:execution:training:run-1",
+    "mapRunArn": f"arn:aws:states:{REGION}:{ACCOUNT}:mapRun:batch/AnalyseImages:0b9e2b5e",
     "logGroupName": "/aws/vendedlogs/states/training",
     "logStreamName": "run-1",
     "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/promotion",
@@ -71,6 +72,10 @@ OPERATIONS = {
 # has no request parameter; the CloudWatch User Guide says GetMetricData "does not support resource-level
 # permissions" (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/permissions-reference-cw.html).
 ON_ANY_RESOURCE = {"cloudwatch:GetMetricData"}
+# Actions no API operation performs, with the resource the endpoint authorizes them on where the request
+# arrives. lambda:InvokeFunctionUrl is a SigV4-signed HTTP request to the function's URL (Lambda Developer
+# Guide, "Invoking Lambda function URLs"): local/function_urls.py authorizes it on the function's ARN.
+OUTSIDE_THE_API = {"lambda:InvokeFunctionUrl": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:decide-approval"}
 
 
 def _policy_documents(node: Any) -> Iterator[dict[str, Any]]:
@@ -141,11 +146,12 @@ def example_request(action: str) -> tuple[str, dict[str, Any]]:
 def _unbuilt_types(action: str) -> list[str]:
     """The resource types the action must be authorized on that the checks of its example request miss."""
     kinds = types_of(action) or ()
-    operation, params = example_request(action)
-    resources = [
-        check.resource
-        for check in checks_for(Call(action.partition(":")[0], operation, params, REGION, ACCOUNT))
-    ]
+    if action in OUTSIDE_THE_API:
+        resources = [OUTSIDE_THE_API[action]]
+    else:
+        operation, params = example_request(action)
+        call = Call(action.partition(":")[0], operation, params, REGION, ACCOUNT)
+        resources = [check.resource for check in checks_for(call)]
 
     def built(name: str) -> bool:
         template = next(kind.arn for kind in kinds if kind.name == name)
