@@ -180,7 +180,7 @@ class BatchAnalysis(Construct):
             "ExplainInvalidInput",
             parameters={"error": Failure.InvalidInput.value, "cause": sfn.JsonPath.string_at("$.run.cause")},
             result_path="$.failure",
-        ).next(flow.end(Failure.InvalidInput))
+        ).next(flow.failed())
         describe_model = sfn.Pass(scope, "DescribeModel", input_path="$.run.model", result_path="$.model")
         model_ready = sfn.Choice(scope, "StartNeeded?")
         source_kind = sfn.Choice(scope, "SourceKind?")
@@ -202,7 +202,7 @@ class BatchAnalysis(Construct):
                 ("status",),
                 Failure.StartFailed,
             )
-            return timed_out.next(stop.next(flow.end(Failure.StartFailed)))
+            return timed_out.next(stop.next(flow.failed()))
 
         wait_running = model_poll(
             flow,
@@ -325,7 +325,7 @@ class BatchAnalysis(Construct):
             attempts=config.model_poll_attempts,
             timeout_message=timeout_message,
             done=done,
-            on_timeout=lambda timed_out: timed_out.next(flow.end(Failure.StopFailed)),
+            on_timeout=lambda timed_out: timed_out.next(flow.failed()),
         )
         stop_when_done = sfn.Choice(scope, "StopWhenDone?").when(stop_started, stop).otherwise(done)
         summarise.next(stop_when_done)
@@ -343,8 +343,8 @@ class BatchAnalysis(Construct):
         )
         map_failed.next(
             sfn.Choice(scope, "StopAfterFailure?")
-            .when(stop_started, stop_after_failure.next(flow.end(BatchFailure.BatchFailed)))
-            .otherwise(flow.end(BatchFailure.BatchFailed))
+            .when(stop_started, stop_after_failure.next(flow.failed()))
+            .otherwise(flow.failed())
         )
 
         begin.next(prepare).next(valid)

@@ -24,6 +24,7 @@ from local import (
     execution_names,
     function_urls,
     host_dispatch,
+    jsonata_evaluator,
     lambda_hook,
     rule_targets,
     sfn_integration,
@@ -66,6 +67,7 @@ class LocalEndpoint:
         lambda_hook.install()
         bucket_policy_evaluation.install()
         execution_names.install()
+        jsonata_evaluator.install()
         host_dispatch.install()
         function_urls.install()
         sfn_integration.install()

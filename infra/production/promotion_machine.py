@@ -152,7 +152,7 @@ def promotion_definition(
             "$.copy.versionName",
             "$.copy.status",
             "$.copy.attempt",
-        ).next(flow.end(PromotionFailure.CopyFailed)),
+        ).next(flow.failed()),
     ).otherwise(wait_copy)
     wait_copy.next(check_copy).next(copy_done)
     describe_copy.next(start)

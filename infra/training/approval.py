@@ -61,7 +61,7 @@ def approval_gate(
         "ExplainRejected",
         parameters={"error": Failure.Rejected.value, "cause": sfn.JsonPath.string_at("$.error.Cause")},
         result_path="$.failure",
-    ).next(flow.end(Failure.Rejected))
+    ).next(flow.failed())
     timed_out = flow.timed_out(
         "ExplainApprovalTimeout",
         Failure.ApprovalTimedOut,
@@ -69,12 +69,10 @@ def approval_gate(
         "is not started or promoted",
         "$.run.settings.versionName",
         TIMEOUT_SECONDS_PATH,
-    ).next(flow.end(Failure.ApprovalTimedOut))
+    ).next(flow.failed())
     request.add_catch(rejected, errors=[REJECTED_ERROR], result_path="$.error")
     request.add_catch(timed_out, errors=["States.Timeout"], result_path="$.error")
-    request.add_catch(
-        flow.caught("RequestApproval", Failure.Rejected), errors=["States.ALL"], result_path="$.error"
-    )
+    flow.catch(request, "RequestApproval", Failure.Rejected)
     request.next(_checked(flow, approved or then))
     required = sfn.Choice(scope, "ApprovalRequired?")
     required.when(sfn.Condition.boolean_equals("$.run.settings.requireApproval", True), request).otherwise(
@@ -96,7 +94,7 @@ def _checked(flow: Flow, approved: sfn.IChainable) -> sfn.Choice:
             "APPROVED, by an ARN): the model is not started or promoted",
         },
         result_path="$.failure",
-    ).next(flow.end(Failure.Rejected))
+    ).next(flow.failed())
     check = sfn.Choice(scope, "ApprovalChecked?")
     verified = sfn.Condition.and_(
         sfn.Condition.string_equals("$.approval.status", "APPROVED"),

@@ -95,7 +95,7 @@ def control_definition(
         attempts=config.model_poll_attempts,
         timeout_message=timeout_message,
         done=stopped_summary,
-        on_timeout=lambda timed_out: timed_out.next(flow.end(Failure.StopFailed)),
+        on_timeout=lambda timed_out: timed_out.next(flow.failed()),
     )
     already_stopped = sfn.Choice(scope, "StopNeeded?")
 

@@ -44,6 +44,9 @@ RETRY_INTERVAL = Duration.seconds(1)
 RETRY_ATTEMPTS = 6
 RETRY_BACKOFF = 1.5
 RETRY_MAX_DELAY = Duration.seconds(30)
+# Workflow variables a Catch assigns for the failure tail: the task that failed and its named failure.
+FAILED_TASK = "failedTask"
+FAILURE = "failure"
 
 
 class ModelHandlers(Protocol):
@@ -75,8 +78,8 @@ class Flow:
         self.scope = scope
         self.topic = topic
         self.kind = kind
-        self._ends: dict[Failure, sfn.State] = {}
-        self._caught: dict[Failure, sfn.State] = {}
+        self._failed: sfn.State | None = None
+        self._caught: sfn.State | None = None
 
     def invoke(
         self,
@@ -105,89 +108,69 @@ class Flow:
             max_delay=RETRY_MAX_DELAY,
             jitter_strategy=sfn.JitterType.FULL,
         )
-        task.add_catch(self.caught(name, failure), errors=["States.ALL"], result_path="$.error")
+        self.catch(task, name, failure)
         return task
 
-    def caught(self, task: str, failure: Failure) -> sfn.State:
-        """An unexpected error of `task`: keep which task and what went wrong, then explain it."""
-        keep = sfn.Pass(
-            self.scope,
-            f"{task}Error",
-            parameters={
-                "task": task,
-                "error": sfn.JsonPath.string_at("$.error.Error"),
-                "cause": sfn.JsonPath.string_at("$.error.Cause"),
-            },
-            result_path="$.caught",
+    def catch(self, state: sfn.TaskStateBase | sfn.CustomState, task: str, failure: Failure) -> None:
+        """Any error of `state` goes to the one failure tail, which reads the task and the named failure
+        from these variables (Catch ``Assign``: Step Functions variables, step-functions-variables.html)."""
+        state.add_catch(
+            self._caught_tail(),
+            errors=["States.ALL"],
+            result_path="$.error",
+            assign={FAILED_TASK: task, FAILURE: failure.value},
         )
-        return keep.next(self._explain_caught(failure))
 
-    def _explain_caught(self, failure: Failure) -> sfn.State:
+    def _caught_tail(self) -> sfn.State:
         """A Lambda's error cause is JSON with its stack trace: only its errorMessage reaches the
         execution's cause (no trace, no file paths). Other causes (timeouts, service errors) are text."""
-        if failure in self._caught:
-            return self._caught[failure]
-        name = failure.value
+        if self._caught is not None:
+            return self._caught
         reason = "{} failed with {}: {}"
-        from_lambda = sfn.Choice(self.scope, f"{name}CauseFromLambda?")
+        from_lambda = sfn.Choice(self.scope, "CauseFromLambda?")
         parse = sfn.Pass(
             self.scope,
-            f"Parse{name}Cause",
-            parameters={"lambda": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at("$.caught.cause"))},
-            result_path="$.caught.parsed",
+            "ParseCause",
+            parameters={"lambda": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at("$.error.Cause"))},
+            result_path="$.caught",
         )
-        message_only = sfn.Pass(
-            self.scope,
-            f"Explain{name}FromLambda",
-            parameters={
-                "error": name,
-                "cause": sfn.JsonPath.format(
-                    reason,
-                    sfn.JsonPath.string_at("$.caught.task"),
-                    sfn.JsonPath.string_at("$.caught.error"),
-                    sfn.JsonPath.string_at("$.caught.parsed.lambda.errorMessage"),
-                ),
-            },
-            result_path="$.failure",
-        )
-        as_text = sfn.Pass(
-            self.scope,
-            f"Explain{name}Error",
-            parameters={
-                "error": name,
-                "cause": sfn.JsonPath.format(
-                    reason,
-                    sfn.JsonPath.string_at("$.caught.task"),
-                    sfn.JsonPath.string_at("$.caught.error"),
-                    sfn.JsonPath.string_at("$.caught.cause"),
-                ),
-            },
-            result_path="$.failure",
-        )
+
+        def explain(name: str, cause_path: str) -> sfn.Pass:
+            cause = sfn.JsonPath.format(
+                reason,
+                sfn.JsonPath.string_at(f"${FAILED_TASK}"),
+                sfn.JsonPath.string_at("$.error.Error"),
+                sfn.JsonPath.string_at(cause_path),
+            )
+            parameters = {"error": sfn.JsonPath.string_at(f"${FAILURE}"), "cause": cause}
+            return sfn.Pass(self.scope, name, parameters=parameters, result_path="$.failure")
+
         from_lambda.when(
-            sfn.Condition.string_matches("$.caught.cause", "{*errorMessage*"),
-            parse.next(message_only).next(self.end(failure)),
-        ).otherwise(as_text.next(self.end(failure)))
-        self._caught[failure] = from_lambda
+            sfn.Condition.string_matches("$.error.Cause", "{*errorMessage*"),
+            parse.next(explain("ExplainLambdaError", "$.caught.lambda.errorMessage")).next(self.failed()),
+        ).otherwise(explain("ExplainError", "$.error.Cause").next(self.failed()))
+        self._caught = from_lambda
         return from_lambda
 
     def explained(self, name: str, failure: Failure, failure_path: str) -> sfn.State:
         """A decided failure whose {error, cause} a task put at `failure_path`."""
-        return sfn.Pass(self.scope, name, input_path=failure_path, result_path="$.failure").next(
-            self.end(failure)
-        )
+        parameters = {"error": failure.value, "cause": sfn.JsonPath.string_at(f"{failure_path}.cause")}
+        return sfn.Pass(self.scope, name, parameters=parameters, result_path="$.failure").next(self.failed())
 
-    def end(self, failure: Failure) -> sfn.State:
-        """Notify<failure> -> <failure> (Fail state), shared by every path that ends there."""
-        if failure not in self._ends:
-            name = failure.value
-            fail = sfn.Fail(self.scope, name, error=name, cause_path="$.failure.cause")
-            notify = self.notify(f"Notify{name}", f"failed: {name}", name, "$.failure.cause")
+    def failed(self) -> sfn.State:
+        """NotifyFailed -> Failed: the one end of every failure path. The execution's error and cause are
+        the named failure and its sentence at ``$.failure`` (Fail ``ErrorPath``/``CausePath``)."""
+        if self._failed is None:
+            fail = sfn.Fail(self.scope, "Failed", error_path="$.failure.error", cause_path="$.failure.cause")
+            notify = self.notify(
+                "NotifyFailed", "failed", sfn.JsonPath.string_at("$.failure.error"), "$.failure.cause"
+            )
             notify.add_catch(fail, errors=["States.ALL"], result_path="$.notifyError")
-            self._ends[failure] = notify.next(fail)
-        return self._ends[failure]
+            self._failed = notify.next(fail)
+        return self._failed
 
     def notify(self, name: str, subject: str, outcome: str, reason_path: str) -> tasks.SnsPublish:
+        """`outcome` is SUCCEEDED or a path to the named failure."""
         task = tasks.SnsPublish(
             self.scope,
             name,
@@ -244,7 +227,7 @@ class Flow:
             "ExplainInvalidInput",
             parameters={"error": Failure.InvalidInput.value, "cause": sfn.JsonPath.string_at("$.run.cause")},
             result_path="$.failure",
-        ).next(self.end(Failure.InvalidInput))
+        ).next(self.failed())
         validate.next(valid)
         valid.otherwise(invalid)
         return validate, valid
@@ -364,7 +347,7 @@ def deploy_model(
 
     def after_timeout(timed_out: sfn.State) -> sfn.IChainable:
         if not stop_on_timeout:
-            return timed_out.next(flow.end(Failure.StartFailed))
+            return timed_out.next(flow.failed())
         stop_unstarted = flow.invoke(
             "StopUnstartedModel",
             handlers.model_control_stop,
@@ -373,7 +356,7 @@ def deploy_model(
             STOP_UNSTARTED_MODEL_KEYS,
             Failure.StartFailed,
         )
-        return timed_out.next(stop_unstarted.next(flow.end(Failure.StartFailed)))
+        return timed_out.next(stop_unstarted.next(flow.failed()))
 
     poll = model_poll(
         flow,

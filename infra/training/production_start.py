@@ -56,9 +56,7 @@ def promotion_request(config: Config) -> dict:
 
 def promote_after_approval(scope: Construct, flow: Flow, config: Config, then: sfn.IChainable) -> sfn.Choice:
     start = sfn.CustomState(scope, STATE, state_json=promotion_request(config))
-    start.add_catch(
-        flow.caught(STATE, Failure.PromotionNotStarted), errors=["States.ALL"], result_path="$.error"
-    )
+    flow.catch(start, STATE, Failure.PromotionNotStarted)
     start.next(then)
     wanted = sfn.Choice(scope, "PromoteAfterApproval?")
     wanted.when(sfn.Condition.boolean_equals("$.run.settings.promoteAfterApproval", True), start).otherwise(

@@ -37,10 +37,11 @@ from infra.training.flow import Flow, deploy_model
 from infra.training.functions import Handlers
 from infra.training.production_start import RESULT_PATH, promote_after_approval
 
-# Every failure but StopFailed (the training machine stops a model only on the way to StartFailed),
-# ShareFailed and PromotionNotStarted (only with a production account).
+# The named failures (the execution's error) the training machine can end in: every one but StopFailed
+# (it stops a model only on the way to StartFailed), ShareFailed and PromotionNotStarted (only with a
+# production account).
 TWO_ACCOUNT_FAILURES = (Failure.ShareFailed, Failure.PromotionNotStarted)
-FAIL_STATES = tuple(
+NAMED_FAILURES = tuple(
     failure.value for failure in Failure if failure not in (Failure.StopFailed, *TWO_ACCOUNT_FAILURES)
 )
 DATASET_TIMEOUT_MINUTES = 120
@@ -101,7 +102,7 @@ def training_definition(
             ),
         },
         result_path="$.failure",
-    ).next(flow.end(Failure.ManifestInvalid))
+    ).next(flow.failed())
 
     ensure_project = flow.invoke(
         "EnsureProject",
@@ -249,7 +250,7 @@ def training_definition(
             f"The datasets were still {{}} after {{}} polls ({DATASET_TIMEOUT_MINUTES} minutes)",
             "$.datasets.phase",
             "$.datasets.attempt",
-        ).next(flow.end(Failure.DatasetFailed)),
+        ).next(flow.failed()),
     ).otherwise(wait_datasets)
     wait_datasets.next(check_datasets).next(datasets_ready)
     needs_split.when(
@@ -277,7 +278,7 @@ def training_definition(
             "$.training.versionName",
             "$.training.status",
             "$.training.attempt",
-        ).next(flow.end(Failure.TrainingFailed)),
+        ).next(flow.failed()),
     ).when(sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"), wait_training).otherwise(
         evaluate
     )
