@@ -19,6 +19,7 @@ from local import (
     access,
     accounts,
     bucket_policy_evaluation,
+    choice_assign,
     distributed_map,
     execution_events,
     execution_names,
@@ -68,6 +69,7 @@ class LocalEndpoint:
         bucket_policy_evaluation.install()
         execution_names.install()
         jsonata_evaluator.install()
+        choice_assign.install()
         host_dispatch.install()
         function_urls.install()
         sfn_integration.install()

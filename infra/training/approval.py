@@ -59,16 +59,20 @@ def approval_gate(
     rejected = sfn.Pass(
         scope,
         "ExplainRejected",
-        parameters={"error": Failure.Rejected.value, "cause": sfn.JsonPath.string_at("$.error.Cause")},
-        result_path="$.failure",
+        assign=flow.failing(Failure.Rejected, sfn.JsonPath.string_at("$.error.Cause")),
     ).next(flow.failed())
-    timed_out = flow.timed_out(
+    timed_out = sfn.Pass(
+        scope,
         "ExplainApprovalTimeout",
-        Failure.ApprovalTimedOut,
-        "Nobody approved or rejected {} within {} seconds (approvalTimeoutHours): it stays trained and "
-        "is not started or promoted",
-        "$.run.settings.versionName",
-        TIMEOUT_SECONDS_PATH,
+        assign=flow.failing(
+            Failure.ApprovalTimedOut,
+            flow.timed_out(
+                "Nobody approved or rejected {} within {} seconds (approvalTimeoutHours): it stays trained "
+                "and is not started or promoted",
+                "$.run.settings.versionName",
+                TIMEOUT_SECONDS_PATH,
+            ),
+        ),
     ).next(flow.failed())
     request.add_catch(rejected, errors=[REJECTED_ERROR], result_path="$.error")
     request.add_catch(timed_out, errors=["States.Timeout"], result_path="$.error")
@@ -85,20 +89,16 @@ def _checked(flow: Flow, approved: sfn.IChainable) -> sfn.Choice:
     """The state machine checks the answer itself: only what the approval function sends (status APPROVED,
     `by` the caller's verified ARN) lets the run go on."""
     scope = flow.scope
-    unverified = sfn.Pass(
-        scope,
-        "ExplainUnverifiedApproval",
-        parameters={
-            "error": Failure.Rejected.value,
-            "cause": "The answer to RequestApproval is not an approval by a verified caller (status "
-            "APPROVED, by an ARN): the model is not started or promoted",
-        },
-        result_path="$.failure",
-    ).next(flow.failed())
     check = sfn.Choice(scope, "ApprovalChecked?")
     verified = sfn.Condition.and_(
         sfn.Condition.string_equals("$.approval.status", "APPROVED"),
         sfn.Condition.is_present("$.approval.by"),
         sfn.Condition.string_matches("$.approval.by", "arn:aws*:*"),
     )
-    return check.when(verified, approved).otherwise(unverified)
+    unverified = (
+        "The answer to RequestApproval is not an approval by a verified caller (status APPROVED, by an "
+        "ARN): the model is not started or promoted"
+    )
+    return flow.fail_when(check, sfn.Condition.not_(verified), Failure.Rejected, unverified).otherwise(
+        approved
+    )

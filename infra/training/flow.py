@@ -44,9 +44,11 @@ RETRY_INTERVAL = Duration.seconds(1)
 RETRY_ATTEMPTS = 6
 RETRY_BACKOFF = 1.5
 RETRY_MAX_DELAY = Duration.seconds(30)
-# Workflow variables a Catch assigns for the failure tail: the task that failed and its named failure.
+# Workflow variables of the failure tail (step-functions-variables.html): the task that failed (a Catch
+# assigns it), the named failure and the sentence that says why (the execution's error and cause).
 FAILED_TASK = "failedTask"
 FAILURE = "failure"
+WHY = "why"
 
 
 class ModelHandlers(Protocol):
@@ -142,8 +144,7 @@ class Flow:
                 sfn.JsonPath.string_at("$.error.Error"),
                 sfn.JsonPath.string_at(cause_path),
             )
-            parameters = {"error": sfn.JsonPath.string_at(f"${FAILURE}"), "cause": cause}
-            return sfn.Pass(self.scope, name, parameters=parameters, result_path="$.failure")
+            return sfn.Pass(self.scope, name, assign={WHY: cause})
 
         from_lambda.when(
             sfn.Condition.string_matches("$.error.Cause", "{*errorMessage*"),
@@ -152,19 +153,29 @@ class Flow:
         self._caught = from_lambda
         return from_lambda
 
-    def explained(self, name: str, failure: Failure, failure_path: str) -> sfn.State:
-        """A decided failure whose {error, cause} a task put at `failure_path`."""
-        parameters = {"error": failure.value, "cause": sfn.JsonPath.string_at(f"{failure_path}.cause")}
-        return sfn.Pass(self.scope, name, parameters=parameters, result_path="$.failure").next(self.failed())
+    @staticmethod
+    def failing(failure: Failure, cause: str) -> dict[str, str]:
+        """The variables a transition into the failure tail assigns: the named failure and why."""
+        return {FAILURE: failure.value, WHY: cause}
+
+    def fail_when(
+        self, choice: sfn.Choice, condition: sfn.Condition, failure: Failure, cause: str
+    ) -> sfn.Choice:
+        """`choice` ends in `failure` when `condition` holds; `cause` is a path or an intrinsic."""
+        return choice.when(condition, self.failed(), assign=self.failing(failure, cause))
 
     def failed(self) -> sfn.State:
         """NotifyFailed -> Failed: the one end of every failure path. The execution's error and cause are
-        the named failure and its sentence at ``$.failure`` (Fail ``ErrorPath``/``CausePath``)."""
+        the named failure and its sentence (Fail ``ErrorPath``/``CausePath`` as intrinsics of the variables,
+        state-fail.html)."""
         if self._failed is None:
-            fail = sfn.Fail(self.scope, "Failed", error_path="$.failure.error", cause_path="$.failure.cause")
-            notify = self.notify(
-                "NotifyFailed", "failed", sfn.JsonPath.string_at("$.failure.error"), "$.failure.cause"
+            fail = sfn.Fail(
+                self.scope,
+                "Failed",
+                error_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${FAILURE}")),
+                cause_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${WHY}")),
             )
+            notify = self.notify("NotifyFailed", "failed", sfn.JsonPath.string_at(f"${FAILURE}"), f"${WHY}")
             notify.add_catch(fail, errors=["States.ALL"], result_path="$.notifyError")
             self._failed = notify.next(fail)
         return self._failed
@@ -204,33 +215,29 @@ class Flow:
     def wait(self, name: str, seconds: int) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.duration(Duration.seconds(seconds)))
 
-    def timed_out(self, name: str, failure: Failure, message: str, *paths: str) -> sfn.Pass:
-        """A poll loop that ran out of attempts: the cause names the last status seen."""
-        return sfn.Pass(
-            self.scope,
-            name,
-            parameters={
-                "error": failure.value,
-                "cause": sfn.JsonPath.format(message, *(sfn.JsonPath.string_at(p) for p in paths)),
-            },
-            result_path="$.failure",
-        )
+    @staticmethod
+    def timed_out(message: str, *paths: str) -> str:
+        """The cause of a poll loop that ran out of attempts: names the last status seen."""
+        return sfn.JsonPath.format(message, *(sfn.JsonPath.string_at(p) for p in paths))
 
-    def input_check(self, function: PipelineFunction, payload: dict) -> tuple[tasks.LambdaInvoke, sfn.Choice]:
-        """ValidateInput into ``$.run``, then InputValid? whose otherwise explains a bad input and fails."""
+    def input_check(
+        self, function: PipelineFunction, payload: dict, then: sfn.IChainable
+    ) -> tasks.LambdaInvoke:
+        """ValidateInput into ``$.run``, then InputValid?: a bad input fails with its problems as cause."""
         validate = self.invoke(
             "ValidateInput", function, payload, "$.run", VALIDATE_INPUT_KEYS, Failure.InvalidInput
         )
+        return validate.next(self.input_valid(then))
+
+    def input_valid(self, then: sfn.IChainable) -> sfn.Choice:
+        """InputValid?: the checked input at ``$.run`` goes on to `then`, or fails with its problems."""
         valid = sfn.Choice(self.scope, "InputValid?")
-        invalid = sfn.Pass(
-            self.scope,
-            "ExplainInvalidInput",
-            parameters={"error": Failure.InvalidInput.value, "cause": sfn.JsonPath.string_at("$.run.cause")},
-            result_path="$.failure",
-        ).next(self.failed())
-        validate.next(valid)
-        valid.otherwise(invalid)
-        return validate, valid
+        return self.fail_when(
+            valid,
+            sfn.Condition.boolean_equals("$.run.valid", False),
+            Failure.InvalidInput,
+            sfn.JsonPath.string_at("$.run.cause"),
+        ).otherwise(then)
 
 
 @dataclass(frozen=True)
@@ -240,7 +247,6 @@ class Poll:
     wanted: Wanted
     prefix: str  # names WaitFor<prefix> and Check<prefix>
     choice: str  # name of the Choice state
-    verb: str  # names Explain<verb>Failure and <verb>TimedOut
 
 
 def model_poll(
@@ -252,9 +258,10 @@ def model_poll(
     attempts: int,
     timeout_message: str,
     done: sfn.IChainable,
-    on_timeout: Callable[[sfn.State], sfn.IChainable],
+    on_timeout: sfn.IChainable,
 ) -> sfn.Wait:
-    """The loop's entry (its Wait). DONE goes to `done`; FAILED and running out of attempts fail."""
+    """The loop's entry (its Wait). DONE goes to `done`; FAILED fails; running out of attempts goes to
+    `on_timeout` with the failure assigned."""
     failure = model_failure(poll.wanted)
     wait = flow.wait(f"WaitFor{poll.prefix}", seconds)
     check = flow.invoke(
@@ -271,26 +278,26 @@ def model_poll(
     )
     choice = sfn.Choice(flow.scope, poll.choice)
     timed_out = flow.timed_out(
-        f"{poll.verb}TimedOut",
-        failure,
-        timeout_message,
-        "$.model.versionName",
-        "$.deployment.status",
-        "$.deployment.attempt",
+        timeout_message, "$.model.versionName", "$.deployment.status", "$.deployment.attempt"
     )
     wait.next(check).next(choice)
-    choice.when(sfn.Condition.string_equals("$.deployment.outcome", PollOutcome.DONE.value), done).when(
+    choice.when(sfn.Condition.string_equals("$.deployment.outcome", PollOutcome.DONE.value), done)
+    flow.fail_when(
+        choice,
         sfn.Condition.string_equals("$.deployment.outcome", PollOutcome.FAILED.value),
-        flow.explained(f"Explain{poll.verb}Failure", failure, "$.deployment.failure"),
-    ).when(
+        failure,
+        sfn.JsonPath.string_at("$.deployment.failure.cause"),
+    )
+    choice.when(
         sfn.Condition.number_greater_than_equals("$.deployment.attempt", attempts),
-        on_timeout(timed_out),
+        on_timeout,
+        assign=flow.failing(failure, timed_out),
     ).otherwise(wait)
     return wait
 
 
-RUNNING_POLL = Poll(Wanted.RUNNING, "Model", "ModelRunning?", "Start")
-STOPPED_POLL = Poll(Wanted.STOPPED, "Stop", "ModelStopped?", "Stop")
+RUNNING_POLL = Poll(Wanted.RUNNING, "Model", "ModelRunning?")
+STOPPED_POLL = Poll(Wanted.STOPPED, "Stop", "ModelStopped?")
 
 
 def deploy_model(
@@ -345,18 +352,16 @@ def deploy_model(
     has_previous.when(sfn.Condition.is_not_null("$.promotion.previous"), stop_previous).otherwise(promoted)
     stop_previous.next(promoted)
 
-    def after_timeout(timed_out: sfn.State) -> sfn.IChainable:
-        if not stop_on_timeout:
-            return timed_out.next(flow.failed())
-        stop_unstarted = flow.invoke(
+    after_timeout: sfn.IChainable = flow.failed()
+    if stop_on_timeout:
+        after_timeout = flow.invoke(
             "StopUnstartedModel",
             handlers.model_control_stop,
             model,
             "$.stopped",
             STOP_UNSTARTED_MODEL_KEYS,
             Failure.StartFailed,
-        )
-        return timed_out.next(stop_unstarted.next(flow.failed()))
+        ).next(flow.failed())
 
     poll = model_poll(
         flow,

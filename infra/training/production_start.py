@@ -2,7 +2,7 @@
 promotion state machine itself (a cross-account Step Functions task, `Credentials.RoleArn`).
 
   PromoteAfterApproval? -> StartProductionPromotion (as the production starter role) -> `then`
-  a refused start (no trust, no grant, no machine) -> StartProductionPromotionError -> PromotionNotStarted
+  a refused start (no trust, no grant, no machine) -> the failure tail, named PromotionNotStarted
 
 Fire-and-forget: the promotion publishes its own end to the production topic; the training run keeps the
 promotion's execution ARN at $.productionPromotion (and in its summary).

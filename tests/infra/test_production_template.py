@@ -207,11 +207,9 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
     training, _ = stacks
     states = machine_with(templates[0], "StartProductionPromotion")["States"]
     assert states["RequestApproval"]["Next"] == "ApprovalChecked?"
-    (verified,) = states["ApprovalChecked?"]["Choices"]
-    assert (verified["Next"], states["ApprovalChecked?"]["Default"]) == (
-        "MarkGated",
-        "ExplainUnverifiedApproval",
-    )
+    (unverified,) = states["ApprovalChecked?"]["Choices"]
+    assert "Not" in unverified and unverified["Assign"]["failure"] == "Rejected"
+    assert (unverified["Next"], states["ApprovalChecked?"]["Default"]) == ("NotifyFailed", "MarkGated")
     assert states["MarkGated"]["Next"] == "PromoteAfterApproval?"
     (wanted,) = states["PromoteAfterApproval?"]["Choices"]
     assert (wanted["Variable"], wanted["Next"]) == (

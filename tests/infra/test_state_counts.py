@@ -17,8 +17,8 @@ from tests.infra.synth import build_stack, state_machine_definition
 
 PRODUCTION, TRAINING = "222222222222", "111111111111"
 # the state that names each machine, and its ceiling
-LIMITS = {"Train": 55, "StopNeeded?": 34, "PrepareBatch": 42, "CopyModel": 35}
-TRAINING_WITH_PRODUCTION = 59
+LIMITS = {"Train": 45, "StopNeeded?": 29, "PrepareBatch": 37, "CopyModel": 28}
+TRAINING_WITH_PRODUCTION = 49
 
 
 def nested_states(definition: dict[str, Any]) -> list[dict[str, Any]]:

@@ -37,16 +37,19 @@ def _states(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def named_failures(definition: dict[str, Any]) -> set[str]:
-    """The failures a machine can end in: those its Catch clauses assign and its Pass states explain."""
+    """The failures a machine can end in: those its Catch clauses, Choice rules and Pass states assign."""
     states = definition["States"].values()
-    assigned = {c["Assign"]["failure"] for s in states for c in s.get("Catch", []) if "Assign" in c}
-    explained = {s["Parameters"]["error"] for s in states if "error" in s.get("Parameters", {})}
-    return assigned | explained
+    transitions = [*states, *(t for s in states for t in (*s.get("Catch", []), *s.get("Choices", [])))]
+    return {t["Assign"]["failure"] for t in transitions if "failure" in t.get("Assign", {})}
 
 
-def test_every_failure_ends_in_one_fail_state_named_by_the_state_data(training) -> None:
+def test_every_failure_ends_in_one_fail_state_named_by_the_variables(training) -> None:
     fails = {name: state for name, state in _states(training).items() if state["Type"] == "Fail"}
-    fail = {"Type": "Fail", "ErrorPath": "$.failure.error", "CausePath": "$.failure.cause"}
+    fail = {
+        "Type": "Fail",
+        "ErrorPath": "States.Format('{}', $failure)",
+        "CausePath": "States.Format('{}', $why)",
+    }
     assert fails == {"Failed": fail}
     assert named_failures(training) == set(NAMED_FAILURES)
 
