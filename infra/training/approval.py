@@ -4,8 +4,8 @@
   RequestApproval  keeps the task token where only the approval function reads it, publishes the review
   -> what the approval function sent lands in $.approval -> ApprovalChecked?: an APPROVED decision by a
      verified caller (an ARN) goes on to `approved` (default `then`); anything else ends in Rejected
-  -> Rejected (SendTaskFailure error "Rejected") -> ExplainRejected -> NotifyRejected -> Rejected
-  -> States.Timeout -> ExplainApprovalTimeout -> NotifyApprovalTimedOut -> ApprovalTimedOut
+  -> Rejected (SendTaskFailure error "Rejected"): the Catch names the failure Rejected -> the failure tail
+  -> States.Timeout -> ExplainApprovalTimeout (ApprovalTimedOut) -> the failure tail
 """
 
 from __future__ import annotations
@@ -56,11 +56,6 @@ def approval_gate(
         backoff_rate=RETRY_BACKOFF,
         jitter_strategy=sfn.JitterType.FULL,
     )
-    rejected = sfn.Pass(
-        scope,
-        "ExplainRejected",
-        assign=flow.failing(Failure.Rejected, sfn.JsonPath.string_at("$.error.Cause")),
-    ).next(flow.failed())
     timed_out = sfn.Pass(
         scope,
         "ExplainApprovalTimeout",
@@ -74,7 +69,13 @@ def approval_gate(
             ),
         ),
     ).next(flow.failed())
-    request.add_catch(rejected, errors=[REJECTED_ERROR], result_path="$.error")
+    # a Catch's Assign reads the error output: the reviewer's reason is its Cause
+    request.add_catch(
+        flow.failed(),
+        errors=[REJECTED_ERROR],
+        result_path="$.error",
+        assign=flow.failing(Failure.Rejected, sfn.JsonPath.string_at("$.Cause")),
+    )
     request.add_catch(timed_out, errors=["States.Timeout"], result_path="$.error")
     flow.catch(request, "RequestApproval", Failure.Rejected)
     request.next(_checked(flow, approved or then))

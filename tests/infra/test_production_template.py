@@ -105,9 +105,10 @@ def test_the_approval_gate_waits_for_a_task_token_with_a_timeout(templates) -> N
     request = states["RequestApproval"]
     assert request["Resource"].endswith("lambda:invoke.waitForTaskToken")
     assert request["TimeoutSecondsPath"] == "$.run.settings.approvalTimeoutSeconds"
-    caught = {tuple(c["ErrorEquals"]): c["Next"] for c in request["Catch"]}
-    assert caught[("Rejected",)] == "ExplainRejected"
-    assert caught[("States.Timeout",)] == "ExplainApprovalTimeout"
+    caught = {tuple(c["ErrorEquals"]): c for c in request["Catch"]}
+    assert caught[("Rejected",)]["Next"] == "NotifyFailed"
+    assert caught[("Rejected",)]["Assign"] == {"failure": "Rejected", "why.$": "$.Cause"}
+    assert caught[("States.Timeout",)]["Next"] == "ExplainApprovalTimeout"
     assert {"Rejected", "ApprovalTimedOut"} <= named_failures({"States": states})
 
 
