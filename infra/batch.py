@@ -174,13 +174,6 @@ class BatchAnalysis(Construct):
             PREPARE_KEYS,
             Failure.InvalidInput,
         )
-        valid = sfn.Choice(scope, "InputValid?")
-        invalid = sfn.Pass(
-            scope,
-            "ExplainInvalidInput",
-            parameters={"error": Failure.InvalidInput.value, "cause": sfn.JsonPath.string_at("$.run.cause")},
-            result_path="$.failure",
-        ).next(flow.end(Failure.InvalidInput))
         describe_model = sfn.Pass(scope, "DescribeModel", input_path="$.run.model", result_path="$.model")
         model_ready = sfn.Choice(scope, "StartNeeded?")
         source_kind = sfn.Choice(scope, "SourceKind?")
@@ -193,16 +186,9 @@ class BatchAnalysis(Construct):
             "StartModel", h.model_control_start, model, "$.deployment", START_MODEL_KEYS, Failure.StartFailed
         )
 
-        def stop_unstarted(timed_out: sfn.State) -> sfn.IChainable:
-            stop = flow.invoke(
-                "StopUnstartedModel",
-                h.model_control_stop,
-                model,
-                "$.stopped",
-                ("status",),
-                Failure.StartFailed,
-            )
-            return timed_out.next(stop.next(flow.end(Failure.StartFailed)))
+        stop_unstarted = flow.invoke(
+            "StopUnstartedModel", h.model_control_stop, model, "$.stopped", ("status",), Failure.StartFailed
+        ).next(flow.failed())
 
         wait_running = model_poll(
             flow,
@@ -295,15 +281,14 @@ class BatchAnalysis(Construct):
         map_failed = sfn.Pass(
             scope,
             "ExplainMapFailure",
-            parameters={
-                "error": BatchFailure.BatchFailed.value,
-                "cause": sfn.JsonPath.format(
+            assign=flow.failing(
+                BatchFailure.BatchFailed,
+                sfn.JsonPath.format(
                     "The Distributed Map failed ({}): {}",
                     sfn.JsonPath.string_at("$.mapError.Error"),
                     sfn.JsonPath.string_at("$.mapError.Cause"),
                 ),
-            },
-            result_path="$.failure",
+            ),
         )
         for map_state, end in ((prefix_map, summarise), (manifest_map, summarise), (video_map, merge)):
             map_state.add_catch(map_failed, errors=["States.ALL"], result_path="$.mapError")
@@ -325,7 +310,7 @@ class BatchAnalysis(Construct):
             attempts=config.model_poll_attempts,
             timeout_message=timeout_message,
             done=done,
-            on_timeout=lambda timed_out: timed_out.next(flow.end(Failure.StopFailed)),
+            on_timeout=flow.failed(),
         )
         stop_when_done = sfn.Choice(scope, "StopWhenDone?").when(stop_started, stop).otherwise(done)
         summarise.next(stop_when_done)
@@ -343,21 +328,20 @@ class BatchAnalysis(Construct):
         )
         map_failed.next(
             sfn.Choice(scope, "StopAfterFailure?")
-            .when(stop_started, stop_after_failure.next(flow.end(BatchFailure.BatchFailed)))
-            .otherwise(flow.end(BatchFailure.BatchFailed))
+            .when(stop_started, stop_after_failure.next(flow.failed()))
+            .otherwise(flow.failed())
         )
 
-        begin.next(prepare).next(valid)
-        valid.when(sfn.Condition.boolean_equals("$.run.valid", True), describe_model).otherwise(invalid)
+        begin.next(prepare).next(flow.input_valid(describe_model))
         describe_model.next(model_ready)
         model_ready.when(sfn.Condition.boolean_equals("$.run.startNeeded", True), start).when(
             sfn.Condition.string_equals("$.run.status", "STARTING"), already_starting
         ).otherwise(source_kind)
         start.next(wait_running)
         already_starting.next(wait_running)
-        source_kind.when(
-            sfn.Condition.string_equals("$.run.settings.kind", "manifest"), manifest_map
-        ).when(sfn.Condition.string_equals("$.run.settings.kind", "video"), video_map).otherwise(prefix_map)
+        source_kind.when(sfn.Condition.string_equals("$.run.settings.kind", "manifest"), manifest_map).when(
+            sfn.Condition.string_equals("$.run.settings.kind", "video"), video_map
+        ).otherwise(prefix_map)
         return begin
 
     def _map_state(

@@ -1,6 +1,6 @@
 """SendTaskFailure keeps its cause, as in AWS (moto's response handler passes only the error on).
 
-The approval gate's `Rejected` Fail state shows the reviewer's reason from that cause.
+The approval gate's `Rejected` failure shows the reviewer's reason from that cause.
 """
 
 from __future__ import annotations

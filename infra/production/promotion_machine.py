@@ -7,7 +7,7 @@ State (each step writes only its own key):
   $.project    EnsureProject: the production project
   $.copy       CopyModel/CheckCopy: {versionArn, versionName, status, reused, attempt, outcome, failure}
   $.model      the version to start; $.deployment StartModel/CheckModel; $.promotion Promote
-  $.failure    {error, cause} of a failure path, published to the production topic before the Fail state
+  failure, why  workflow variables of a failure path, published to the production topic before the Fail state
 """
 
 from __future__ import annotations
@@ -39,11 +39,12 @@ def promotion_definition(
     project_arn = sfn.JsonPath.string_at("$.project.projectArn")
 
     begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
-    validate_input, input_valid = flow.input_check(
+    action = sfn.Choice(scope, "Rollback?")
+    validate_input = flow.input_check(
         h.promotion_input,
         {"input": sfn.JsonPath.object_at("$.input"), "sourceProjectPrefix": source_project_prefix},
+        action,
     )
-    action = sfn.Choice(scope, "Rollback?")
     ensure_project = flow.invoke(
         "EnsureProject",
         h.training_project,
@@ -78,11 +79,6 @@ def promotion_definition(
         PromotionFailure.CopyFailed,
     )
     copy_done = sfn.Choice(scope, "CopyDone?")
-    copy_failed = sfn.Choice(scope, "NotGated?")
-    copy_failed.when(
-        sfn.Condition.string_equals("$.copy.failure.error", PromotionFailure.NotGated.value),
-        flow.explained("ExplainNotGated", PromotionFailure.NotGated, "$.copy.failure"),
-    ).otherwise(flow.explained("ExplainCopyFailure", PromotionFailure.CopyFailed, "$.copy.failure"))
     copy_attempts = -(-COPY_TIMEOUT_MINUTES * 60 // config.modelPollSeconds)
 
     def model(name: str, arns: str, version: str) -> sfn.Pass:
@@ -135,26 +131,35 @@ def promotion_definition(
         promoted=summarize,
     )
 
-    begin.next(validate_input)
-    input_valid.when(sfn.Condition.boolean_equals("$.run.valid", True), action)
     action.when(
         sfn.Condition.string_equals("$.run.settings.action", Action.ROLLBACK.value), describe_rollback
     ).otherwise(ensure_project)
     ensure_project.next(copy).next(copy_done)
-    copy_done.when(sfn.Condition.string_equals("$.copy.outcome", PollOutcome.DONE.value), describe_copy).when(
-        sfn.Condition.string_equals("$.copy.outcome", PollOutcome.FAILED.value), copy_failed
-    ).when(
+    copy_failed = sfn.Condition.string_equals("$.copy.outcome", PollOutcome.FAILED.value)
+    not_gated = sfn.Condition.string_equals("$.copy.failure.error", PromotionFailure.NotGated.value)
+    copy_done.when(sfn.Condition.string_equals("$.copy.outcome", PollOutcome.DONE.value), describe_copy)
+    flow.fail_when(
+        copy_done,
+        sfn.Condition.and_(copy_failed, not_gated),
+        PromotionFailure.NotGated,
+        sfn.JsonPath.string_at("$.copy.failure.cause"),
+    )
+    flow.fail_when(
+        copy_done, copy_failed, PromotionFailure.CopyFailed, sfn.JsonPath.string_at("$.copy.failure.cause")
+    )
+    flow.fail_when(
+        copy_done,
         sfn.Condition.number_greater_than_equals("$.copy.attempt", copy_attempts),
+        PromotionFailure.CopyFailed,
         flow.timed_out(
-            "CopyTimedOut",
-            PromotionFailure.CopyFailed,
             f"The copy {{}} was still {{}} after {{}} polls ({COPY_TIMEOUT_MINUTES} minutes)",
             "$.copy.versionName",
             "$.copy.status",
             "$.copy.attempt",
-        ).next(flow.end(PromotionFailure.CopyFailed)),
+        ),
     ).otherwise(wait_copy)
     wait_copy.next(check_copy).next(copy_done)
     describe_copy.next(start)
     describe_rollback.next(start)
+    begin.next(validate_input)
     return begin

@@ -2,6 +2,6 @@
 
 from infra.training.flow import TRANSIENT_ERRORS
 from infra.training.pipeline import TrainingPipeline
-from infra.training.training_machine import FAIL_STATES
+from infra.training.training_machine import NAMED_FAILURES
 
-__all__ = ["FAIL_STATES", "TRANSIENT_ERRORS", "TrainingPipeline"]
+__all__ = ["NAMED_FAILURES", "TRANSIENT_ERRORS", "TrainingPipeline"]

@@ -4,8 +4,8 @@
   RequestApproval  keeps the task token where only the approval function reads it, publishes the review
   -> what the approval function sent lands in $.approval -> ApprovalChecked?: an APPROVED decision by a
      verified caller (an ARN) goes on to `approved` (default `then`); anything else ends in Rejected
-  -> Rejected (SendTaskFailure error "Rejected") -> ExplainRejected -> NotifyRejected -> Rejected
-  -> States.Timeout -> ExplainApprovalTimeout -> NotifyApprovalTimedOut -> ApprovalTimedOut
+  -> Rejected (SendTaskFailure error "Rejected"): the Catch names the failure Rejected -> the failure tail
+  -> States.Timeout -> ExplainApprovalTimeout (ApprovalTimedOut) -> the failure tail
 """
 
 from __future__ import annotations
@@ -56,25 +56,28 @@ def approval_gate(
         backoff_rate=RETRY_BACKOFF,
         jitter_strategy=sfn.JitterType.FULL,
     )
-    rejected = sfn.Pass(
+    timed_out = sfn.Pass(
         scope,
-        "ExplainRejected",
-        parameters={"error": Failure.Rejected.value, "cause": sfn.JsonPath.string_at("$.error.Cause")},
-        result_path="$.failure",
-    ).next(flow.end(Failure.Rejected))
-    timed_out = flow.timed_out(
         "ExplainApprovalTimeout",
-        Failure.ApprovalTimedOut,
-        "Nobody approved or rejected {} within {} seconds (approvalTimeoutHours): it stays trained and "
-        "is not started or promoted",
-        "$.run.settings.versionName",
-        TIMEOUT_SECONDS_PATH,
-    ).next(flow.end(Failure.ApprovalTimedOut))
-    request.add_catch(rejected, errors=[REJECTED_ERROR], result_path="$.error")
-    request.add_catch(timed_out, errors=["States.Timeout"], result_path="$.error")
+        assign=flow.failing(
+            Failure.ApprovalTimedOut,
+            flow.timed_out(
+                "Nobody approved or rejected {} within {} seconds (approvalTimeoutHours): it stays trained "
+                "and is not started or promoted",
+                "$.run.settings.versionName",
+                TIMEOUT_SECONDS_PATH,
+            ),
+        ),
+    ).next(flow.failed())
+    # a Catch's Assign reads the error output: the reviewer's reason is its Cause
     request.add_catch(
-        flow.caught("RequestApproval", Failure.Rejected), errors=["States.ALL"], result_path="$.error"
+        flow.failed(),
+        errors=[REJECTED_ERROR],
+        result_path="$.error",
+        assign=flow.failing(Failure.Rejected, sfn.JsonPath.string_at("$.Cause")),
     )
+    request.add_catch(timed_out, errors=["States.Timeout"], result_path="$.error")
+    flow.catch(request, "RequestApproval", Failure.Rejected)
     request.next(_checked(flow, approved or then))
     required = sfn.Choice(scope, "ApprovalRequired?")
     required.when(sfn.Condition.boolean_equals("$.run.settings.requireApproval", True), request).otherwise(
@@ -87,20 +90,16 @@ def _checked(flow: Flow, approved: sfn.IChainable) -> sfn.Choice:
     """The state machine checks the answer itself: only what the approval function sends (status APPROVED,
     `by` the caller's verified ARN) lets the run go on."""
     scope = flow.scope
-    unverified = sfn.Pass(
-        scope,
-        "ExplainUnverifiedApproval",
-        parameters={
-            "error": Failure.Rejected.value,
-            "cause": "The answer to RequestApproval is not an approval by a verified caller (status "
-            "APPROVED, by an ARN): the model is not started or promoted",
-        },
-        result_path="$.failure",
-    ).next(flow.end(Failure.Rejected))
     check = sfn.Choice(scope, "ApprovalChecked?")
     verified = sfn.Condition.and_(
         sfn.Condition.string_equals("$.approval.status", "APPROVED"),
         sfn.Condition.is_present("$.approval.by"),
         sfn.Condition.string_matches("$.approval.by", "arn:aws*:*"),
     )
-    return check.when(verified, approved).otherwise(unverified)
+    unverified = (
+        "The answer to RequestApproval is not an approval by a verified caller (status APPROVED, by an "
+        "ARN): the model is not started or promoted"
+    )
+    return flow.fail_when(check, sfn.Condition.not_(verified), Failure.Rejected, unverified).otherwise(
+        approved
+    )

@@ -23,8 +23,10 @@ def control_definition(
     flow = Flow(scope, topic, "model control")
 
     begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
-    validate, valid = flow.input_check(h.model_control_input, {"input": sfn.JsonPath.object_at("$.input")})
     describe_model = sfn.Pass(scope, "DescribeModel", input_path="$.run.settings", result_path="$.model")
+    validate = flow.input_check(
+        h.model_control_input, {"input": sfn.JsonPath.object_at("$.input")}, describe_model
+    )
     action = sfn.Choice(scope, "Action?")
 
     def summary(name: str, **extra: object) -> sfn.Pass:
@@ -95,12 +97,11 @@ def control_definition(
         attempts=config.model_poll_attempts,
         timeout_message=timeout_message,
         done=stopped_summary,
-        on_timeout=lambda timed_out: timed_out.next(flow.end(Failure.StopFailed)),
+        on_timeout=flow.failed(),
     )
     already_stopped = sfn.Choice(scope, "StopNeeded?")
 
     begin.next(validate)
-    valid.when(sfn.Condition.boolean_equals("$.run.valid", True), describe_model)
     describe_model.next(action)
     action.when(sfn.Condition.string_equals("$.model.action", "stop"), stop).otherwise(start)
     stop.next(already_stopped)

@@ -44,6 +44,11 @@ RETRY_INTERVAL = Duration.seconds(1)
 RETRY_ATTEMPTS = 6
 RETRY_BACKOFF = 1.5
 RETRY_MAX_DELAY = Duration.seconds(30)
+# Workflow variables of the failure tail (step-functions-variables.html): the task that failed (a Catch
+# assigns it), the named failure and the sentence that says why (the execution's error and cause).
+FAILED_TASK = "failedTask"
+FAILURE = "failure"
+WHY = "why"
 
 
 class ModelHandlers(Protocol):
@@ -75,8 +80,8 @@ class Flow:
         self.scope = scope
         self.topic = topic
         self.kind = kind
-        self._ends: dict[Failure, sfn.State] = {}
-        self._caught: dict[Failure, sfn.State] = {}
+        self._failed: sfn.State | None = None
+        self._caught: sfn.State | None = None
 
     def invoke(
         self,
@@ -105,89 +110,78 @@ class Flow:
             max_delay=RETRY_MAX_DELAY,
             jitter_strategy=sfn.JitterType.FULL,
         )
-        task.add_catch(self.caught(name, failure), errors=["States.ALL"], result_path="$.error")
+        self.catch(task, name, failure)
         return task
 
-    def caught(self, task: str, failure: Failure) -> sfn.State:
-        """An unexpected error of `task`: keep which task and what went wrong, then explain it."""
-        keep = sfn.Pass(
-            self.scope,
-            f"{task}Error",
-            parameters={
-                "task": task,
-                "error": sfn.JsonPath.string_at("$.error.Error"),
-                "cause": sfn.JsonPath.string_at("$.error.Cause"),
-            },
-            result_path="$.caught",
+    def catch(self, state: sfn.TaskStateBase | sfn.CustomState, task: str, failure: Failure) -> None:
+        """Any error of `state` goes to the one failure tail, which reads the task and the named failure
+        from these variables (Catch ``Assign``: Step Functions variables, step-functions-variables.html)."""
+        state.add_catch(
+            self._caught_tail(),
+            errors=["States.ALL"],
+            result_path="$.error",
+            assign={FAILED_TASK: task, FAILURE: failure.value},
         )
-        return keep.next(self._explain_caught(failure))
 
-    def _explain_caught(self, failure: Failure) -> sfn.State:
+    def _caught_tail(self) -> sfn.State:
         """A Lambda's error cause is JSON with its stack trace: only its errorMessage reaches the
         execution's cause (no trace, no file paths). Other causes (timeouts, service errors) are text."""
-        if failure in self._caught:
-            return self._caught[failure]
-        name = failure.value
+        if self._caught is not None:
+            return self._caught
         reason = "{} failed with {}: {}"
-        from_lambda = sfn.Choice(self.scope, f"{name}CauseFromLambda?")
+        from_lambda = sfn.Choice(self.scope, "CauseFromLambda?")
         parse = sfn.Pass(
             self.scope,
-            f"Parse{name}Cause",
-            parameters={"lambda": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at("$.caught.cause"))},
-            result_path="$.caught.parsed",
+            "ParseCause",
+            parameters={"lambda": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at("$.error.Cause"))},
+            result_path="$.caught",
         )
-        message_only = sfn.Pass(
-            self.scope,
-            f"Explain{name}FromLambda",
-            parameters={
-                "error": name,
-                "cause": sfn.JsonPath.format(
-                    reason,
-                    sfn.JsonPath.string_at("$.caught.task"),
-                    sfn.JsonPath.string_at("$.caught.error"),
-                    sfn.JsonPath.string_at("$.caught.parsed.lambda.errorMessage"),
-                ),
-            },
-            result_path="$.failure",
-        )
-        as_text = sfn.Pass(
-            self.scope,
-            f"Explain{name}Error",
-            parameters={
-                "error": name,
-                "cause": sfn.JsonPath.format(
-                    reason,
-                    sfn.JsonPath.string_at("$.caught.task"),
-                    sfn.JsonPath.string_at("$.caught.error"),
-                    sfn.JsonPath.string_at("$.caught.cause"),
-                ),
-            },
-            result_path="$.failure",
-        )
+
+        def explain(name: str, cause_path: str) -> sfn.Pass:
+            cause = sfn.JsonPath.format(
+                reason,
+                sfn.JsonPath.string_at(f"${FAILED_TASK}"),
+                sfn.JsonPath.string_at("$.error.Error"),
+                sfn.JsonPath.string_at(cause_path),
+            )
+            return sfn.Pass(self.scope, name, assign={WHY: cause})
+
         from_lambda.when(
-            sfn.Condition.string_matches("$.caught.cause", "{*errorMessage*"),
-            parse.next(message_only).next(self.end(failure)),
-        ).otherwise(as_text.next(self.end(failure)))
-        self._caught[failure] = from_lambda
+            sfn.Condition.string_matches("$.error.Cause", "{*errorMessage*"),
+            parse.next(explain("ExplainLambdaError", "$.caught.lambda.errorMessage")).next(self.failed()),
+        ).otherwise(explain("ExplainError", "$.error.Cause").next(self.failed()))
+        self._caught = from_lambda
         return from_lambda
 
-    def explained(self, name: str, failure: Failure, failure_path: str) -> sfn.State:
-        """A decided failure whose {error, cause} a task put at `failure_path`."""
-        return sfn.Pass(self.scope, name, input_path=failure_path, result_path="$.failure").next(
-            self.end(failure)
-        )
+    @staticmethod
+    def failing(failure: Failure, cause: str) -> dict[str, str]:
+        """The variables a transition into the failure tail assigns: the named failure and why."""
+        return {FAILURE: failure.value, WHY: cause}
 
-    def end(self, failure: Failure) -> sfn.State:
-        """Notify<failure> -> <failure> (Fail state), shared by every path that ends there."""
-        if failure not in self._ends:
-            name = failure.value
-            fail = sfn.Fail(self.scope, name, error=name, cause_path="$.failure.cause")
-            notify = self.notify(f"Notify{name}", f"failed: {name}", name, "$.failure.cause")
+    def fail_when(
+        self, choice: sfn.Choice, condition: sfn.Condition, failure: Failure, cause: str
+    ) -> sfn.Choice:
+        """`choice` ends in `failure` when `condition` holds; `cause` is a path or an intrinsic."""
+        return choice.when(condition, self.failed(), assign=self.failing(failure, cause))
+
+    def failed(self) -> sfn.State:
+        """NotifyFailed -> Failed: the one end of every failure path. The execution's error and cause are
+        the named failure and its sentence (Fail ``ErrorPath``/``CausePath`` as intrinsics of the variables,
+        state-fail.html)."""
+        if self._failed is None:
+            fail = sfn.Fail(
+                self.scope,
+                "Failed",
+                error_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${FAILURE}")),
+                cause_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${WHY}")),
+            )
+            notify = self.notify("NotifyFailed", "failed", sfn.JsonPath.string_at(f"${FAILURE}"), f"${WHY}")
             notify.add_catch(fail, errors=["States.ALL"], result_path="$.notifyError")
-            self._ends[failure] = notify.next(fail)
-        return self._ends[failure]
+            self._failed = notify.next(fail)
+        return self._failed
 
     def notify(self, name: str, subject: str, outcome: str, reason_path: str) -> tasks.SnsPublish:
+        """`outcome` is SUCCEEDED or a path to the named failure."""
         task = tasks.SnsPublish(
             self.scope,
             name,
@@ -221,33 +215,29 @@ class Flow:
     def wait(self, name: str, seconds: int) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.duration(Duration.seconds(seconds)))
 
-    def timed_out(self, name: str, failure: Failure, message: str, *paths: str) -> sfn.Pass:
-        """A poll loop that ran out of attempts: the cause names the last status seen."""
-        return sfn.Pass(
-            self.scope,
-            name,
-            parameters={
-                "error": failure.value,
-                "cause": sfn.JsonPath.format(message, *(sfn.JsonPath.string_at(p) for p in paths)),
-            },
-            result_path="$.failure",
-        )
+    @staticmethod
+    def timed_out(message: str, *paths: str) -> str:
+        """The cause of a poll loop that ran out of attempts: names the last status seen."""
+        return sfn.JsonPath.format(message, *(sfn.JsonPath.string_at(p) for p in paths))
 
-    def input_check(self, function: PipelineFunction, payload: dict) -> tuple[tasks.LambdaInvoke, sfn.Choice]:
-        """ValidateInput into ``$.run``, then InputValid? whose otherwise explains a bad input and fails."""
+    def input_check(
+        self, function: PipelineFunction, payload: dict, then: sfn.IChainable
+    ) -> tasks.LambdaInvoke:
+        """ValidateInput into ``$.run``, then InputValid?: a bad input fails with its problems as cause."""
         validate = self.invoke(
             "ValidateInput", function, payload, "$.run", VALIDATE_INPUT_KEYS, Failure.InvalidInput
         )
+        return validate.next(self.input_valid(then))
+
+    def input_valid(self, then: sfn.IChainable) -> sfn.Choice:
+        """InputValid?: the checked input at ``$.run`` goes on to `then`, or fails with its problems."""
         valid = sfn.Choice(self.scope, "InputValid?")
-        invalid = sfn.Pass(
-            self.scope,
-            "ExplainInvalidInput",
-            parameters={"error": Failure.InvalidInput.value, "cause": sfn.JsonPath.string_at("$.run.cause")},
-            result_path="$.failure",
-        ).next(self.end(Failure.InvalidInput))
-        validate.next(valid)
-        valid.otherwise(invalid)
-        return validate, valid
+        return self.fail_when(
+            valid,
+            sfn.Condition.boolean_equals("$.run.valid", False),
+            Failure.InvalidInput,
+            sfn.JsonPath.string_at("$.run.cause"),
+        ).otherwise(then)
 
 
 @dataclass(frozen=True)
@@ -257,7 +247,6 @@ class Poll:
     wanted: Wanted
     prefix: str  # names WaitFor<prefix> and Check<prefix>
     choice: str  # name of the Choice state
-    verb: str  # names Explain<verb>Failure and <verb>TimedOut
 
 
 def model_poll(
@@ -269,9 +258,10 @@ def model_poll(
     attempts: int,
     timeout_message: str,
     done: sfn.IChainable,
-    on_timeout: Callable[[sfn.State], sfn.IChainable],
+    on_timeout: sfn.IChainable,
 ) -> sfn.Wait:
-    """The loop's entry (its Wait). DONE goes to `done`; FAILED and running out of attempts fail."""
+    """The loop's entry (its Wait). DONE goes to `done`; FAILED fails; running out of attempts goes to
+    `on_timeout` with the failure assigned."""
     failure = model_failure(poll.wanted)
     wait = flow.wait(f"WaitFor{poll.prefix}", seconds)
     check = flow.invoke(
@@ -288,26 +278,26 @@ def model_poll(
     )
     choice = sfn.Choice(flow.scope, poll.choice)
     timed_out = flow.timed_out(
-        f"{poll.verb}TimedOut",
-        failure,
-        timeout_message,
-        "$.model.versionName",
-        "$.deployment.status",
-        "$.deployment.attempt",
+        timeout_message, "$.model.versionName", "$.deployment.status", "$.deployment.attempt"
     )
     wait.next(check).next(choice)
-    choice.when(sfn.Condition.string_equals("$.deployment.outcome", PollOutcome.DONE.value), done).when(
+    choice.when(sfn.Condition.string_equals("$.deployment.outcome", PollOutcome.DONE.value), done)
+    flow.fail_when(
+        choice,
         sfn.Condition.string_equals("$.deployment.outcome", PollOutcome.FAILED.value),
-        flow.explained(f"Explain{poll.verb}Failure", failure, "$.deployment.failure"),
-    ).when(
+        failure,
+        sfn.JsonPath.string_at("$.deployment.failure.cause"),
+    )
+    choice.when(
         sfn.Condition.number_greater_than_equals("$.deployment.attempt", attempts),
-        on_timeout(timed_out),
+        on_timeout,
+        assign=flow.failing(failure, timed_out),
     ).otherwise(wait)
     return wait
 
 
-RUNNING_POLL = Poll(Wanted.RUNNING, "Model", "ModelRunning?", "Start")
-STOPPED_POLL = Poll(Wanted.STOPPED, "Stop", "ModelStopped?", "Stop")
+RUNNING_POLL = Poll(Wanted.RUNNING, "Model", "ModelRunning?")
+STOPPED_POLL = Poll(Wanted.STOPPED, "Stop", "ModelStopped?")
 
 
 def deploy_model(
@@ -362,18 +352,16 @@ def deploy_model(
     has_previous.when(sfn.Condition.is_not_null("$.promotion.previous"), stop_previous).otherwise(promoted)
     stop_previous.next(promoted)
 
-    def after_timeout(timed_out: sfn.State) -> sfn.IChainable:
-        if not stop_on_timeout:
-            return timed_out.next(flow.end(Failure.StartFailed))
-        stop_unstarted = flow.invoke(
+    after_timeout: sfn.IChainable = flow.failed()
+    if stop_on_timeout:
+        after_timeout = flow.invoke(
             "StopUnstartedModel",
             handlers.model_control_stop,
             model,
             "$.stopped",
             STOP_UNSTARTED_MODEL_KEYS,
             Failure.StartFailed,
-        )
-        return timed_out.next(stop_unstarted.next(flow.end(Failure.StartFailed)))
+        ).next(flow.failed())
 
     poll = model_poll(
         flow,

@@ -2,7 +2,7 @@
 promotion state machine itself (a cross-account Step Functions task, `Credentials.RoleArn`).
 
   PromoteAfterApproval? -> StartProductionPromotion (as the production starter role) -> `then`
-  a refused start (no trust, no grant, no machine) -> StartProductionPromotionError -> PromotionNotStarted
+  a refused start (no trust, no grant, no machine) -> the failure tail, named PromotionNotStarted
 
 Fire-and-forget: the promotion publishes its own end to the production topic; the training run keeps the
 promotion's execution ARN at $.productionPromotion (and in its summary).
@@ -56,9 +56,7 @@ def promotion_request(config: Config) -> dict:
 
 def promote_after_approval(scope: Construct, flow: Flow, config: Config, then: sfn.IChainable) -> sfn.Choice:
     start = sfn.CustomState(scope, STATE, state_json=promotion_request(config))
-    start.add_catch(
-        flow.caught(STATE, Failure.PromotionNotStarted), errors=["States.ALL"], result_path="$.error"
-    )
+    flow.catch(start, STATE, Failure.PromotionNotStarted)
     start.next(then)
     wanted = sfn.Choice(scope, "PromoteAfterApproval?")
     wanted.when(sfn.Condition.boolean_equals("$.run.settings.promoteAfterApproval", True), start).otherwise(

@@ -11,7 +11,7 @@ State carried by the training state machine (each step writes only its own key):
   $.model       the version to deploy; $.deployment StartModel/CheckModel; $.promotion Promote
   $.gated       (with a production account) MarkGated, after the approval: {versionArn, tags}
   $.productionPromotion  (with a production account) {started, executionArn}
-  $.failure     {error, cause} of a failure path, published to SNS before the Fail state
+  $.error       the error output of a caught task (the failure tail's variables: failedTask, failure, why)
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ from infra.training.flow import Flow, deploy_model
 from infra.training.functions import Handlers
 from infra.training.production_start import RESULT_PATH, promote_after_approval
 
-# Every failure but StopFailed (the training machine stops a model only on the way to StartFailed),
-# ShareFailed and PromotionNotStarted (only with a production account).
+# The named failures (the execution's error) the training machine can end in: every one but StopFailed
+# (it stops a model only on the way to StartFailed), ShareFailed and PromotionNotStarted (only with a
+# production account).
 TWO_ACCOUNT_FAILURES = (Failure.ShareFailed, Failure.PromotionNotStarted)
-FAIL_STATES = tuple(
+NAMED_FAILURES = tuple(
     failure.value for failure in Failure if failure not in (Failure.StopFailed, *TWO_ACCOUNT_FAILURES)
 )
 DATASET_TIMEOUT_MINUTES = 120
@@ -60,14 +61,6 @@ def training_definition(
     if two_accounts:  # the summaries show it: {started: false} unless StartProductionPromotion ran
         initial[RESULT_PATH.removeprefix("$.")] = {"started": False}
     begin = sfn.Pass(scope, "Begin", parameters=initial)
-    validate_input, input_valid = flow.input_check(
-        h.training_input,
-        {
-            "input": sfn.JsonPath.object_at("$.input"),
-            "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
-        },
-    )
-
     validate_manifests = flow.invoke(
         "ValidateManifests",
         h.validate_manifest,
@@ -85,13 +78,21 @@ def training_definition(
         VALIDATE_MANIFESTS_KEYS,
         Failure.ManifestInvalid,
     )
+    validate_input = flow.input_check(
+        h.training_input,
+        {
+            "input": sfn.JsonPath.object_at("$.input"),
+            "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
+        },
+        validate_manifests,
+    )
     manifests_valid = sfn.Choice(scope, "ManifestsValid?")
     manifests_invalid = sfn.Pass(
         scope,
         "ExplainManifestInvalid",
-        parameters={
-            "error": Failure.ManifestInvalid.value,
-            "cause": sfn.JsonPath.format(
+        assign=flow.failing(
+            Failure.ManifestInvalid,
+            sfn.JsonPath.format(
                 "{} Terminal errors: {}. Line counts: {}. Most frequent line errors: {}. Summary: {}",
                 sfn.JsonPath.string_at("$.manifests.statusMessage"),
                 sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.manifests.terminalErrors")),
@@ -99,9 +100,8 @@ def training_definition(
                 sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.manifests.topLineErrors")),
                 sfn.JsonPath.string_at("$.manifests.summaryUri"),
             ),
-        },
-        result_path="$.failure",
-    ).next(flow.end(Failure.ManifestInvalid))
+        ),
+    ).next(flow.failed())
 
     ensure_project = flow.invoke(
         "EnsureProject",
@@ -214,16 +214,17 @@ def training_definition(
     )
 
     begin.next(validate_input)
-    input_valid.when(sfn.Condition.boolean_equals("$.run.valid", True), validate_manifests)
     validate_manifests.next(manifests_valid)
     manifests_valid.when(
         sfn.Condition.boolean_equals("$.manifests.canTrain", True), ensure_project
     ).otherwise(manifests_invalid)
     ensure_project.next(version_name_free)
-    version_name_free.otherwise(
-        flow.explained("ExplainVersionNameTaken", Failure.InvalidInput, "$.project.failure")
+    flow.fail_when(
+        version_name_free,
+        sfn.Condition.is_not_null("$.project.failure"),
+        Failure.InvalidInput,
+        sfn.JsonPath.string_at("$.project.failure.cause"),
     )
-    name_free = sfn.Condition.is_null("$.project.failure")
     if h.share_project is not None:  # the production account may copy this project's versions
         share_project = flow.invoke(
             "ShareProject",
@@ -233,23 +234,27 @@ def training_definition(
             SHARE_KEYS,
             Failure.ShareFailed,
         )
-        version_name_free.when(name_free, share_project)
+        version_name_free.otherwise(share_project)
         share_project.next(prepare_datasets)
     else:
-        version_name_free.when(name_free, prepare_datasets)
+        version_name_free.otherwise(prepare_datasets)
     prepare_datasets.next(datasets_ready)
-    datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split).when(
+    datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split)
+    flow.fail_when(
+        datasets_ready,
         sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
-        flow.explained("ExplainDatasetFailure", Failure.DatasetFailed, "$.datasets.failure"),
-    ).when(
+        Failure.DatasetFailed,
+        sfn.JsonPath.string_at("$.datasets.failure.cause"),
+    )
+    flow.fail_when(
+        datasets_ready,
         sfn.Condition.number_greater_than_equals("$.datasets.attempt", dataset_attempts),
+        Failure.DatasetFailed,
         flow.timed_out(
-            "DatasetsTimedOut",
-            Failure.DatasetFailed,
             f"The datasets were still {{}} after {{}} polls ({DATASET_TIMEOUT_MINUTES} minutes)",
             "$.datasets.phase",
             "$.datasets.attempt",
-        ).next(flow.end(Failure.DatasetFailed)),
+        ),
     ).otherwise(wait_datasets)
     wait_datasets.next(check_datasets).next(datasets_ready)
     needs_split.when(
@@ -262,22 +267,25 @@ def training_definition(
     split_datasets.next(wait_datasets)
 
     train.next(wait_training).next(check_training).next(training_done)
-    training_done.when(
+    flow.fail_when(
+        training_done,
         sfn.Condition.string_equals("$.training.status", "TRAINING_FAILED"),
-        flow.explained("ExplainTrainingFailure", Failure.TrainingFailed, "$.training.failure"),
-    ).when(
+        Failure.TrainingFailed,
+        sfn.JsonPath.string_at("$.training.failure.cause"),
+    )
+    flow.fail_when(
+        training_done,
         sfn.Condition.and_(
             sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"),
             sfn.Condition.number_greater_than_equals("$.training.attempt", config.training_poll_attempts),
         ),
+        Failure.TrainingFailed,
         flow.timed_out(
-            "TrainingTimedOut",
-            Failure.TrainingFailed,
             f"The model {{}} was still {{}} after {{}} polls (maxTrainingHours {config.maxTrainingHours})",
             "$.training.versionName",
             "$.training.status",
             "$.training.attempt",
-        ).next(flow.end(Failure.TrainingFailed)),
+        ),
     ).when(sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"), wait_training).otherwise(
         evaluate
     )
@@ -289,9 +297,12 @@ def training_definition(
         else deploy
     )
     approval = approval_gate(flow, h.request_approval, topic, deploy, approved)
-    gate_passed.when(sfn.Condition.boolean_equals("$.evaluation.passed", True), approval).otherwise(
-        flow.explained("ExplainGateFailure", Failure.GateFailed, "$.evaluation.failure")
-    )
+    flow.fail_when(
+        gate_passed,
+        sfn.Condition.boolean_equals("$.evaluation.passed", False),
+        Failure.GateFailed,
+        sfn.JsonPath.string_at("$.evaluation.failure.cause"),
+    ).otherwise(approval)
     deploy.when(sfn.Condition.boolean_equals("$.run.settings.deploy", True), describe_model).otherwise(
         summarize_trained
     )

@@ -29,6 +29,7 @@ from tests.infra.iam_text import PSEUDO, render
 from tests.infra.statelint_gaps import statelint_problems
 from tests.infra.synth import state_machine_definition
 from tests.infra.test_grants import normalized, role_statements
+from tests.infra.test_training_template import named_failures
 
 PRODUCTION, TRAINING = "222222222222", "111111111111"
 
@@ -143,7 +144,8 @@ def test_the_default_app_has_one_stack_and_no_sharing() -> None:
 def test_promotion_machine_names_every_failure_and_waits_bounded(templates) -> None:
     definition = machine_with(templates[1], "CopyModel")
     fails = {name for name, s in definition["States"].items() if s["Type"] == "Fail"}
-    assert fails == {"InvalidInput", "CopyFailed", "NotGated", "StartFailed"}
+    assert fails == {"Failed"}
+    assert named_failures(definition) == {"InvalidInput", "CopyFailed", "NotGated", "StartFailed"}
     states = definition["States"]
     assert states["CopyDone?"]["Type"] == "Choice"
     assert any("NumericGreaterThanEquals" in c for c in states["CopyDone?"]["Choices"])
@@ -155,10 +157,11 @@ def test_the_approval_gate_waits_for_a_task_token_with_a_timeout(templates) -> N
     request = states["RequestApproval"]
     assert request["Resource"].endswith("lambda:invoke.waitForTaskToken")
     assert request["TimeoutSecondsPath"] == "$.run.settings.approvalTimeoutSeconds"
-    caught = {tuple(c["ErrorEquals"]): c["Next"] for c in request["Catch"]}
-    assert caught[("Rejected",)] == "ExplainRejected"
-    assert caught[("States.Timeout",)] == "ExplainApprovalTimeout"
-    assert states["Rejected"]["Type"] == states["ApprovalTimedOut"]["Type"] == "Fail"
+    caught = {tuple(c["ErrorEquals"]): c for c in request["Catch"]}
+    assert caught[("Rejected",)]["Next"] == "NotifyFailed"
+    assert caught[("Rejected",)]["Assign"] == {"failure": "Rejected", "why.$": "$.Cause"}
+    assert caught[("States.Timeout",)]["Next"] == "ExplainApprovalTimeout"
+    assert {"Rejected", "ApprovalTimedOut"} <= named_failures({"States": states})
 
 
 def test_output_names_are_unique_across_the_stacks(templates) -> None:
@@ -257,11 +260,9 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
     training, _ = stacks
     states = machine_with(templates[0], "StartProductionPromotion")["States"]
     assert states["RequestApproval"]["Next"] == "ApprovalChecked?"
-    (verified,) = states["ApprovalChecked?"]["Choices"]
-    assert (verified["Next"], states["ApprovalChecked?"]["Default"]) == (
-        "MarkGated",
-        "ExplainUnverifiedApproval",
-    )
+    (unverified,) = states["ApprovalChecked?"]["Choices"]
+    assert "Not" in unverified and unverified["Assign"]["failure"] == "Rejected"
+    assert (unverified["Next"], states["ApprovalChecked?"]["Default"]) == ("NotifyFailed", "MarkGated")
     assert states["MarkGated"]["Next"] == "PromoteAfterApproval?"
     (wanted,) = states["PromoteAfterApproval?"]["Choices"]
     assert (wanted["Variable"], wanted["Next"]) == (
@@ -282,9 +283,8 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
     machine = json.dumps(start["Parameters"]["StateMachineArn"])
     assert f":{PRODUCTION}:stateMachine:{promotion_machine_name('customlabels')}" in machine
     assert start["Parameters"]["Input"]["action"] == "promote"
-    caught = {tuple(c["ErrorEquals"]): c["Next"] for c in start["Catch"]}
-    assert caught == {("States.ALL",): "StartProductionPromotionError"}
-    assert states["PromotionNotStarted"]["Type"] == "Fail"
+    (caught,) = start["Catch"]
+    assert (caught["Next"], caught["Assign"]["failure"]) == ("CauseFromLambda?", "PromotionNotStarted")
 
 
 def test_the_training_machine_may_assume_only_the_starter_role(templates) -> None:

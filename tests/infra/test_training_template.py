@@ -11,7 +11,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.config import Config
-from infra.training import FAIL_STATES, TRANSIENT_ERRORS
+from infra.training import NAMED_FAILURES, TRANSIENT_ERRORS
 from tests.infra.synth import build_stack, state_machine_definition
 
 
@@ -36,11 +36,22 @@ def _states(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return definition["States"]
 
 
-def test_fail_states_are_exactly_the_documented_ones(training) -> None:
-    fails = {name for name, state in _states(training).items() if state["Type"] == "Fail"}
-    assert fails == set(FAIL_STATES)
-    for name in fails:
-        assert _states(training)[name] == {"Type": "Fail", "Error": name, "CausePath": "$.failure.cause"}
+def named_failures(definition: dict[str, Any]) -> set[str]:
+    """The failures a machine can end in: those its Catch clauses, Choice rules and Pass states assign."""
+    states = definition["States"].values()
+    transitions = [*states, *(t for s in states for t in (*s.get("Catch", []), *s.get("Choices", [])))]
+    return {t["Assign"]["failure"] for t in transitions if "failure" in t.get("Assign", {})}
+
+
+def test_every_failure_ends_in_one_fail_state_named_by_the_variables(training) -> None:
+    fails = {name: state for name, state in _states(training).items() if state["Type"] == "Fail"}
+    fail = {
+        "Type": "Fail",
+        "ErrorPath": "States.Format('{}', $failure)",
+        "CausePath": "States.Format('{}', $why)",
+    }
+    assert fails == {"Failed": fail}
+    assert named_failures(training) == set(NAMED_FAILURES)
 
 
 @pytest.mark.parametrize("machine", ["training", "control"])

@@ -1,4 +1,4 @@
-"""What the batch-analysis state machine selects from its steps, and its own Fail state.
+"""What the batch-analysis state machine selects from its steps, and its own named failure.
 
 The input, start and stop failures reuse the training contract's names (``InvalidInput``,
 ``StartFailed``, ``StopFailed``); ``BatchFailed`` is the Distributed Map failing (more failed child

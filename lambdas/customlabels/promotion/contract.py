@@ -1,4 +1,4 @@
-"""The promotion feature's contract with infra/: its Fail states, step outputs and the tag a copy carries.
+"""The promotion feature's contract with infra/: its named failures, step outputs and the tag a copy carries.
 
 Plain Python (no boto3, no CDK), imported by infra/production/ to build the promotion state machine.
 """
@@ -12,7 +12,7 @@ from customlabels.training.contract import PollOutcome, StepOutput
 
 
 class PromotionFailure(StrEnum):
-    """Fail states of the promotion state machine besides the shared InvalidInput and StartFailed."""
+    """Named failures of the promotion state machine besides the shared InvalidInput and StartFailed."""
 
     CopyFailed = "CopyFailed"
     NotGated = "NotGated"  # the training project's policy refused a version the pipeline did not gate

@@ -1,7 +1,7 @@
 """The training feature's contract with infra/: step outputs, failure names and environment.
 
 Plain Python (no boto3, no CDK) so infra/ imports it to build the state machines: the keys each
-ResultSelector picks are the fields of the step's output model, and every Fail state is a `Failure`.
+ResultSelector picks are the fields of the step's output model, and every execution error is a `Failure`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from customlabels.s3uri import S3Uri, join_key
 
 
 class Failure(StrEnum):
-    """The Fail states of the training and model-control state machines (their `error`)."""
+    """The named failures of the training and model-control state machines (their `error`)."""
 
     InvalidInput = "InvalidInput"
     ManifestInvalid = "ManifestInvalid"
