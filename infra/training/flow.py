@@ -16,6 +16,8 @@ from constructs import Construct
 
 from customlabels.training.contract import (
     CHECK_MODEL_KEYS,
+    FAILED_STATE,
+    NOTIFY_FAILED_STATE,
     PROMOTE_KEYS,
     START_MODEL_KEYS,
     STOP_PREVIOUS_CHAMPION_KEYS,
@@ -171,11 +173,12 @@ class Flow:
         if self._failed is None:
             fail = sfn.Fail(
                 self.scope,
-                "Failed",
+                FAILED_STATE,
                 error_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${FAILURE}")),
                 cause_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${WHY}")),
             )
-            notify = self.notify("NotifyFailed", "failed", sfn.JsonPath.string_at(f"${FAILURE}"), f"${WHY}")
+            failure = sfn.JsonPath.string_at(f"${FAILURE}")
+            notify = self.notify(NOTIFY_FAILED_STATE, "failed", failure, f"${WHY}")
             notify.add_catch(fail, errors=["States.ALL"], result_path="$.notifyError")
             self._failed = notify.next(fail)
         return self._failed

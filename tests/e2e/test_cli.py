@@ -206,7 +206,7 @@ def test_a_failing_training_exits_1_with_the_cause(served, capsys):
         capsys, "train", "--training", f"s3://{bucket}/datasets/{PROJECT}/broken.manifest", "--wait"
     )
     assert code == 1, out
-    assert re.search(r"FAIL\s+ManifestInvalid", out) and "FAILED: ManifestInvalid" in out
+    assert re.search(r"FAIL\s+ManifestInvalid", out) and "FAILED: ManifestInvalid" in out, out
     assert "[ERROR_TOO_MANY_INVALID_ROWS_IN_MANIFEST]" in out
     assert re.search(r"training: ERROR_INVALID_JSON_LINE on 2 line\(s\) \(lines 1, 2\)\n  fix: ", out), out
     assert f"customlabels validate s3://{bucket}/datasets/{PROJECT}/broken.manifest" in out

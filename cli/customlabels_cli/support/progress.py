@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from customlabels.training.contract import FAILED_STATE, NOTIFY_FAILED_STATE
+
 VISIBLE_ENTRIES = {
     "TaskStateEntered",
     "WaitStateEntered",
@@ -22,6 +24,7 @@ VISIBLE_ENTRIES = {
     "SucceedStateEntered",
     "FailStateEntered",
 }
+FAILURE_TAIL = (NOTIFY_FAILED_STATE, FAILED_STATE)
 RUNNING = "RUNNING"
 POLL_SECONDS = 0.5
 HELD_BACK = 2
@@ -42,6 +45,8 @@ class Step:
 def steps_from_history(events: Iterable[dict]) -> list[Step]:
     steps: list[Step] = []
     for event in events:
+        if event["type"] == "ExecutionFailed":
+            _name_the_failure(steps, (event.get("executionFailedEventDetails") or {}).get("error"))
         if event["type"] not in VISIBLE_ENTRIES:
             continue
         name = event["stateEnteredEventDetails"]["name"]
@@ -54,6 +59,14 @@ def steps_from_history(events: Iterable[dict]) -> list[Step]:
         visits = loop[0].visits + (name == merged[0])
         steps[seen:] = [Step(merged, loop[0].started, visits)]
     return steps
+
+
+def _name_the_failure(steps: list[Step], error: str | None) -> None:
+    """The machines' shared failure tail (NotifyFailed -> Failed) shows as one step named by the failure
+    (ManifestInvalid, GateFailed ...), where the run left its way."""
+    tail = next((index for index, step in enumerate(steps) if step.states[0] in FAILURE_TAIL), None)
+    if tail is not None and error:
+        steps[tail:] = [Step((error,), steps[tail].started)]
 
 
 def _seconds(start: datetime, end: datetime) -> float:
