@@ -68,8 +68,16 @@ def run() -> None:
         path = os.path.join(directory, "images.manifest")
         with open(path, "w", encoding="utf-8") as out:
             for number, key in enumerate(keys):
-                out.write(to_json_line(image_level_line(f"s3://{BUCKET}/{key}", [f"label-{number % LABELS}"],
-                                                        creation_date="2024-05-01T10:00:00")) + "\n")
+                out.write(
+                    to_json_line(
+                        image_level_line(
+                            f"s3://{BUCKET}/{key}",
+                            [f"label-{number % LABELS}"],
+                            creation_date="2024-05-01T10:00:00",
+                        )
+                    )
+                    + "\n"
+                )
         assert _ours(s3, path, True) == IMAGES
         bare = ours = structure = float("inf")
         for _ in range(ROUNDS):
@@ -77,13 +85,17 @@ def run() -> None:
             structure = min(structure, _wall(_ours, s3, path, False))
             ours = min(ours, _wall(_ours, s3, path, True))
     checks = max(ours - structure, 1e-9)
-    print(f"image checks: {IMAGES:,} images on {IMAGE_CHECK_WORKERS} threads: ours {IMAGES / checks:,.0f} "
-          f"images/s ({checks:.2f} s, structure {structure:.2f} s subtracted), bare ranged GETs "
-          f"{IMAGES / bare:,.0f} images/s ({bare:.2f} s)")
+    print(
+        f"image checks: {IMAGES:,} images on {IMAGE_CHECK_WORKERS} threads: ours {IMAGES / checks:,.0f} "
+        f"images/s ({checks:.2f} s, structure {structure:.2f} s subtracted), bare ranged GETs "
+        f"{IMAGES / bare:,.0f} images/s ({bare:.2f} s)"
+    )
     print(f"throughput ratio ours/bare: {bare / checks:.2f}x (target >= {TARGET:.2f}x)")
     plan = plan_image_checks(LAMBDA_MANIFEST_LINES * 200)
     seconds = LAMBDA_MANIFEST_LINES / IMAGES_PER_SECOND
     outcome = f"stratified sample of {plan.fraction:.0%}" if plan.sampled else "all checked"
-    print(f"in the Lambda, at the planning rate of {IMAGES_PER_SECOND:.0f} images/s: "
-          f"{LAMBDA_MANIFEST_LINES:,} images take {seconds:,.0f} s (budget {IMAGE_BUDGET_SECONDS:.0f} s): "
-          f"{outcome}")
+    print(
+        f"in the Lambda, at the planning rate of {IMAGES_PER_SECOND:.0f} images/s: "
+        f"{LAMBDA_MANIFEST_LINES:,} images take {seconds:,.0f} s (budget {IMAGE_BUDGET_SECONDS:.0f} s): "
+        f"{outcome}"
+    )

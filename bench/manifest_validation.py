@@ -26,48 +26,94 @@ from customlabels.manifest.builders import Box, bounding_box_line, image_level_l
 
 LINES = 250_000
 TARGET_RATIO = 0.50
-PARSER = ("stdlib json" if json_line._fast_decode is None
-          else "msgspec typed fast path, msgspec then stdlib json for the rest")
+PARSER = (
+    "stdlib json"
+    if json_line._fast_decode is None
+    else "msgspec typed fast path, msgspec then stdlib json for the rest"
+)
 BAD_FRACTION = 0.02
 ROUNDS = 3
 NUMBER = {"type": "number"}
-BOX = {"type": "object", "required": ["class_id", "top", "left", "width", "height"],
-       "properties": {"class_id": {"type": "integer"}, "top": {"type": "number", "minimum": 0},
-                      "left": {"type": "number", "minimum": 0}, "width": {"type": "number", "minimum": 0},
-                      "height": {"type": "number", "minimum": 0}}}
+BOX = {
+    "type": "object",
+    "required": ["class_id", "top", "left", "width", "height"],
+    "properties": {
+        "class_id": {"type": "integer"},
+        "top": {"type": "number", "minimum": 0},
+        "left": {"type": "number", "minimum": 0},
+        "width": {"type": "number", "minimum": 0},
+        "height": {"type": "number", "minimum": 0},
+    },
+}
 SIDE = {"type": "number", "minimum": 64, "maximum": 4096}
 BASELINE_SCHEMA = {
     "type": "object",
     "required": ["source-ref"],
     "properties": {"source-ref": {"type": "string", "pattern": "^s3://[^/]+/.+"}},
-    "patternProperties": {"-metadata$": {
-        "type": "object", "required": ["type", "human-annotated", "creation-date"],
-        "properties": {
-            "type": {"enum": ["groundtruth/image-classification", "groundtruth/object-detection"]},
-            "human-annotated": {"enum": ["yes", "no"]}, "creation-date": {"type": "string"},
-            "job-name": {"type": "string"},
-            "class-name": {"type": "string", "minLength": 1, "maxLength": 256},
-            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-            "objects": {"type": "array", "items": {"type": "object", "required": ["confidence"],
-                                                   "properties": {"confidence": NUMBER}}},
-            "class-map": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 256}}}}},
-    "additionalProperties": {"anyOf": [
-        {"type": "integer"},
-        {"type": "object", "required": ["image_size", "annotations"], "properties": {
-            "image_size": {"type": "array", "minItems": 1, "maxItems": 1, "items": {
-                "type": "object", "required": ["width", "height", "depth"],
-                "properties": {"width": SIDE, "height": SIDE, "depth": NUMBER}}},
-            "annotations": {"type": "array", "maxItems": 50, "items": BOX}}}]},
+    "patternProperties": {
+        "-metadata$": {
+            "type": "object",
+            "required": ["type", "human-annotated", "creation-date"],
+            "properties": {
+                "type": {"enum": ["groundtruth/image-classification", "groundtruth/object-detection"]},
+                "human-annotated": {"enum": ["yes", "no"]},
+                "creation-date": {"type": "string"},
+                "job-name": {"type": "string"},
+                "class-name": {"type": "string", "minLength": 1, "maxLength": 256},
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                "objects": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["confidence"],
+                        "properties": {"confidence": NUMBER},
+                    },
+                },
+                "class-map": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 256}},
+            },
+        }
+    },
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "integer"},
+            {
+                "type": "object",
+                "required": ["image_size", "annotations"],
+                "properties": {
+                    "image_size": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["width", "height", "depth"],
+                            "properties": {"width": SIDE, "height": SIDE, "depth": NUMBER},
+                        },
+                    },
+                    "annotations": {"type": "array", "maxItems": 50, "items": BOX},
+                },
+            },
+        ]
+    },
 }
 
 
 def _good_line(rng: random.Random, number: int) -> str:
     ref = f"s3://bench-images/set/{number:07d}.jpg"
     if number % 2:
-        return to_json_line(image_level_line(ref, [f"label-{rng.randrange(40)}"],
-                                             creation_date="2024-05-01T10:00:00.000"))
-    boxes = [Box(f"object-{rng.randrange(20)}", rng.randrange(0, 300), rng.randrange(0, 200),
-                 rng.randrange(8, 300), rng.randrange(8, 200)) for _ in range(rng.randrange(1, 5))]
+        return to_json_line(
+            image_level_line(ref, [f"label-{rng.randrange(40)}"], creation_date="2024-05-01T10:00:00.000")
+        )
+    boxes = [
+        Box(
+            f"object-{rng.randrange(20)}",
+            rng.randrange(0, 300),
+            rng.randrange(0, 200),
+            rng.randrange(8, 300),
+            rng.randrange(8, 200),
+        )
+        for _ in range(rng.randrange(1, 5))
+    ]
     return to_json_line(bounding_box_line(ref, 640, 480, boxes, creation_date="2024-05-01T10:00:00"))
 
 
@@ -122,11 +168,18 @@ def _best_times(functions, path: str) -> list[tuple[float, int]]:
 
 def _isolated_peak_rss_mb(path: str) -> float:
     # VmHWM is the peak RSS of this process image; ru_maxrss would include the parent's from before exec.
-    code = ("import sys; from bench.manifest_validation import ours; ours(sys.argv[1]); "
-            "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')))")
-    output = subprocess.run([sys.executable, "-c", code, path], check=True, capture_output=True, text=True,
-                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            env={**os.environ, "PYTHONPATH": os.pathsep.join(["lambdas", "."])})
+    code = (
+        "import sys; from bench.manifest_validation import ours; ours(sys.argv[1]); "
+        "print(next(line.split()[1] for line in open('/proc/self/status') if line.startswith('VmHWM')))"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", code, path],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(["lambdas", "."])},
+    )
     return int(output.stdout.strip()) / 1024
 
 
@@ -172,13 +225,21 @@ def run() -> None:
         rss = _isolated_peak_rss_mb(path)
     process_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"manifest: {LINES:,} lines, {size_mb:.0f} MB, ~{BAD_FRACTION:.0%} bad lines")
-    print(f"baseline (json.loads + fastjsonschema): {LINES / base_time:,.0f} lines/s "
-          f"({base_time:.2f} s, {base_invalid:,} invalid)")
-    print(f"ours (every rule, validation manifest spooled): {LINES / our_time:,.0f} lines/s "
-          f"({our_time:.2f} s, {our_invalid:,} invalid)")
-    print(f"time ratio ours/baseline: {our_time / base_time:.2f}x (target <= {TARGET_RATIO:.2f}x; "
-          f"line parser: {PARSER})")
+    print(
+        f"baseline (json.loads + fastjsonschema): {LINES / base_time:,.0f} lines/s "
+        f"({base_time:.2f} s, {base_invalid:,} invalid)"
+    )
+    print(
+        f"ours (every rule, validation manifest spooled): {LINES / our_time:,.0f} lines/s "
+        f"({our_time:.2f} s, {our_invalid:,} invalid)"
+    )
+    print(
+        f"time ratio ours/baseline: {our_time / base_time:.2f}x (target <= {TARGET_RATIO:.2f}x; "
+        f"line parser: {PARSER})"
+    )
     print(f"peak RSS: ours alone {rss:.0f} MB (target <= 100 MB); this bench process {process_rss:.0f} MB")
     read, total, sizes = probe_figures()
-    print(f"header probe: {len(sizes)} JPEGs of {min(sizes) / 1e6:.1f}-{max(sizes) / 1e6:.1f} MB, "
-          f"read {read:,} of {total:,} bytes = {100 * read / total:.3f}% (target < 5%)")
+    print(
+        f"header probe: {len(sizes)} JPEGs of {min(sizes) / 1e6:.1f}-{max(sizes) / 1e6:.1f} MB, "
+        f"read {read:,} of {total:,} bytes = {100 * read / total:.3f}% (target < 5%)"
+    )

@@ -63,11 +63,14 @@ def installed_browser() -> tuple[str, str]:
     driver = shutil.which("chromedriver")
     if browser and driver:
         return browser, driver
-    missing = " and ".join(name for name, found in (("Chromium or Chrome", browser), ("chromedriver", driver))
-                           if not found)
-    reason = (f"{missing} not found on PATH: install them (Debian: `sudo apt-get install "
-              "--no-install-recommends chromium chromium-driver`; macOS: `brew install --cask chromium "
-              "chromedriver`) to run the browser tests")
+    missing = " and ".join(
+        name for name, found in (("Chromium or Chrome", browser), ("chromedriver", driver)) if not found
+    )
+    reason = (
+        f"{missing} not found on PATH: install them (Debian: `sudo apt-get install "
+        "--no-install-recommends chromium chromium-driver`; macOS: `brew install --cask chromium "
+        "chromedriver`) to run the browser tests"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true needs the browser tests: {reason}")
     pytest.skip(reason)

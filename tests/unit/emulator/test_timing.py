@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -21,9 +20,8 @@ def test_quick_work_runs_while_every_training_worker_is_busy():
     try:
         for _ in range(8):  # more trainings than long-lane workers
             scheduler.submit(0, release.wait, "long")
-        started = time.monotonic()
         scheduler.submit(0, done.set)
-        assert done.wait(5) and time.monotonic() - started < 1
+        assert done.wait(30)  # the long lane stays blocked until `release`
     finally:
         release.set()
         scheduler.shutdown()
