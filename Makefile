@@ -7,7 +7,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
 
-.PHONY: setup test synth lint bench demo clean browser layers
+.PHONY: setup test synth lint bench demo docs clean browser layers
 
 # setup (and so demo) needs neither root nor a browser; only the browser tests (make test) need one.
 setup: $(VENV)/.installed node_modules/.installed layers
@@ -58,6 +58,10 @@ bench: setup
 
 demo: setup
 	$(PY) -m local demo
+
+# The documentation site (mkdocs.yml) into build/site; strict, so a broken link or anchor fails it.
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir build/site
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache

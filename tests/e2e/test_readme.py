@@ -4,6 +4,7 @@ folder outside the repository. A failing command or a traceback fails the test."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
 SERVE_TIMEOUT = 300
 SECOND_SHELL = "# in another shell"
+RESULT = "results/digit.png.json"  # the upload's result, as the README reads it
 
 
 def readme_commands() -> tuple[list[str], list[str]]:
@@ -93,4 +95,9 @@ def test_the_try_it_offline_commands_work_as_written(served: Path, home: Path, t
     assert result.returncode == 0, shown
     assert "Traceback" not in result.stdout + result.stderr, shown
     assert (elsewhere / "report.html").is_file(), shown
+    printed = result.stdout.partition(f"+ aws s3 cp s3://$INFERENCE/{RESULT}")[2]
+    assert "{" in printed, f"the upload's result was not printed:\n{shown}"
+    upload, _ = json.JSONDecoder().raw_decode(printed, printed.index("{"))
+    assert upload["status"] == "SUCCEEDED" and upload["labels"], shown
+    assert upload["image"]["key"] == "uploads/digit.png", shown
     assert "training execution" in served.read_text() and "SUCCEEDED" in served.read_text(), shown
