@@ -1,7 +1,7 @@
 """Video frame cost: the detect path's own work per sampled frame (download, decode, JPEG) on a
 720p30 H.264 clip sampled at 1 frame/s, with DetectCustomLabels answered instantly (moto S3
 in-process). On AWS a frame costs this (scaled to the function's CPU share) plus the call's latency
-``detectLatencySeconds``: the figure behind the long-video margin (README "Video on upload")."""
+``detectLatencySeconds``: the figure behind the long-video margin (docs/inference.md, Video on upload)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """How many video frames one Lambda run analyses: the share of its timeout frames may use (the
 margin) at the measured cost of one frame. Used for the detect function (longer videos go to the
-batch analysis) and for the batch analysis' video chunks (README "Video on upload", long videos).
+batch analysis) and for the batch analysis' video chunks (docs/inference.md, Video on upload: long videos).
 """
 
 from __future__ import annotations

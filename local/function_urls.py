@@ -1,6 +1,6 @@
 """Lambda function URLs on the local endpoint, with IAM auth as Lambda does it.
 
-Local URL shape (README "Decisions"): ``http://127.0.0.1:<port>/lambda-url/<url-id>/`` (a path on the
+Local URL shape (docs/decisions.md): ``http://127.0.0.1:<port>/lambda-url/<url-id>/`` (a path on the
 endpoint, since ``<url-id>.lambda-url.<region>.on.aws`` does not resolve offline; the url-id is the one
 moto gives the URL config). A request there, per the Lambda developer guide ("Invoking Lambda function
 URLs", "Control access to Lambda function URLs"):

@@ -6,7 +6,7 @@ value, as JSON outside a quoted string and as the bare (escaped) text inside one
 variables ``<aws.events.rule-arn>``, ``<aws.events.rule-name>``, ``<aws.events.event.ingestion-time>``
 and ``<aws.events.event.json>`` are always there. The template is delivered as it renders (a quoted
 template stays quoted, as AWS sends it). A path that matches nothing gives ``null`` outside a string
-and nothing inside one (README decisions).
+and nothing inside one (docs/decisions.md).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ target's resource policy and to KMS (encryption context included), and the AWS p
 forward-access rows (below) do the same for Rekognition acting on S3 with its caller's permissions. The
 access layer builds every delivery's request context from these rows only (``context``), so a policy
 conditioned on a key AWS does not send is refused offline as it is in AWS. Where the pages are silent
-the row sends the fewest keys any page shows, and the README's decisions table says so.
+the row sends the fewest keys any page shows, and docs/decisions.md says so.
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ _S3_SEES = {"aws:ViaAWSService": True}
 _KMS_SEES = ("kms:ViaService", "kms:EncryptionContext:aws:s3:arn", "kms:CallerAccount", "aws:ViaAWSService")
 
 # The guide lists the whole read set as what Rekognition needs; it does not say which call uses which
-# action, so every read is authorized on all of them (README, "Decisions where the guide is unclear").
+# action, so every read is authorized on all of them (docs/decisions.md).
 REKOGNITION_READS = ForwardAccessRow(
     delivery="Rekognition reads manifests and images (CreateDataset, CreateProjectVersion) for its caller",
     principal="the caller of the Rekognition operation",

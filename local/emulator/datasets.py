@@ -142,7 +142,7 @@ def create_dataset(state: ServiceState, request: dict) -> dict:
 
 def _require_object(state: ServiceState, s3_object: dict) -> None:
     """CreateDataset refuses a manifest that does not exist on the call (InvalidS3ObjectException is among
-    the operation's errors in botocore's model; README decisions table). The service looks with its own
+    the operation's errors in botocore's model; docs/decisions.md). The service looks with its own
     client: a manifest its caller may not read fails the dataset later, as the guide's permission error."""
     version = {"VersionId": s3_object["Version"]} if s3_object.get("Version") else {}
     try:
@@ -266,7 +266,7 @@ def update_dataset_entries(state: ServiceState, request: dict) -> dict:
 
 
 def _require_json_lines(text: str) -> None:
-    """UpdateDatasetEntries refuses a line that is not a JSON object on the call (README decisions)."""
+    """UpdateDatasetEntries refuses a line that is not a JSON object on the call (docs/decisions.md)."""
     for number, line in enumerate(text.splitlines(), start=1):
         try:
             is_object = not line.strip() or isinstance(json.loads(line), dict)

@@ -32,7 +32,7 @@ class Delays:
     @classmethod
     def named(cls, name: str, minimum: float = DEFAULT_MIN_STATUS_SECONDS) -> Delays:
         """`fast`: every in-progress status lasts `minimum` seconds, so pollers see it. `realistic`:
-        the guide's durations with one guide minute lasting one second (README decisions table)."""
+        the guide's durations with one guide minute lasting one second (docs/decisions.md)."""
         presets = {
             "fast": cls(),
             "realistic": cls(
@@ -101,7 +101,7 @@ class Faults:
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """`iu_tps`: DetectCustomLabels calls per second one inference unit serves (README: local service).
+    """`iu_tps`: DetectCustomLabels calls per second one inference unit serves (docs/offline.md).
     `usage_period_seconds`: real seconds between two InServiceInferenceUnits data points of a running
     model, each standing for one minute in service (60: real time; less: accelerated).
     `accounts`: accounts the endpoint registers besides the default one (each gets an Administrator

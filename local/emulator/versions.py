@@ -101,7 +101,7 @@ def output_config(request: dict) -> dict[str, str]:
 
 
 def require_output_bucket(state: ServiceState, output: dict[str, str]) -> None:
-    """A bucket that does not exist is refused on the call (README decisions table); one that exists but
+    """A bucket that does not exist is refused on the call (docs/decisions.md); one that exists but
     cannot be written fails the training or copy later, with the guide's "Unable to write to output S3
     bucket."."""
     try:

@@ -1,4 +1,4 @@
-"""`customlabels feedback add|export|import|status`: the model-feedback loop (README "Model feedback").
+"""`customlabels feedback add|export|import|status`: the model-feedback loop (docs/feedback.md).
 
 Exit 0 ok; 1 when an import had nothing to import; 2 usage or access error."""
 

@@ -80,7 +80,7 @@ def explain(error: BaseException) -> CliError:
         if code in ACCESS_CODES:
             return CliError(
                 f"{operation} was denied: {message}",
-                "use credentials with the pipeline's SDK-user policy (see README: permissions)",
+                "use credentials with the pipeline's SDK-user policy (see docs/permissions.md)",
             )
         return CliError(
             f"{operation} failed with {code}: {message}",

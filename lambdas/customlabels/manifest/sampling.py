@@ -1,7 +1,7 @@
 """Which images get the pre-flight check when checking them all would not fit the function's time.
 
 The plan is made up front, from the manifests' sizes: at `IMAGES_PER_SECOND` (the rate of 16 header-probe
-threads against S3, see README "Benchmarks") the budget covers `budget * rate` images. A manifest expected
+threads against S3, see docs/benchmarks.md) the budget covers `budget * rate` images. A manifest expected
 to hold more gets a stratified sample: every label's images are checked at the same fraction, in line
 order (the 1st of each label, then every 1/fraction-th), so each label keeps images checked and the
 numbers are reproducible. The result says that it sampled, at what fraction and why."""

@@ -226,7 +226,7 @@ def test_an_update_with_a_line_that_is_not_json_is_refused_on_the_call(rekogniti
 
 def test_auto_scaling_brings_a_unit_into_service_after_the_scaling_delay():
     """The guide's DesiredInferenceUnits / InServiceInferenceUnits pair: a saturated model first wants
-    one more unit, which serves only once the scaling delay has passed (README decisions table)."""
+    one more unit, which serves only once the scaling delay has passed (docs/decisions.md)."""
     pending: list = []
     capacity = InferenceCapacity(per_unit=2, min_units=1, max_units=2, later=pending.append)
     capacity.admit()
