@@ -61,7 +61,7 @@ demo: setup
 
 # The documentation site (mkdocs.yml) into build/site; strict, so a broken link or anchor fails it.
 docs: $(VENV)/.installed
-	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir build/site
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 clean:
 	rm -rf cdk.out .pytest_cache .ruff_cache
