@@ -49,6 +49,13 @@ def test_every_relative_link_of_the_readme_names_a_file_in_the_repository() -> N
     assert not missing, f"README.md links to files that do not exist: {missing}"
 
 
+def test_the_readme_links_every_page_of_the_site() -> None:
+    linked = {link.split("#")[0] for link in LINK.findall(README.read_text())}
+    pages = {f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")} - {"docs/index.md"}
+    unlinked = sorted(pages - linked)
+    assert not unlinked, f"link these pages from the README's Documentation table: {unlinked}"
+
+
 def test_the_site_builds_and_its_home_page_carries_the_readmes_quick_start(site_sources: Path) -> None:
     built = _build(site_sources)
     assert built.returncode == 0, built.stderr
