@@ -4,7 +4,7 @@ PrepareBatch (input, model version, status) -> start the model when needed and p
 (the model-control Lambdas) -> a Distributed Map (ItemReader: S3 ListObjectsV2 of the prefix or the
 manifest's JSON Lines; ItemBatcher; MaxConcurrency by the sizing rule; ToleratedFailurePercentage;
 ResultWriter under batches/<execution>/) whose children run AnalyseBatch -> SummariseBatch -> stop the
-model if this run started it and stopWhenDone -> SNS.
+model if this run started it and stopWhenDone.
 
 A video source (a long upload, handed over by the detect function) takes its own Map: PrepareBatch
 writes the video's frame chunks as JSON Lines, the children (AnalyseVideoChunk) each analyse one
@@ -23,19 +23,17 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from customlabels.batch.contract import PREPARE_KEYS, SUMMARY_KEYS, VIDEO_KEYS, BatchFailure
 from customlabels.training.contract import START_MODEL_KEYS, STOP_MODEL_KEYS, Failure
-from infra.arns import regional_service
 from infra.config import Config, optional_setting
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.nag import acknowledge, nag_text
-from infra.notifications import TOPIC_KEY_USE
 from infra.role_policies import apply_grants, base_targets
+from infra.state_machine import PipelineStateMachine
 from infra.storage import Storage
 from infra.training.flow import RUNNING_POLL, STOPPED_POLL, TRANSIENT_ERRORS, Flow, model_poll
 from infra.training.functions import Handlers
@@ -76,7 +74,6 @@ class BatchAnalysis(Construct):
         *,
         config: Config,
         storage: Storage,
-        topic: sns.ITopic,
         log_group: logs.ILogGroup,
         registry: dynamodb.ITable,
         results_table: dynamodb.ITable,
@@ -136,19 +133,14 @@ class BatchAnalysis(Construct):
         )
         self.video_merge = function("MergeVideoFunction", "batch_video_merge", MERGE_TIMEOUT_SECONDS)
         self.name = batch_machine_name(self)
-        definition = self._definition(Construct(self, "Flow"), config, topic, model_control)
-        self.state_machine = sfn.StateMachine(
+        definition = self._definition(Construct(self, "Flow"), config, model_control)
+        self.state_machine = PipelineStateMachine(
             self,
             "StateMachine",
-            state_machine_name=self.name,
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
-            query_language=sfn.QueryLanguage.JSON_PATH,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
-        )
-        self._grant_machine(
-            storage,
-            [
+            definition=definition,
+            log_group=log_group,
+            name=self.name,
+            invoked=[
                 self.prepare,
                 self.analyse,
                 self.summary,
@@ -159,9 +151,10 @@ class BatchAnalysis(Construct):
                 model_control.model_control_stop,
             ],
         )
+        self._grant_machine(storage)
 
-    def _definition(self, scope: Construct, config: Config, topic: sns.ITopic, h: Handlers) -> sfn.IChainable:
-        flow = Flow(scope, topic, "batch analysis")
+    def _definition(self, scope: Construct, config: Config, h: Handlers) -> sfn.IChainable:
+        flow = Flow(scope)
         begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
         prepare = flow.invoke(
             "PrepareBatch",
@@ -298,7 +291,7 @@ class BatchAnalysis(Construct):
             sfn.Condition.boolean_equals("$.run.startNeeded", True),
             sfn.Condition.boolean_equals("$.run.settings.stopWhenDone", True),
         )
-        done = flow.succeed("$.summary.message")
+        done = flow.succeed()
         stop = flow.invoke(
             "StopModel", h.model_control_stop, model, "$.stopping", STOP_MODEL_KEYS, Failure.StopFailed
         )
@@ -396,7 +389,7 @@ class BatchAnalysis(Construct):
             "ResultPath": "$.map",
         }
 
-    def _grant_machine(self, storage: Storage, invoked: list[PipelineFunction]) -> None:
+    def _grant_machine(self, storage: Storage) -> None:
         machine = self.state_machine
         console, inference = storage.console_bucket, storage.inference_bucket
         statements = [
@@ -419,14 +412,6 @@ class BatchAnalysis(Construct):
                     "s3:AbortMultipartUpload",
                 ],
                 resources=[inference.arn_for_objects("batches/*")],
-            ),
-            iam.PolicyStatement(
-                sid="UseKeyThroughSnsAndS3",
-                actions=TOPIC_KEY_USE,
-                resources=[storage.key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:ViaService": [regional_service("sns"), regional_service("s3")]}
-                },
             ),
             iam.PolicyStatement(
                 sid="InvokeChildren",
@@ -452,17 +437,11 @@ class BatchAnalysis(Construct):
         ]
         for statement in statements:
             machine.add_to_role_policy(statement)
-        acknowledge(
-            machine,
-            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-            "Notify* states publish to the topic and the Map's ItemReader/ResultWriter read and write the "
-            "SSE-KMS buckets; the key is usable only through SNS and S3 (kms:ViaService).",
-        )
-        acknowledge(
-            machine,
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray trace segments (state-machine tracing) and Step Functions vended log delivery have no "
-            "resource-level scope.",
+        machine.use_key_through(
+            storage.key,
+            ["s3"],
+            "The Map's ItemReader/ResultWriter read and write the SSE-KMS buckets; the key is usable only "
+            "through S3 (kms:ViaService).",
         )
         for bucket in (console, inference):
             acknowledge(
@@ -482,11 +461,3 @@ class BatchAnalysis(Construct):
             f"execution:{nag_text(self, self.name)}/*]",
             "The Distributed Map's child workflows are executions of this state machine, named at run time.",
         )
-        for handler in invoked:
-            arn = nag_text(self, handler.function.function_arn)
-            acknowledge(
-                machine,
-                f"AwsSolutions-IAM5[Resource::{arn}:*]",
-                "Step Functions' lambda:invoke integration may call any version or alias of this one "
-                "function (CDK grants <function ARN>:*); no other function is reachable.",
-            )

@@ -7,12 +7,11 @@ State (each step writes only its own key):
   $.project    EnsureProject: the production project
   $.copy       CopyModel/CheckCopy: {versionArn, versionName, status, reused, attempt, outcome, failure}
   $.model      the version to start; $.deployment StartModel/CheckModel; $.promotion Promote
-  failure, why  workflow variables of a failure path, published to the production topic before the Fail state
+  failure, why  workflow variables of a failure path: the Fail state's error and cause
 """
 
 from __future__ import annotations
 
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -30,11 +29,10 @@ def promotion_definition(
     *,
     config: Config,
     handlers: PromotionHandlers,
-    topic: sns.ITopic,
     source_project_prefix: str,
 ) -> sfn.IChainable:
     h = handlers
-    flow = Flow(scope, topic, "promotion")
+    flow = Flow(scope)
     settings = sfn.JsonPath.object_at("$.run.settings")
     project_arn = sfn.JsonPath.string_at("$.project.projectArn")
 
@@ -117,7 +115,7 @@ def promotion_definition(
             ),
         },
         result_path="$.summary",
-    ).next(flow.succeed("$.summary.message"))
+    ).next(flow.succeed())
     start = deploy_model(
         flow,
         h,

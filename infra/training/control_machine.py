@@ -6,7 +6,6 @@ Input (checked by ValidateInput): {"action": "start"|"stop"|"promote", "projectN
 
 from __future__ import annotations
 
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -16,11 +15,9 @@ from infra.training.flow import STOPPED_POLL, Flow, deploy_model, model_poll
 from infra.training.functions import Handlers
 
 
-def control_definition(
-    scope: Construct, *, config: Config, handlers: Handlers, topic: sns.ITopic
-) -> sfn.IChainable:
+def control_definition(scope: Construct, *, config: Config, handlers: Handlers) -> sfn.IChainable:
     h = handlers
-    flow = Flow(scope, topic, "model control")
+    flow = Flow(scope)
 
     begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
     describe_model = sfn.Pass(scope, "DescribeModel", input_path="$.run.settings", result_path="$.model")
@@ -50,7 +47,7 @@ def control_definition(
             result_path="$.summary",
         )
 
-    done = flow.succeed("$.summary.message")
+    done = flow.succeed()
     started_summary = summary("SummarizeStarted").next(done)
     promoted_summary = summary(
         "SummarizePromoted",

@@ -8,8 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from aws_cdk import Aws, Duration
-from aws_cdk import aws_sns as sns
+from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -17,7 +16,6 @@ from constructs import Construct
 from customlabels.training.contract import (
     CHECK_MODEL_KEYS,
     FAILED_STATE,
-    NOTIFY_FAILED_STATE,
     PROMOTE_KEYS,
     START_MODEL_KEYS,
     STOP_PREVIOUS_CHAMPION_KEYS,
@@ -66,23 +64,12 @@ class ModelHandlers(Protocol):
     def model_control_promote(self) -> PipelineFunction: ...
 
 
-def console_link() -> str:
-    """States.Format expression for the console page of the running execution."""
-    url = (
-        f"https://{Aws.REGION}.console.aws.amazon.com/states/home?region={Aws.REGION}"
-        "#/v2/executions/details/{}"
-    )
-    return f"States.Format('{url}', $$.Execution.Id)"
-
-
 class Flow:
-    """Builds the states of one state machine: Lambda tasks with retries, failure ends, notifications."""
+    """Builds the states of one state machine: Lambda tasks with retries, the failure end."""
 
-    def __init__(self, scope: Construct, topic: sns.ITopic, kind: str) -> None:
+    def __init__(self, scope: Construct) -> None:
         self.scope = scope
-        self.topic = topic
-        self.kind = kind
-        self._failed: sfn.State | None = None
+        self._failed: sfn.Fail | None = None
         self._caught: sfn.State | None = None
 
     def invoke(
@@ -166,54 +153,22 @@ class Flow:
         """`choice` ends in `failure` when `condition` holds; `cause` is a path or an intrinsic."""
         return choice.when(condition, self.failed(), assign=self.failing(failure, cause))
 
-    def failed(self) -> sfn.State:
-        """NotifyFailed -> Failed: the one end of every failure path. The execution's error and cause are
-        the named failure and its sentence (Fail ``ErrorPath``/``CausePath`` as intrinsics of the variables,
-        state-fail.html)."""
+    def failed(self) -> sfn.Fail:
+        """Failed: the one end of every failure path. The execution's error and cause are the named
+        failure and its sentence (Fail ``ErrorPath``/``CausePath`` as intrinsics of the variables,
+        state-fail.html); people hear of it from the execution-end rule (infra/execution_ends.py)."""
         if self._failed is None:
-            fail = sfn.Fail(
+            self._failed = sfn.Fail(
                 self.scope,
                 FAILED_STATE,
                 error_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${FAILURE}")),
                 cause_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${WHY}")),
             )
-            failure = sfn.JsonPath.string_at(f"${FAILURE}")
-            notify = self.notify(NOTIFY_FAILED_STATE, "failed", failure, f"${WHY}")
-            notify.add_catch(fail, errors=["States.ALL"], result_path="$.notifyError")
-            self._failed = notify.next(fail)
         return self._failed
 
-    def notify(self, name: str, subject: str, outcome: str, reason_path: str) -> tasks.SnsPublish:
-        """`outcome` is SUCCEEDED or a path to the named failure."""
-        task = tasks.SnsPublish(
-            self.scope,
-            name,
-            topic=self.topic,
-            subject=f"Custom Labels {self.kind} {subject}"[:100],
-            message=sfn.TaskInput.from_object(
-                {
-                    "outcome": outcome,
-                    "reason": sfn.JsonPath.string_at(reason_path),
-                    "execution": sfn.JsonPath.string_at("$$.Execution.Id"),
-                    "link": sfn.JsonPath.string_at(console_link()),
-                }
-            ),
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        task.add_retry(
-            errors=["SNS.ThrottledException", "SNS.InternalErrorException"],
-            interval=RETRY_INTERVAL,
-            max_attempts=RETRY_ATTEMPTS,
-            backoff_rate=RETRY_BACKOFF,
-        )
-        return task
-
-    def succeed(self, reason_path: str) -> sfn.State:
-        """NotifySucceeded -> Succeeded (output: the summary)."""
-        notify = self.notify("NotifySucceeded", "succeeded", "SUCCEEDED", reason_path)
-        succeed = sfn.Succeed(self.scope, "Succeeded", output_path="$.summary")
-        notify.add_catch(succeed, errors=["States.ALL"], result_path="$.notifyError")
-        return notify.next(succeed)
+    def succeed(self) -> sfn.Succeed:
+        """Succeeded (output: the summary, whose message the execution-end notice quotes)."""
+        return sfn.Succeed(self.scope, "Succeeded", output_path="$.summary")
 
     def wait(self, name: str, seconds: int) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.duration(Duration.seconds(seconds)))

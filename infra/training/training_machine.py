@@ -51,7 +51,7 @@ def training_definition(
     scope: Construct, *, config: Config, handlers: Handlers, topic: sns.ITopic, console_bucket_name: str
 ) -> sfn.IChainable:
     h = handlers
-    flow = Flow(scope, topic, "training")
+    flow = Flow(scope)
     settings = sfn.JsonPath.object_at("$.run.settings")
     project_arn = sfn.JsonPath.string_at("$.project.projectArn")
     execution_arn = sfn.JsonPath.string_at("$$.Execution.Id")
@@ -195,7 +195,7 @@ def training_definition(
         },
         result_path="$.model",
     )
-    succeeded = flow.succeed("$.summary.message")
+    succeeded = flow.succeed()
     summarize_promoted = _summary(scope, "SummarizePromoted", deployed=True, two_accounts=two_accounts)
     summarize_trained = _summary(scope, "SummarizeTrained", deployed=False, two_accounts=two_accounts)
     summarize_promoted.next(succeeded)
