@@ -26,6 +26,7 @@ from customlabels.training.contract import (
     Wanted,
     model_failure,
 )
+from infra.config import Config
 from infra.functions import PipelineFunction
 
 # Errors worth another try: throttling and transient service faults (Rekognition, DynamoDB, Lambda itself).
@@ -49,6 +50,14 @@ RETRY_MAX_DELAY = Duration.seconds(30)
 FAILED_TASK = "failedTask"
 FAILURE = "failure"
 WHY = "why"
+# JSONata (step-functions-jsonata.html; $parse is Step Functions' JSON-text parser): the caught error
+# output is the Pass state's input at $.error (the Catch's ResultPath).
+CAUGHT_WHY = (
+    "{% $failedTask & ' failed with ' & $states.input.error.Error & ': ' & "
+    "($cause := $states.input.error.Cause; "
+    "($substring($cause, 0, 1) = '{' and $contains($cause, 'errorMessage')) "
+    "? $parse($cause).errorMessage : $cause) %}"
+)
 
 
 class ModelHandlers(Protocol):
@@ -113,34 +122,14 @@ class Flow:
         )
 
     def _caught_tail(self) -> sfn.State:
-        """A Lambda's error cause is JSON with its stack trace: only its errorMessage reaches the
-        execution's cause (no trace, no file paths). Other causes (timeouts, service errors) are text."""
-        if self._caught is not None:
-            return self._caught
-        reason = "{} failed with {}: {}"
-        from_lambda = sfn.Choice(self.scope, "CauseFromLambda?")
-        parse = sfn.Pass(
-            self.scope,
-            "ParseCause",
-            parameters={"lambda": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at("$.error.Cause"))},
-            result_path="$.caught",
-        )
-
-        def explain(name: str, cause_path: str) -> sfn.Pass:
-            cause = sfn.JsonPath.format(
-                reason,
-                sfn.JsonPath.string_at(f"${FAILED_TASK}"),
-                sfn.JsonPath.string_at("$.error.Error"),
-                sfn.JsonPath.string_at(cause_path),
-            )
-            return sfn.Pass(self.scope, name, assign={WHY: cause})
-
-        from_lambda.when(
-            sfn.Condition.string_matches("$.error.Cause", "{*errorMessage*"),
-            parse.next(explain("ExplainLambdaError", "$.caught.lambda.errorMessage")).next(self.failed()),
-        ).otherwise(explain("ExplainError", "$.error.Cause").next(self.failed()))
-        self._caught = from_lambda
-        return from_lambda
+        """ExplainError -> Failed. A Lambda's error cause is JSON with its stack trace: only its
+        errorMessage reaches the execution's cause (no trace, no file paths); other causes (timeouts,
+        service errors) are text and are kept."""
+        if self._caught is None:
+            explain = sfn.Pass.jsonata(self.scope, "ExplainError", assign={WHY: CAUGHT_WHY})
+            explain.next(self.failed())
+            self._caught = explain
+        return self._caught
 
     @staticmethod
     def failing(failure: Failure, cause: str) -> dict[str, str]:
@@ -196,6 +185,14 @@ class Flow:
             Failure.InvalidInput,
             sfn.JsonPath.string_at("$.run.cause"),
         ).otherwise(then)
+
+
+def poll_timeout_message(config: Config) -> str:
+    """The cause of a model poll that ran out of attempts (version, last status, polls made)."""
+    return (
+        "The model {} was still {} after {} polls "
+        f"({config.model_poll_attempts} polls of {config.modelPollSeconds} s)"
+    )
 
 
 @dataclass(frozen=True)

@@ -284,7 +284,7 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
     assert f":{PRODUCTION}:stateMachine:{promotion_machine_name('customlabels')}" in machine
     assert start["Parameters"]["Input"]["action"] == "promote"
     (caught,) = start["Catch"]
-    assert (caught["Next"], caught["Assign"]["failure"]) == ("CauseFromLambda?", "PromotionNotStarted")
+    assert (caught["Next"], caught["Assign"]["failure"]) == ("ExplainError", "PromotionNotStarted")
 
 
 def test_the_training_machine_may_assume_only_the_starter_role(templates) -> None:
