@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-# SNS Publish: a Subject is ASCII without line breaks, shorter than 100 characters (API_Publish.html).
+# SNS Publish: a Subject is "UTF-8 text with no line breaks or control characters, and less than 100
+# characters long" (API_Publish.html); printable ASCII only here, which every mail client shows as is.
 SUBJECT_LIMIT = 99
 ENDINGS = {"SUCCEEDED": "succeeded", "FAILED": "failed", "TIMED_OUT": "timed out", "ABORTED": "was stopped"}
 
