@@ -47,11 +47,6 @@ def testing_dataset_arn_pattern(project_name: str) -> str:
     return _arn("rekognition", f"project/{project_name}/dataset/test/*")
 
 
-def topic_arn_pattern() -> str:
-    """Every topic of the stack's account and Region: the key policy cannot name the topic it encrypts."""
-    return _arn("sns", "*")
-
-
 def queue_arn_pattern() -> str:
     """Every queue of the stack's account and Region: the key policy cannot name the queue it encrypts."""
     return _arn("sqs", "*")

@@ -452,6 +452,15 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _key("dynamodb", "sns", why=f"The topic is encrypted with the app key. {_REGISTRY_KEY}"),
     ),
+    "notify_execution_end": (
+        Grant(
+            "PublishExecutionEnds",
+            ("sns:Publish",),
+            On.TOPIC,
+            "Tells people once of every end of a pipeline execution (the execution-end rule's event).",
+        ),
+        _key("sns", why="The topic is encrypted with the app key."),
+    ),
     "request_approval": (
         _registry(
             "UpdateItem",

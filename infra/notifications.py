@@ -1,26 +1,28 @@
-"""The KMS-encrypted notifications topic, and who may publish to it: CloudWatch alarms and EventBridge
-rules of this account (topic policy), each able to use the key for that (key policy); the dead-letter
-queue of the rules' targets.
+"""The KMS-encrypted notifications topic, and who may publish to it as a service: CloudWatch alarms of
+this account (topic policy), able to use the key for that (key policy); the dead-letter queue of the
+EventBridge rules' targets; alarms that tell the topic. (Execution ends reach the topic through a function,
+infra/execution_ends.py, which publishes with its role.)
 
 Each service-principal statement is conditioned on the keys that service sends (the rows of
-``local/access/delivery_contexts.py``): topic-policy statements on ``aws:SourceArn`` and
-``aws:SourceAccount``; the alarms' key statement on those too; EventBridge's key statements on the
-encryption context only, because the SNS developer guide says ``aws:Source*`` in a key policy "is not
-supported for EventBridge-to-encrypted topics" (sns-key-management.html). The key policy names alarms,
-rules, topics and queues by pattern: the key cannot reference what depends on it.
+``local/access/delivery_contexts.py``): the alarms' topic-policy and key statements on ``aws:SourceArn``
+and ``aws:SourceAccount``; EventBridge's dead-letter key statement on the encryption context only, because
+``aws:Source*`` in a key policy is not supported for EventBridge deliveries to encrypted targets
+(sns-key-management.html). The key policy names alarms and queues by pattern: the key cannot reference
+what depends on it.
 """
 
 from __future__ import annotations
 
-import jsii
 from aws_cdk import Aws, Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.arns import alarm_arn_pattern, queue_arn_pattern, topic_arn_pattern
+from infra.arns import alarm_arn_pattern, queue_arn_pattern
 from infra.nag import acknowledge
 from infra.storage import Storage
 
@@ -62,15 +64,6 @@ def notifications_topic(scope: Construct, storage: Storage, project_name: str) -
             conditions=alarms,
         )
     )
-    storage.key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="EventBridgePublishesToEncryptedTopic",
-            principals=[iam.ServicePrincipal("events.amazonaws.com")],
-            actions=TOPIC_KEY_USE,
-            resources=["*"],
-            conditions={"ArnLike": {"kms:EncryptionContext:aws:sns:topicArn": topic_arn_pattern()}},
-        )
-    )
     return topic
 
 
@@ -103,44 +96,43 @@ def rule_dead_letter_queue(scope: Construct, storage: Storage) -> sqs.Queue:
     return queue
 
 
-def allow_rule_dead_letters(rule: events.IRule, queue: sqs.IQueue) -> events.CfnRule.DeadLetterConfigProperty:
-    """The queue policy statement that lets this rule (only) send its undelivered events to `queue`."""
-    queue.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid=f"DeadLettersOf{rule.node.id}",
-            principals=[iam.ServicePrincipal("events.amazonaws.com")],
-            actions=["sqs:SendMessage"],
-            resources=[queue.queue_arn],
-            conditions={"ArnEquals": {"aws:SourceArn": rule.rule_arn}},
-        )
+FIVE_MINUTES = Duration.minutes(5)
+
+
+def topic_alarm(
+    scope: Construct,
+    construct_id: str,
+    metric: cloudwatch.IMetric,
+    threshold: float,
+    description: str,
+    topic: sns.ITopic,
+) -> cloudwatch.Alarm:
+    """An alarm at `threshold` or more that tells the topic; no data is not a breach."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
-    return events.CfnRule.DeadLetterConfigProperty(arn=queue.queue_arn)
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    return alarm
 
 
-@jsii.implements(events.IRuleTarget)
-class TopicTarget:
-    """Like aws_events_targets.SnsTopic, but the topic-policy statement names the rule and the account, and
-    undelivered events go to the dead-letter queue."""
-
-    def __init__(
-        self, topic: sns.ITopic, message: events.RuleTargetInput, dead_letter_queue: sqs.IQueue
-    ) -> None:
-        self._topic = topic
-        self._message = message
-        self._dead_letter_queue = dead_letter_queue
-
-    def bind(self, rule: events.IRule, _id: str | None = None) -> events.RuleTargetConfig:
-        self._topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="EventBridgeRulePublishes",
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["sns:Publish"],
-                resources=[self._topic.topic_arn],
-                conditions=source_conditions("ArnEquals", rule.rule_arn),
-            )
-        )
-        return events.RuleTargetConfig(
-            arn=self._topic.topic_arn,
-            input=self._message,
-            dead_letter_config=allow_rule_dead_letters(rule, self._dead_letter_queue),
-        )
+def rule_failure_alarm(
+    scope: Construct, construct_id: str, rule: events.IRule, topic: sns.ITopic, what: str
+) -> cloudwatch.Alarm:
+    """A delivery a rule's target refused is in the rules' dead-letter queue; this says so on the topic, as
+    CloudWatch (a grant apart from the rule's), so a lost delivery is still announced."""
+    failed = cloudwatch.Metric(
+        namespace="AWS/Events",
+        metric_name="FailedInvocations",
+        dimensions_map={"RuleName": rule.rule_name},
+        statistic="Sum",
+        period=FIVE_MINUTES,
+    )
+    why = f"{what}; the event is in the rules' dead-letter queue with the error"
+    return topic_alarm(scope, construct_id, failed, 1, why, topic)

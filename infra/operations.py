@@ -1,4 +1,4 @@
-"""Operations: the idle / running-hours guard on a schedule, alarms, training-end notifications, a dashboard.
+"""Operations: the idle / running-hours guard on a schedule, alarms, execution-end notices, a dashboard.
 
 Everything alarms into the stack's KMS-encrypted SNS topic. Metrics of the pipeline's own functions come
 from Powertools (EMF) in the namespace ``naming.METRIC_NAMESPACE`` with the ``service`` dimension Powertools
@@ -7,9 +7,10 @@ adds; the guard publishes one set per project.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -21,16 +22,15 @@ from constructs import Construct
 
 from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
 from infra.config import Config
+from infra.execution_ends import ExecutionEnds
 from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.notifications import TopicTarget, rule_dead_letter_queue
+from infra.notifications import FIVE_MINUTES, rule_dead_letter_queue, rule_failure_alarm, topic_alarm
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import Storage
 
 # Throttled DetectCustomLabels calls (ProvisionedThroughputExceededException) per 5 minutes that page people.
 THROTTLES_PER_FIVE_MINUTES = 10
-TRAINING_END_STATUSES = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
-FIVE_MINUTES = Duration.minutes(5)
 
 
 def pipeline_metric(name: str, statistic: str, period: Duration, **dimensions: str) -> cloudwatch.Metric:
@@ -53,6 +53,7 @@ class Operations(Construct):
         storage: Storage,
         topic: sns.ITopic,
         training_state_machine: sfn.IStateMachine,
+        machines: Mapping[str, sfn.IStateMachine],  # every pipeline machine, by the kind people read
         queue: sqs.IQueue,
         dead_letter_queue: sqs.IQueue,
         detect_function: lambda_.IFunction,
@@ -75,8 +76,27 @@ class Operations(Construct):
                 )
             ],
         )
-        self.training_ends = self._training_end_notifications(training_state_machine)
-        self.alarms = self._alarms(training_state_machine, detect_function) + self._rule_failure_alarms()
+        self.execution_ends = ExecutionEnds(
+            self,
+            "ExecutionEnds",
+            config=config,
+            storage=storage,
+            topic=topic,
+            machines=machines,
+            dead_letter_queue=self.rule_dead_letters,
+        )
+        schedule_failed = rule_failure_alarm(
+            self,
+            "GuardScheduleFailedAlarm",
+            self.schedule,
+            topic,
+            "The guard schedule could not invoke the guard",
+        )
+        self.alarms = [
+            *self._alarms(training_state_machine, detect_function),
+            schedule_failed,
+            self.execution_ends.failure_alarm,
+        ]
         self.dashboard = self._dashboard(
             training_state_machine,
             queue,
@@ -121,60 +141,6 @@ class Operations(Construct):
         }
         apply_grants(guard, grant_targets, config)
         return guard
-
-    def _training_end_notifications(self, state_machine: sfn.IStateMachine) -> events.Rule:
-        detail = events.EventField.from_path
-        message = (
-            f"Training execution {detail('$.detail.name')} of {self.config.projectName} ended: "
-            f"{detail('$.detail.status')}. Started {detail('$.detail.startDate')}, stopped "
-            f"{detail('$.detail.stopDate')} (epoch ms). Error: {detail('$.detail.error')}. "
-            f"Cause: {detail('$.detail.cause')}. Execution: {detail('$.detail.executionArn')}"
-        )
-        rule = events.Rule(
-            self,
-            "TrainingEnded",
-            description=f"Every end of a {self.config.projectName} training execution, to the topic",
-            event_pattern=events.EventPattern(
-                source=["aws.states"],
-                detail_type=["Step Functions Execution Status Change"],
-                detail={
-                    "stateMachineArn": [state_machine.state_machine_arn],
-                    "status": TRAINING_END_STATUSES,
-                },
-            ),
-            targets=[
-                TopicTarget(self.topic, events.RuleTargetInput.from_text(message), self.rule_dead_letters)
-            ],
-        )
-        return rule
-
-    def _rule_failure_alarms(self) -> list[cloudwatch.Alarm]:
-        """A delivery a rule's target refused is in the rules' dead-letter queue; this says so. The alarm
-        reaches the topic as CloudWatch, a grant apart from EventBridge's, so a training end lost to a
-        broken EventBridge grant is still announced."""
-        watched = [
-            (self.schedule, "GuardScheduleFailedAlarm", "The guard schedule could not invoke the guard"),
-            (
-                self.training_ends,
-                "TrainingEndedFailedAlarm",
-                "A training end could not be published to the topic",
-            ),
-        ]
-        return [
-            self._alarm(
-                construct_id,
-                cloudwatch.Metric(
-                    namespace="AWS/Events",
-                    metric_name="FailedInvocations",
-                    dimensions_map={"RuleName": rule.rule_name},
-                    statistic="Sum",
-                    period=FIVE_MINUTES,
-                ),
-                1,
-                f"{what}; the event is in the rules' dead-letter queue with the error",
-            )
-            for rule, construct_id, what in watched
-        ]
 
     def _alarms(self, state_machine: sfn.IStateMachine, detect: lambda_.IFunction) -> list[cloudwatch.Alarm]:
         config = self.config
@@ -236,18 +202,7 @@ class Operations(Construct):
     def _alarm(
         self, construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str
     ) -> cloudwatch.Alarm:
-        alarm = cloudwatch.Alarm(
-            self,
-            construct_id,
-            alarm_description=description,
-            metric=metric,
-            threshold=threshold,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
-        return alarm
+        return topic_alarm(self, construct_id, metric, threshold, description, self.topic)
 
     def _dashboard(
         self,

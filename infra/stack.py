@@ -63,7 +63,6 @@ class CustomLabelsStack(Stack):
             "Batch",
             config=config,
             storage=self.storage,
-            topic=self.topic,
             log_group=self.state_machine_logs,
             registry=self.training.registry,
             results_table=self.inference.results_table,
@@ -100,7 +99,7 @@ class CustomLabelsStack(Stack):
             self.storage,
         )
 
-        # Operations: idle / running-hours guard on a schedule, alarms, training-end notifications, dashboard.
+        # Operations: the idle / running-hours guard, alarms, one notice per execution end, dashboard.
         self.operations = Operations(
             self,
             "Operations",
@@ -108,6 +107,11 @@ class CustomLabelsStack(Stack):
             storage=self.storage,
             topic=self.topic,
             training_state_machine=self.training.training_state_machine,
+            machines={
+                "training": self.training.training_state_machine,
+                "model control": self.training.control_state_machine,
+                "batch analysis": self.batch.state_machine,
+            },
             queue=self.inference.queue,
             dead_letter_queue=self.inference.dead_letter_queue,
             detect_function=self.inference.detect.function,

@@ -8,14 +8,12 @@ from dataclasses import replace
 from aws_cdk import Aws, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.arns import regional_service
 from infra.config import Config
+from infra.execution_ends import ExecutionEnds
 from infra.inference import Inference
-from infra.nag import acknowledge, nag_text
-from infra.notifications import TOPIC_KEY_USE, notifications_topic
+from infra.notifications import notifications_topic, rule_dead_letter_queue
 from infra.production.functions import promotion_functions
 from infra.production.promotion_machine import promotion_definition
 from infra.production.sharing import (
@@ -23,6 +21,7 @@ from infra.production.sharing import (
     starter_role_name,
     training_machine_role_arn,
 )
+from infra.state_machine import PipelineStateMachine
 from infra.storage import Storage
 
 PRODUCTION_STACK_NAME = "CustomLabelsProduction"
@@ -60,10 +59,26 @@ class CustomLabelsProductionStack(Stack):
             Construct(functions, "Machine"),
             config=config,
             handlers=self.handlers,
-            topic=self.topic,
             source_project_prefix=source_prefix,
         )
-        self.promotion_state_machine = self._state_machine(functions, definition, log_group)
+        self.promotion_state_machine = PipelineStateMachine(
+            functions,
+            "PromotionStateMachine",
+            definition=definition,
+            log_group=log_group,
+            invoked=self.handlers.all(),
+            # The training machine starts it by ARN (promoteAfterApproval): a fixed name.
+            name=promotion_machine_name(project),
+        )
+        self.execution_ends = ExecutionEnds(
+            self,
+            "ExecutionEnds",
+            config=config,
+            storage=self.storage,
+            topic=self.topic,
+            machines={"promotion": self.promotion_state_machine},
+            dead_letter_queue=rule_dead_letter_queue(self, self.storage),
+        )
         self.starter_role = self._starter_role(training_account)
         self.inference = Inference(
             self, "Inference", config=config, storage=self.storage, topic=self.topic, registry=self.registry
@@ -81,49 +96,6 @@ class CustomLabelsProductionStack(Stack):
         self._output("ProductionResultsTableName", self.inference.results_table.table_name)
         self._output("ProductionKmsKeyArn", self.storage.key.key_arn)
         self._output("ProductionNotificationsTopicArn", self.topic.topic_arn)
-
-    def _state_machine(
-        self, scope: Construct, definition: sfn.IChainable, log_group: logs.ILogGroup
-    ) -> sfn.StateMachine:
-        """Traced and logged like the training stack's machines; uses the key only through SNS."""
-        machine = sfn.StateMachine(
-            scope,
-            "PromotionStateMachine",
-            definition_body=sfn.DefinitionBody.from_chainable(definition),
-            # The training machine starts it by ARN (promoteAfterApproval): a fixed name.
-            state_machine_name=promotion_machine_name(self.config.projectName),
-            query_language=sfn.QueryLanguage.JSON_PATH,
-            tracing_enabled=True,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
-        )
-        machine.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="PublishToEncryptedTopic",
-                actions=TOPIC_KEY_USE,
-                resources=[self.storage.key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": [regional_service("sns")]}},
-            )
-        )
-        acknowledge(
-            machine,
-            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-            "Notify* states publish to the topic encrypted with the app key; the key is usable only "
-            "through SNS (kms:ViaService).",
-        )
-        acknowledge(
-            machine,
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray trace segments (state-machine tracing) and Step Functions vended log delivery "
-            "(logs:*LogDelivery, logs:*ResourcePolicy, logs:DescribeLogGroups) have no resource-level scope.",
-        )
-        for handler in self.handlers.all():
-            acknowledge(
-                machine,
-                f"AwsSolutions-IAM5[Resource::{nag_text(self, handler.function.function_arn)}:*]",
-                "Step Functions' lambda:invoke integration may call any version or alias of this one "
-                "function (CDK grants <function ARN>:*); no other function is reachable.",
-            )
-        return machine
 
     def _starter_role(self, training_account: str) -> iam.Role:
         """The role the training state machine assumes (StartProductionPromotion, promoteAfterApproval).

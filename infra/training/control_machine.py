@@ -6,68 +6,43 @@ Input (checked by ValidateInput): {"action": "start"|"stop"|"promote", "projectN
 
 from __future__ import annotations
 
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from customlabels.training.contract import STOP_MODEL_KEYS, Failure
 from infra.config import Config
-from infra.training.flow import STOPPED_POLL, Flow, deploy_model, model_poll
+from infra.training.flow import STOPPED_POLL, Flow, deploy_model, model_poll, poll_timeout_message
 from infra.training.functions import Handlers
 
+# The execution's output (JSONata, step-functions-jsonata.html): what was done to which version and its
+# status; a promotion adds the champion and the one it replaced.
+SUMMARY = (
+    "{% $model := $states.input.model; $status := $states.input.deployment.status; $merge(["
+    '{"action": $model.action, "projectName": $model.projectName, "versionName": $model.versionName, '
+    '"versionArn": $model.versionArn, "status": $status, '
+    "\"message\": $model.action & ' ' & $model.versionName & ': the model is ' & $status}, "
+    "$model.action = 'promote' ? "
+    '{"champion": $states.input.promotion.champion, "previousChampion": $states.input.promotion.previous} '
+    ": {}]) %}"
+)
 
-def control_definition(
-    scope: Construct, *, config: Config, handlers: Handlers, topic: sns.ITopic
-) -> sfn.IChainable:
+
+def control_definition(scope: Construct, *, config: Config, handlers: Handlers) -> sfn.IChainable:
     h = handlers
-    flow = Flow(scope, topic, "model control")
+    flow = Flow(scope)
 
-    begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
     describe_model = sfn.Pass(scope, "DescribeModel", input_path="$.run.settings", result_path="$.model")
-    validate = flow.input_check(
-        h.model_control_input, {"input": sfn.JsonPath.object_at("$.input")}, describe_model
-    )
+    validate = flow.input_check(h.model_control_input, {"input": sfn.JsonPath.object_at("$")}, describe_model)
     action = sfn.Choice(scope, "Action?")
 
-    def summary(name: str, **extra: object) -> sfn.Pass:
-        return sfn.Pass(
-            scope,
-            name,
-            parameters={
-                "action": sfn.JsonPath.string_at("$.model.action"),
-                "projectName": sfn.JsonPath.string_at("$.model.projectName"),
-                "versionName": sfn.JsonPath.string_at("$.model.versionName"),
-                "versionArn": sfn.JsonPath.string_at("$.model.versionArn"),
-                "status": sfn.JsonPath.string_at("$.deployment.status"),
-                "message": sfn.JsonPath.format(
-                    "{} {}: the model is {}",
-                    sfn.JsonPath.string_at("$.model.action"),
-                    sfn.JsonPath.string_at("$.model.versionName"),
-                    sfn.JsonPath.string_at("$.deployment.status"),
-                ),
-                **extra,
-            },
-            result_path="$.summary",
-        )
-
-    done = flow.succeed("$.summary.message")
-    started_summary = summary("SummarizeStarted").next(done)
-    promoted_summary = summary(
-        "SummarizePromoted",
-        champion=sfn.JsonPath.object_at("$.promotion.champion"),
-        previousChampion=sfn.JsonPath.string_at("$.promotion.previous"),
-    ).next(done)
-    stopped_summary = summary("SummarizeStopped").next(done)
-    timeout_message = (
-        "The model {} was still {} after {} polls "
-        f"({config.model_poll_attempts} polls of {config.modelPollSeconds} s)"
-    )
+    done = sfn.Succeed.jsonata(scope, "Succeeded", outputs=SUMMARY)
+    timeout_message = poll_timeout_message(config)
 
     def promote_if_asked(promote: sfn.State) -> sfn.IChainable:
         return (
             sfn.Choice(scope, "PromoteAfterStart?")
             .when(sfn.Condition.string_equals("$.model.action", "promote"), promote)
-            .otherwise(started_summary)
+            .otherwise(done)
         )
 
     start = deploy_model(
@@ -77,7 +52,7 @@ def control_definition(
         attempts=config.model_poll_attempts,
         timeout_message=timeout_message,
         stop_on_timeout=False,
-        promoted=promoted_summary,
+        promoted=done,
         when_running=promote_if_asked,
     )
 
@@ -96,16 +71,15 @@ def control_definition(
         seconds=config.modelPollSeconds,
         attempts=config.model_poll_attempts,
         timeout_message=timeout_message,
-        done=stopped_summary,
+        done=done,
         on_timeout=flow.failed(),
     )
     already_stopped = sfn.Choice(scope, "StopNeeded?")
 
-    begin.next(validate)
     describe_model.next(action)
     action.when(sfn.Condition.string_equals("$.model.action", "stop"), stop).otherwise(start)
     stop.next(already_stopped)
     already_stopped.when(sfn.Condition.string_equals("$.deployment.status", "STOPPING"), wait_stop).otherwise(
-        stopped_summary
+        done
     )
-    return begin
+    return validate

@@ -8,8 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from aws_cdk import Aws, Duration
-from aws_cdk import aws_sns as sns
+from aws_cdk import Duration
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
@@ -17,7 +16,6 @@ from constructs import Construct
 from customlabels.training.contract import (
     CHECK_MODEL_KEYS,
     FAILED_STATE,
-    NOTIFY_FAILED_STATE,
     PROMOTE_KEYS,
     START_MODEL_KEYS,
     STOP_PREVIOUS_CHAMPION_KEYS,
@@ -28,6 +26,7 @@ from customlabels.training.contract import (
     Wanted,
     model_failure,
 )
+from infra.config import Config
 from infra.functions import PipelineFunction
 
 # Errors worth another try: throttling and transient service faults (Rekognition, DynamoDB, Lambda itself).
@@ -51,6 +50,14 @@ RETRY_MAX_DELAY = Duration.seconds(30)
 FAILED_TASK = "failedTask"
 FAILURE = "failure"
 WHY = "why"
+# JSONata (step-functions-jsonata.html; $parse is Step Functions' JSON-text parser): the caught error
+# output is the Pass state's input at $.error (the Catch's ResultPath).
+CAUGHT_WHY = (
+    "{% $failedTask & ' failed with ' & $states.input.error.Error & ': ' & "
+    "($cause := $states.input.error.Cause; "
+    "($substring($cause, 0, 1) = '{' and $contains($cause, 'errorMessage')) "
+    "? $parse($cause).errorMessage : $cause) %}"
+)
 
 
 class ModelHandlers(Protocol):
@@ -66,23 +73,12 @@ class ModelHandlers(Protocol):
     def model_control_promote(self) -> PipelineFunction: ...
 
 
-def console_link() -> str:
-    """States.Format expression for the console page of the running execution."""
-    url = (
-        f"https://{Aws.REGION}.console.aws.amazon.com/states/home?region={Aws.REGION}"
-        "#/v2/executions/details/{}"
-    )
-    return f"States.Format('{url}', $$.Execution.Id)"
-
-
 class Flow:
-    """Builds the states of one state machine: Lambda tasks with retries, failure ends, notifications."""
+    """Builds the states of one state machine: Lambda tasks with retries, the failure end."""
 
-    def __init__(self, scope: Construct, topic: sns.ITopic, kind: str) -> None:
+    def __init__(self, scope: Construct) -> None:
         self.scope = scope
-        self.topic = topic
-        self.kind = kind
-        self._failed: sfn.State | None = None
+        self._failed: sfn.Fail | None = None
         self._caught: sfn.State | None = None
 
     def invoke(
@@ -126,34 +122,14 @@ class Flow:
         )
 
     def _caught_tail(self) -> sfn.State:
-        """A Lambda's error cause is JSON with its stack trace: only its errorMessage reaches the
-        execution's cause (no trace, no file paths). Other causes (timeouts, service errors) are text."""
-        if self._caught is not None:
-            return self._caught
-        reason = "{} failed with {}: {}"
-        from_lambda = sfn.Choice(self.scope, "CauseFromLambda?")
-        parse = sfn.Pass(
-            self.scope,
-            "ParseCause",
-            parameters={"lambda": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at("$.error.Cause"))},
-            result_path="$.caught",
-        )
-
-        def explain(name: str, cause_path: str) -> sfn.Pass:
-            cause = sfn.JsonPath.format(
-                reason,
-                sfn.JsonPath.string_at(f"${FAILED_TASK}"),
-                sfn.JsonPath.string_at("$.error.Error"),
-                sfn.JsonPath.string_at(cause_path),
-            )
-            return sfn.Pass(self.scope, name, assign={WHY: cause})
-
-        from_lambda.when(
-            sfn.Condition.string_matches("$.error.Cause", "{*errorMessage*"),
-            parse.next(explain("ExplainLambdaError", "$.caught.lambda.errorMessage")).next(self.failed()),
-        ).otherwise(explain("ExplainError", "$.error.Cause").next(self.failed()))
-        self._caught = from_lambda
-        return from_lambda
+        """ExplainError -> Failed. A Lambda's error cause is JSON with its stack trace: only its
+        errorMessage reaches the execution's cause (no trace, no file paths); other causes (timeouts,
+        service errors) are text and are kept."""
+        if self._caught is None:
+            explain = sfn.Pass.jsonata(self.scope, "ExplainError", assign={WHY: CAUGHT_WHY})
+            explain.next(self.failed())
+            self._caught = explain
+        return self._caught
 
     @staticmethod
     def failing(failure: Failure, cause: str) -> dict[str, str]:
@@ -166,54 +142,22 @@ class Flow:
         """`choice` ends in `failure` when `condition` holds; `cause` is a path or an intrinsic."""
         return choice.when(condition, self.failed(), assign=self.failing(failure, cause))
 
-    def failed(self) -> sfn.State:
-        """NotifyFailed -> Failed: the one end of every failure path. The execution's error and cause are
-        the named failure and its sentence (Fail ``ErrorPath``/``CausePath`` as intrinsics of the variables,
-        state-fail.html)."""
+    def failed(self) -> sfn.Fail:
+        """Failed: the one end of every failure path. The execution's error and cause are the named
+        failure and its sentence (Fail ``ErrorPath``/``CausePath`` as intrinsics of the variables,
+        state-fail.html); people hear of it from the execution-end rule (infra/execution_ends.py)."""
         if self._failed is None:
-            fail = sfn.Fail(
+            self._failed = sfn.Fail(
                 self.scope,
                 FAILED_STATE,
                 error_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${FAILURE}")),
                 cause_path=sfn.JsonPath.format("{}", sfn.JsonPath.string_at(f"${WHY}")),
             )
-            failure = sfn.JsonPath.string_at(f"${FAILURE}")
-            notify = self.notify(NOTIFY_FAILED_STATE, "failed", failure, f"${WHY}")
-            notify.add_catch(fail, errors=["States.ALL"], result_path="$.notifyError")
-            self._failed = notify.next(fail)
         return self._failed
 
-    def notify(self, name: str, subject: str, outcome: str, reason_path: str) -> tasks.SnsPublish:
-        """`outcome` is SUCCEEDED or a path to the named failure."""
-        task = tasks.SnsPublish(
-            self.scope,
-            name,
-            topic=self.topic,
-            subject=f"Custom Labels {self.kind} {subject}"[:100],
-            message=sfn.TaskInput.from_object(
-                {
-                    "outcome": outcome,
-                    "reason": sfn.JsonPath.string_at(reason_path),
-                    "execution": sfn.JsonPath.string_at("$$.Execution.Id"),
-                    "link": sfn.JsonPath.string_at(console_link()),
-                }
-            ),
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        task.add_retry(
-            errors=["SNS.ThrottledException", "SNS.InternalErrorException"],
-            interval=RETRY_INTERVAL,
-            max_attempts=RETRY_ATTEMPTS,
-            backoff_rate=RETRY_BACKOFF,
-        )
-        return task
-
-    def succeed(self, reason_path: str) -> sfn.State:
-        """NotifySucceeded -> Succeeded (output: the summary)."""
-        notify = self.notify("NotifySucceeded", "succeeded", "SUCCEEDED", reason_path)
-        succeed = sfn.Succeed(self.scope, "Succeeded", output_path="$.summary")
-        notify.add_catch(succeed, errors=["States.ALL"], result_path="$.notifyError")
-        return notify.next(succeed)
+    def succeed(self) -> sfn.Succeed:
+        """Succeeded (output: the summary, whose message the execution-end notice quotes)."""
+        return sfn.Succeed(self.scope, "Succeeded", output_path="$.summary")
 
     def wait(self, name: str, seconds: int) -> sfn.Wait:
         return sfn.Wait(self.scope, name, time=sfn.WaitTime.duration(Duration.seconds(seconds)))
@@ -241,6 +185,14 @@ class Flow:
             Failure.InvalidInput,
             sfn.JsonPath.string_at("$.run.cause"),
         ).otherwise(then)
+
+
+def poll_timeout_message(config: Config) -> str:
+    """The cause of a model poll that ran out of attempts (version, last status, polls made)."""
+    return (
+        "The model {} was still {} after {} polls "
+        f"({config.model_poll_attempts} polls of {config.modelPollSeconds} s)"
+    )
 
 
 @dataclass(frozen=True)

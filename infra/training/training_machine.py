@@ -31,6 +31,7 @@ from customlabels.training.contract import (
     Failure,
 )
 from infra.config import Config
+from infra.functions import PipelineFunction
 from infra.storage import VALIDATION_PREFIX
 from infra.training.approval import approval_gate
 from infra.training.flow import Flow, deploy_model
@@ -47,21 +48,43 @@ NAMED_FAILURES = tuple(
 DATASET_TIMEOUT_MINUTES = 120
 
 
+SETTINGS = sfn.JsonPath.object_at("$.run.settings")
+PROJECT_ARN = sfn.JsonPath.string_at("$.project.projectArn")
+EXECUTION_ARN = sfn.JsonPath.string_at("$$.Execution.Id")
+
+
 def training_definition(
     scope: Construct, *, config: Config, handlers: Handlers, topic: sns.ITopic, console_bucket_name: str
 ) -> sfn.IChainable:
+    """Begin -> ValidateInput -> ValidateManifests -> EnsureProject (-> ShareProject) -> the datasets ->
+    Train and poll -> Evaluate -> GatePassed? -> (approval) -> Deploy? -> start, promote, stop the previous
+    champion -> Succeeded. Each builder below takes what follows it and returns its first state."""
     h = handlers
-    flow = Flow(scope, topic, "training")
-    settings = sfn.JsonPath.object_at("$.run.settings")
-    project_arn = sfn.JsonPath.string_at("$.project.projectArn")
-    execution_arn = sfn.JsonPath.string_at("$$.Execution.Id")
-
+    flow = Flow(scope)
     two_accounts = bool(config.productionAccount)
+    deploy = _deploy(flow, config, h, two_accounts)
+    gate = _gate(flow, config, h, topic, deploy)
+    training = _training(flow, config, h, then=gate)
+    datasets = _datasets(flow, config, h, then=training)
+    project = _project(flow, h, then=datasets)
+    manifests = _manifests(flow, config, h, console_bucket_name, then=project)
     initial: dict = {"input": sfn.JsonPath.object_at("$")}
     if two_accounts:  # the summaries show it: {started: false} unless StartProductionPromotion ran
         initial[RESULT_PATH.removeprefix("$.")] = {"started": False}
     begin = sfn.Pass(scope, "Begin", parameters=initial)
-    validate_manifests = flow.invoke(
+    payload = {
+        "input": sfn.JsonPath.object_at("$.input"),
+        "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
+    }
+    begin.next(flow.input_check(h.training_input, payload, manifests))
+    return begin
+
+
+def _manifests(
+    flow: Flow, config: Config, h: Handlers, console_bucket_name: str, *, then: sfn.IChainable
+) -> sfn.TaskStateBase:
+    """ValidateManifests -> ManifestsValid?: invalid manifests fail with the validator's verdict."""
+    validate = flow.invoke(
         "ValidateManifests",
         h.validate_manifest,
         {
@@ -78,17 +101,8 @@ def training_definition(
         VALIDATE_MANIFESTS_KEYS,
         Failure.ManifestInvalid,
     )
-    validate_input = flow.input_check(
-        h.training_input,
-        {
-            "input": sfn.JsonPath.object_at("$.input"),
-            "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
-        },
-        validate_manifests,
-    )
-    manifests_valid = sfn.Choice(scope, "ManifestsValid?")
-    manifests_invalid = sfn.Pass(
-        scope,
+    invalid = sfn.Pass(
+        flow.scope,
         "ExplainManifestInvalid",
         assign=flow.failing(
             Failure.ManifestInvalid,
@@ -102,181 +116,128 @@ def training_definition(
             ),
         ),
     ).next(flow.failed())
+    valid = sfn.Choice(flow.scope, "ManifestsValid?")
+    valid.when(sfn.Condition.boolean_equals("$.manifests.canTrain", True), then).otherwise(invalid)
+    validate.next(valid)
+    return validate
 
-    ensure_project = flow.invoke(
+
+def _project(flow: Flow, h: Handlers, *, then: sfn.IChainable) -> sfn.TaskStateBase:
+    """EnsureProject -> VersionNameFree? (a taken name is InvalidInput) -> (ShareProject) -> `then`."""
+    ensure = flow.invoke(
         "EnsureProject",
         h.training_project,
-        {"settings": settings},
+        {"settings": SETTINGS},
         "$.project",
         ENSURE_PROJECT_KEYS,
         Failure.DatasetFailed,
     )
-    version_name_free = sfn.Choice(scope, "VersionNameFree?")
-    datasets_payload = {"settings": settings, "projectArn": project_arn, "executionArn": execution_arn}
-    prepare_datasets = flow.invoke(
-        "PrepareDatasets",
-        h.training_datasets,
-        {**datasets_payload, "datasets": None},
-        "$.datasets",
-        DATASETS_KEYS,
-        Failure.DatasetFailed,
-    )
-    wait_datasets = flow.wait("WaitForDatasets", config.datasetPollSeconds)
-    check_datasets = flow.invoke(
-        "CheckDatasets",
-        h.training_datasets,
-        {**datasets_payload, "datasets": sfn.JsonPath.object_at("$.datasets")},
-        "$.datasets",
-        DATASETS_KEYS,
-        Failure.DatasetFailed,
-    )
-    split_datasets = flow.invoke(
-        "SplitDatasets",
-        h.training_split,
-        {"datasets": sfn.JsonPath.object_at("$.datasets")},
-        "$.datasets",
-        DATASETS_KEYS,
-        Failure.DatasetFailed,
-    )
-    dataset_attempts = -(-DATASET_TIMEOUT_MINUTES * 60 // config.datasetPollSeconds)
-    datasets_ready = sfn.Choice(scope, "DatasetsReady?")
-    needs_split = sfn.Choice(scope, "NeedsSplit?")
-
-    train_payload = {
-        "settings": settings,
-        "projectArn": project_arn,
-        "executionArn": execution_arn,
-        "datasets": sfn.JsonPath.object_at("$.datasets"),
-    }
-    train = flow.invoke(
-        "Train",
-        h.training_train,
-        train_payload,
-        "$.training",
-        TRAIN_KEYS,
-        Failure.TrainingFailed,
-    )
-    wait_training = flow.wait("WaitForTraining", config.trainingPollSeconds)
-    check_training = flow.invoke(
-        "CheckTraining",
-        h.training_status,
-        {
-            "settings": settings,
-            "projectArn": project_arn,
-            "training": sfn.JsonPath.object_at("$.training"),
-        },
-        "$.training",
-        CHECK_TRAINING_KEYS,
-        Failure.TrainingFailed,
-    )
-    training_done = sfn.Choice(scope, "TrainingDone?")
-
-    evaluate = flow.invoke(
-        "Evaluate",
-        h.training_evaluate,
-        {"settings": settings, "projectArn": project_arn},
-        "$.evaluation",
-        EVALUATE_KEYS,
-        Failure.GateFailed,
-    )
-    gate_passed = sfn.Choice(scope, "GatePassed?")
-    deploy = sfn.Choice(scope, "Deploy?")
-
-    describe_model = sfn.Pass(
-        scope,
-        "DescribeModel",
-        parameters={
-            "projectName": sfn.JsonPath.string_at("$.run.settings.projectName"),
-            "projectArn": project_arn,
-            "versionName": sfn.JsonPath.string_at("$.training.versionName"),
-            "versionArn": sfn.JsonPath.string_at("$.training.versionArn"),
-            "minInferenceUnits": sfn.JsonPath.number_at("$.run.settings.minInferenceUnits"),
-            "maxInferenceUnits": sfn.JsonPath.number_at("$.run.settings.maxInferenceUnits"),
-        },
-        result_path="$.model",
-    )
-    succeeded = flow.succeed("$.summary.message")
-    summarize_promoted = _summary(scope, "SummarizePromoted", deployed=True, two_accounts=two_accounts)
-    summarize_trained = _summary(scope, "SummarizeTrained", deployed=False, two_accounts=two_accounts)
-    summarize_promoted.next(succeeded)
-    summarize_trained.next(succeeded)
-    start_model = deploy_model(
-        flow,
-        h,
-        seconds=config.modelPollSeconds,
-        attempts=config.model_poll_attempts,
-        timeout_message=(
-            "The model {} was still {} after {} polls (modelStartTimeoutMinutes "
-            f"{config.modelStartTimeoutMinutes}); it is being stopped so it does not bill"
-        ),
-        stop_on_timeout=True,
-        promoted=summarize_promoted,
-    )
-
-    begin.next(validate_input)
-    validate_manifests.next(manifests_valid)
-    manifests_valid.when(
-        sfn.Condition.boolean_equals("$.manifests.canTrain", True), ensure_project
-    ).otherwise(manifests_invalid)
-    ensure_project.next(version_name_free)
+    free = sfn.Choice(flow.scope, "VersionNameFree?")
+    ensure.next(free)
     flow.fail_when(
-        version_name_free,
+        free,
         sfn.Condition.is_not_null("$.project.failure"),
         Failure.InvalidInput,
         sfn.JsonPath.string_at("$.project.failure.cause"),
     )
-    if h.share_project is not None:  # the production account may copy this project's versions
-        share_project = flow.invoke(
-            "ShareProject",
-            h.share_project,
-            {"projectArn": project_arn},
-            "$.sharing",
-            SHARE_KEYS,
-            Failure.ShareFailed,
-        )
-        version_name_free.otherwise(share_project)
-        share_project.next(prepare_datasets)
-    else:
-        version_name_free.otherwise(prepare_datasets)
-    prepare_datasets.next(datasets_ready)
-    datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split)
+    if h.share_project is None:
+        free.otherwise(then)
+        return ensure
+    share = flow.invoke(  # the production account may copy this project's versions
+        "ShareProject",
+        h.share_project,
+        {"projectArn": PROJECT_ARN},
+        "$.sharing",
+        SHARE_KEYS,
+        Failure.ShareFailed,
+    )
+    free.otherwise(share)
+    share.next(then)
+    return ensure
+
+
+def _datasets(flow: Flow, config: Config, h: Handlers, *, then: sfn.IChainable) -> sfn.TaskStateBase:
+    """PrepareDatasets -> DatasetsReady? (poll) -> NeedsSplit? (-> SplitDatasets and poll) -> `then`."""
+    payload = {"settings": SETTINGS, "projectArn": PROJECT_ARN, "executionArn": EXECUTION_ARN}
+
+    def datasets_task(name: str, function: PipelineFunction, task_payload: dict) -> sfn.TaskStateBase:
+        return flow.invoke(name, function, task_payload, "$.datasets", DATASETS_KEYS, Failure.DatasetFailed)
+
+    current = sfn.JsonPath.object_at("$.datasets")
+    prepare = datasets_task("PrepareDatasets", h.training_datasets, {**payload, "datasets": None})
+    check = datasets_task("CheckDatasets", h.training_datasets, {**payload, "datasets": current})
+    split = datasets_task("SplitDatasets", h.training_split, {"datasets": current})
+    wait = flow.wait("WaitForDatasets", config.datasetPollSeconds)
+    attempts = -(-DATASET_TIMEOUT_MINUTES * 60 // config.datasetPollSeconds)
+    ready = sfn.Choice(flow.scope, "DatasetsReady?")
+    needs_split = sfn.Choice(flow.scope, "NeedsSplit?")
+    prepare.next(ready)
+    ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split)
     flow.fail_when(
-        datasets_ready,
+        ready,
         sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
         Failure.DatasetFailed,
         sfn.JsonPath.string_at("$.datasets.failure.cause"),
     )
     flow.fail_when(
-        datasets_ready,
-        sfn.Condition.number_greater_than_equals("$.datasets.attempt", dataset_attempts),
+        ready,
+        sfn.Condition.number_greater_than_equals("$.datasets.attempt", attempts),
         Failure.DatasetFailed,
         flow.timed_out(
             f"The datasets were still {{}} after {{}} polls ({DATASET_TIMEOUT_MINUTES} minutes)",
             "$.datasets.phase",
             "$.datasets.attempt",
         ),
-    ).otherwise(wait_datasets)
-    wait_datasets.next(check_datasets).next(datasets_ready)
+    ).otherwise(wait)
+    wait.next(check).next(ready)
     needs_split.when(
         sfn.Condition.and_(
             sfn.Condition.boolean_equals("$.run.settings.autoSplit", True),
             sfn.Condition.boolean_equals("$.datasets.split", False),
         ),
-        split_datasets,
-    ).otherwise(train)
-    split_datasets.next(wait_datasets)
+        split,
+    ).otherwise(then)
+    split.next(wait)
+    return prepare
 
-    train.next(wait_training).next(check_training).next(training_done)
+
+def _training(flow: Flow, config: Config, h: Handlers, *, then: sfn.IChainable) -> sfn.TaskStateBase:
+    """Train -> WaitForTraining -> CheckTraining -> TrainingDone? (failed, out of polls, or `then`)."""
+    train = flow.invoke(
+        "Train",
+        h.training_train,
+        {
+            "settings": SETTINGS,
+            "projectArn": PROJECT_ARN,
+            "executionArn": EXECUTION_ARN,
+            "datasets": sfn.JsonPath.object_at("$.datasets"),
+        },
+        "$.training",
+        TRAIN_KEYS,
+        Failure.TrainingFailed,
+    )
+    wait = flow.wait("WaitForTraining", config.trainingPollSeconds)
+    check = flow.invoke(
+        "CheckTraining",
+        h.training_status,
+        {"settings": SETTINGS, "projectArn": PROJECT_ARN, "training": sfn.JsonPath.object_at("$.training")},
+        "$.training",
+        CHECK_TRAINING_KEYS,
+        Failure.TrainingFailed,
+    )
+    done = sfn.Choice(flow.scope, "TrainingDone?")
+    train.next(wait).next(check).next(done)
+    in_progress = sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS")
     flow.fail_when(
-        training_done,
+        done,
         sfn.Condition.string_equals("$.training.status", "TRAINING_FAILED"),
         Failure.TrainingFailed,
         sfn.JsonPath.string_at("$.training.failure.cause"),
     )
     flow.fail_when(
-        training_done,
+        done,
         sfn.Condition.and_(
-            sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"),
+            in_progress,
             sfn.Condition.number_greater_than_equals("$.training.attempt", config.training_poll_attempts),
         ),
         Failure.TrainingFailed,
@@ -286,28 +247,80 @@ def training_definition(
             "$.training.status",
             "$.training.attempt",
         ),
-    ).when(sfn.Condition.string_equals("$.training.status", "TRAINING_IN_PROGRESS"), wait_training).otherwise(
-        evaluate
-    )
+    ).when(in_progress, wait).otherwise(then)
+    return train
 
-    evaluate.next(gate_passed)
+
+def _gate(
+    flow: Flow, config: Config, h: Handlers, topic: sns.ITopic, deploy: sfn.IChainable
+) -> sfn.TaskStateBase:
+    """Evaluate -> GatePassed? -> the approval gate (with a production account: MarkGated, and the
+    production promotion when asked) -> `deploy`."""
+    evaluate = flow.invoke(
+        "Evaluate",
+        h.training_evaluate,
+        {"settings": SETTINGS, "projectArn": PROJECT_ARN},
+        "$.evaluation",
+        EVALUATE_KEYS,
+        Failure.GateFailed,
+    )
     approved = (
-        _mark_gated(flow, h, execution_arn).next(promote_after_approval(scope, flow, config, deploy))
-        if two_accounts
+        _mark_gated(flow, h, EXECUTION_ARN).next(promote_after_approval(flow.scope, flow, config, deploy))
+        if config.productionAccount
         else deploy
     )
-    approval = approval_gate(flow, h.request_approval, topic, deploy, approved)
+    passed = sfn.Choice(flow.scope, "GatePassed?")
+    evaluate.next(passed)
     flow.fail_when(
-        gate_passed,
+        passed,
         sfn.Condition.boolean_equals("$.evaluation.passed", False),
         Failure.GateFailed,
         sfn.JsonPath.string_at("$.evaluation.failure.cause"),
-    ).otherwise(approval)
-    deploy.when(sfn.Condition.boolean_equals("$.run.settings.deploy", True), describe_model).otherwise(
-        summarize_trained
+    ).otherwise(approval_gate(flow, h.request_approval, topic, deploy, approved))
+    return evaluate
+
+
+def _deploy(flow: Flow, config: Config, h: Handlers, two_accounts: bool) -> sfn.Choice:
+    """Deploy? -> DescribeModel -> start, poll, promote, stop the previous champion -> SummarizePromoted;
+    or SummarizeTrained (deploy false) -> Succeeded."""
+    scope = flow.scope
+    succeeded = flow.succeed()
+    promoted = _summary(scope, "SummarizePromoted", deployed=True, two_accounts=two_accounts)
+    trained = _summary(scope, "SummarizeTrained", deployed=False, two_accounts=two_accounts)
+    promoted.next(succeeded)
+    trained.next(succeeded)
+    describe_model = sfn.Pass(
+        scope,
+        "DescribeModel",
+        parameters={
+            "projectName": sfn.JsonPath.string_at("$.run.settings.projectName"),
+            "projectArn": PROJECT_ARN,
+            "versionName": sfn.JsonPath.string_at("$.training.versionName"),
+            "versionArn": sfn.JsonPath.string_at("$.training.versionArn"),
+            "minInferenceUnits": sfn.JsonPath.number_at("$.run.settings.minInferenceUnits"),
+            "maxInferenceUnits": sfn.JsonPath.number_at("$.run.settings.maxInferenceUnits"),
+        },
+        result_path="$.model",
     )
-    describe_model.next(start_model)
-    return begin
+    describe_model.next(
+        deploy_model(
+            flow,
+            h,
+            seconds=config.modelPollSeconds,
+            attempts=config.model_poll_attempts,
+            timeout_message=(
+                "The model {} was still {} after {} polls (modelStartTimeoutMinutes "
+                f"{config.modelStartTimeoutMinutes}); it is being stopped so it does not bill"
+            ),
+            stop_on_timeout=True,
+            promoted=promoted,
+        )
+    )
+    return (
+        sfn.Choice(scope, "Deploy?")
+        .when(sfn.Condition.boolean_equals("$.run.settings.deploy", True), describe_model)
+        .otherwise(trained)
+    )
 
 
 def _mark_gated(flow: Flow, h: Handlers, execution_arn: str) -> sfn.TaskStateBase:

@@ -66,6 +66,43 @@ def until(done: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.25)
 
 
+def topic_reader(stack: LocalStack, topic_output: str = "NotificationsTopicArn") -> Callable[[], list[dict]]:
+    """A queue subscribed now to the stack's topic, as an email subscriber would be; each call returns every
+    SNS envelope (Subject, Message, MessageAttributes) it received so far."""
+    sqs = stack.client("sqs")
+    url = sqs.create_queue(QueueName=f"topic-reader-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    stack.client("sns").subscribe(TopicArn=stack.outputs[topic_output], Protocol="sqs", Endpoint=arn)
+    received: list[dict] = []
+
+    def read() -> list[dict]:
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                received.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return received
+
+    return read
+
+
+def ends_of(envelopes: list[dict[str, Any]], execution_arn: str) -> list[dict[str, Any]]:
+    """The topic's execution-end notices (SNS envelopes: Subject, Message, MessageAttributes) of one run."""
+    return [
+        envelope
+        for envelope in envelopes
+        if (envelope.get("MessageAttributes") or {}).get("executionArn", {}).get("Value") == execution_arn
+    ]
+
+
+def the_one_end(read: Callable[[], list[dict[str, Any]]], execution_arn: str) -> dict[str, Any]:
+    """The one notice of the end of `execution_arn` on the topic (`read`: every envelope so far); a
+    second notice of the same end fails."""
+    until(lambda: bool(ends_of(read(), execution_arn)), 30, f"the notice of the end of {execution_arn}")
+    time.sleep(1)  # the rule and the function run apart from the execution: a second notice would be here
+    (notice,) = ends_of(read(), execution_arn)
+    return notice
+
+
 def train_directly(
     rekognition: Any, manifests: dict[str, str], project: str, version: str, output: str
 ) -> str:

@@ -25,8 +25,15 @@ from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
 from local.stack import LocalStack
 from local.synth import LOCAL_PROFILE, load_stack, synthesize
-from tests.e2e.harness import act_as, person_with, role_policy, running_stack, until
-from tests.e2e.test_usage import subscribe_queue, topic_messages
+from tests.e2e.harness import (
+    act_as,
+    person_with,
+    role_policy,
+    running_stack,
+    the_one_end,
+    topic_reader,
+    until,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PROJECT = "customlabels"
@@ -82,24 +89,6 @@ def train_first_model(stack: LocalStack, samples: list) -> dict[str, Any]:
     return {**json.loads(execution["output"]), "testingManifest": manifests["test"]}
 
 
-def notification(stack: LocalStack, queue_url: str, outcome: str) -> dict[str, Any]:
-    """The first message on the topic (through a subscribed queue) with this outcome."""
-    seen: list[dict[str, Any]] = []
-
-    def arrived() -> bool:
-        for envelope in topic_messages(stack, queue_url):
-            try:
-                message = json.loads(envelope["Message"])
-            except json.JSONDecodeError:
-                continue
-            if isinstance(message, dict):  # the TrainingEnded rule's text is a JSON string
-                seen.append(message)
-        return any(message.get("outcome") == outcome for message in seen)
-
-    until(arrived, 30, f"the {outcome} notification")
-    return next(message for message in seen if message.get("outcome") == outcome)
-
-
 def stream_uploads(stack: LocalStack, samples: list) -> dict[str, str]:
     """Unlabelled digits into uploads/; returns the truth a person would know, by image URI."""
     s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
@@ -133,7 +122,7 @@ def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champ
     with Path("answers.csv").open("w", newline="") as file:
         csv.writer(file).writerows(filled)
 
-    subscriber = subscribe_queue(stack)
+    ends = topic_reader(stack)
     code, out = customlabels(capsys, "feedback", "import", "answers.csv")
     assert code == 0, out
     assert f"not imported: row 2: empty correct label for {rows[1][0]}" in out
@@ -152,9 +141,11 @@ def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champ
     assert second["f1Score"] > first["f1Score"]
     assert f"feedback added {collected - 1} corrected image(s)" in second["gateReason"]
     assert f"per-label F1 against {first['versionName']}" in second["gateReason"]
-    succeeded = notification(stack, subscriber, "SUCCEEDED")
-    assert f"feedback added {collected - 1} corrected image(s)" in succeeded["reason"]
-    assert f"per-label F1 against {first['versionName']}" in succeeded["reason"]
+    succeeded = the_one_end(ends, retraining["executionArn"])
+    assert succeeded["Subject"] == f"{PROJECT}: training succeeded"
+    assert succeeded["Message"].startswith(f"The training run {retraining['name']} of {PROJECT} succeeded: ")
+    assert f"feedback added {collected - 1} corrected image(s)" in succeeded["Message"]
+    assert f"per-label F1 against {first['versionName']}" in succeeded["Message"]
 
     code, out = customlabels(capsys, "feedback", "status", "--json")
     now = json.loads(out)

@@ -249,24 +249,12 @@ def _bad_input_training(secured: Secured) -> str:
     return name
 
 
-def bad_input_is_announced(secured: Secured, denied: Callable[[], bool]) -> bool:
-    """The state machine's own message (JSON), not the TrainingEnded rule's (text)."""
-    secured.topic_messages()
-    _bad_input_training(secured)
-
-    def announced() -> bool:
-        own = [m["Message"] for m in secured.topic_messages() if m["Message"].startswith("{")]
-        return any("InvalidInput" in message for message in own)
-
-    return _wait(announced, denied)
-
-
 def training_end_is_announced(secured: Secured, denied: Callable[[], bool]) -> bool:
-    """The TrainingEnded rule turns the execution's status-change event into the topic's text message."""
+    """The execution-end rule invokes the notifier, which tells the topic in a sentence."""
     secured.topic_messages()
     name = _bad_input_training(secured)
-    expected = f"Training execution {name} of {PROJECT} ended: FAILED"
-    return _wait(lambda: any(expected in m["Message"] for m in secured.topic_messages()), denied)
+    expected = f"The training run {name} of {PROJECT} failed with InvalidInput"
+    return _wait(lambda: any(m["Message"].startswith(expected) for m in secured.topic_messages()), denied)
 
 
 def _rule_dead_letters(secured: Secured) -> str:
@@ -280,15 +268,15 @@ def _rule_dead_letters(secured: Secured) -> str:
 
 def _training_ended_rule(secured: Secured) -> dict[str, Any]:
     deployment = secured.stack.deployment
-    (rule,) = [r for r in deployment.of_type("AWS::Events::Rule") if "TrainingEnded" in r.logical_id]
+    (rule,) = [r for r in deployment.of_type("AWS::Events::Rule") if "ExecutionEnded" in r.logical_id]
     events = secured.stack.client("events")
     (target,) = events.list_targets_by_rule(Rule=rule.ref)["Targets"]
     return {"Rule": rule.ref, "Target": target}
 
 
 def undelivered_training_end_is_dead_lettered(secured: Secured, denied: Callable[[], bool]) -> bool:
-    """With its topic gone (the target points at a topic that does not exist), the rule puts the event
-    in the dead-letter queue with the error; the target is put back after."""
+    """With its function gone (the target points at a function that does not exist), the rule puts the
+    event in the dead-letter queue with the error; the target is put back after."""
     events, queue = secured.stack.client("events"), _rule_dead_letters(secured)
     rule = _training_ended_rule(secured)
     missing = {**rule["Target"], "Arn": rule["Target"]["Arn"] + "-gone"}
@@ -504,34 +492,18 @@ GRANTS = [
         {"StringLike": {"aws:SourceAccount": "*"}},
     ),
     Grant(
-        "key policy: EventBridge uses the topic key",
-        of_type("AWS::KMS::Key"),
-        "kms:GenerateDataKey*",
+        "notifier: publish the execution end",
+        role_policy("notify_execution_end"),
+        "sns:Publish",
+        training_end_is_announced,
+        "sns:Publish",
+    ),
+    Grant(
+        "notifier: the topic's key through SNS",
+        role_policy("notify_execution_end"),
+        "kms:GenerateDataKey",
         training_end_is_announced,
         "kms:GenerateDataKey",
-        sid="EventBridgePublishesToEncryptedTopic",
-    ),
-    key_condition_not_sent(
-        "EventBridge's topic-key",
-        "EventBridgePublishesToEncryptedTopic",
-        training_end_is_announced,
-        {"ArnLike": {"aws:SourceArn": "arn:aws:events:*:*:rule/*"}},
-    ),
-    Grant(
-        "topic policy: the TrainingEnded rule publishes",
-        of_type("AWS::SNS::TopicPolicy"),
-        "sns:Publish",
-        training_end_is_announced,
-        "sns:Publish",
-        sid="EventBridgeRulePublishes",
-    ),
-    Grant(
-        "queue policy: the TrainingEnded rule sends its dead letters",
-        of_type("AWS::SQS::QueuePolicy", "DeadLettersOfTrainingEnded"),
-        "sqs:SendMessage",
-        undelivered_training_end_is_dead_lettered,
-        "sqs:SendMessage",
-        sid="DeadLettersOfTrainingEnded",
     ),
     Grant(
         "key policy: EventBridge uses the key for the dead-letter queue",
@@ -563,20 +535,6 @@ GRANTS = [
         "lambda:InvokeFunction",
         training_reaches_train,
         "lambda:InvokeFunction",
-    ),
-    Grant(
-        "training machine: publish",
-        state_machine_policy("TrainingStateMachineArn"),
-        "sns:Publish",
-        bad_input_is_announced,
-        "sns:Publish",
-    ),
-    Grant(
-        "training machine: the topic's key through SNS",
-        state_machine_policy("TrainingStateMachineArn"),
-        "kms:GenerateDataKey*",
-        bad_input_is_announced,
-        "kms:GenerateDataKey",
     ),
     Grant(
         "validate manifests: read them",
@@ -750,7 +708,7 @@ def test_each_guard_denies_its_call_and_without_it_the_call_is_authorized(
         secured.rekognition.untag_resource(
             ResourceArn=secured.model["versionArn"], TagKeys=["Customlabels:Gate"]
         )
-def test_a_training_end_the_topic_never_got_raises_the_rules_failure_alarm_on_the_topic(
+def test_a_training_end_the_notifier_never_got_raises_the_rules_failure_alarm_on_the_topic(
     secured: Secured,
 ) -> None:
     """The alarm publishes as CloudWatch, not as EventBridge: people hear of the lost training end."""
@@ -759,13 +717,33 @@ def test_a_training_end_the_topic_never_got_raises_the_rules_failure_alarm_on_th
     changes = alarm_evaluation.evaluate(secured.account, secured.stack.session.region_name)
     cloudwatch = secured.stack.client("cloudwatch")
     try:
-        (raised,) = [c for c in changes if "TrainingEndedFailed" in c.alarm and c.state == "ALARM"]
+        (raised,) = [c for c in changes if "ExecutionEndedFailed" in c.alarm and c.state == "ALARM"]
         time.sleep(0.5)
         alarms = [json.loads(m["Message"]) for m in secured.topic_messages() if "AlarmName" in m["Message"]]
         assert any(a["AlarmName"] == raised.alarm and a["NewStateValue"] == "ALARM" for a in alarms)
     finally:
         for change in changes:
             cloudwatch.set_alarm_state(AlarmName=change.alarm, StateValue=change.previous, StateReason="e2e")
+
+
+def test_without_its_queue_policy_statement_the_rule_cannot_dead_letter_an_end(secured: Secured) -> None:
+    """CDK's statement for the execution-end rule (its Sid names the rule's path) lets only that rule send
+    to the dead-letter queue: without it the end the function never got is refused there too."""
+    [(policy, sid)] = [
+        (logical_id, statement["Sid"])
+        for logical_id, r in secured.template["Resources"].items()
+        if r["Type"] == "AWS::SQS::QueuePolicy"
+        for statement in r["Properties"]["PolicyDocument"]["Statement"]
+        if statement.get("Sid", "").startswith("AllowEventRule") and "ExecutionEnded" in statement["Sid"]
+    ]
+    since = len(access.recent_denials())
+
+    def refused() -> bool:
+        return _denied("sqs:SendMessage", since)
+
+    with policy_update.without_statement(secured.stack.deployment, policy, sid):
+        assert not undelivered_training_end_is_dead_lettered(secured, refused)
+    assert _denied("sqs:SendMessage", since)
 
 
 def test_serving_a_template_whose_key_forbids_cloudwatch_logs_fails_naming_logs_and_kms(

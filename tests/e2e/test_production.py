@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from io import StringIO
@@ -25,7 +25,7 @@ from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
 from local.stack import REGION, LocalStack
 from local.synth import LOCAL_PROFILE, load_stacks, synthesize
-from tests.e2e.harness import act_as, person_with, running_stacks, until
+from tests.e2e.harness import act_as, person_with, running_stacks, the_one_end, topic_reader, until
 
 pytestmark = pytest.mark.e2e
 PROJECT, PRODUCTION = "customlabels", "222222222222"
@@ -48,6 +48,8 @@ class Accounts:
     outputs: dict[str, str]
     executions: dict[str, str]  # version -> its latest training execution's ARN
     manifests: dict[str, str]
+    training_topic: Callable[[], list[dict]]  # the training topic's messages so far
+    production_topic: Callable[[], list[dict]]
 
     def train(self, version: str, approval_hours: str = "1", promote_after: bool = False) -> str:
         """A training run of `version` that waits for approval after the gate (runs in one project go
@@ -138,7 +140,8 @@ def accounts(tmp_path_factory) -> Iterator[Accounts]:
             outputs["ConsoleBucketName"],
             f"datasets/{PROJECT}/digits",
         )
-        yield Accounts(training, production, outputs, {}, manifests)
+        topics = topic_reader(training), topic_reader(production, "ProductionNotificationsTopicArn")
+        yield Accounts(training, production, outputs, {}, manifests, *topics)
 
 
 def test_a_rejected_model_ends_in_rejected_with_the_reason(accounts: Accounts) -> None:
@@ -149,6 +152,9 @@ def test_a_rejected_model_ends_in_rejected_with_the_reason(accounts: Accounts) -
     execution = ended(accounts.training.client("stepfunctions"), accounts.executions[REJECTED])
     assert (execution["status"], execution["error"]) == ("FAILED", "Rejected")
     assert "the 8s look like 3s" in execution["cause"]
+    notice = the_one_end(accounts.training_topic, execution["executionArn"])
+    assert notice["Subject"] == f"{PROJECT}: training failed (Rejected)"
+    assert "failed with Rejected: " in notice["Message"] and "the 8s look like 3s" in notice["Message"]
     recorded = approval_of(accounts, REJECTED)
     assert recorded["status"] == "REJECTED" and recorded["reason"] == "the 8s look like 3s"
     assert recorded["by"].startswith("arn:aws:") and recorded["at"]
@@ -240,6 +246,12 @@ def test_promotion_copies_into_production_starts_it_and_production_labels_an_upl
         == accounts.training_registry().get_version(PROJECT, APPROVED)["versionArn"]
     )
     assert item["approval"]["status"] == "APPROVED" and item["manifestHashes"]["training"]
+    machine = accounts.outputs["PromotionStateMachineArn"]
+    latest = accounts.production_client("stepfunctions").list_executions(stateMachineArn=machine)
+    promotion = max(latest["executions"], key=lambda e: e["startDate"])["executionArn"]
+    notice = the_one_end(accounts.production_topic, promotion)  # on the production account's topic
+    assert notice["Subject"] == f"{PROJECT}: promotion succeeded"
+    assert f"{APPROVED} is RUNNING and is the production champion" in notice["Message"]
 
     sample = next(s for s in digit_samples(SAMPLES) if s.split == "test")
     s3, bucket = accounts.production_client("s3"), accounts.outputs["ProductionInferenceBucketName"]

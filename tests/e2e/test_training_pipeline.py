@@ -11,7 +11,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from local.emulator import moto_integration
 from local.emulator.capacity import FaultInjector
 from local.emulator.settings import Faults
 from local.samples import digit_samples, write_samples
-from tests.e2e.harness import role_policy, until
+from tests.e2e.harness import role_policy, the_one_end, topic_reader
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -129,35 +129,9 @@ def pipeline(deployed_stack) -> Pipeline:
 
 
 @pytest.fixture(scope="module")
-def notifications(deployed_stack) -> Iterator[Any]:
-    """An SQS queue subscribed to the notifications topic; yields a reader of the messages so far: the
-    state machine's own (JSON objects) and the TrainingEnded rule's (text, a JSON string)."""
-    sqs, sns = deployed_stack.client("sqs"), deployed_stack.client("sns")
-    queue_url = sqs.create_queue(QueueName=f"training-e2e-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    sns.subscribe(
-        TopicArn=deployed_stack.outputs["NotificationsTopicArn"],
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"RawMessageDelivery": "true"},
-    )
-    received: list[dict] = []
-
-    def read() -> list[dict]:
-        while True:
-            batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-            if not batch:
-                return received
-            received.extend(json.loads(message["Body"]) for message in batch)
-
-    yield read
-
-
-def _own(messages: list[Any]) -> list[dict]:
-    """The state machine's own messages (the TrainingEnded rule's are text)."""
-    return [message for message in messages if isinstance(message, dict)]
+def notifications(deployed_stack) -> Callable[[], list[dict]]:
+    """A reader of the topic's messages, as a subscriber gets them."""
+    return topic_reader(deployed_stack)
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +146,9 @@ def first_run(pipeline: Pipeline, notifications) -> dict:
     }
 
 
-def test_happy_path_trains_starts_and_promotes_the_model(first_run: dict, notifications) -> None:
+def test_happy_path_trains_starts_and_promotes_the_model(
+    pipeline: Pipeline, first_run: dict, notifications
+) -> None:
     execution = first_run["execution"]
     assert execution["status"] == "SUCCEEDED", execution.get("cause")
     output = json.loads(execution["output"])
@@ -204,19 +180,14 @@ def test_happy_path_trains_starts_and_promotes_the_model(first_run: dict, notifi
     ):
         assert item.get(key) is not None, f"registry item lacks {key}"
     assert item["status"] == "RUNNING" and item["executionArn"] == execution["executionArn"]
-    messages = [m for m in _own(notifications()) if m["execution"] == execution["executionArn"]]
-    assert [m["outcome"] for m in messages] == ["SUCCEEDED"]
+    notice = the_one_end(notifications, execution["executionArn"])
     name = execution["executionArn"].rsplit(":", 1)[-1]
-
-    def rule_messages() -> list[str]:
-        """The TrainingEnded rule's text, sent by EventBridge when the execution's end event matches."""
-        return [m for m in notifications() if isinstance(m, str) and f"Training execution {name} " in m]
-
-    until(lambda: bool(rule_messages()), 10, "the TrainingEnded rule's message")
-    (ended,) = rule_messages()
-    assert "ended: SUCCEEDED." in ended and execution["executionArn"] in ended
-    assert "digits-first is RUNNING and is the champion" in messages[0]["reason"]
-    assert execution["executionArn"] in messages[0]["link"]
+    assert notice["Subject"] == f"{pipeline.project}: training succeeded"
+    assert notice["Message"].startswith(
+        f"The training run {name} of {pipeline.project} succeeded: digits-first is RUNNING and "
+        "is the champion"
+    )
+    assert f"#/v2/executions/details/{execution['executionArn']}" in notice["Message"]
 
 
 def _mislabelled_test_manifest(pipeline: Pipeline, wrong: int) -> str:
@@ -244,11 +215,12 @@ def test_gate_failure_keeps_the_model_trained_and_stopped(pipeline: Pipeline, no
     assert "below the threshold 0.9990" in execution["cause"]
     assert "stays trained and is not started" in execution["cause"]
     assert pipeline.model("digits-strict")["Status"] == "TRAINING_COMPLETED"
-    failed = [m for m in _own(notifications()) if m["execution"] == execution["executionArn"]]
-    assert [m["outcome"] for m in failed] == ["GateFailed"]
+    notice = the_one_end(notifications, execution["executionArn"])
+    assert notice["Subject"].endswith(": training failed (GateFailed)")
+    assert "failed with GateFailed: " in notice["Message"] and execution["cause"] in notice["Message"]
 
 
-def test_invalid_manifest_stops_before_anything_is_created(pipeline: Pipeline) -> None:
+def test_invalid_manifest_stops_before_anything_is_created(pipeline: Pipeline, notifications) -> None:
     key = f"datasets/{pipeline.project}/broken/train.manifest"
     pipeline.s3.put_object(Bucket=pipeline.bucket, Key=key, Body=b"{not json\n" * 12)
     before = (pipeline.versions(), pipeline.datasets())
@@ -258,6 +230,10 @@ def test_invalid_manifest_stops_before_anything_is_created(pipeline: Pipeline) -
     assert "ERROR_INVALID_JSON_LINE" in execution["cause"]
     assert "manifest_summary.json" in execution["cause"]
     assert (pipeline.versions(), pipeline.datasets()) == before
+    notice = the_one_end(notifications, execution["executionArn"])
+    assert notice["Subject"].endswith(": training failed (ManifestInvalid)")
+    assert "failed with ManifestInvalid: " in notice["Message"]
+    assert "ERROR_INVALID_JSON_LINE" in notice["Message"]
 
 
 def test_training_failure_reports_the_status_message(pipeline: Pipeline, monkeypatch) -> None:
@@ -295,13 +271,17 @@ def test_training_failure_reports_the_status_message(pipeline: Pipeline, monkeyp
         ),
     ],
 )
-def test_bad_input_fails_at_once_with_the_message(pipeline: Pipeline, payload: dict, message: str) -> None:
+def test_bad_input_fails_at_once_with_the_message(
+    pipeline: Pipeline, notifications, payload: dict, message: str
+) -> None:
     payload = {key: pipeline.project if value == "PLACEHOLDER" else value for key, value in payload.items()}
     before = pipeline.versions()
     execution = pipeline.run("TrainingStateMachineArn", payload)
     assert execution["status"] == "FAILED" and execution["error"] == "InvalidInput"
     assert message in execution["cause"] and "Accepted form" in execution["cause"]
     assert pipeline.versions() == before
+    notice = the_one_end(notifications, execution["executionArn"])
+    assert notice["Subject"].endswith(": training failed (InvalidInput)") and message in notice["Message"]
 
 
 def test_second_run_replaces_the_champion_and_model_control_rolls_back(

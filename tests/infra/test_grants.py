@@ -147,23 +147,29 @@ def test_every_grant_says_why() -> None:
 def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
     for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
         groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
-        assert len(groups) == 24  # 23 functions and the state machines' group
+        assert len(groups) == 25  # 24 functions and the state machines' group
         assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
 
 
-def test_state_machines_use_the_key_only_through_sns(template_json) -> None:
+def test_only_the_batch_machine_uses_the_key_and_only_through_s3(template_json) -> None:
+    """No state machine publishes (the execution-end function tells the topic); the batch machine's Map
+    reads and writes the SSE-KMS buckets."""
     machines = [
         k for k, r in template_json["Resources"].items() if r["Type"] == "AWS::StepFunctions::StateMachine"
     ]
+    key_use = {}
     for machine in machines:
         role = template_json["Resources"][machine]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
-        kms = [
+        key_use[machine] = [
             s
             for r in template_json["Resources"].values()
             if r["Type"] == "AWS::IAM::Policy" and {"Ref": role} in r["Properties"]["Roles"]
             for s in r["Properties"]["PolicyDocument"]["Statement"]
             if any(a.startswith("kms:") for a in _list(s["Action"]))
         ]
-        assert len(kms) == 1, machine
-        assert sorted(kms[0]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
-        assert json.dumps(kms[0]["Condition"]["StringEquals"]["kms:ViaService"]).count("sns.") == 1
+    (batch,) = [m for m in machines if m.startswith("Batch")]
+    assert all(not statements for machine, statements in key_use.items() if machine != batch), key_use
+    (statement,) = key_use[batch]
+    assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    services = json.dumps(statement["Condition"]["StringEquals"]["kms:ViaService"])
+    assert services.count("s3.") == 1 and "sns." not in services

@@ -1,4 +1,4 @@
-"""Operations as synthesized: guard schedule and rights, alarms, training-end rule, dashboard."""
+"""Operations as synthesized: guard schedule and rights, alarms, the execution-end rule, dashboard."""
 
 from __future__ import annotations
 
@@ -127,26 +127,27 @@ def test_idle_alarm_reads_the_metric_the_guard_emits(template_json) -> None:
     }
 
 
-def test_every_training_end_is_sent_to_the_topic_readably(template_json) -> None:
+def test_every_end_of_every_pipeline_machine_goes_to_the_one_notifier(template_json) -> None:
     rules = [
         r["Properties"]
         for r in resources(template_json, "AWS::Events::Rule").values()
         if "EventPattern" in r["Properties"]
     ]
-    ends = [rule for rule in rules if rule["EventPattern"].get("source") == ["aws.states"]]
-    assert len(ends) == 1
-    rule = ends[0]
+    (rule,) = [rule for rule in rules if rule["EventPattern"].get("source") == ["aws.states"]]
     assert rule["EventPattern"]["detail-type"] == ["Step Functions Execution Status Change"]
     assert set(rule["EventPattern"]["detail"]["status"]) == {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-    machine = rule["EventPattern"]["detail"]["stateMachineArn"][0]["Ref"]
-    assert template_json["Resources"][machine]["Type"] == "AWS::StepFunctions::StateMachine"
-    target = rule["Targets"][0]
-    assert target["Arn"] == {"Ref": topic_id(template_json)}
-    template_text = target["InputTransformer"]["InputTemplate"]
-    assert "Training execution <detail-name>" in template_text and "<detail-status>" in template_text
+    watched = {ref["Ref"] for ref in rule["EventPattern"]["detail"]["stateMachineArn"]}
+    assert watched == set(resources(template_json, "AWS::StepFunctions::StateMachine"))
+    (target,) = rule["Targets"]
+    function = template_json["Resources"][target["Arn"]["Fn::GetAtt"][0]]["Properties"]
+    assert function["Handler"] == "handlers.notify_execution_end.handler" and "Input" not in target
+    kinds = json.dumps(function["Environment"]["Variables"]["STATE_MACHINES"])
+    assert all(kind in kinds for kind in ("training", "model control", "batch analysis"))
 
 
-def test_key_lets_eventbridge_and_cloudwatch_publish_to_the_encrypted_topic(template_json) -> None:
+def test_key_lets_eventbridge_dead_letter_and_cloudwatch_publish_to_the_encrypted_topic(
+    template_json,
+) -> None:
     (key,) = resources(template_json, "AWS::KMS::Key").values()
     principals = {json.dumps(s.get("Principal")) for s in key["Properties"]["KeyPolicy"]["Statement"]}
     assert any("events.amazonaws.com" in p for p in principals)

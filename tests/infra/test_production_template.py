@@ -149,7 +149,7 @@ def test_promotion_machine_names_every_failure_and_waits_bounded(templates) -> N
     states = definition["States"]
     assert states["CopyDone?"]["Type"] == "Choice"
     assert any("NumericGreaterThanEquals" in c for c in states["CopyDone?"]["Choices"])
-    assert {"Rollback?", "DescribeRollback", "StopPreviousChampion", "NotifySucceeded"} <= set(states)
+    assert {"Rollback?", "DescribeRollback", "StopPreviousChampion", "Succeeded"} <= set(states)
 
 
 def test_the_approval_gate_waits_for_a_task_token_with_a_timeout(templates) -> None:
@@ -158,7 +158,7 @@ def test_the_approval_gate_waits_for_a_task_token_with_a_timeout(templates) -> N
     assert request["Resource"].endswith("lambda:invoke.waitForTaskToken")
     assert request["TimeoutSecondsPath"] == "$.run.settings.approvalTimeoutSeconds"
     caught = {tuple(c["ErrorEquals"]): c for c in request["Catch"]}
-    assert caught[("Rejected",)]["Next"] == "NotifyFailed"
+    assert caught[("Rejected",)]["Next"] == "Failed"
     assert caught[("Rejected",)]["Assign"] == {"failure": "Rejected", "why.$": "$.Cause"}
     assert caught[("States.Timeout",)]["Next"] == "ExplainApprovalTimeout"
     assert {"Rejected", "ApprovalTimedOut"} <= named_failures({"States": states})
@@ -262,7 +262,7 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
     assert states["RequestApproval"]["Next"] == "ApprovalChecked?"
     (unverified,) = states["ApprovalChecked?"]["Choices"]
     assert "Not" in unverified and unverified["Assign"]["failure"] == "Rejected"
-    assert (unverified["Next"], states["ApprovalChecked?"]["Default"]) == ("NotifyFailed", "MarkGated")
+    assert (unverified["Next"], states["ApprovalChecked?"]["Default"]) == ("Failed", "MarkGated")
     assert states["MarkGated"]["Next"] == "PromoteAfterApproval?"
     (wanted,) = states["PromoteAfterApproval?"]["Choices"]
     assert (wanted["Variable"], wanted["Next"]) == (
@@ -284,7 +284,7 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
     assert f":{PRODUCTION}:stateMachine:{promotion_machine_name('customlabels')}" in machine
     assert start["Parameters"]["Input"]["action"] == "promote"
     (caught,) = start["Catch"]
-    assert (caught["Next"], caught["Assign"]["failure"]) == ("CauseFromLambda?", "PromotionNotStarted")
+    assert (caught["Next"], caught["Assign"]["failure"]) == ("ExplainError", "PromotionNotStarted")
 
 
 def test_the_training_machine_may_assume_only_the_starter_role(templates) -> None:

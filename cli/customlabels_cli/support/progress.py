@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from customlabels.training.contract import FAILED_STATE, NOTIFY_FAILED_STATE
+from customlabels.training.contract import FAILED_STATE
 
 VISIBLE_ENTRIES = {
     "TaskStateEntered",
@@ -24,7 +24,6 @@ VISIBLE_ENTRIES = {
     "SucceedStateEntered",
     "FailStateEntered",
 }
-FAILURE_TAIL = (NOTIFY_FAILED_STATE, FAILED_STATE)
 RUNNING = "RUNNING"
 POLL_SECONDS = 0.5
 HELD_BACK = 2
@@ -62,9 +61,9 @@ def steps_from_history(events: Iterable[dict]) -> list[Step]:
 
 
 def _name_the_failure(steps: list[Step], error: str | None) -> None:
-    """The machines' shared failure tail (NotifyFailed -> Failed) shows as one step named by the failure
-    (ManifestInvalid, GateFailed ...), where the run left its way."""
-    tail = next((index for index, step in enumerate(steps) if step.states[0] in FAILURE_TAIL), None)
+    """The machines' shared Fail state shows as one step named by the failure (ManifestInvalid,
+    GateFailed ...), where the run left its way."""
+    tail = next((index for index, step in enumerate(steps) if step.states[0] == FAILED_STATE), None)
     if tail is not None and error:
         steps[tail:] = [Step((error,), steps[tail].started)]
 

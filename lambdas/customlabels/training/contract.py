@@ -169,9 +169,9 @@ class PromotionOutput(StepOutput):
 
 
 # The keys each task's ResultSelector picks, in the order the state machines list them.
-# The one failure tail of every state machine (infra/training/flow.py); the CLI's progress shows it as the
+# The one Fail state of every state machine (infra/training/flow.py); the CLI's progress shows it as the
 # named failure.
-NOTIFY_FAILED_STATE, FAILED_STATE = "NotifyFailed", "Failed"
+FAILED_STATE = "Failed"
 VALIDATE_INPUT_KEYS = InputCheck.keys()
 VALIDATE_MANIFESTS_KEYS = (
     "canTrain",

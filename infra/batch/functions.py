@@ -1,0 +1,96 @@
+"""The batch Lambdas: PrepareBatch, AnalyseBatch (the Map's children), SummariseBatch, and for a long video
+AnalyseVideoChunk (the children) and MergeVideo. They share one environment and the grant table's rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.config import Config, optional_setting
+from infra.functions import PipelineFunction
+from infra.grants import On
+from infra.role_policies import apply_grants, base_targets
+from infra.storage import Storage
+from infra.video_sizing import video_frames_per_run
+
+ANALYSE_TIMEOUT_SECONDS = 300
+SUMMARY_TIMEOUT_SECONDS = 900
+CHUNK_TIMEOUT_SECONDS = 300
+CHUNK_MEMORY_MB = 1769  # one full vCPU: decoding is CPU work
+MERGE_TIMEOUT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class BatchFunctions:
+    prepare: PipelineFunction
+    analyse: PipelineFunction
+    summary: PipelineFunction
+    video_chunk: PipelineFunction
+    video_merge: PipelineFunction
+
+    def all(self) -> list[PipelineFunction]:
+        return [self.prepare, self.analyse, self.summary, self.video_chunk, self.video_merge]
+
+
+def batch_functions(
+    scope: Construct,
+    *,
+    config: Config,
+    storage: Storage,
+    registry: dynamodb.ITable,
+    results_table: dynamodb.ITable,
+    video_layer: lambda_.ILayerVersion,
+) -> BatchFunctions:
+    environment = {
+        "PROJECT_NAME": config.projectName,
+        "REGISTRY_TABLE_NAME": registry.table_name,
+        "RESULTS_TABLE_NAME": results_table.table_name,
+        "INFERENCE_BUCKET_NAME": storage.inference_bucket.bucket_name,
+        "CONSOLE_BUCKET_NAME": storage.console_bucket.bucket_name,
+        "MIN_CONFIDENCE": optional_setting(config.minConfidence),
+        "MIN_INFERENCE_UNITS": str(config.minInferenceUnits),
+        "MAX_INFERENCE_UNITS": str(config.maxInferenceUnits),
+        "DETECT_CONCURRENCY": str(config.detectConcurrency),
+        "VIDEO_FRAMES_PER_SECOND": str(config.videoFramesPerSecond),
+        "VIDEO_FRAMES_PER_CHUNK": str(video_frames_per_run(config, CHUNK_TIMEOUT_SECONDS, CHUNK_MEMORY_MB)),
+        "REVIEW_BELOW_CONFIDENCE": optional_setting(config.reviewBelowConfidence),
+    }
+    targets = {
+        **base_targets(storage, config.projectName),
+        On.REGISTRY: registry.table_arn,
+        On.RESULTS_TABLE: results_table.table_arn,
+    }
+
+    def function(
+        construct_id: str, module: str, timeout: int, memory: int = 512, *, video: bool = False
+    ) -> PipelineFunction:
+        made = PipelineFunction(
+            scope,
+            construct_id,
+            module=module,
+            key=storage.key,
+            removal_policy=storage.removal,
+            environment=environment,
+            timeout_seconds=timeout,
+            memory_size=memory,
+            layers=[video_layer] if video else None,
+        )
+        apply_grants(made, targets, config)
+        return made
+
+    return BatchFunctions(
+        prepare=function("PrepareBatchFunction", "batch_prepare", 60, video=True),
+        analyse=function("AnalyseBatchFunction", "batch_analyse", ANALYSE_TIMEOUT_SECONDS, 1024),
+        summary=function("SummariseBatchFunction", "batch_summary", SUMMARY_TIMEOUT_SECONDS, 1024),
+        video_chunk=function(
+            "AnalyseVideoChunkFunction",
+            "batch_video_chunk",
+            CHUNK_TIMEOUT_SECONDS,
+            CHUNK_MEMORY_MB,
+            video=True,
+        ),
+        video_merge=function("MergeVideoFunction", "batch_video_merge", MERGE_TIMEOUT_SECONDS),
+    )

@@ -1,0 +1,84 @@
+"""One message per end of every pipeline execution, from one mechanism: an EventBridge rule on the state
+machines' "Step Functions Execution Status Change" events (SUCCEEDED, FAILED, TIMED_OUT, ABORTED;
+https://docs.aws.amazon.com/step-functions/latest/dg/cw-events.html) invokes NotifyExecutionEnd, which
+publishes a subject and plain sentences to the topic (lambdas/customlabels/operations/execution_end.py).
+
+The state machines publish nothing themselves. An event the function never got is in the rules'
+dead-letter queue, and the rule's FailedInvocations alarm (CloudWatch, its own grant) says so on the topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.config import Config
+from infra.functions import PipelineFunction
+from infra.grants import On
+from infra.notifications import rule_failure_alarm
+from infra.role_policies import apply_grants, base_targets
+from infra.storage import Storage
+
+END_STATUSES = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
+STATUS_CHANGE = "Step Functions Execution Status Change"
+
+
+class ExecutionEnds(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        storage: Storage,
+        topic: sns.ITopic,
+        machines: Mapping[str, sfn.IStateMachine],  # by the kind people read ("training", "batch analysis")
+        dead_letter_queue: sqs.IQueue,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        kinds = {machine.state_machine_arn: kind for kind, machine in machines.items()}
+        self.notifier = PipelineFunction(
+            self,
+            "NotifyExecutionEndFunction",
+            module="notify_execution_end",
+            key=storage.key,
+            removal_policy=storage.removal,
+            timeout_seconds=30,
+            memory_size=256,
+            environment={
+                "TOPIC_ARN": topic.topic_arn,
+                "PROJECT_NAME": config.projectName,
+                "STATE_MACHINES": Stack.of(self).to_json_string(kinds),
+            },
+        )
+        grant_targets = {**base_targets(storage, config.projectName), On.TOPIC: topic.topic_arn}
+        apply_grants(self.notifier, grant_targets, config)
+        self.rule = events.Rule(
+            self,
+            "ExecutionEnded",
+            description=f"Every end of a {config.projectName} pipeline execution, told once on the topic",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=[STATUS_CHANGE],
+                detail={"stateMachineArn": list(kinds), "status": END_STATUSES},
+            ),
+            targets=[
+                targets.LambdaFunction(
+                    self.notifier.function, retry_attempts=2, dead_letter_queue=dead_letter_queue
+                )
+            ],
+        )
+        self.failure_alarm = rule_failure_alarm(
+            self,
+            "ExecutionEndedFailedAlarm",
+            self.rule,
+            topic,
+            "An execution end could not reach the function that tells the topic",
+        )
