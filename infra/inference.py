@@ -25,14 +25,16 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from customlabels.inference.results import BY_MODEL_VERSION_INDEX, BY_TIME_INDEX
+from customlabels.inference.settings import DetectSettings, OnModelStopped
+from customlabels.storage_layout import UPLOADS_PREFIX
 from infra.arns import queue_arn_pattern
-from infra.config import Config, ConfigError, optional_setting
+from infra.config import Config, ConfigError
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.layers import VIDEO, wheel_layer
 from infra.nag import acknowledge
 from infra.role_policies import apply_grants, base_targets
-from infra.storage import UPLOADS_PREFIX, Storage
+from infra.storage import Storage
 from infra.video_sizing import video_frames_per_run
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
@@ -166,27 +168,27 @@ class Inference(Construct):
         self, config: Config, storage: Storage, registry: dynamodb.ITable, batch_machine_arn: str | None
     ) -> None:
         function = self.detect.function
-        settings = {
-            "PROJECT_NAME": config.projectName,
-            "QUEUE_URL": self.queue.queue_url,
-            "RESULTS_TABLE_NAME": self.results_table.table_name,
-            "IDEMPOTENCY_TABLE_NAME": self.idempotency_table.table_name,
-            "REGISTRY_TABLE_NAME": registry.table_name,
-            "MIN_CONFIDENCE": optional_setting(config.minConfidence),
-            "ON_MODEL_STOPPED": config.onModelStopped,
-            "CHAMPION_CACHE_SECONDS": str(config.championCacheSeconds),
-            "DETECT_CONCURRENCY": str(config.detectConcurrency),
-            "MIN_INFERENCE_UNITS": str(config.minInferenceUnits),
-            "MAX_INFERENCE_UNITS": str(config.maxInferenceUnits),
-            "MODEL_RETRY_SECONDS": str(config.modelPollSeconds),
-            "VIDEO_FRAMES_PER_SECOND": str(config.videoFramesPerSecond),
-            "VIDEO_MAX_FRAMES": str(video_max_frames(config)),
-            "BATCH_STATE_MACHINE_ARN": batch_machine_arn or "",
-            "VIDEO_MAX_BYTES": str((DETECT_EPHEMERAL_MIB - VIDEO_SCRATCH_HEADROOM_MIB) * 1024 * 1024),
-            "INFERENCE_BUCKET_NAME": storage.inference_bucket.bucket_name,
-            "REVIEW_BELOW_CONFIDENCE": optional_setting(config.reviewBelowConfidence),
-        }
-        for name, value in settings.items():
+        settings = DetectSettings(
+            project_name=config.projectName,
+            queue_url=self.queue.queue_url,
+            results_table_name=self.results_table.table_name,
+            idempotency_table_name=self.idempotency_table.table_name,
+            registry_table_name=registry.table_name,
+            inference_bucket_name=storage.inference_bucket.bucket_name,
+            min_confidence=config.minConfidence,
+            on_model_stopped=OnModelStopped(config.onModelStopped),
+            champion_cache_seconds=config.championCacheSeconds,
+            detect_concurrency=config.detectConcurrency,
+            min_inference_units=config.minInferenceUnits,
+            max_inference_units=config.maxInferenceUnits,
+            model_retry_seconds=config.modelPollSeconds,
+            video_frames_per_second=config.videoFramesPerSecond,
+            video_max_frames=video_max_frames(config),
+            video_max_bytes=(DETECT_EPHEMERAL_MIB - VIDEO_SCRATCH_HEADROOM_MIB) * 1024 * 1024,
+            batch_state_machine_arn=batch_machine_arn,
+            review_below_confidence=config.reviewBelowConfidence,
+        )
+        for name, value in settings.to_environment().items():
             function.add_environment(name, value)
 
         targets = {

@@ -21,6 +21,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from customlabels.promotion.contract import GATED_KEYS, SHARE_KEYS
+from customlabels.storage_layout import VALIDATION_PREFIX
 from customlabels.training.contract import (
     CHECK_TRAINING_KEYS,
     DATASETS_KEYS,
@@ -31,7 +32,6 @@ from customlabels.training.contract import (
     Failure,
 )
 from infra.config import Config
-from infra.storage import VALIDATION_PREFIX
 from infra.training.approval import approval_gate
 from infra.training.flow import Flow, deploy_model
 from infra.training.functions import Handlers
