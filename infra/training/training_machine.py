@@ -29,6 +29,7 @@ from customlabels.training.contract import (
     EVALUATE_KEYS,
     TRAIN_KEYS,
     VALIDATE_MANIFESTS_KEYS,
+    DatasetPhase,
     Failure,
 )
 from infra.config import Config
@@ -239,10 +240,10 @@ def training_definition(
     else:
         version_name_free.otherwise(prepare_datasets)
     prepare_datasets.next(datasets_ready)
-    datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split)
+    datasets_ready.when(sfn.Condition.string_equals("$.datasets.phase", DatasetPhase.READY), needs_split)
     flow.fail_when(
         datasets_ready,
-        sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
+        sfn.Condition.string_equals("$.datasets.phase", DatasetPhase.FAILED),
         Failure.DatasetFailed,
         sfn.JsonPath.string_at("$.datasets.failure.cause"),
     )

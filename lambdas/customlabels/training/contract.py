@@ -38,6 +38,16 @@ class Wanted(StrEnum):
     STOPPED = "STOPPED"
 
 
+class DatasetPhase(StrEnum):
+    """Where PrepareDatasets, CheckDatasets and SplitDatasets left the datasets (rekognition/datasets.py)."""
+
+    DELETING = "DELETING"
+    CREATING = "CREATING"
+    SPLITTING = "SPLITTING"
+    READY = "READY"
+    FAILED = "FAILED"
+
+
 class PollOutcome(StrEnum):
     DONE = "DONE"
     WAITING = "WAITING"
