@@ -33,7 +33,7 @@ from customlabels.inference.errors import THROUGHPUT_EXCEEDED
 from customlabels.inference.events import ImageVersion
 from customlabels.inference.long_videos import LongVideos
 from customlabels.inference.messages import MessageProcessor
-from customlabels.inference.model_start import ModelStarter
+from customlabels.inference.model_start import ModelStarter, registry_cap_hold
 from customlabels.inference.results import SUCCEEDED
 from customlabels.inference.settings import DetectSettings
 from customlabels.inference.video import BATCHED, VideoAnalyzer, VideoSettings
@@ -67,25 +67,38 @@ class Detector:
         return DetectSettings.from_environment(self._environment)
 
     @cached_property
-    def analyzer(self) -> Analyzer:
+    def registry(self) -> Registry:
+        return Registry(self.settings.registry_table_name)
+
+    @cached_property
+    def rekognition(self) -> Any:
+        return boto3.client("rekognition", config=REKOGNITION_RETRIES)
+
+    @cached_property
+    def starter(self) -> ModelStarter:
+        """Starts a stopped champion, unless the guard holds it stopped (the registry's capHoldUntil)."""
         settings = self.settings
-        rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
-        registry = Registry(settings.registry_table_name)
+        return ModelStarter(
+            self.rekognition,
+            min_inference_units=settings.min_inference_units,
+            max_inference_units=settings.max_inference_units,
+            interval_seconds=settings.model_retry_seconds,
+            cap_hold=registry_cap_hold(self.registry),
+        )
+
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        settings, registry = self.settings, self.registry
         return Analyzer(
             s3=boto3.client("s3"),
-            rekognition=rekognition,
+            rekognition=self.rekognition,
             results_table=boto3.resource("dynamodb").Table(settings.results_table_name),
             champions=ChampionCache(
                 lambda: registry.champion(settings.project_name),
                 ttl_seconds=settings.champion_cache_seconds,
                 project=settings.project_name,
             ),
-            starter=ModelStarter(
-                rekognition,
-                min_inference_units=settings.min_inference_units,
-                max_inference_units=settings.max_inference_units,
-                interval_seconds=settings.model_retry_seconds,
-            ),
+            starter=self.starter,
             settings=Settings(
                 min_confidence=settings.min_confidence,
                 start_stopped_model=settings.start_stopped_model,
