@@ -6,7 +6,7 @@ variable is its name in capitals (`registry_table_name` -> REGISTRY_TABLE_NAME),
 (`variable`), so neither side spells a variable name. A missing required variable is a wiring bug,
 reported by name at cold start.
 
-Field types: str, int, float, bool, a StrEnum, a class with `from_json`/`to_json`, or any of those
+Field types: str, int, float, a StrEnum, a class with `from_json`/`to_json`, or any of those
 `| None` (empty when None). A field with a default may be left unset.
 """
 
@@ -43,8 +43,6 @@ def _optional_of(kind: Any) -> Any | None:
 def _render(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
     if isinstance(value, Enum):
         return str(value.value)
     if hasattr(value, "to_json"):
@@ -54,10 +52,6 @@ def _render(value: Any) -> str:
 
 def _parse(name: str, text: str, kind: Any) -> Any:
     try:
-        if kind is bool:
-            if text not in ("true", "false"):
-                raise ValueError("expected true or false")
-            return text == "true"
         if isinstance(kind, type) and issubclass(kind, Enum):
             allowed = ", ".join(str(member.value) for member in kind)
             if text not in {str(member.value) for member in kind}:
