@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from customlabels.batch.contract import PrepareOutput
 from customlabels.batch.input import VIDEO, check_batch_input
 from customlabels.batch.settings import BatchSettings
 from customlabels.batch.video_prepare import plan_video
@@ -38,15 +39,10 @@ def prepare_batch(
     if verdict.valid and settings["kind"] == VIDEO:
         settings["video"] = plan_video(s3, settings, env, verdict.problems)
     if not verdict.valid:
-        return {"valid": False, "cause": verdict.cause, "settings": None, "model": None}
-    return {
-        "valid": True,
-        "cause": "",
-        "settings": settings,
-        "model": model,
-        "status": status,
-        "startNeeded": status in STARTABLE,
-    }
+        return PrepareOutput(valid=False, cause=verdict.cause, settings=None, model=None).to_state()
+    return PrepareOutput(
+        valid=True, cause="", settings=settings, model=model, status=status, startNeeded=status in STARTABLE
+    ).to_state()
 
 
 def _model(
