@@ -83,24 +83,10 @@ class Inference(Construct):
                 f"inferenceBatchSize={config.inferenceBatchSize} needs inferenceBatchWindowSeconds >= 1: "
                 "Lambda reads more than 10 SQS messages per batch only with a batching window"
             )
-        bucket = storage.inference_bucket
         self.video_layer = wheel_layer(self, "VideoLayer", VIDEO)  # also the batch analysis' video functions
 
         self.dead_letter_queue = self._queue("DeadLetterQueue", storage, dead_letter=None)
-        self.results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")
-        # The console pages results newest first (by status) or per model version, one Query a page
-        # whatever the table holds. A status partition takes at most what the model's inference units
-        # answer (DetectCustomLabels is capped by their TPS, spec 05 §1), far below a partition's limit.
-        for index, partition in ((BY_TIME_INDEX, "status"), (BY_MODEL_VERSION_INDEX, "modelVersionArn")):
-            self.results_table.add_global_secondary_index(
-                index_name=index,
-                partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),
-                sort_key=dynamodb.Attribute(name="finishedAt", type=dynamodb.AttributeType.STRING),
-            )
-        # Powertools idempotency records: one per image version, in progress or done.
-        self.idempotency_table = storage.secure_table(
-            self, "Idempotency", partition_key="id", ttl_attribute="expiration"
-        )
+        self.results_table, self.idempotency_table = self._tables(storage)
 
         self.detect = PipelineFunction(
             self,
@@ -127,6 +113,46 @@ class Inference(Construct):
         )
         self._configure_detect(config, storage, registry, batch_machine_arn)
 
+        self._notify_uploads(storage)
+
+        self.dead_letter_alarm = cloudwatch.Alarm(
+            self,
+            "DeadLetterAlarm",
+            alarm_description=(
+                "Uploads could not be analysed after the queue's receive limit; inspect and redrive "
+                "the dead-letter queue"
+            ),
+            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+
+    def _tables(self, storage: Storage) -> tuple[dynamodb.Table, dynamodb.Table]:
+        """The results table (with the console's indexes) and the Powertools idempotency table."""
+        results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")
+        # The console pages results newest first (by status) or per model version, one Query a page
+        # whatever the table holds. A status partition takes at most what the model's inference units
+        # answer (DetectCustomLabels is capped by their TPS, spec 05 §1), far below a partition's limit.
+        for index, partition in ((BY_TIME_INDEX, "status"), (BY_MODEL_VERSION_INDEX, "modelVersionArn")):
+            results_table.add_global_secondary_index(
+                index_name=index,
+                partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),
+                sort_key=dynamodb.Attribute(name="finishedAt", type=dynamodb.AttributeType.STRING),
+            )
+        # Powertools idempotency records: one per image version, in progress or done.
+        idempotency_table = storage.secure_table(
+            self, "Idempotency", partition_key="id", ttl_attribute="expiration"
+        )
+        return results_table, idempotency_table
+
+    def _notify_uploads(self, storage: Storage) -> None:
+        """uploads/ objects with an image or video extension (any case) go to the queue."""
+        bucket = storage.inference_bucket
         destination = _EncryptedQueueDestination(self.queue, bucket, storage)
         for suffix in upload_suffixes():
             bucket.add_event_notification(
@@ -146,23 +172,6 @@ class Inference(Construct):
             "CDK's singleton bucket-notifications custom resource applies the uploads/ notification at "
             "deploy time; its role and managed logging policy are fixed by aws-cdk-lib.",
         )
-
-        self.dead_letter_alarm = cloudwatch.Alarm(
-            self,
-            "DeadLetterAlarm",
-            alarm_description=(
-                "Uploads could not be analysed after the queue's receive limit; inspect and redrive "
-                "the dead-letter queue"
-            ),
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1), statistic="Maximum"
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
 
     def _configure_detect(
         self, config: Config, storage: Storage, registry: dynamodb.ITable, batch_machine_arn: str | None

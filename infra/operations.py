@@ -61,6 +61,17 @@ def per_model_search(schema: str, metric: str, statistic: str, project: str) -> 
     )
 
 
+def images_per_model(project: str) -> cloudwatch.MathExpression:
+    """The detect path's and the batch children's Detections, one line per model version."""
+    schema = f"{METRIC_NAMESPACE},{Dimension.PROJECT_NAME},{Dimension.VERSION_NAME},service"
+    return per_model_search(schema, Metric.DETECTIONS, "Sum", project)
+
+
+def units_in_service(project: str) -> cloudwatch.MathExpression:
+    schema = f"{REKOGNITION_NAMESPACE},{Dimension.PROJECT_NAME},{Dimension.VERSION_NAME}"
+    return per_model_search(schema, IN_SERVICE_INFERENCE_UNITS, "Average", project)
+
+
 class Operations(Construct):
     def __init__(
         self,
@@ -276,18 +287,6 @@ class Operations(Construct):
     ) -> cloudwatch.Dashboard:
         project = self.config.projectName
         minute = Duration.minutes(1)
-        images_per_model = per_model_search(
-            f"{METRIC_NAMESPACE},{Dimension.PROJECT_NAME},{Dimension.VERSION_NAME},service",
-            Metric.DETECTIONS,
-            "Sum",
-            project,
-        )
-        units_in_service = per_model_search(
-            f"{REKOGNITION_NAMESPACE},{Dimension.PROJECT_NAME},{Dimension.VERSION_NAME}",
-            IN_SERVICE_INFERENCE_UNITS,
-            "Average",
-            project,
-        )
         dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{project}-custom-labels")
         dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=alarms, width=24, height=4),
@@ -305,7 +304,7 @@ class Operations(Construct):
             ),
             cloudwatch.GraphWidget(
                 title="Images analysed per model",
-                left=[images_per_model],
+                left=[images_per_model(project)],
                 right=[pipeline_metric(Metric.IMAGES_REJECTED, "Sum", FIVE_MINUTES)],
                 width=12,
             ),
@@ -321,7 +320,7 @@ class Operations(Construct):
             ),
             cloudwatch.GraphWidget(
                 title="Inference units in service / guard",
-                left=[units_in_service],
+                left=[units_in_service(project)],
                 right=[
                     pipeline_metric(Metric.RUNNING_MODEL_IDLE_MINUTES, "Maximum", FIVE_MINUTES, project),
                     pipeline_metric(Metric.MODELS_STOPPED_BY_GUARD, "Sum", FIVE_MINUTES, project),
