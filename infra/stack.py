@@ -26,7 +26,8 @@ class CustomLabelsStack(Stack):
         self.storage = Storage(self, "Storage", config=config)
         self.user_policies = UserPolicies(self, "UserPolicies", config=config, storage=self.storage)
         self.topic = notifications_topic(self, self.storage, config.projectName)
-        self.state_machine_logs = self.storage.log_group(self, "StateMachineLogs", logs.RetentionDays.SIX_MONTHS)
+        six_months = logs.RetentionDays.SIX_MONTHS
+        self.state_machine_logs = self.storage.log_group(self, "StateMachineLogs", six_months)
 
         # Training pipeline: Lambdas, model registry, training and model-control state machines.
         self.training = TrainingPipeline(
