@@ -3,12 +3,16 @@ from_environment(), and a wiring mistake is named at cold start."""
 
 from __future__ import annotations
 
+import re
+
+import botocore.session
 import pytest
 
 from customlabels.environment import PowertoolsSettings, SettingError
 from customlabels.inference.settings import DetectSettings, OnModelStopped
 from customlabels.operations.settings import GuardSettings
 from customlabels.training.contract import Defaults, TrainingSettings
+from tests.unit.test_single_definitions import settings_classes
 
 DETECT = DetectSettings(
     project_name="digits",
@@ -86,3 +90,12 @@ def test_a_json_setting_that_does_not_parse_is_named() -> None:
     environment = TrainingSettings("r", "c", "p/", "k", "digits", defaults).to_environment()
     with pytest.raises(SettingError, match="TRAINING_DEFAULTS="):
         TrainingSettings.from_environment({**environment, "TRAINING_DEFAULTS": "{not json"})
+
+
+def test_every_variable_is_a_name_lambda_accepts() -> None:
+    """Lambda's EnvironmentVariableName pattern (botocore's service model for lambda)."""
+    pattern = botocore.session.get_session().get_service_model("lambda").shape_for("EnvironmentVariableName")
+    allowed = re.compile(pattern.metadata["pattern"])
+    names = {name for cls in settings_classes() for name in cls.variables()}
+    assert len(names) > 30
+    assert sorted(name for name in names if not allowed.fullmatch(name)) == []
