@@ -154,11 +154,6 @@ class Config:
         return -(-self.maxTrainingHours * 3600 // self.trainingPollSeconds)
 
     @property
-    def approval_timeout_seconds(self) -> int:
-        """The approval wait's TimeoutSeconds (Step Functions takes whole seconds, at least 1)."""
-        return max(1, round(self.approvalTimeoutHours * 3600))
-
-    @property
     def model_poll_attempts(self) -> int:
         return -(-self.modelStartTimeoutMinutes * 60 // self.modelPollSeconds)
 

@@ -13,8 +13,9 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from customlabels.feedback.retrain import imports_prefix
-from infra.config import Config, optional_setting
+from customlabels.feedback.retrain import RetrainSettings
+from customlabels.storage_layout import imports_prefix
+from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.role_policies import apply_grants, base_targets
@@ -39,12 +40,12 @@ class FeedbackRetraining(Construct):
             module="start_retraining",
             key=storage.key,
             removal_policy=storage.removal,
-            environment={
-                "PROJECT_NAME": config.projectName,
-                "REGISTRY_TABLE_NAME": registry.table_name,
-                "TRAINING_STATE_MACHINE_ARN": training_state_machine.state_machine_arn,
-                "RETRAIN_AFTER_IMAGES": optional_setting(config.retrainAfterImages),
-            },
+            environment=RetrainSettings(
+                project_name=config.projectName,
+                registry_table_name=registry.table_name,
+                training_state_machine_arn=training_state_machine.state_machine_arn,
+                retrain_after_images=config.retrainAfterImages,
+            ).to_environment(),
         )
         targets = {
             **base_targets(storage, config.projectName),

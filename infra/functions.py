@@ -15,17 +15,12 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
+from customlabels.environment import PowertoolsSettings
 from infra.grants import PLUMBING
 from infra.nag import RUNTIME_REASON, acknowledge
+from infra.powertools import POWERTOOLS_LAYER_ARN
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
-POWERTOOLS_VERSION = "3.37.0"
-# Powertools publishes each release's layer ARN as a public SSM parameter: a pinned version,
-# resolved by CloudFormation at deploy time in whatever Region the stack lands.
-POWERTOOLS_LAYER_ARN = (
-    "{{resolve:ssm:/aws/service/powertools/python/x86_64/python3.13/" + POWERTOOLS_VERSION + "}}"
-)
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info"]
 
 
@@ -89,10 +84,5 @@ class PipelineFunction(Construct):
             memory_size=memory_size,
             ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mib),
             reserved_concurrent_executions=reserved_concurrency,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-                "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
-                "LOG_LEVEL": "INFO",
-                **(environment or {}),
-            },
+            environment={**PowertoolsSettings().to_environment(), **(environment or {})},
         )

@@ -25,14 +25,16 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from customlabels.inference.results import BY_MODEL_VERSION_INDEX, BY_TIME_INDEX
+from customlabels.inference.settings import DetectSettings, OnModelStopped
+from customlabels.storage_layout import UPLOADS_PREFIX
 from infra.arns import queue_arn_pattern
-from infra.config import Config, ConfigError, optional_setting
+from infra.config import Config, ConfigError
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.layers import VIDEO, wheel_layer
 from infra.nag import acknowledge
 from infra.role_policies import apply_grants, base_targets
-from infra.storage import UPLOADS_PREFIX, Storage
+from infra.storage import Storage
 from infra.video_sizing import video_frames_per_run
 
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png")
@@ -81,24 +83,10 @@ class Inference(Construct):
                 f"inferenceBatchSize={config.inferenceBatchSize} needs inferenceBatchWindowSeconds >= 1: "
                 "Lambda reads more than 10 SQS messages per batch only with a batching window"
             )
-        bucket = storage.inference_bucket
         self.video_layer = wheel_layer(self, "VideoLayer", VIDEO)  # also the batch analysis' video functions
 
         self.dead_letter_queue = self._queue("DeadLetterQueue", storage, dead_letter=None)
-        self.results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")
-        # The console pages results newest first (by status) or per model version, one Query a page
-        # whatever the table holds. A status partition takes at most what the model's inference units
-        # answer (DetectCustomLabels is capped by their TPS, spec 05 §1), far below a partition's limit.
-        for index, partition in ((BY_TIME_INDEX, "status"), (BY_MODEL_VERSION_INDEX, "modelVersionArn")):
-            self.results_table.add_global_secondary_index(
-                index_name=index,
-                partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),
-                sort_key=dynamodb.Attribute(name="finishedAt", type=dynamodb.AttributeType.STRING),
-            )
-        # Powertools idempotency records: one per image version, in progress or done.
-        self.idempotency_table = storage.secure_table(
-            self, "Idempotency", partition_key="id", ttl_attribute="expiration"
-        )
+        self.results_table, self.idempotency_table = self._tables(storage)
 
         self.detect = PipelineFunction(
             self,
@@ -125,6 +113,46 @@ class Inference(Construct):
         )
         self._configure_detect(config, storage, registry, batch_machine_arn)
 
+        self._notify_uploads(storage)
+
+        self.dead_letter_alarm = cloudwatch.Alarm(
+            self,
+            "DeadLetterAlarm",
+            alarm_description=(
+                "Uploads could not be analysed after the queue's receive limit; inspect and redrive "
+                "the dead-letter queue"
+            ),
+            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+
+    def _tables(self, storage: Storage) -> tuple[dynamodb.Table, dynamodb.Table]:
+        """The results table (with the console's indexes) and the Powertools idempotency table."""
+        results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")
+        # The console pages results newest first (by status) or per model version, one Query a page
+        # whatever the table holds. A status partition takes at most what the model's inference units
+        # answer (DetectCustomLabels is capped by their TPS, spec 05 §1), far below a partition's limit.
+        for index, partition in ((BY_TIME_INDEX, "status"), (BY_MODEL_VERSION_INDEX, "modelVersionArn")):
+            results_table.add_global_secondary_index(
+                index_name=index,
+                partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),
+                sort_key=dynamodb.Attribute(name="finishedAt", type=dynamodb.AttributeType.STRING),
+            )
+        # Powertools idempotency records: one per image version, in progress or done.
+        idempotency_table = storage.secure_table(
+            self, "Idempotency", partition_key="id", ttl_attribute="expiration"
+        )
+        return results_table, idempotency_table
+
+    def _notify_uploads(self, storage: Storage) -> None:
+        """uploads/ objects with an image or video extension (any case) go to the queue."""
+        bucket = storage.inference_bucket
         destination = _EncryptedQueueDestination(self.queue, bucket, storage)
         for suffix in upload_suffixes():
             bucket.add_event_notification(
@@ -145,48 +173,31 @@ class Inference(Construct):
             "deploy time; its role and managed logging policy are fixed by aws-cdk-lib.",
         )
 
-        self.dead_letter_alarm = cloudwatch.Alarm(
-            self,
-            "DeadLetterAlarm",
-            alarm_description=(
-                "Uploads could not be analysed after the queue's receive limit; inspect and redrive "
-                "the dead-letter queue"
-            ),
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1), statistic="Maximum"
-            ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
-
     def _configure_detect(
         self, config: Config, storage: Storage, registry: dynamodb.ITable, batch_machine_arn: str | None
     ) -> None:
         function = self.detect.function
-        settings = {
-            "PROJECT_NAME": config.projectName,
-            "QUEUE_URL": self.queue.queue_url,
-            "RESULTS_TABLE_NAME": self.results_table.table_name,
-            "IDEMPOTENCY_TABLE_NAME": self.idempotency_table.table_name,
-            "REGISTRY_TABLE_NAME": registry.table_name,
-            "MIN_CONFIDENCE": optional_setting(config.minConfidence),
-            "ON_MODEL_STOPPED": config.onModelStopped,
-            "CHAMPION_CACHE_SECONDS": str(config.championCacheSeconds),
-            "DETECT_CONCURRENCY": str(config.detectConcurrency),
-            "MIN_INFERENCE_UNITS": str(config.minInferenceUnits),
-            "MAX_INFERENCE_UNITS": str(config.maxInferenceUnits),
-            "MODEL_RETRY_SECONDS": str(config.modelPollSeconds),
-            "VIDEO_FRAMES_PER_SECOND": str(config.videoFramesPerSecond),
-            "VIDEO_MAX_FRAMES": str(video_max_frames(config)),
-            "BATCH_STATE_MACHINE_ARN": batch_machine_arn or "",
-            "VIDEO_MAX_BYTES": str((DETECT_EPHEMERAL_MIB - VIDEO_SCRATCH_HEADROOM_MIB) * 1024 * 1024),
-            "INFERENCE_BUCKET_NAME": storage.inference_bucket.bucket_name,
-            "REVIEW_BELOW_CONFIDENCE": optional_setting(config.reviewBelowConfidence),
-        }
-        for name, value in settings.items():
+        settings = DetectSettings(
+            project_name=config.projectName,
+            queue_url=self.queue.queue_url,
+            results_table_name=self.results_table.table_name,
+            idempotency_table_name=self.idempotency_table.table_name,
+            registry_table_name=registry.table_name,
+            inference_bucket_name=storage.inference_bucket.bucket_name,
+            min_confidence=config.minConfidence,
+            on_model_stopped=OnModelStopped(config.onModelStopped),
+            champion_cache_seconds=config.championCacheSeconds,
+            detect_concurrency=config.detectConcurrency,
+            min_inference_units=config.minInferenceUnits,
+            max_inference_units=config.maxInferenceUnits,
+            model_retry_seconds=config.modelPollSeconds,
+            video_frames_per_second=config.videoFramesPerSecond,
+            video_max_frames=video_max_frames(config),
+            video_max_bytes=(DETECT_EPHEMERAL_MIB - VIDEO_SCRATCH_HEADROOM_MIB) * 1024 * 1024,
+            batch_state_machine_arn=batch_machine_arn,
+            review_below_confidence=config.reviewBelowConfidence,
+        )
+        for name, value in settings.to_environment().items():
             function.add_environment(name, value)
 
         targets = {

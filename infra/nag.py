@@ -11,9 +11,11 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct, IConstruct
 
+from infra.powertools import POWERTOOLS_VERSION
+
 RUNTIME_REASON = (
-    "The lambdas/ asset is built and tested for Python 3.13 with the pinned Powertools 3.37.0 layer; "
-    "the runtime moves when that layer and the tests do."
+    "The lambdas/ asset is built and tested for Python 3.13 with the pinned Powertools "
+    f"{POWERTOOLS_VERSION} layer; the runtime moves when that layer and the tests do."
 )
 
 

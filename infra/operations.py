@@ -20,7 +20,9 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.metrics import IN_SERVICE_INFERENCE_UNITS, REKOGNITION_NAMESPACE, Dimension, Metric
 from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
+from customlabels.operations.settings import GuardSettings
 from infra.config import Config
 from infra.execution_ends import ExecutionEnds
 from infra.functions import PipelineFunction
@@ -33,14 +35,41 @@ from infra.storage import Storage
 THROTTLES_PER_FIVE_MINUTES = 10
 
 
-def pipeline_metric(name: str, statistic: str, period: Duration, **dimensions: str) -> cloudwatch.Metric:
+def pipeline_metric(
+    name: str, statistic: str, period: Duration, project: str | None = None
+) -> cloudwatch.Metric:
+    """One of the pipeline's metrics (customlabels.metrics), per project when `project` is given."""
+    per_project = {Dimension.PROJECT_NAME.value: project} if project else {}
     return cloudwatch.Metric(
         namespace=METRIC_NAMESPACE,
         metric_name=name,
-        dimensions_map={**dimensions, "service": SERVICE_NAME},
+        dimensions_map={**per_project, "service": SERVICE_NAME},
         statistic=statistic,
         period=period,
     )
+
+
+def per_model_search(schema: str, metric: str, statistic: str, project: str) -> cloudwatch.MathExpression:
+    """One line per model version of the project: a CloudWatch SEARCH over the metric's schema."""
+    return cloudwatch.MathExpression(
+        expression=(
+            f"SEARCH('{{{schema}}} MetricName=\"{metric}\" {Dimension.PROJECT_NAME}=\"{project}\"', "
+            f"'{statistic}', 300)"
+        ),
+        label="",
+        period=FIVE_MINUTES,
+    )
+
+
+def images_per_model(project: str) -> cloudwatch.MathExpression:
+    """The detect path's and the batch children's Detections, one line per model version."""
+    schema = f"{METRIC_NAMESPACE},{Dimension.PROJECT_NAME},{Dimension.VERSION_NAME},service"
+    return per_model_search(schema, Metric.DETECTIONS, "Sum", project)
+
+
+def units_in_service(project: str) -> cloudwatch.MathExpression:
+    schema = f"{REKOGNITION_NAMESPACE},{Dimension.PROJECT_NAME},{Dimension.VERSION_NAME}"
+    return per_model_search(schema, IN_SERVICE_INFERENCE_UNITS, "Average", project)
 
 
 class Operations(Construct):
@@ -113,7 +142,6 @@ class Operations(Construct):
         queue: sqs.IQueue,
         registry: dynamodb.ITable,
     ) -> PipelineFunction:
-        cap = config.maxInferenceUnitHoursPerDay
         guard = PipelineFunction(
             self,
             "IdleGuard",
@@ -123,15 +151,15 @@ class Operations(Construct):
             timeout_seconds=120,
             memory_size=256,
             reserved_concurrency=1,
-            environment={
-                "PROJECT_NAME": config.projectName,
-                "QUEUE_URL": queue.queue_url,
-                "TOPIC_ARN": topic.topic_arn,
-                "REGISTRY_TABLE_NAME": registry.table_name,
-                "IDLE_STOP_MINUTES": str(config.idleStopMinutes),
-                "IDLE_CHECK_MINUTES": str(config.idleCheckMinutes),
-                "MAX_INFERENCE_UNIT_HOURS_PER_DAY": "" if cap is None else str(cap),
-            },
+            environment=GuardSettings(
+                project_name=config.projectName,
+                queue_url=queue.queue_url,
+                topic_arn=topic.topic_arn,
+                registry_table_name=registry.table_name,
+                idle_check_minutes=config.idleCheckMinutes,
+                idle_stop_minutes=config.idleStopMinutes,
+                max_inference_unit_hours_per_day=config.maxInferenceUnitHoursPerDay,
+            ).to_environment(),
         )
         grant_targets = {
             **base_targets(storage, config.projectName),
@@ -167,14 +195,14 @@ class Operations(Construct):
             ),
             self._alarm(
                 "ThroughputExceededAlarm",
-                pipeline_metric("ThroughputExceeded", "Sum", FIVE_MINUTES),
+                pipeline_metric(Metric.THROUGHPUT_EXCEEDED, "Sum", FIVE_MINUTES),
                 THROTTLES_PER_FIVE_MINUTES,
                 "DetectCustomLabels answered ProvisionedThroughputExceededException more than "
                 f"{THROTTLES_PER_FIVE_MINUTES} times in 5 minutes; raise maxInferenceUnits",
             ),
             self._alarm(
                 "IdleModelRunningAlarm",
-                pipeline_metric("RunningModelIdleMinutes", "Maximum", check, ProjectName=project),
+                pipeline_metric(Metric.RUNNING_MODEL_IDLE_MINUTES, "Maximum", check, project),
                 config.idleStopMinutes + 2 * config.idleCheckMinutes,
                 "A model has been running with no images analysed for longer than the guard allows "
                 "(messages stuck in the queue, or stopping failed): it is billed by the hour",
@@ -191,7 +219,7 @@ class Operations(Construct):
             alarms.append(
                 self._alarm(
                     "DailyUnitHoursAlarm",
-                    pipeline_metric("InferenceUnitHoursToday", "Maximum", check, ProjectName=project),
+                    pipeline_metric(Metric.INFERENCE_UNIT_HOURS_TODAY, "Maximum", check, project),
                     cap,
                     f"The project used its {cap:g} inference-unit hours of today; the guard stopped "
                     "its running models",
@@ -214,22 +242,6 @@ class Operations(Construct):
     ) -> cloudwatch.Dashboard:
         project = self.config.projectName
         minute = Duration.minutes(1)
-        images_per_model = cloudwatch.MathExpression(
-            expression=(
-                f'SEARCH(\'{{{METRIC_NAMESPACE},ProjectName,VersionName,service}} MetricName="Detections" '
-                f"ProjectName=\"{project}\"', 'Sum', 300)"
-            ),
-            label="",
-            period=FIVE_MINUTES,
-        )
-        units_in_service = cloudwatch.MathExpression(
-            expression=(
-                'SEARCH(\'{AWS/Rekognition,ProjectName,VersionName} MetricName="InServiceInferenceUnits" '
-                f"ProjectName=\"{project}\"', 'Average', 300)"
-            ),
-            label="",
-            period=FIVE_MINUTES,
-        )
         dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=f"{project}-custom-labels")
         dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=alarms, width=24, height=4),
@@ -247,8 +259,8 @@ class Operations(Construct):
             ),
             cloudwatch.GraphWidget(
                 title="Images analysed per model",
-                left=[images_per_model],
-                right=[pipeline_metric("ImagesRejected", "Sum", FIVE_MINUTES)],
+                left=[images_per_model(project)],
+                right=[pipeline_metric(Metric.IMAGES_REJECTED, "Sum", FIVE_MINUTES)],
                 width=12,
             ),
         )
@@ -263,10 +275,10 @@ class Operations(Construct):
             ),
             cloudwatch.GraphWidget(
                 title="Inference units in service / guard",
-                left=[units_in_service],
+                left=[units_in_service(project)],
                 right=[
-                    pipeline_metric("RunningModelIdleMinutes", "Maximum", FIVE_MINUTES, ProjectName=project),
-                    pipeline_metric("ModelsStoppedByGuard", "Sum", FIVE_MINUTES, ProjectName=project),
+                    pipeline_metric(Metric.RUNNING_MODEL_IDLE_MINUTES, "Maximum", FIVE_MINUTES, project),
+                    pipeline_metric(Metric.MODELS_STOPPED_BY_GUARD, "Sum", FIVE_MINUTES, project),
                 ],
                 width=12,
             ),
@@ -289,7 +301,7 @@ class Operations(Construct):
                     self.guard.function.metric_errors(period=FIVE_MINUTES),
                     detect.metric_throttles(period=FIVE_MINUTES),
                 ],
-                right=[pipeline_metric("ThroughputExceeded", "Sum", FIVE_MINUTES)],
+                right=[pipeline_metric(Metric.THROUGHPUT_EXCEEDED, "Sum", FIVE_MINUTES)],
                 width=12,
             ),
         )

@@ -29,7 +29,9 @@ def operator_rows(
     registry: dynamodb.ITable,
     machines: list[sfn.IStateMachine],
 ) -> list[Row]:
-    """`machines`: the training, model-control and batch-analysis state machines."""
+    """`machines`: the training, model-control and batch-analysis state machines.
+
+    A data table (one Row per permission), exempt from the function size limit."""
     project = config.projectName
     rows = [
         Row(

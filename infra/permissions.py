@@ -21,11 +21,12 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from customlabels.feedback.lineage import feedback_partition
+from customlabels.storage_layout import DATASETS_PREFIX, review_prefix
 from infra import pipeline_guards
 from infra.arns import model_version_arn_pattern, project_arn_pattern, regional_service
 from infra.config import Config
 from infra.nag import acknowledge_wildcards
-from infra.storage import DATASETS_PREFIX, Storage
+from infra.storage import Storage
 
 # One IAM action per Custom Labels operation on this project's ARNs (spec 01 §9), minus CreateProject
 # (no resource scope: its own statement), model copy and project policies (CopyProjectVersion,
@@ -124,7 +125,7 @@ class UserPolicies(Construct):
         them; built once the registry exists."""
         project = config.projectName
         console, inference = storage.console_bucket, storage.inference_bucket
-        review = f"review/{project}/"
+        review = review_prefix(project)
         rows = [
             self._find_stack(),
             Row(

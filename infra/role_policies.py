@@ -6,6 +6,14 @@ from collections.abc import Mapping
 
 from aws_cdk import aws_iam as iam
 
+from customlabels.storage_layout import (
+    BATCHES_PREFIX,
+    RESULTS_PREFIX,
+    TRAINING_OUTPUT_PREFIX,
+    UPLOADS_PREFIX,
+    VALIDATION_PREFIX,
+    open_review_prefix,
+)
 from infra.arns import (
     model_version_arn_pattern,
     project_arn_pattern,
@@ -16,7 +24,7 @@ from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import GRANTS, Grant, On
 from infra.nag import acknowledge_wildcards
-from infra.storage import TRAINING_OUTPUT_PREFIX, VALIDATION_PREFIX, Storage
+from infra.storage import Storage
 
 Targets = Mapping[On, str]
 
@@ -33,11 +41,11 @@ def base_targets(storage: Storage, project_name: str) -> dict[On, str]:
         On.VALIDATION_OBJECTS: console.arn_for_objects(f"{VALIDATION_PREFIX}*"),
         On.TRAINING_OUTPUT_OBJECTS: console.arn_for_objects(f"{TRAINING_OUTPUT_PREFIX}*"),
         On.INFERENCE_BUCKET: inference.bucket_arn,
-        On.UPLOADS: inference.arn_for_objects("uploads/*"),
-        On.RESULTS: inference.arn_for_objects("results/*"),
+        On.UPLOADS: inference.arn_for_objects(f"{UPLOADS_PREFIX}*"),
+        On.RESULTS: inference.arn_for_objects(f"{RESULTS_PREFIX}*"),
         On.INFERENCE_OBJECTS: inference.arn_for_objects("*"),
-        On.BATCHES: inference.arn_for_objects("batches/*"),
-        On.REVIEW_OPEN: inference.arn_for_objects(f"review/{project_name}/open/*"),
+        On.BATCHES: inference.arn_for_objects(f"{BATCHES_PREFIX}*"),
+        On.REVIEW_OPEN: inference.arn_for_objects(f"{open_review_prefix(project_name)}*"),
         On.KEY: storage.key.key_arn,
     }
 

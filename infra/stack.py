@@ -26,9 +26,8 @@ class CustomLabelsStack(Stack):
         self.storage = Storage(self, "Storage", config=config)
         self.user_policies = UserPolicies(self, "UserPolicies", config=config, storage=self.storage)
         self.topic = notifications_topic(self, self.storage, config.projectName)
-        self.state_machine_logs = self.storage.log_group(
-            self, "StateMachineLogs", logs.RetentionDays.SIX_MONTHS
-        )
+        six_months = logs.RetentionDays.SIX_MONTHS
+        self.state_machine_logs = self.storage.log_group(self, "StateMachineLogs", six_months)
 
         # Training pipeline: Lambdas, model registry, training and model-control state machines.
         self.training = TrainingPipeline(
@@ -80,24 +79,7 @@ class CustomLabelsStack(Stack):
             registry=self.training.registry,
             training_state_machine=self.training.training_state_machine,
         )
-        self.user_policies.add_reviewer_access(config, self.storage, self.training.registry)
-        self.user_policies.add_approver_access(config, self.training.approvals.function.function)
-        self._output("ApprovalUrl", self.training.approvals.url.url)
-        self.user_policies.add_pipeline_guards(config.projectName)
-        self.user_policies.add_operator_access(
-            operator_rows(
-                self,
-                config,
-                self.storage,
-                self.training.registry,
-                [
-                    self.training.training_state_machine,
-                    self.training.control_state_machine,
-                    self.batch.state_machine,
-                ],
-            ),
-            self.storage,
-        )
+        self._add_person_access(config)
 
         # Operations: the idle / running-hours guard, alarms, one notice per execution end, dashboard.
         self.operations = Operations(
@@ -120,6 +102,31 @@ class CustomLabelsStack(Stack):
         )
         self._output("IdleGuardFunctionName", self.operations.guard.function.function_name)
 
+        self._add_settings_outputs(config)
+
+    def _add_person_access(self, config: Config) -> None:
+        """The managed policies people are given: reviewer, approver, operator, and the pipeline's guards."""
+        self.user_policies.add_reviewer_access(config, self.storage, self.training.registry)
+        self.user_policies.add_approver_access(config, self.training.approvals.function.function)
+        self.user_policies.add_pipeline_guards(config.projectName)
+        self.user_policies.add_operator_access(
+            operator_rows(
+                self,
+                config,
+                self.storage,
+                self.training.registry,
+                [
+                    self.training.training_state_machine,
+                    self.training.control_state_machine,
+                    self.batch.state_machine,
+                ],
+            ),
+            self.storage,
+        )
+        self._output("ApprovalUrl", self.training.approvals.url.url)
+
+    def _add_settings_outputs(self, config: Config) -> None:
+        """What the CLI reads from the stack: its settings, buckets, key, topic and people's policies."""
         self._output("ProjectName", config.projectName)
         self._output("OnModelStopped", config.onModelStopped)
         self._output("ReviewBelowConfidence", _or_off(config.reviewBelowConfidence))

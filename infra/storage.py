@@ -1,12 +1,6 @@
 """KMS key, console bucket, inference bucket and the access-log bucket they log to.
 
-Console bucket prefixes (documented in the README):
-  datasets/<project>/...            manifests and images a team uploads
-  validation/<project>/<execution>/ pre-flight manifest validation results
-  training-output/<project>/        OutputConfig of CreateProjectVersion
-Inference bucket prefixes:
-  uploads/<key>   images in (S3 notification source)
-  results/<key>   results out (never a notification source)
+The prefixes inside the buckets are customlabels.storage_layout's.
 """
 
 from __future__ import annotations
@@ -21,12 +15,6 @@ from constructs import Construct
 
 from infra.arns import log_group_arn_pattern, regional_service
 from infra.config import Config
-
-DATASETS_PREFIX = "datasets/"
-VALIDATION_PREFIX = "validation/"
-TRAINING_OUTPUT_PREFIX = "training-output/"
-UPLOADS_PREFIX = "uploads/"
-RESULTS_PREFIX = "results/"
 
 
 def removal_policy(config: Config) -> RemovalPolicy:

@@ -179,6 +179,26 @@ def add_port_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_samples_command(commands: argparse._SubParsersAction) -> None:
+    sample = commands.add_parser("samples", help="write a sample dataset (PNG images + manifests) to S3")
+    sample.add_argument(
+        "kind",
+        choices=("digits", "shapes", "noisy-digits"),
+        help="digits and shapes train well; noisy-digits (the quick start's) lands near F1 0.9 with labels "
+        "1, 3, 7 and 8 overlapping, errors to look at (a gate with minLabelF1 0.8 refuses it)",
+    )
+    sample.add_argument("--bucket", required=True)
+    sample.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
+    sample.add_argument("--prefix", default="samples")
+    sample.add_argument(
+        "--count",
+        type=int,
+        default=None,
+        help="number of images (default: digits 1797, shapes 150, noisy-digits 500)",
+    )
+    sample.set_defaults(run=samples)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -223,23 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_service_options(stack)
     stack.set_defaults(run=serve_stack)
 
-    sample = commands.add_parser("samples", help="write a sample dataset (PNG images + manifests) to S3")
-    sample.add_argument(
-        "kind",
-        choices=("digits", "shapes", "noisy-digits"),
-        help="digits and shapes train well; noisy-digits (the quick start's) lands near F1 0.9 with labels "
-        "1, 3, 7 and 8 overlapping, errors to look at (a gate with minLabelF1 0.8 refuses it)",
-    )
-    sample.add_argument("--bucket", required=True)
-    sample.add_argument("--create-bucket", action="store_true", help="create the bucket if it does not exist")
-    sample.add_argument("--prefix", default="samples")
-    sample.add_argument(
-        "--count",
-        type=int,
-        default=None,
-        help="number of images (default: digits 1797, shapes 150, noisy-digits 500)",
-    )
-    sample.set_defaults(run=samples)
+    _add_samples_command(commands)
 
     scenario = commands.add_parser("demo", help="serve the stack, train on digits, label uploads, stop")
     scenario.add_argument(

@@ -4,7 +4,6 @@ uploaded to the staging bucket (created if missing) that the template's Lambda `
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,6 @@ def publish(clients: Clients, pseudo: Pseudo, assembly_dir: Path, manifest: dict
             s3.put_object(Bucket=bucket, Key=key, Body=body)
             written.append(f"s3://{bucket}/{key}")
     return written
-
-
-def load_manifest(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text())
 
 
 def _package(source: Path, packaging: str) -> bytes:

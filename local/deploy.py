@@ -60,9 +60,6 @@ class Deployment:
     ignored_properties: list[str] = field(default_factory=list)
     unchecked_rules: list[str] = field(default_factory=list)  # template Rules: CloudFormation-only checks
 
-    def physical_id(self, logical_id: str) -> Any:
-        return self.resources[logical_id].ref
-
     def of_type(self, resource_type: str) -> list[DeployedResource]:
         return [r for r in self.resources.values() if r.type == resource_type]
 

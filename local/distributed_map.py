@@ -1,4 +1,4 @@
-"""The Distributed Map pieces moto's Step Functions interpreter (LocalStack's ASL) lacks, so the
+"""The Distributed Map pieces moto's Step Functions interpreter (DeployedStack's ASL) lacks, so the
 synthesized batch-analysis state machine runs offline unchanged.
 
 moto 5.2.5 runs a Distributed Map's ItemReader (S3 ListObjectsV2 and GetObject with CSV/JSON), its

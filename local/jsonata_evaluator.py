@@ -1,6 +1,6 @@
 """moto's Step Functions parser evaluates JSONata, and every ``$variable`` reference even in JSONPath states,
 through ``moto.stepfunctions.parser.asl.jsonata.jsonata._eval_jsonata``: a hook moto 5.2.5 leaves empty
-(LocalStack fills it with a JVM). Filled with jsonata-python, a pure-Python port of jsonata-js, the JSONata
+(DeployedStack fills it with a JVM). Filled with jsonata-python, a pure-Python port of jsonata-js, the JSONata
 implementation Step Functions documents (step-functions-jsonata.html).
 
 moto 5.2.5 also writes a string variable into the expression as ``"<value>"`` unescaped, so a value with a

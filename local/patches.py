@@ -27,10 +27,6 @@ class Patch:
     owner_name: str = ""  # for a dict owner, which dict it is
 
     @property
-    def written_against(self) -> str:
-        return WRITTEN_AGAINST[self.library]
-
-    @property
     def target(self) -> str:
         if isinstance(self.owner, dict):
             return f"{self.owner_name}[{self.name!r}]"

@@ -21,7 +21,7 @@ from local.intrinsics import TemplateError
 from local.ports import check_port_free
 from local.serve_output import ExecutionWatcher, output_to_log
 from local.shell_env import production_exports
-from local.stack import LocalStack, launch
+from local.stack import DeployedStack, launch
 from local.synth import LOCAL_PROFILE, SynthError, load_stacks, load_template, synthesize_with_cli
 
 ALARM_EVALUATION_SECONDS = 10.0  # CloudWatch evaluates each minute; offline, polls are seconds apart
@@ -121,7 +121,7 @@ def serve(
 
 def _deploy(
     endpoint_url: str, context: Mapping[str, str], template: Path | None, terminal: TextIO
-) -> list[LocalStack]:
+) -> list[DeployedStack]:
     """Every stack of the app, each into its account (the training stack first)."""
     if template is not None:
         print(f"deploying {template}", file=terminal, flush=True)

@@ -3,7 +3,7 @@ runs it. A task's Parameters and result name the API's members in PascalCase (``
 ``ExecutionArn``); the Step Functions API itself names them in camelCase (``stateMachineArn``). moto's
 parser hands the Parameters to boto3 unchanged and returns boto3's response as it is, so both are
 translated here with the API's shapes (the parser's own ``_to_boto_request`` / ``_from_boto_response``,
-which LocalStack, where the parser comes from, applies to every service integration).
+which DeployedStack, where the parser comes from, applies to every service integration).
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ def local_session() -> boto3.Session:
 
 
 @dataclass
-class LocalStack:
+class DeployedStack:
+    """The stack deployed on the local endpoint: its outputs, clients in its account, its event sources."""
+
     artifact: StackArtifact
     deployment: Deployment
     session: boto3.Session
@@ -54,7 +56,7 @@ def account_session(account: str, endpoint_url: str) -> boto3.Session:
     )
 
 
-def launch(artifact: StackArtifact, endpoint_url: str) -> LocalStack:
+def launch(artifact: StackArtifact, endpoint_url: str) -> DeployedStack:
     """Deploy into the artifact's account (the default account when it names none)."""
     default = local_session()
     default_account = default.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
@@ -62,4 +64,4 @@ def launch(artifact: StackArtifact, endpoint_url: str) -> LocalStack:
     session = account_session(artifact.account, endpoint_url) if elsewhere else default
     deployment = deploy_artifact(artifact, session, endpoint_url)
     sources = EventSources.take_over(session, endpoint_url)
-    return LocalStack(artifact, deployment, session, endpoint_url, sources)
+    return DeployedStack(artifact, deployment, session, endpoint_url, sources)

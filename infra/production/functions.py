@@ -15,7 +15,8 @@ from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.role_policies import apply_grants, base_targets
-from infra.storage import TRAINING_OUTPUT_PREFIX, Storage
+from infra.storage import Storage
+from infra.training.settings import training_settings
 
 LAMBDA_TIMEOUT_SECONDS = 120
 
@@ -54,14 +55,7 @@ def promotion_functions(
         minInferenceUnits=config.minInferenceUnits,
         maxInferenceUnits=config.maxInferenceUnits,
     )
-    environment = {
-        contract.REGISTRY_TABLE_NAME: registry.table_name,
-        contract.CONSOLE_BUCKET: storage.console_bucket.bucket_name,
-        contract.TRAINING_OUTPUT_PREFIX: TRAINING_OUTPUT_PREFIX,
-        contract.KMS_KEY_ARN: storage.key.key_arn,
-        contract.PROJECT_NAME: config.projectName,
-        contract.TRAINING_DEFAULTS: defaults.to_json(),
-    }
+    environment = training_settings(config, storage, registry, defaults).to_environment()
     targets = {
         **base_targets(storage, config.projectName),
         On.REGISTRY: registry.table_arn,

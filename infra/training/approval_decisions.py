@@ -12,8 +12,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from customlabels.promotion.approval_tokens import APPROVAL_TOKENS_TABLE
-from customlabels.training.contract import PROJECT_NAME, REGISTRY_TABLE_NAME
+from customlabels.promotion.settings import DecideApprovalSettings
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
@@ -39,11 +38,11 @@ class ApprovalDecisions(Construct):
             module="decide_approval",
             key=storage.key,
             removal_policy=storage.removal,
-            environment={
-                PROJECT_NAME: config.projectName,
-                REGISTRY_TABLE_NAME: registry.table_name,
-                APPROVAL_TOKENS_TABLE: approval_tokens.table_name,
-            },
+            environment=DecideApprovalSettings(
+                project_name=config.projectName,
+                registry_table_name=registry.table_name,
+                approval_tokens_table_name=approval_tokens.table_name,
+            ).to_environment(),
         )
         targets = {
             **base_targets(storage, config.projectName),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from aws_cdk import aws_dynamodb as dynamodb
@@ -10,14 +9,14 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from customlabels.promotion.approval_tokens import APPROVAL_TOKENS_TABLE
-from customlabels.training import contract
+from customlabels.promotion.settings import RequestApprovalSettings
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.layers import MANIFEST, wheel_layer
 from infra.role_policies import apply_grants, base_targets
-from infra.storage import TRAINING_OUTPUT_PREFIX, VALIDATION_PREFIX, Storage
+from infra.storage import Storage
+from infra.training.settings import training_defaults, training_settings
 
 VALIDATION_EPHEMERAL_MIB = 2560
 LAMBDA_TIMEOUT_SECONDS = 120
@@ -60,31 +59,11 @@ def training_functions(
     approval_tokens: dynamodb.ITable,
     topic: sns.ITopic,
 ) -> Handlers:
-    defaults = contract.Defaults(
-        f1Threshold=config.f1Threshold,
-        minLabelF1=config.minLabelF1,
-        requireImprovement=config.requireImprovement,
-        deploy=config.deploy,
-        minInferenceUnits=config.minInferenceUnits,
-        maxInferenceUnits=config.maxInferenceUnits,
-        requireApproval=config.requireApproval,
-        approvalTimeoutHours=config.approvalTimeoutHours,
-        promoteAfterApproval=config.promoteAfterApproval,
-        productionAccount=config.productionAccount,
+    settings = training_settings(config, storage, registry, training_defaults(config))
+    environment = settings.to_environment()
+    approval_settings = RequestApprovalSettings(
+        **vars(settings), approval_tokens_table_name=approval_tokens.table_name
     )
-    environment = {
-        contract.REGISTRY_TABLE_NAME: registry.table_name,
-        contract.CONSOLE_BUCKET: storage.console_bucket.bucket_name,
-        contract.TRAINING_OUTPUT_PREFIX: TRAINING_OUTPUT_PREFIX,
-        contract.KMS_KEY_ARN: storage.key.key_arn,
-        contract.PROJECT_NAME: config.projectName,
-        contract.TRAINING_DEFAULTS: defaults.to_json(),
-    }
-    validation_env = {
-        "CONSOLE_BUCKET": storage.console_bucket.bucket_name,
-        "VALIDATION_PREFIX": VALIDATION_PREFIX,
-        "CHECK_IMAGES": json.dumps(config.checkImages),
-    }
     targets = {
         **base_targets(storage, config.projectName),
         On.REGISTRY: registry.table_arn,
@@ -121,7 +100,7 @@ def training_functions(
             "ValidateManifestsFunction",
             "validate_manifest",
             timeout=VALIDATION_TIMEOUT_SECONDS,
-            env=validation_env,
+            env={},  # reads only its state input
             # the *_with_validation.json copies are spooled to /tmp: room for a 1 GB manifest
             ephemeral_storage_mib=VALIDATION_EPHEMERAL_MIB,
             layers=[wheel_layer(scope, "ManifestLayer", MANIFEST)],
@@ -140,7 +119,7 @@ def training_functions(
         request_approval=function(
             "RequestApprovalFunction",
             "request_approval",
-            env={**environment, APPROVAL_TOKENS_TABLE: approval_tokens.table_name},
+            env=approval_settings.to_environment(),
         ),
         share_project=function("ShareProjectFunction", "share_project") if config.productionAccount else None,
         mark_gated=function("MarkGatedFunction", "mark_gated") if config.productionAccount else None,

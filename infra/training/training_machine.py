@@ -21,6 +21,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from customlabels.promotion.contract import GATED_KEYS, SHARE_KEYS
+from customlabels.storage_layout import VALIDATION_PREFIX
 from customlabels.training.contract import (
     CHECK_TRAINING_KEYS,
     DATASETS_KEYS,
@@ -28,11 +29,11 @@ from customlabels.training.contract import (
     EVALUATE_KEYS,
     TRAIN_KEYS,
     VALIDATE_MANIFESTS_KEYS,
+    DatasetPhase,
     Failure,
 )
 from infra.config import Config
 from infra.functions import PipelineFunction
-from infra.storage import VALIDATION_PREFIX
 from infra.training.approval import approval_gate
 from infra.training.flow import Flow, deploy_model
 from infra.training.functions import Handlers
@@ -172,10 +173,10 @@ def _datasets(flow: Flow, config: Config, h: Handlers, *, then: sfn.IChainable) 
     ready = sfn.Choice(flow.scope, "DatasetsReady?")
     needs_split = sfn.Choice(flow.scope, "NeedsSplit?")
     prepare.next(ready)
-    ready.when(sfn.Condition.string_equals("$.datasets.phase", "READY"), needs_split)
+    ready.when(sfn.Condition.string_equals("$.datasets.phase", DatasetPhase.READY), needs_split)
     flow.fail_when(
         ready,
-        sfn.Condition.string_equals("$.datasets.phase", "FAILED"),
+        sfn.Condition.string_equals("$.datasets.phase", DatasetPhase.FAILED),
         Failure.DatasetFailed,
         sfn.JsonPath.string_at("$.datasets.failure.cause"),
     )

@@ -262,12 +262,6 @@ def aggregated_f1(summary: Mapping) -> float:
     return float(results.get("Metrics", results)["F1Score"])
 
 
-def label_thresholds(summary: Mapping) -> dict[str, float]:
-    return {
-        entry["Label"]: float(entry["Metrics"]["Threshold"]) for entry in summary["LabelEvaluationResults"]
-    }
-
-
 def summary_label_metrics(summary: Mapping) -> list[LabelMetrics]:
     """The summary file's `LabelEvaluationResults` as LabelMetrics (the inverse of `as_summary_entry`)."""
     return sort_by_f1(

@@ -41,7 +41,3 @@ def join_key(prefix: str, *parts: str) -> str:
     segments += [part.strip("/") for part in parts if part.strip("/")]
     return "/".join(segments)
 
-
-def join_uri(prefix: str, *parts: str) -> str:
-    """`join_uri("s3://b/a/", "x.json")` -> `s3://b/a/x.json`."""
-    return str(parse_s3_uri(prefix, require_key=False).join(*parts))

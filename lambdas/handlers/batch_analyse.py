@@ -2,15 +2,18 @@
 
 import os
 
-from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from customlabels.batch.children import ANALYSED
 from customlabels.batch.entry import batch_analyser
+from customlabels.batch.settings import BatchSettings
+from customlabels.metric_emit import emit_detections
+from customlabels.metrics import Metric
 
 logger, tracer, metrics = Logger(), Tracer(), Metrics()
-ANALYSER = batch_analyser(os.environ)
-PROJECT = os.environ["PROJECT_NAME"]
+ENV = BatchSettings.from_environment(os.environ)
+ANALYSER = batch_analyser(ENV)
 
 
 @logger.inject_lambda_context
@@ -19,11 +22,7 @@ PROJECT = os.environ["PROJECT_NAME"]
 def handler(event: dict, context: object) -> dict:
     answer = ANALYSER.run(event)
     analysed = answer["counts"].get(ANALYSED, 0)
-    metrics.add_metric(name="ImagesAnalysed", unit=MetricUnit.Count, value=analysed)
+    metrics.add_metric(name=Metric.IMAGES_ANALYSED, unit=MetricUnit.Count, value=analysed)
     if analysed:  # the idle guard's traffic signal: a backfill keeps its model running
-        dimensions = {"ProjectName": PROJECT, "VersionName": event["BatchInput"]["versionName"]}
-        with single_metric(
-            name="Detections", unit=MetricUnit.Count, value=analysed, default_dimensions=dimensions
-        ):
-            pass
+        emit_detections(ENV.project_name, event["BatchInput"]["versionName"], analysed)
     return answer

@@ -7,14 +7,14 @@ from aws_lambda_powertools import Logger, Tracer
 
 from customlabels import aws_clients
 from customlabels.batch.prepare import prepare_batch
-from customlabels.batch.settings import BatchEnv
+from customlabels.batch.settings import BatchSettings
 from customlabels.training.registry import Registry
 
 logger, tracer = Logger(), Tracer()
-ENV = BatchEnv.from_environ(os.environ)
+ENV = BatchSettings.from_environment(os.environ)
 REKOGNITION = aws_clients.client("rekognition")
 S3 = aws_clients.client("s3")
-REGISTRY = Registry(ENV.registry_table, aws_clients.dynamodb_resource())
+REGISTRY = Registry(ENV.registry_table_name, aws_clients.dynamodb_resource())
 
 
 @logger.inject_lambda_context

@@ -3,20 +3,19 @@
 import os
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Metrics, Tracer
 
 from customlabels import aws_clients
 from customlabels.batch.entry import analyzers
-from customlabels.batch.settings import BatchEnv
+from customlabels.batch.settings import BatchSettings
 from customlabels.batch.video_chunk import VideoChunks
+from customlabels.metric_emit import emit_detections
 
 logger, tracer, metrics = Logger(), Tracer(), Metrics()
-ENV = BatchEnv.from_environ(os.environ)
+ENV = BatchSettings.from_environment(os.environ)
 S3 = boto3.client("s3")
-CHUNKS = VideoChunks(
-    s3=S3, analyzer_for=analyzers(ENV, S3, aws_clients.dynamodb_resource()), concurrency=ENV.concurrency
-)
+ANALYZERS = analyzers(ENV, S3, aws_clients.dynamodb_resource())
+CHUNKS = VideoChunks(s3=S3, analyzer_for=ANALYZERS, concurrency=ENV.detect_concurrency)
 
 
 @logger.inject_lambda_context
@@ -25,9 +24,5 @@ CHUNKS = VideoChunks(
 def handler(event: dict, context: object) -> dict:
     answer = CHUNKS.run(event)
     if answer["frames"]:  # the idle guard's traffic signal: a long video keeps its model running
-        dimensions = {"ProjectName": ENV.project, "VersionName": event["BatchInput"]["versionName"]}
-        with single_metric(
-            name="Detections", unit=MetricUnit.Count, value=answer["frames"], default_dimensions=dimensions
-        ):
-            pass
+        emit_detections(ENV.project_name, event["BatchInput"]["versionName"], answer["frames"])
     return answer

@@ -7,11 +7,11 @@ from aws_lambda_powertools import Logger, Tracer
 
 from customlabels import aws_clients
 from customlabels.batch.entry import analyzers
-from customlabels.batch.settings import BatchEnv
+from customlabels.batch.settings import BatchSettings
 from customlabels.batch.video_merge import merge_video
 
 logger, tracer = Logger(), Tracer()
-ENV = BatchEnv.from_environ(os.environ)
+ENV = BatchSettings.from_environment(os.environ)
 S3 = boto3.client("s3")
 ANALYZER_FOR = analyzers(ENV, S3, aws_clients.dynamodb_resource())
 

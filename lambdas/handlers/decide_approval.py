@@ -7,22 +7,12 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from customlabels.aws_clients import client, dynamodb_resource
-from customlabels.environment import required
-from customlabels.promotion.approval_tokens import APPROVAL_TOKENS_TABLE, ApprovalTokens
 from customlabels.promotion.decision import Decider
-from customlabels.training.contract import PROJECT_NAME, REGISTRY_TABLE_NAME
-from customlabels.training.registry import Registry
+from customlabels.promotion.settings import DecideApprovalSettings
 
 logger = Logger()
 tracer = Tracer()
-_resource = dynamodb_resource()
-DECIDER = Decider(
-    required(os.environ, PROJECT_NAME),
-    Registry(required(os.environ, REGISTRY_TABLE_NAME), _resource),
-    ApprovalTokens(required(os.environ, APPROVAL_TOKENS_TABLE), _resource),
-    client("stepfunctions"),
-)
+DECIDER = Decider.from_settings(DecideApprovalSettings.from_environment(os.environ))
 
 
 @logger.inject_lambda_context

@@ -4,14 +4,15 @@ PENDING, publish the review. The event (it carries the token) is never logged.""
 import os
 
 from customlabels.aws_clients import client, dynamodb_resource
-from customlabels.environment import required
 from customlabels.promotion import approval
-from customlabels.promotion.approval_tokens import APPROVAL_TOKENS_TABLE, ApprovalTokens
+from customlabels.promotion.approval_tokens import ApprovalTokens
+from customlabels.promotion.settings import RequestApprovalSettings
 from customlabels.training.entry import step_handler
 from customlabels.training.services import Services
 
 _sns = client("sns")
-_tokens = ApprovalTokens(required(os.environ, APPROVAL_TOKENS_TABLE), dynamodb_resource())
+_settings = RequestApprovalSettings.from_environment(os.environ)
+_tokens = ApprovalTokens(_settings.approval_tokens_table_name, dynamodb_resource())
 
 
 def _request(event: dict, services: Services) -> approval.Requested:

@@ -9,13 +9,13 @@ import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from customlabels.feedback.retrain import RetrainEnv, maybe_retrain
+from customlabels.feedback.retrain import RetrainSettings, maybe_retrain
 from customlabels.training.registry import Registry
 
 logger = Logger()
 tracer = Tracer()
-ENV = RetrainEnv.from_environ(os.environ)
-REGISTRY = Registry(ENV.registry_table)
+ENV = RetrainSettings.from_environment(os.environ)
+REGISTRY = Registry(ENV.registry_table_name)
 S3 = boto3.client("s3")
 SFN = boto3.client("stepfunctions")
 

@@ -107,7 +107,7 @@ def client_modules_in_parser() -> list[str]:
     for info in pkgutil.walk_packages(parser.__path__, parser.__name__ + "."):
         try:
             module = importlib.import_module(info.name)
-        except ImportError:  # a module moto itself never loads (LocalStack leftovers)
+        except ImportError:  # a module moto itself never loads (DeployedStack leftovers)
             continue
         if vars(module).get("boto_client_for") is _original:
             found.append(info.name)

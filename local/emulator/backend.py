@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from local.access.principals import Caller
 from local.emulator import datasets, policies, projects, tags, version_copy, version_running, versions
 from local.emulator.capacity import FaultInjector
-from local.emulator.cross_account import Caller
+from local.emulator.cross_account import caller_of
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
 from local.emulator.settings import DelayClock, ServiceSettings
 from local.emulator.state import ServiceState
@@ -116,7 +117,7 @@ class CustomLabelsBackend:
         return response
 
     def copy_project_version(self, request: dict, caller: Caller | None = None) -> dict:
-        caller = caller or Caller(self.state.account, f"arn:aws:iam::{self.state.account}:root")
+        caller = caller or caller_of(self.state.account, f"arn:aws:iam::{self.state.account}:root")
         return version_copy.copy_project_version(self.state, request, caller, self._state_of)
 
     def put_project_policy(self, request: dict) -> dict:

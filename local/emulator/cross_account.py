@@ -4,8 +4,8 @@ the endpoint's IAM policy engine (`local.authz`)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
+from local.access.principals import Caller
 from local.authz import NamedPolicy, PolicyError, PolicySet, Principal, Request, evaluate
 from local.emulator.policies import COPY_ACTION, ProjectPolicy
 
@@ -15,14 +15,6 @@ _IDENTITY_CHECKED_BY_ENDPOINT = NamedPolicy(
     "caller identity (checked by the endpoint)",
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": COPY_ACTION, "Resource": "*"}]},
 )
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who made a request: the account moto resolved for its credentials and the principal's ARN."""
-
-    account: str
-    arn: str
 
 
 def copy_allowed(
@@ -37,7 +29,7 @@ def copy_allowed(
     if not policies:
         return False
     resource_policy = as_resource_policy(" + ".join(p.name for p in policies), policies)
-    request = Request(_principal(caller), COPY_ACTION, version_arn, tag_context(version_tags))
+    request = Request(caller.principal, COPY_ACTION, version_arn, tag_context(version_tags))
     try:
         decision = evaluate(
             request,
@@ -52,13 +44,14 @@ def copy_allowed(
     return decision.allowed
 
 
-def _principal(caller: Caller) -> Principal:
-    """A role session matches a policy naming its role (``arn:aws:iam::<account>:role/<name>``)."""
-    if ":assumed-role/" not in caller.arn:
-        return Principal(caller.arn, caller.account)
-    role_name = caller.arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
-    role_arn = f"arn:aws:iam::{caller.account}:role/{role_name}"
-    return Principal(role_arn, caller.account, session_arn=caller.arn)
+def caller_of(account: str, arn: str) -> Caller:
+    """The caller moto resolved for a request's credentials: an assumed-role session (which a policy
+    naming its role, ``arn:aws:iam::<account>:role/<name>``, matches) or the account root."""
+    if ":assumed-role/" not in arn:
+        return Caller(Principal(arn, account), administrator=False)
+    role_name = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
+    role_arn = f"arn:aws:iam::{account}:role/{role_name}"
+    return Caller(Principal(role_arn, account, session_arn=arn), administrator=False, role_name=role_name)
 
 
 def tag_context(tags: dict[str, str]) -> dict[str, str]:

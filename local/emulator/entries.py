@@ -58,10 +58,3 @@ def read_entry(line: str | dict) -> LabeledImage:
                 )
     return LabeledImage(str(data.get("source-ref", "")), frozenset(labels), tuple(boxes), has_errors)
 
-
-def source_ref_of(line: str) -> str | None:
-    try:
-        value = json.loads(line).get("source-ref")
-    except (json.JSONDecodeError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None

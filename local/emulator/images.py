@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from local.emulator.errors import ImageTooLargeException, InvalidImageFormatException
@@ -42,6 +41,3 @@ def open_image(data: bytes, max_bytes: int) -> Image.Image:
         raise InvalidImageFormatException(f"The image aspect ratio exceeds {MAX_ASPECT:.0f}:1.")
     return image.convert("RGB")
 
-
-def as_gray_array(image: Image.Image) -> np.ndarray:
-    return np.asarray(image.convert("L"), dtype=np.float32) / 255.0

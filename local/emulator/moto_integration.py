@@ -28,10 +28,11 @@ from moto.rekognition.responses import RekognitionResponse
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_aws_sdk
 from moto.sts.models import sts_backends
 
+from local.access.principals import Caller
 from local.authz import NamedPolicy
 from local.emulator.backend import CustomLabelsBackend
 from local.emulator.caller_s3 import CallerS3, acting_for
-from local.emulator.cross_account import Caller, as_resource_policy
+from local.emulator.cross_account import as_resource_policy, caller_of
 from local.emulator.errors import CustomLabelsError
 from local.emulator.request_validation import check_request
 from local.emulator.scheduler import BackgroundScheduler, ManualScheduler
@@ -175,7 +176,7 @@ def _caller(response: RekognitionResponse) -> Caller:
     """The principal moto resolves from the request's access key: an assumed role, else the account root."""
     account = response.current_account
     role = sts_backends[account]["aws"].get_assumed_role_from_access_key(response.get_access_key())
-    return Caller(account, role.arn if role is not None else f"arn:aws:iam::{account}:root")
+    return caller_of(account, role.arn if role is not None else f"arn:aws:iam::{account}:root")
 
 
 def _json_error(code: str, message: str, status: int) -> JsonRESTError:

@@ -9,8 +9,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from local.access.principals import Caller
 from local.emulator import arns
-from local.emulator.cross_account import Caller, copy_allowed
+from local.emulator.cross_account import copy_allowed
 from local.emulator.errors import (
     AccessDeniedException,
     InvalidParameterException,
@@ -54,11 +55,12 @@ def copy_project_version(state: ServiceState, request: dict, caller: Caller, sta
         policies = list(source_state.policies.get(source_project.arn, {}).values())
         snapshot = (copy.deepcopy(source.results), source.model, source.output_config)
         source_tags = dict(source_state.tags.get(source.arn, {}))
-    if source_account != caller.account and not copy_allowed(
+    if source_account != caller.principal.account and not copy_allowed(
         caller, source.arn, source_account, policies, source_tags
     ):
         raise AccessDeniedException(
-            f"{caller.arn} is not allowed rekognition:CopyProjectVersion on {source.arn}: "
+            f"{caller.principal.session_arn or caller.principal.arn} is not allowed "
+            f"rekognition:CopyProjectVersion on {source.arn}: "
             "the source project needs a project policy that allows it."
         )
     with state.lock:

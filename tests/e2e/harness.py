@@ -15,12 +15,14 @@ import boto3
 from local.emulator import moto_integration
 from local.emulator.settings import ServiceSettings
 from local.endpoint import LocalEndpoint
-from local.stack import REGION, LocalStack, launch
+from local.stack import REGION, DeployedStack, launch
 from local.synth import StackArtifact
 
 
 @contextmanager
-def running_stack(artifact: StackArtifact, settings: ServiceSettings | None = None) -> Iterator[LocalStack]:
+def running_stack(
+    artifact: StackArtifact, settings: ServiceSettings | None = None
+) -> Iterator[DeployedStack]:
     with running_stacks([artifact], settings) as (stack,):
         yield stack
 
@@ -28,7 +30,7 @@ def running_stack(artifact: StackArtifact, settings: ServiceSettings | None = No
 @contextmanager
 def running_stacks(
     artifacts: list[StackArtifact], settings: ServiceSettings | None = None
-) -> Iterator[list[LocalStack]]:
+) -> Iterator[list[DeployedStack]]:
     """A fresh endpoint with the stacks launched on it, each into its account. The process gets test
     credentials but no AWS_ENDPOINT_URL: Lambda handlers must reach the endpoint through their own
     environment."""
@@ -41,7 +43,7 @@ def running_stacks(
     os.environ.update(variables)
     try:
         with LocalEndpoint(settings=settings, reset=True) as endpoint:
-            stacks: list[LocalStack] = []
+            stacks: list[DeployedStack] = []
             try:
                 for artifact in artifacts:
                     stacks.append(launch(artifact, endpoint.url))
@@ -66,7 +68,9 @@ def until(done: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.25)
 
 
-def topic_reader(stack: LocalStack, topic_output: str = "NotificationsTopicArn") -> Callable[[], list[dict]]:
+def topic_reader(
+    stack: DeployedStack, topic_output: str = "NotificationsTopicArn"
+) -> Callable[[], list[dict]]:
     """A queue subscribed now to the stack's topic, as an email subscriber would be; each call returns every
     SNS envelope (Subject, Message, MessageAttributes) it received so far."""
     sqs = stack.client("sqs")
@@ -160,13 +164,15 @@ def policy_of_role(resources: dict[str, Any], role: str) -> str:
     )
 
 
-def person_with(stack: LocalStack, policy_arn: str, also: dict | None = None) -> boto3.Session:
+def person_with(stack: DeployedStack, policy_arn: str, also: dict | None = None) -> boto3.Session:
     """A person holding only the managed policy `policy_arn` (and the inline policy `also`, when given):
     a role of the stack's account, assumed."""
     iam, account = stack.client("iam"), stack.client("sts").get_caller_identity()["Account"]
     name = f"person-{uuid.uuid4().hex[:8]}"
     trust = {
-        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": "sts:AssumeRole"
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": "sts:AssumeRole",
     }
     document = {"Version": "2012-10-17", "Statement": [trust]}
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(document))

@@ -23,7 +23,7 @@ from customlabels_cli.main import main
 from local import access, policy_update
 from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
-from local.stack import LocalStack
+from local.stack import DeployedStack
 from local.synth import LOCAL_PROFILE, load_stack, synthesize
 from tests.e2e.harness import (
     act_as,
@@ -44,7 +44,7 @@ TIMEOUT = 240
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory) -> Iterator[DeployedStack]:
     context = {**LOCAL_PROFILE, "reviewBelowConfidence": str(REVIEW_BELOW),
                "retrainAfterImages": str(RETRAIN_AFTER), "f1Threshold": "0.5"}
     artifact = load_stack(synthesize(tmp_path_factory.mktemp("feedback"), context))
@@ -53,7 +53,7 @@ def stack(tmp_path_factory) -> Iterator[LocalStack]:
 
 
 @pytest.fixture
-def customlabels(stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def customlabels(stack: DeployedStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """`customlabels ...` as a user runs it against the offline stack; returns (exit code, output)."""
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(stack.outputs))
@@ -68,13 +68,13 @@ def customlabels(stack: LocalStack, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     return run
 
 
-def finished(stack: LocalStack, arn: str) -> dict[str, Any]:
+def finished(stack: DeployedStack, arn: str) -> dict[str, Any]:
     sfn = stack.client("stepfunctions")
     until(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING", TIMEOUT, arn)
     return sfn.describe_execution(executionArn=arn)
 
 
-def train_first_model(stack: LocalStack, samples: list) -> dict[str, Any]:
+def train_first_model(stack: DeployedStack, samples: list) -> dict[str, Any]:
     bucket = stack.outputs["ConsoleBucketName"]
     first = [replace(s, split="train") for s in samples[:FIRST_TRAINING]]
     frozen = [replace(s, split="test") for s in samples[FIRST_TRAINING:FIRST_TRAINING + TEST_IMAGES]]
@@ -89,7 +89,7 @@ def train_first_model(stack: LocalStack, samples: list) -> dict[str, Any]:
     return {**json.loads(execution["output"]), "testingManifest": manifests["test"]}
 
 
-def stream_uploads(stack: LocalStack, samples: list) -> dict[str, str]:
+def stream_uploads(stack: DeployedStack, samples: list) -> dict[str, str]:
     """Unlabelled digits into uploads/; returns the truth a person would know, by image URI."""
     s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
     truth = {}
@@ -101,7 +101,7 @@ def stream_uploads(stack: LocalStack, samples: list) -> dict[str, str]:
 
 
 def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champion(
-    stack: LocalStack, customlabels, capsys
+    stack: DeployedStack, customlabels, capsys
 ) -> None:
     samples = list(digit_samples(FIRST_TRAINING + TEST_IMAGES + STREAMED))
     first = train_first_model(stack, samples)
@@ -155,7 +155,7 @@ def test_low_confidence_uploads_are_reviewed_imported_and_retrain_a_better_champ
 
 
 def answer_by_hand(
-    stack: LocalStack, customlabels, capsys, samples: list, name: str, *import_options: str
+    stack: DeployedStack, customlabels, capsys, samples: list, name: str, *import_options: str
 ) -> tuple[int, str]:
     """Images outside uploads/ added by a person, exported, answered with the truth and imported."""
     s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
@@ -174,7 +174,7 @@ def answer_by_hand(
 
 
 @pytest.fixture
-def reviewer(stack: LocalStack, monkeypatch: pytest.MonkeyPatch):
+def reviewer(stack: DeployedStack, monkeypatch: pytest.MonkeyPatch):
     """The CLI runs as a person holding only the stack's ReviewerAccess policy."""
     person = person_with(stack, stack.outputs["ReviewerAccessPolicyArn"])
     act_as(monkeypatch, person)
@@ -182,7 +182,7 @@ def reviewer(stack: LocalStack, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entries(
-    stack: LocalStack, customlabels, capsys, reviewer
+    stack: DeployedStack, customlabels, capsys, reviewer
 ) -> None:
     """Runs after the loop above (a trained project with a TRAIN dataset), as a person holding only
     ReviewerAccess: the whole feedback CLI works with it, and nothing else does."""
@@ -211,7 +211,7 @@ def test_images_added_by_hand_go_into_the_train_dataset_with_update_dataset_entr
     registry_writes_are_denied(stack, reviewer)
 
 
-def registry_writes_are_denied(stack: LocalStack, reviewer) -> None:
+def registry_writes_are_denied(stack: DeployedStack, reviewer) -> None:
     """A reviewer reads the registry but cannot repoint the champion or pass or approve a version."""
     registry = stack.outputs["RegistryTableName"]
     table = reviewer.resource("dynamodb", endpoint_url=stack.endpoint_url).Table(registry)
@@ -235,7 +235,7 @@ def registry_writes_are_denied(stack: LocalStack, reviewer) -> None:
     assert table.get_item(Key={"project": PROJECT, "sk": CHAMPION})["Item"] == champion
 
 
-def retraining_executions(stack: LocalStack) -> list[dict[str, Any]]:
+def retraining_executions(stack: DeployedStack) -> list[dict[str, Any]]:
     executions = stack.client("stepfunctions").list_executions(
         stateMachineArn=stack.outputs["TrainingStateMachineArn"]
     )["executions"]
@@ -243,7 +243,7 @@ def retraining_executions(stack: LocalStack) -> list[dict[str, Any]]:
 
 
 def test_without_its_start_execution_grant_a_retraining_is_refused_and_its_images_wait(
-    stack: LocalStack, customlabels, capsys
+    stack: DeployedStack, customlabels, capsys
 ) -> None:
     """Runs after the two above (2 corrected images wait): the trigger's one grant on the training
     machine is removed, as a stack update would; the import that reaches the threshold is refused by

@@ -17,7 +17,7 @@ from customlabels.promotion.gate import GATE_TAG, PASSED
 from customlabels_cli.main import main
 from local import access
 from local.samples import digit_samples, write_samples
-from local.stack import LocalStack
+from local.stack import DeployedStack
 from local.synth import LOCAL_PROFILE, load_stack, synthesize
 from tests.e2e.harness import person_with, running_stack
 from tests.unit.inference import images
@@ -27,7 +27,7 @@ PROJECT, VERSION = "customlabels", "operated-1"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory) -> Iterator[DeployedStack]:
     context = {**LOCAL_PROFILE, "f1Threshold": "0.5", "requireImprovement": "false", "deploy": "true"}
     artifact = load_stack(synthesize(tmp_path_factory.mktemp("operator"), context))
     with running_stack(artifact) as running:
@@ -36,12 +36,14 @@ def stack(tmp_path_factory) -> Iterator[LocalStack]:
 
 
 @pytest.fixture(scope="module")
-def operator(stack: LocalStack) -> boto3.Session:
+def operator(stack: DeployedStack) -> boto3.Session:
     return person_with(stack, stack.outputs["OperatorAccessPolicyArn"])
 
 
 @pytest.fixture
-def customlabels(stack: LocalStack, operator: boto3.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def customlabels(
+    stack: DeployedStack, operator: boto3.Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """`customlabels ...` run with the operator's credentials only; returns (exit code, output)."""
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(stack.outputs))
@@ -70,12 +72,12 @@ def _denials_since(since: int) -> list[str]:
     return [denial.message() for denial in access.recent_denials()[since:]]
 
 
-def _client(session: boto3.Session, stack: LocalStack, service: str) -> Any:
+def _client(session: boto3.Session, stack: DeployedStack, service: str) -> Any:
     return session.client(service, endpoint_url=stack.endpoint_url)
 
 
 def test_an_operator_trains_runs_analyses_and_tears_down_with_operator_access_alone(
-    stack: LocalStack, customlabels, capsys
+    stack: DeployedStack, customlabels, capsys
 ) -> None:
     manifests = write_samples(
         stack.client("s3"), digit_samples(120), stack.outputs["ConsoleBucketName"], f"datasets/{PROJECT}/ops"
@@ -110,7 +112,7 @@ def test_an_operator_trains_runs_analyses_and_tears_down_with_operator_access_al
 
 
 def test_an_operator_cannot_set_the_gate_tags_approve_or_write_the_registry(
-    stack: LocalStack, operator: boto3.Session
+    stack: DeployedStack, operator: boto3.Session
 ) -> None:
     rekognition = _client(operator, stack, "rekognition")
     account = stack.client("sts").get_caller_identity()["Account"]

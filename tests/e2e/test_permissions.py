@@ -34,7 +34,7 @@ from customlabels_cli.support.stack import Stack
 from local import access, alarm_evaluation, policy_update
 from local.deploy import fire_rule
 from local.samples import digit_samples, ensure_bucket, shape_samples, write_samples
-from local.stack import LocalStack
+from local.stack import DeployedStack
 from tests.e2e.harness import (
     person_with,
     policy_of_role,
@@ -56,7 +56,7 @@ SCENARIO_TIMEOUT = 60
 class Secured:
     """The deployed stack with a RUNNING champion and a queue subscribed to its topic."""
 
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: DeployedStack) -> None:
         self.stack = stack
         self.outputs = stack.outputs
         self.template = stack.artifact.template

@@ -23,7 +23,7 @@ from local import policy_update
 from local.accounts import role_arn
 from local.emulator.settings import ServiceSettings
 from local.samples import digit_samples, write_samples
-from local.stack import REGION, LocalStack
+from local.stack import REGION, DeployedStack
 from local.synth import LOCAL_PROFILE, load_stacks, synthesize
 from tests.e2e.harness import act_as, person_with, running_stacks, the_one_end, topic_reader, until
 
@@ -43,8 +43,8 @@ APPROVED, SECOND, REJECTED, AUTOMATIC = "prod-a", "prod-b", "rejected", "prod-c"
 
 @dataclass
 class Accounts:
-    training: LocalStack
-    production: LocalStack
+    training: DeployedStack
+    production: DeployedStack
     outputs: dict[str, str]
     executions: dict[str, str]  # version -> its latest training execution's ARN
     manifests: dict[str, str]
@@ -73,7 +73,7 @@ class Accounts:
         return registry(self.production, self.outputs["ProductionRegistryTableName"])
 
 
-def registry(stack: LocalStack, table: str) -> Registry:
+def registry(stack: DeployedStack, table: str) -> Registry:
     return Registry(table, stack.session.resource("dynamodb", endpoint_url=stack.endpoint_url))
 
 

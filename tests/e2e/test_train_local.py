@@ -12,14 +12,14 @@ import pytest
 
 from customlabels_cli.main import main
 from local.samples import digit_samples
-from local.stack import LocalStack
+from local.stack import DeployedStack
 
 pytestmark = pytest.mark.e2e
 LABELS = {**{str(digit): str(digit) for digit in range(10)}, "10": "even", "11": "odd"}
 
 
 @pytest.fixture(scope="module")
-def cli_env(deployed_stack: LocalStack, tmp_path_factory) -> Iterator[Path]:
+def cli_env(deployed_stack: DeployedStack, tmp_path_factory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("outputs")
     outputs = folder / "outputs.json"
     outputs.write_text(json.dumps(deployed_stack.outputs))

@@ -14,7 +14,7 @@ from local import alarm_evaluation
 from local.deploy import fire_rule
 from local.emulator.settings import ServiceSettings
 from local.samples import ensure_bucket, shape_samples, write_samples
-from local.stack import REGION, LocalStack
+from local.stack import REGION, DeployedStack
 from local.synth import LOCAL_PROFILE, load_stack, synthesize
 from tests.e2e.harness import running_stack, train_directly, until, version_status
 
@@ -25,14 +25,14 @@ USAGE_PERIOD_SECONDS = 0.5  # one data point per half second, each an accelerate
 
 
 @pytest.fixture(scope="module")
-def capped(tmp_path_factory) -> Iterator[LocalStack]:
+def capped(tmp_path_factory) -> Iterator[DeployedStack]:
     context = {**LOCAL_PROFILE, "maxInferenceUnitHoursPerDay": CAP}
     artifact = load_stack(synthesize(tmp_path_factory.mktemp("capped"), context))
     with running_stack(artifact, ServiceSettings(usage_period_seconds=USAGE_PERIOD_SECONDS)) as stack:
         yield stack
 
 
-def subscribe_queue(stack: LocalStack) -> str:
+def subscribe_queue(stack: DeployedStack) -> str:
     sqs = stack.client("sqs")
     url = sqs.create_queue(QueueName="topic-subscriber")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -42,7 +42,7 @@ def subscribe_queue(stack: LocalStack) -> str:
     return url
 
 
-def topic_messages(stack: LocalStack, url: str) -> list[dict[str, Any]]:
+def topic_messages(stack: DeployedStack, url: str) -> list[dict[str, Any]]:
     sqs = stack.client("sqs")
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
         "Messages", []
@@ -50,7 +50,7 @@ def topic_messages(stack: LocalStack, url: str) -> list[dict[str, Any]]:
     return [json.loads(message["Body"]) for message in messages]
 
 
-def units_in_service_points(stack: LocalStack, version: str) -> int:
+def units_in_service_points(stack: DeployedStack, version: str) -> int:
     listed = stack.client("cloudwatch").get_metric_statistics(
         Namespace="AWS/Rekognition",
         MetricName="InServiceInferenceUnits",
@@ -68,7 +68,7 @@ def cap_alarm_changes(account: str) -> list[str]:
     return [c.state for c in alarm_evaluation.evaluate(account, REGION) if "DailyUnitHours" in c.alarm]
 
 
-def test_a_model_over_the_daily_cap_is_stopped_and_the_alarm_fires(capped: LocalStack) -> None:
+def test_a_model_over_the_daily_cap_is_stopped_and_the_alarm_fires(capped: DeployedStack) -> None:
     stack, outputs = capped, capped.outputs
     topic = subscribe_queue(stack)
     bucket = outputs["ConsoleBucketName"]

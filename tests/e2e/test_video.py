@@ -18,7 +18,7 @@ from PIL import Image
 
 from customlabels.training.registry import Registry
 from local.samples import digit_samples, ensure_bucket, write_samples
-from local.stack import LocalStack
+from local.stack import DeployedStack
 from tests.e2e.harness import train_directly, until, version_status
 from tests.fixtures.videos import encode
 
@@ -33,7 +33,7 @@ FRAMES_PER_RUN = 8
 
 
 @pytest.fixture(scope="module")
-def stack(deployed_stack: LocalStack) -> Iterator[LocalStack]:
+def stack(deployed_stack: DeployedStack) -> Iterator[DeployedStack]:
     """The stack with a digits model trained, made champion and running."""
     s3, rekognition = deployed_stack.client("s3"), deployed_stack.client("rekognition")
     console = deployed_stack.outputs["ConsoleBucketName"]
@@ -68,12 +68,12 @@ def recognised_pictures(rekognition: Any, version_arn: str) -> dict[str, np.ndar
     return found
 
 
-def upload(stack: LocalStack, key: str, body: bytes) -> None:
+def upload(stack: DeployedStack, key: str, body: bytes) -> None:
     bucket = stack.outputs["InferenceBucketName"]
     stack.client("s3").put_object(Bucket=bucket, Key=f"uploads/{key}", Body=body)
 
 
-def result(stack: LocalStack, key: str) -> dict[str, Any]:
+def result(stack: DeployedStack, key: str) -> dict[str, Any]:
     found = stack.client("s3").get_object(Bucket=stack.outputs["InferenceBucketName"], Key=key)
     return json.loads(found["Body"].read())
 
@@ -119,7 +119,7 @@ def test_a_corrupt_mp4_gets_an_error_result_and_is_not_retried(stack) -> None:
     assert attributes["ApproximateNumberOfMessages"] == "0"
 
 
-def set_environment(stack: LocalStack, name_part: str, **variables: str) -> None:
+def set_environment(stack: DeployedStack, name_part: str, **variables: str) -> None:
     """Change one deployed function's environment (a fresh handler module is loaded for it)."""
     lambdas = stack.client("lambda")
     [name] = [

@@ -73,22 +73,7 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
     def evaluation(version: str) -> str:
         item = stack.registry().get_version(stack.project, version) or {}
         exists = bool(item) and version_evaluation.live_description(stack, item) is not None
-        view = evaluation_of(version, str(item.get("updatedAt")), exists)
-        label, outcome = request.args.get("label") or None, request.args.get("outcome") or None
-
-        def page_url(number: int) -> str:
-            found = url_for("evaluation", version=version, label=label, outcome=outcome, page=number)
-            return f"{found}#test-images"
-
-        page = evaluation_page.page_context(
-            view,
-            lambda image: url_for("image", uri=image.source_ref),
-            label=label,
-            outcome=outcome,
-            number=request.args.get("page", 1, type=int),
-            page_url=page_url,
-        )
-        return render_template("evaluation.html", page=page)
+        return _evaluation(version, evaluation_of(version, str(item.get("updatedAt")), exists))
 
     @app.post("/models/<version>/<action>")
     def control(version: str, action: str) -> Response | str:
@@ -111,6 +96,25 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
         return render_template("results.html", **_results_context(stack))
 
     return app
+
+
+def _evaluation(version: str, view: version_evaluation.VersionEvaluation) -> str:
+    """The evaluation page of a version: its test images filtered by the request's label and outcome."""
+    label, outcome = request.args.get("label") or None, request.args.get("outcome") or None
+
+    def page_url(number: int) -> str:
+        found = url_for("evaluation", version=version, label=label, outcome=outcome, page=number)
+        return f"{found}#test-images"
+
+    page = evaluation_page.page_context(
+        view,
+        lambda image: url_for("image", uri=image.source_ref),
+        label=label,
+        outcome=outcome,
+        number=request.args.get("page", 1, type=int),
+        page_url=page_url,
+    )
+    return render_template("evaluation.html", page=page)
 
 
 def _control(stack: Stack, version: str, action: str) -> Response | str:

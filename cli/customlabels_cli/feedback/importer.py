@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from customlabels.feedback.lineage import Lineage
-from customlabels.feedback.retrain import imports_prefix
 from customlabels.manifest.builders import to_json_line
 from customlabels.manifest.check_line import validate_line
 from customlabels.manifest.line import CLASSIFICATION_TYPE, METADATA_SUFFIX, SOURCE_REF, Status
 from customlabels.manifest.source import iter_lines, open_manifest
 from customlabels.s3uri import parse_s3_uri
+from customlabels.storage_layout import imports_prefix
 from customlabels.training.registry import Registry
 from customlabels_cli.converters.conversion import Conversion, write_manifest
 from customlabels_cli.feedback.answers import Answers

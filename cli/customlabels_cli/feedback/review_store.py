@@ -17,8 +17,9 @@ from uuid import uuid4
 
 from botocore.exceptions import ClientError
 
-from customlabels.feedback.review import entry_id, open_prefix, review_prefix
+from customlabels.feedback.review import entry_id
 from customlabels.s3uri import parse_s3_uri
+from customlabels.storage_layout import open_review_prefix, review_prefix
 from customlabels_cli.support.errors import CliError
 
 OPEN, IN_REVIEW, IMPORTED = "open", "in review", "imported"
@@ -57,7 +58,8 @@ class ReviewStore:
 
     def entries(self) -> list[dict[str, Any]]:
         """Every entry, oldest analysis first."""
-        return sorted(self._read_all(open_prefix(self.project)), key=lambda e: (e["analysedAt"], e["id"]))
+        entries = self._read_all(open_review_prefix(self.project))
+        return sorted(entries, key=lambda e: (e["analysedAt"], e["id"]))
 
     def exports(self) -> list[dict[str, Any]]:
         return sorted(self._read_all(f"{review_prefix(self.project)}exports/"), key=lambda r: r["exportId"])
@@ -96,7 +98,7 @@ class ReviewStore:
         version = head.get("VersionId") or head["ETag"].strip('"')
         if version == "null":
             version = head["ETag"].strip('"')
-        key = f"{open_prefix(self.project)}{entry_id(uri, version)}.json"
+        key = f"{open_review_prefix(self.project)}{entry_id(uri, version)}.json"
         try:
             return self._read(key), False
         except ClientError as error:

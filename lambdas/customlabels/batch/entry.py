@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -12,7 +12,7 @@ from customlabels import aws_clients
 from customlabels.aws_clients import REKOGNITION_RETRIES
 from customlabels.batch.children import BatchAnalyser
 from customlabels.batch.result_items import ResultItems
-from customlabels.batch.settings import BatchEnv
+from customlabels.batch.settings import BatchSettings
 from customlabels.feedback.review import review_set
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
@@ -21,11 +21,11 @@ from customlabels.inference.model_start import ModelStarter
 AnalyzerFor = Callable[[str, str, float | None], Analyzer]
 
 
-def analyzers(env: BatchEnv, s3: Any, dynamodb: Any) -> AnalyzerFor:
+def analyzers(env: BatchSettings, s3: Any, dynamodb: Any) -> AnalyzerFor:
     """The upload path's analyser on a run's model version; the state machine keeps it running."""
     rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
-    table = dynamodb.Table(env.results_table)  # the analyser's; the batch writes through ResultItems
-    review = review_set(s3, env.inference_bucket, env.project, env.review_below_confidence)
+    table = dynamodb.Table(env.results_table_name)  # the analyser's; the batch writes through ResultItems
+    review = review_set(s3, env.inference_bucket_name, env.project_name, env.review_below_confidence)
 
     @cache
     def analyzer_for(version_arn: str, version_name: str, min_confidence: float | None) -> Analyzer:
@@ -34,7 +34,7 @@ def analyzers(env: BatchEnv, s3: Any, dynamodb: Any) -> AnalyzerFor:
             s3=s3,
             rekognition=rekognition,
             results_table=table,
-            champions=ChampionCache(lambda: model, ttl_seconds=3600, project=env.project),
+            champions=ChampionCache(lambda: model, ttl_seconds=3600, project=env.project_name),
             starter=ModelStarter(
                 rekognition,
                 min_inference_units=env.min_inference_units,
@@ -45,21 +45,20 @@ def analyzers(env: BatchEnv, s3: Any, dynamodb: Any) -> AnalyzerFor:
             settings=Settings(
                 min_confidence=min_confidence, start_stopped_model=False, model_retry_seconds=60
             ),
-            results_bucket=env.inference_bucket,
+            results_bucket=env.inference_bucket_name,
             review=review,
         )
 
     return analyzer_for
 
 
-def batch_analyser(environ: Mapping[str, str]) -> BatchAnalyser:
-    env = BatchEnv.from_environ(environ)
+def batch_analyser(env: BatchSettings) -> BatchAnalyser:
     s3 = boto3.client("s3")
     dynamodb = aws_clients.dynamodb_resource()
     return BatchAnalyser(
         s3=s3,
-        result_items=ResultItems(dynamodb, env.results_table),
-        results_bucket=env.inference_bucket,
+        result_items=ResultItems(dynamodb, env.results_table_name),
+        results_bucket=env.inference_bucket_name,
         analyzer_for=analyzers(env, s3, dynamodb),  # items are written through ResultItems
-        concurrency=env.concurrency,
+        concurrency=env.detect_concurrency,
     )

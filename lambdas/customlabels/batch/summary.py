@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from customlabels.batch.children import ANALYSED, FAILED, IGNORED, SKIPPED, item_location
+from customlabels.batch.contract import SummaryOutput
 
 PART_BYTES = 8 * 1024 * 1024  # multipart parts (S3 minimum 5 MiB): results.jsonl is never held whole
 FAILURE_EXAMPLES = 50
@@ -121,35 +122,37 @@ def summarise(event: dict[str, Any], s3: Any, now: datetime | None = None) -> di
     started = datetime.fromisoformat(event["startedAt"].replace("Z", "+00:00"))
     seconds = max((finished - started).total_seconds(), 0.001)
     handled = counts[ANALYSED] + counts[SKIPPED] + counts[FAILED]
-    summary = {
-        "execution": event["executionName"],
-        "source": settings["source"],
-        "modelVersion": {"name": model["versionName"], "arn": model["versionArn"]},
-        "images": {
+    rate, summary_uri = round(handled / seconds, 2), f"s3://{bucket}/{prefix}/summary.json"
+    output = SummaryOutput(
+        execution=event["executionName"],
+        source=settings["source"],
+        modelVersion={"name": model["versionName"], "arn": model["versionArn"]},
+        images={
             "total": handled,
             "analysed": counts[ANALYSED],
             "skipped": counts[SKIPPED],
             "failed": counts[FAILED],
             "notImages": counts[IGNORED],
         },
-        "labels": dict(sorted(labels.items())),
-        "failures": {"reasons": dict(reasons), "examples": examples},
-        "imagesPerSecond": round(handled / seconds, 2),
-        "seconds": round(seconds, 1),
-        "startedAt": event["startedAt"],
-        "finishedAt": finished.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "resultsManifest": f"s3://{bucket}/{manifest_key}",
-        "summary": f"s3://{bucket}/{prefix}/summary.json",
-    }
+        labels=dict(sorted(labels.items())),
+        failures={"reasons": dict(reasons), "examples": examples},
+        imagesPerSecond=rate,
+        seconds=round(seconds, 1),
+        startedAt=event["startedAt"],
+        finishedAt=finished.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        resultsManifest=f"s3://{bucket}/{manifest_key}",
+        summary=summary_uri,
+        message=(
+            f"batch {event['executionName']}: {counts[ANALYSED]} analysed, {counts[SKIPPED]} skipped, "
+            f"{counts[FAILED]} failed of {handled} images from {settings['source']} "
+            f"({rate} images/s); summary {summary_uri}"
+        ),
+    ).to_state()
+    document = {key: value for key, value in output.items() if key != "message"}
     s3.put_object(
         Bucket=bucket,
         Key=f"{prefix}/summary.json",
-        Body=json.dumps(summary, indent=2).encode(),
+        Body=json.dumps(document, indent=2).encode(),
         ContentType="application/json",
     )
-    summary["message"] = (
-        f"batch {event['executionName']}: {counts[ANALYSED]} analysed, {counts[SKIPPED]} skipped, "
-        f"{counts[FAILED]} failed of {handled} images from {settings['source']} "
-        f"({summary['imagesPerSecond']} images/s); summary {summary['summary']}"
-    )
-    return summary
+    return output

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from customlabels.batch.contract import VideoOutput
 from customlabels.batch.video_chunk import chunk_key
 from customlabels.inference import results
 from customlabels.inference.analyzer import Analyzer
@@ -81,15 +82,15 @@ def merge_video(
         f"batch {event['executionName']}: video {settings['source']} analysed in {video['chunks']} chunks, "
         f"{len(timeline)} frames in {seconds} s: {outcome.status}; result {result}"
     )
-    return {
-        "execution": event["executionName"],
-        "source": settings["source"],
-        "modelVersion": {"name": model["versionName"], "arn": model["versionArn"]},
-        "status": outcome.status,
-        "result": result,
-        "frames": len(timeline),
-        "chunks": video["chunks"],
-        "error": document.get("error"),
-        "seconds": seconds,
-        "message": message,
-    }
+    return VideoOutput(
+        execution=event["executionName"],
+        source=settings["source"],
+        modelVersion={"name": model["versionName"], "arn": model["versionArn"]},
+        status=outcome.status,
+        result=result,
+        frames=len(timeline),
+        chunks=video["chunks"],
+        error=document.get("error"),
+        seconds=seconds,
+        message=message,
+    ).to_state()

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from customlabels.batch.settings import BatchEnv
+from customlabels.batch.settings import BatchSettings
 from customlabels.inference.errors import error_code
 from customlabels.inference.s3_object_file import open_object
 from customlabels.inference.video_frames import Video, VideoProblem
@@ -23,7 +23,7 @@ MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchVersion", "403", "AccessDenied
 
 
 def plan_video(
-    s3: Any, settings: dict[str, Any], env: BatchEnv, problems: list[str]
+    s3: Any, settings: dict[str, Any], env: BatchSettings, problems: list[str]
 ) -> dict[str, Any] | None:
     """The run's ``video`` settings (object version, header, chunk plan) after writing the chunks, or
     None with the reason in ``problems``."""

@@ -9,39 +9,24 @@ the SHA-256 the registry holds for it, so champion and challenger are judged on 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from customlabels.environment import optional, required
+from customlabels.environment import FunctionSettings
 from customlabels.feedback.lineage import Lineage
 from customlabels.naming import version_name_for_execution
 from customlabels.rekognition.versions import manifest_sha256
 from customlabels.training.registry import Registry
 
-IMPORTS_DIR = "feedback/imports/"
-
-
-def imports_prefix(project: str) -> str:
-    return f"datasets/{project}/{IMPORTS_DIR}"
-
 
 @dataclass(frozen=True)
-class RetrainEnv:
-    project: str
-    registry_table: str
-    training_machine_arn: str
-    after_images: int | None  # None: automatic retraining is off
+class RetrainSettings(FunctionSettings):
+    """The start_retraining function's settings: set by infra/feedback.py."""
 
-    @classmethod
-    def from_environ(cls, env: Mapping[str, str]) -> RetrainEnv:
-        after = optional(env, "RETRAIN_AFTER_IMAGES", "")
-        return cls(
-            project=required(env, "PROJECT_NAME"),
-            registry_table=required(env, "REGISTRY_TABLE_NAME"),
-            training_machine_arn=required(env, "TRAINING_STATE_MACHINE_ARN"),
-            after_images=int(after) if after else None,
-        )
+    project_name: str
+    registry_table_name: str
+    training_state_machine_arn: str
+    retrain_after_images: int | None = None  # None: automatic retraining is off
 
 
 @dataclass(frozen=True)
@@ -78,36 +63,36 @@ def frozen_test_set(registry: Registry, s3: Any, project: str) -> tuple[str | No
     return testing, ""
 
 
-def maybe_retrain(env: RetrainEnv, registry: Registry, s3: Any, sfn: Any) -> Decision:
-    if env.after_images is None:
+def maybe_retrain(env: RetrainSettings, registry: Registry, s3: Any, sfn: Any) -> Decision:
+    if env.retrain_after_images is None:
         return Decision(False, "automatic retraining is off (retrainAfterImages is null)")
     lineage = Lineage(registry)
-    pending = lineage.pending(env.project)
+    pending = lineage.pending(env.project_name)
     images = pending["pendingImages"]
-    if images < env.after_images or not pending["pendingImports"]:
+    if images < env.retrain_after_images or not pending["pendingImports"]:
         return Decision(False, f"{images} corrected image(s) since the last training, retraining starts "
-                        f"at {env.after_images}", images=images)
-    testing, refusal = frozen_test_set(registry, s3, env.project)
+                        f"at {env.retrain_after_images}", images=images)
+    testing, refusal = frozen_test_set(registry, s3, env.project_name)
     if testing is None:
         return Decision(False, refusal, images=images)
     name = execution_name(pending["pendingImports"][-1])
-    execution_arn = env.training_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-    if not lineage.take(env.project, pending, execution_arn):
+    execution_arn = env.training_state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+    if not lineage.take(env.project_name, pending, execution_arn):
         return Decision(False, "the pending imports changed meanwhile: the newer trigger decides", images=0)
     payload = {
-        "projectName": env.project,
+        "projectName": env.project_name,
         "trainingManifest": pending["trainingManifest"],
         "testingManifest": testing,
         "feedbackImages": images,
     }
     try:
         started = sfn.start_execution(
-            stateMachineArn=env.training_machine_arn, name=name, input=json.dumps(payload)
+            stateMachineArn=env.training_state_machine_arn, name=name, input=json.dumps(payload)
         )
     except Exception:
-        lineage.give_back(env.project, pending)
+        lineage.give_back(env.project_name, pending)
         raise
-    version = version_name_for_execution(env.project, name)
-    lineage.mark_trained(env.project, pending["pendingImports"], started["executionArn"], version)
+    version = version_name_for_execution(env.project_name, name)
+    lineage.mark_trained(env.project_name, pending["pendingImports"], started["executionArn"], version)
     return Decision(True, f"retraining {version} on {images} corrected image(s) from "
                     f"{len(pending['pendingImports'])} import(s)", started["executionArn"], images)

@@ -16,16 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-REVIEW_PREFIX = "review/"
+from customlabels.storage_layout import open_review_prefix
+
 LOW_CONFIDENCE, NO_LABEL = "LOW_CONFIDENCE", "NO_LABEL"
-
-
-def review_prefix(project: str) -> str:
-    return f"{REVIEW_PREFIX}{project}/"
-
-
-def open_prefix(project: str) -> str:
-    return f"{review_prefix(project)}open/"
 
 
 def entry_id(image: str, version: str, frame_ms: int | None = None) -> str:
@@ -57,7 +50,7 @@ class ReviewSet:
         returns how many were written."""
         written = 0
         for entry in self.entries(document, result_uri):
-            key = f"{open_prefix(self.project)}{entry['id']}.json"
+            key = f"{open_review_prefix(self.project)}{entry['id']}.json"
             self.s3.put_object(
                 Bucket=self.bucket,
                 Key=key,

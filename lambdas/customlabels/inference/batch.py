@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, single_metric
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -33,11 +33,13 @@ from customlabels.inference.errors import THROUGHPUT_EXCEEDED
 from customlabels.inference.events import ImageVersion
 from customlabels.inference.long_videos import LongVideos
 from customlabels.inference.messages import MessageProcessor
-from customlabels.inference.model_start import ModelStarter
+from customlabels.inference.model_start import ModelStarter, registry_cap_hold
 from customlabels.inference.results import SUCCEEDED
 from customlabels.inference.settings import DetectSettings
 from customlabels.inference.video import BATCHED, VideoAnalyzer, VideoSettings
 from customlabels.inference.video_plan import is_video
+from customlabels.metric_emit import emit_detections
+from customlabels.metrics import Metric
 from customlabels.training.registry import Registry
 
 logger = Logger(child=True)
@@ -62,34 +64,47 @@ class Detector:
 
     @cached_property
     def settings(self) -> DetectSettings:
-        return DetectSettings.from_environ(self._environment)
+        return DetectSettings.from_environment(self._environment)
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry(self.settings.registry_table_name)
+
+    @cached_property
+    def rekognition(self) -> Any:
+        return boto3.client("rekognition", config=REKOGNITION_RETRIES)
+
+    @cached_property
+    def starter(self) -> ModelStarter:
+        """Starts a stopped champion, unless the guard holds it stopped (the registry's capHoldUntil)."""
+        settings = self.settings
+        return ModelStarter(
+            self.rekognition,
+            min_inference_units=settings.min_inference_units,
+            max_inference_units=settings.max_inference_units,
+            interval_seconds=settings.model_retry_seconds,
+            cap_hold=registry_cap_hold(self.registry),
+        )
 
     @cached_property
     def analyzer(self) -> Analyzer:
-        settings = self.settings
-        rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
-        registry = Registry(settings.registry_table)
+        settings, registry = self.settings, self.registry
         return Analyzer(
             s3=boto3.client("s3"),
-            rekognition=rekognition,
-            results_table=boto3.resource("dynamodb").Table(settings.results_table),
+            rekognition=self.rekognition,
+            results_table=boto3.resource("dynamodb").Table(settings.results_table_name),
             champions=ChampionCache(
-                lambda: registry.champion(settings.project),
+                lambda: registry.champion(settings.project_name),
                 ttl_seconds=settings.champion_cache_seconds,
-                project=settings.project,
+                project=settings.project_name,
             ),
-            starter=ModelStarter(
-                rekognition,
-                min_inference_units=settings.min_inference_units,
-                max_inference_units=settings.max_inference_units,
-                interval_seconds=settings.model_retry_seconds,
-            ),
+            starter=self.starter,
             settings=Settings(
                 min_confidence=settings.min_confidence,
                 start_stopped_model=settings.start_stopped_model,
                 model_retry_seconds=settings.model_retry_seconds,
             ),
-            review=review_set(boto3.client("s3"), settings.inference_bucket, settings.project,
+            review=review_set(boto3.client("s3"), settings.inference_bucket_name, settings.project_name,
                               settings.review_below_confidence),
         )
 
@@ -113,7 +128,7 @@ class Detector:
 
     @cached_property
     def messages(self) -> MessageProcessor:
-        persistence = DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table)
+        persistence = DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table_name)
         once = idempotent_function(
             data_keyword_argument="image", persistence_store=persistence, config=self.idempotency
         )(self._analyse_once)
@@ -137,7 +152,7 @@ class Detector:
         self.idempotency.register_lambda_context(context)
         self.messages  # noqa: B018 -- build clients on this thread: worker threads share them
         self.videos  # noqa: B018
-        semaphore = asyncio.Semaphore(self.settings.concurrency)
+        semaphore = asyncio.Semaphore(self.settings.detect_concurrency)
 
         async def handle(record: SQSRecord) -> list[dict[str, Any]]:
             async with semaphore:
@@ -157,21 +172,17 @@ class Detector:
             if status != "success":
                 logger.warning("retrying record", extra={"messageId": record.message_id, "error": outcomes})
                 if THROUGHPUT_EXCEEDED in str(outcomes):
-                    metrics.add_metric(name="ThroughputExceeded", unit=MetricUnit.Count, value=1)
+                    metrics.add_metric(name=Metric.THROUGHPUT_EXCEEDED, unit=MetricUnit.Count, value=1)
                 continue
             for outcome in outcomes:
-                metrics.add_metric(name="ImagesAnalysed", unit=MetricUnit.Count, value=1)
+                metrics.add_metric(name=Metric.IMAGES_ANALYSED, unit=MetricUnit.Count, value=1)
                 if outcome.get("duplicate"):
-                    metrics.add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=1)
+                    metrics.add_metric(name=Metric.DUPLICATE_EVENTS, unit=MetricUnit.Count, value=1)
                 elif outcome["status"] == SUCCEEDED:
                     per_model[outcome["modelVersionName"]] += 1
                 elif outcome["status"] == BATCHED:
-                    metrics.add_metric(name="VideosBatched", unit=MetricUnit.Count, value=1)
+                    metrics.add_metric(name=Metric.VIDEOS_BATCHED, unit=MetricUnit.Count, value=1)
                 else:
-                    metrics.add_metric(name="ImagesRejected", unit=MetricUnit.Count, value=1)
+                    metrics.add_metric(name=Metric.IMAGES_REJECTED, unit=MetricUnit.Count, value=1)
         for version_name, count in per_model.items():
-            dimensions = {"ProjectName": self.settings.project, "VersionName": version_name}
-            with single_metric(
-                name="Detections", unit=MetricUnit.Count, value=count, default_dimensions=dimensions
-            ):
-                pass
+            emit_detections(self.settings.project_name, version_name, count)

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-UPLOADS_PREFIX = "uploads/"
+from customlabels.storage_layout import UPLOADS_PREFIX
+
 TEST_EVENT = "s3:TestEvent"
 
 

@@ -9,10 +9,9 @@ A model the idle guard stopped at the daily inference-unit-hours cap is not star
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,12 +37,6 @@ def registry_cap_hold(registry: Registry) -> HoldLookup:
     return hold_until
 
 
-def cap_hold_from_environ(env: Mapping[str, str] = os.environ) -> HoldLookup:
-    """The detect function's registry (REGISTRY_TABLE_NAME); no hold without one."""
-    table = env.get("REGISTRY_TABLE_NAME", "")
-    return registry_cap_hold(Registry(table)) if table else (lambda _arn: None)
-
-
 class ModelStarter:
     def __init__(
         self,
@@ -63,7 +56,7 @@ class ModelStarter:
         self._clock = clock
         self._lock = threading.Lock()
         self._asked_at: dict[str, float] = {}
-        self._cap_hold = cap_hold or cap_hold_from_environ()
+        self._cap_hold = cap_hold or (lambda _arn: None)  # None: no hold is ever in force
         self._now = now
 
     def request_start(self, version_arn: str) -> bool:

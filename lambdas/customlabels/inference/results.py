@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from customlabels.inference.events import ImageVersion
+from customlabels.storage_layout import RESULTS_PREFIX
 
-RESULTS_PREFIX = "results/"
 SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 # The results table's indexes (infra/inference.py): newest first by status, and by model version.

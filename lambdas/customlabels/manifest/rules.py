@@ -10,7 +10,7 @@ import re
 
 from customlabels.manifest import limits
 from customlabels.manifest.images import ImageProbe
-from customlabels.manifest.line import CLASSIFICATION_TYPE, DETECTION_TYPE, RESERVED_KEYS, SOURCE_REF
+from customlabels.manifest.line import CLASSIFICATION_TYPE, RESERVED_KEYS, SOURCE_REF
 
 YES_NO = ("yes", "no")
 
@@ -154,11 +154,6 @@ def missing_class_map_id(annotations: list, class_map: dict) -> bool:
 
 
 # --- rules reported only when no priority rule fired -----------------------------------------------
-def unsupported_use_case_type(meta: dict) -> bool:
-    kind = meta.get("type")
-    return type(kind) is str and kind not in (CLASSIFICATION_TYPE, DETECTION_TYPE)
-
-
 def invalid_label_name_length(names) -> bool:
     return max(map(len, names), default=0) > limits.MAX_LABEL_NAME_CHARS
 

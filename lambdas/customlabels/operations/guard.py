@@ -8,30 +8,27 @@ and, when a daily cap is set, the project's inference-unit hours since 00:00 UTC
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from customlabels.environment import optional, required
+from customlabels.environment import PowertoolsSettings
+from customlabels.metrics import IN_SERVICE_INFERENCE_UNITS, REKOGNITION_NAMESPACE, Dimension, Metric
 from customlabels.naming import version_name_of
 from customlabels.operations.idle import (
     RUNNING,
     Decision,
-    GuardPolicy,
     ModelActivity,
     Reason,
     cap_hold_until,
     decide,
 )
+from customlabels.operations.settings import GuardSettings
 from customlabels.operations.usage import unit_hours
 from customlabels.rekognition.projects import find_project_arn
 from customlabels.rekognition.versions import stop_model
 from customlabels.training.registry import Registry
 
-DETECTIONS_METRIC = "Detections"
-USAGE_NAMESPACE = "AWS/Rekognition"
-USAGE_METRIC = "InServiceInferenceUnits"
 USAGE_PERIOD_SECONDS = 300
 TRAFFIC_PERIOD_SECONDS = 60
 QUEUE_ATTRIBUTES = [
@@ -39,40 +36,6 @@ QUEUE_ATTRIBUTES = [
     "ApproximateNumberOfMessagesNotVisible",
     "ApproximateNumberOfMessagesDelayed",
 ]
-
-
-@dataclass(frozen=True)
-class GuardSettings:
-    project: str
-    queue_url: str
-    topic_arn: str
-    registry_table: str
-    check_minutes: int
-    policy: GuardPolicy
-    namespace: str
-    service: str
-
-    @classmethod
-    def from_environ(cls, env: Mapping[str, str]) -> GuardSettings:
-        cap = optional(env, "MAX_INFERENCE_UNIT_HOURS_PER_DAY", "")
-        return cls(
-            project=required(env, "PROJECT_NAME"),
-            queue_url=required(env, "QUEUE_URL"),
-            topic_arn=required(env, "TOPIC_ARN"),
-            registry_table=required(env, "REGISTRY_TABLE_NAME"),
-            check_minutes=int(required(env, "IDLE_CHECK_MINUTES")),
-            policy=GuardPolicy(
-                idle_minutes=float(required(env, "IDLE_STOP_MINUTES")),
-                max_unit_hours_per_day=float(cap) if cap else None,
-            ),
-            namespace=required(env, "POWERTOOLS_METRICS_NAMESPACE"),
-            service=required(env, "POWERTOOLS_SERVICE_NAME"),
-        )
-
-    @property
-    def lookback_minutes(self) -> float:
-        """Long enough that a model idle past the alarm threshold (idle + 2 checks) shows as such."""
-        return self.policy.idle_minutes + 3 * self.check_minutes
 
 
 @dataclass(frozen=True)
@@ -106,8 +69,10 @@ class Guard:
         sqs: Any,
         sns: Any,
         registry: Registry,
+        powertools: PowertoolsSettings | None = None,
     ) -> None:
         self.settings = settings
+        self.powertools = powertools or PowertoolsSettings()  # where the Detections metric is
         self.rekognition = rekognition
         self.cloudwatch = cloudwatch
         self.sqs = sqs
@@ -115,24 +80,27 @@ class Guard:
         self.registry = registry
 
     def run(self, now: datetime) -> dict[str, Any]:
-        project_arn = find_project_arn(self.rekognition, self.settings.project)
+        project_arn = find_project_arn(self.rekognition, self.settings.project_name)
         if project_arn is None:
-            return {"project": self.settings.project, "models": [], "unitHoursToday": 0.0}
+            return {"project": self.settings.project_name, "models": [], "unitHoursToday": 0.0}
         versions = self._versions(project_arn)
         running = [version for version in versions if version["Status"] == RUNNING]
         queued = self.queued_messages() if running else 0
         used = self.unit_hours_today(versions, now) if self.settings.policy.max_unit_hours_per_day else 0.0
         reports = []
         for version in versions:
-            record = self.registry.get_version(self.settings.project, _name(version))
+            record = self.registry.get_version(self.settings.project_name, _name(version))
             if version["Status"] == RUNNING:
                 reports.append(self._guard_running(version, record, queued, used, now))
             elif record and record.get("guardSawStatus") == RUNNING:
                 self.registry.update_version(
-                    self.settings.project, _name(version), guardSawStatus=version["Status"], runningSince=None
+                    self.settings.project_name,
+                    _name(version),
+                    guardSawStatus=version["Status"],
+                    runningSince=None,
                 )
         return {
-            "project": self.settings.project,
+            "project": self.settings.project_name,
             "queuedMessages": queued,
             "unitHoursToday": used,
             "models": [report.as_dict(self.settings.lookback_minutes) for report in reports],
@@ -156,7 +124,7 @@ class Guard:
             decision.reason.value,
         )
         self.registry.update_version(
-            self.settings.project,
+            self.settings.project_name,
             report.version_name,
             status=stopped or RUNNING,
             guardSawStatus=stopped or RUNNING,
@@ -197,14 +165,14 @@ class Guard:
             [
                 _query(
                     "d",
-                    self.settings.namespace,
-                    DETECTIONS_METRIC,
+                    self.powertools.powertools_metrics_namespace,
+                    Metric.DETECTIONS,
                     TRAFFIC_PERIOD_SECONDS,
                     "Sum",
                     {
-                        "ProjectName": self.settings.project,
-                        "VersionName": version_name,
-                        "service": self.settings.service,
+                        Dimension.PROJECT_NAME: self.settings.project_name,
+                        Dimension.VERSION_NAME: version_name,
+                        "service": self.powertools.powertools_service_name,
                     },
                 )
             ],
@@ -221,11 +189,11 @@ class Guard:
         queries = [
             _query(
                 f"v{index}",
-                USAGE_NAMESPACE,
-                USAGE_METRIC,
+                REKOGNITION_NAMESPACE,
+                IN_SERVICE_INFERENCE_UNITS,
                 USAGE_PERIOD_SECONDS,
                 "Average",
-                {"ProjectName": self.settings.project, "VersionName": _name(version)},
+                {Dimension.PROJECT_NAME: self.settings.project_name, Dimension.VERSION_NAME: _name(version)},
             )
             for index, version in enumerate(versions)
         ]
@@ -246,7 +214,7 @@ class Guard:
     def _publish(self, report: ModelReport, now: datetime) -> None:
         decision, model = report.decision, report.version_name
         done = "stopped" if decision.stop else "kept running"
-        subject = f"{self.settings.project}: model {model} {done} ({decision.reason.value})"
+        subject = f"{self.settings.project_name}: model {model} {done} ({decision.reason.value})"
         if decision.stop:
             action = (
                 f"The idle guard stopped model {model} ({decision.reason.value}); "
@@ -302,7 +270,7 @@ def _query(query_id: str, namespace: str, metric: str, period: int, stat: str, d
             "Metric": {
                 "Namespace": namespace,
                 "MetricName": metric,
-                "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()],
+                "Dimensions": [{"Name": str(name), "Value": value} for name, value in dimensions.items()],
             },
             "Period": period,
             "Stat": stat,

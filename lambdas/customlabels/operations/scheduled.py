@@ -12,7 +12,10 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from customlabels.operations.guard import Guard, GuardSettings
+from customlabels.environment import PowertoolsSettings
+from customlabels.metrics import Dimension, Metric
+from customlabels.operations.guard import Guard
+from customlabels.operations.settings import GuardSettings
 from customlabels.training.registry import Registry
 
 logger = Logger(child=True)
@@ -25,14 +28,15 @@ class ScheduledGuard:
 
     @cached_property
     def guard(self) -> Guard:
-        settings = GuardSettings.from_environ(self._environment)
+        settings = GuardSettings.from_environment(self._environment)
         return Guard(
             settings,
             rekognition=boto3.client("rekognition"),
             cloudwatch=boto3.client("cloudwatch"),
             sqs=boto3.client("sqs"),
             sns=boto3.client("sns"),
-            registry=Registry(settings.registry_table),
+            registry=Registry(settings.registry_table_name),
+            powertools=PowertoolsSettings.from_environment(self._environment),
         )
 
     def run(self, now: datetime) -> dict[str, Any]:
@@ -43,13 +47,13 @@ class ScheduledGuard:
         return summary
 
     def _emit(self, summary: dict[str, Any]) -> None:
-        metrics.add_dimension(name="ProjectName", value=summary["project"])
+        metrics.add_dimension(name=Dimension.PROJECT_NAME, value=summary["project"])
         kept = [model for model in summary["models"] if model["verdict"] == "keep"]
         stopped = len(summary["models"]) - len(kept)
-        metrics.add_metric(name="RunningModels", unit=MetricUnit.Count, value=len(kept))
-        metrics.add_metric(name="ModelsStoppedByGuard", unit=MetricUnit.Count, value=stopped)
+        metrics.add_metric(name=Metric.RUNNING_MODELS, unit=MetricUnit.Count, value=len(kept))
+        metrics.add_metric(name=Metric.MODELS_STOPPED_BY_GUARD, unit=MetricUnit.Count, value=stopped)
         idle = max((model["idleMinutes"] for model in kept), default=0)
-        metrics.add_metric(name="RunningModelIdleMinutes", unit=MetricUnit.Count, value=idle)
+        metrics.add_metric(name=Metric.RUNNING_MODEL_IDLE_MINUTES, unit=MetricUnit.Count, value=idle)
         if self.guard.settings.policy.max_unit_hours_per_day is not None:
             used = summary["unitHoursToday"]
-            metrics.add_metric(name="InferenceUnitHoursToday", unit=MetricUnit.Count, value=used)
+            metrics.add_metric(name=Metric.INFERENCE_UNIT_HOURS_TODAY, unit=MetricUnit.Count, value=used)

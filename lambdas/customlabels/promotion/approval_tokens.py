@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 
-APPROVAL_TOKENS_TABLE = "APPROVAL_TOKENS_TABLE"  # the environment variable naming the table
 KEY = "executionArn"
 TTL_ATTRIBUTE = "expiresAt"
 

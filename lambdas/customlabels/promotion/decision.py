@@ -17,7 +17,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from customlabels.aws_clients import client, dynamodb_resource
 from customlabels.promotion.approval_tokens import ApprovalTokens
+from customlabels.promotion.settings import DecideApprovalSettings
 from customlabels.training.contract import Failure
 from customlabels.training.registry import Registry, utc_now
 
@@ -85,6 +87,17 @@ def parse_request(event: Mapping[str, Any]) -> Request | Answer:
 class Decider:
     def __init__(self, project: str, registry: Registry, tokens: ApprovalTokens, sfn: Any) -> None:
         self.project, self.registry, self.tokens, self.sfn = project, registry, tokens, sfn
+
+    @classmethod
+    def from_settings(cls, settings: DecideApprovalSettings) -> Decider:
+        """The function's Decider, built once at cold start."""
+        resource = dynamodb_resource()
+        return cls(
+            settings.project_name,
+            Registry(settings.registry_table_name, resource),
+            ApprovalTokens(settings.approval_tokens_table_name, resource),
+            client("stepfunctions"),
+        )
 
     def handle(self, event: Mapping[str, Any]) -> Answer:
         caller = verified_caller(event)

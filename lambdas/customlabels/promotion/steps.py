@@ -64,7 +64,7 @@ def _no_previous(project: str, champion: dict | None, previous: str | None) -> s
 
 def share_project(event: dict, services: Services) -> ShareOutput:
     """The policy comes from the stack's productionAccount, never from the event."""
-    production_account = services.env.defaults.productionAccount
+    production_account = services.env.training_defaults.productionAccount
     if not production_account:
         raise ValueError("ShareProject needs the stack's productionAccount (-c productionAccount=...)")
     document = gate.project_policy(event["projectArn"], production_account)

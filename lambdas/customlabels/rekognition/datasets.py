@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from customlabels.s3uri import parse_s3_uri
+from customlabels.training.contract import DatasetPhase
 
 COMPLETE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 FAILED = {"CREATE_FAILED", "UPDATE_FAILED"}
@@ -34,7 +35,8 @@ def project_datasets(rekognition: Any, project_name: str) -> dict[str, dict]:
 
 def start(rekognition: Any, settings: dict, project_arn: str, tags: dict[str, str]) -> dict:
     """Delete the project's earlier datasets, or create the new ones when there are none."""
-    state = {"phase": "DELETING", "train": None, "test": None, "split": False, "attempt": 0, "failure": None}
+    state = {"phase": DatasetPhase.DELETING, "train": None, "test": None, "split": False, "attempt": 0}
+    state["failure"] = None
     if _delete_existing(rekognition, settings["projectName"]):
         return state
     return _create(rekognition, settings, project_arn, tags, state)
@@ -43,24 +45,24 @@ def start(rekognition: Any, settings: dict, project_arn: str, tags: dict[str, st
 def advance(rekognition: Any, settings: dict, project_arn: str, tags: dict[str, str], state: dict) -> dict:
     """One poll: move the datasets on by at most one step and report where they are."""
     state = {**state, "attempt": state["attempt"] + 1}
-    if state["phase"] == "DELETING":
+    if state["phase"] == DatasetPhase.DELETING:
         if _delete_existing(rekognition, settings["projectName"]):
             return state
         return _create(rekognition, settings, project_arn, tags, state)
     descriptions = {kind: _describe(rekognition, state[kind]) for kind in ("train", "test")}
     failed = {kind: d for kind, d in descriptions.items() if d["Status"] in FAILED}
     if failed:
-        return {**state, "phase": "FAILED", "failure": _failure_cause(rekognition, state, failed)}
+        return {**state, "phase": DatasetPhase.FAILED, "failure": _failure_cause(rekognition, state, failed)}
     if all(d["Status"] in COMPLETE for d in descriptions.values()):
         stats = {kind: d.get("DatasetStats", {}) for kind, d in descriptions.items()}
-        return {**state, "phase": "READY", "stats": stats}
+        return {**state, "phase": DatasetPhase.READY, "stats": stats}
     return state
 
 
 def split(rekognition: Any, state: dict) -> dict:
     """Move 20 % of the TRAIN entries into the empty TEST dataset (DistributeDatasetEntries)."""
     rekognition.distribute_dataset_entries(Datasets=[{"Arn": state["train"]}, {"Arn": state["test"]}])
-    return {**state, "phase": "SPLITTING", "split": True, "attempt": 0}
+    return {**state, "phase": DatasetPhase.SPLITTING, "split": True, "attempt": 0}
 
 
 def _delete_existing(rekognition: Any, project_name: str) -> bool:
@@ -80,7 +82,7 @@ def _delete_existing(rekognition: Any, project_name: str) -> bool:
 def _create(rekognition: Any, settings: dict, project_arn: str, tags: dict[str, str], state: dict) -> dict:
     train = _create_one(rekognition, project_arn, "TRAIN", settings["trainingManifest"], tags)
     test = _create_one(rekognition, project_arn, "TEST", settings["testingManifest"], tags)
-    return {**state, "phase": "CREATING", "train": train, "test": test}
+    return {**state, "phase": DatasetPhase.CREATING, "train": train, "test": test}
 
 
 def _create_one(

@@ -7,12 +7,11 @@ ResultSelector picks are the fields of the step's output model, and every execut
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from customlabels.environment import required
+from customlabels.environment import FunctionSettings
 from customlabels.s3uri import S3Uri, join_key
 
 
@@ -37,6 +36,16 @@ class Wanted(StrEnum):
 
     RUNNING = "RUNNING"
     STOPPED = "STOPPED"
+
+
+class DatasetPhase(StrEnum):
+    """Where PrepareDatasets, CheckDatasets and SplitDatasets left the datasets (rekognition/datasets.py)."""
+
+    DELETING = "DELETING"
+    CREATING = "CREATING"
+    SPLITTING = "SPLITTING"
+    READY = "READY"
+    FAILED = "FAILED"
 
 
 class PollOutcome(StrEnum):
@@ -195,15 +204,6 @@ STOP_PREVIOUS_CHAMPION_KEYS = StopOutput.keys("attempt", "failure")
 STOP_UNSTARTED_MODEL_KEYS = ("status",)
 PROMOTE_KEYS = PromotionOutput.keys()
 
-# Environment variables of the training and model-control functions.
-REGISTRY_TABLE_NAME = "REGISTRY_TABLE_NAME"
-CONSOLE_BUCKET = "CONSOLE_BUCKET"
-TRAINING_OUTPUT_PREFIX = "TRAINING_OUTPUT_PREFIX"
-KMS_KEY_ARN = "KMS_KEY_ARN"
-PROJECT_NAME = "PROJECT_NAME"
-TRAINING_DEFAULTS = "TRAINING_DEFAULTS"
-
-
 @dataclass(frozen=True)
 class Defaults:
     """Stack-wide defaults (from cdk.json) for every optional training setting: TRAINING_DEFAULTS."""
@@ -228,27 +228,17 @@ class Defaults:
 
 
 @dataclass(frozen=True)
-class TrainingEnv:
-    """The training and model-control functions' settings, parsed once at cold start."""
+class TrainingSettings(FunctionSettings):
+    """The training, model-control and promotion functions' settings (infra/training/functions.py,
+    infra/production/functions.py)."""
 
-    registry_table: str
-    console_bucket: str
+    registry_table_name: str
+    console_bucket_name: str
     training_output_prefix: str
     kms_key_arn: str
     project_name: str
-    defaults: Defaults
-
-    @classmethod
-    def from_environ(cls, env: Mapping[str, str]) -> TrainingEnv:
-        return cls(
-            registry_table=required(env, REGISTRY_TABLE_NAME),
-            console_bucket=required(env, CONSOLE_BUCKET),
-            training_output_prefix=required(env, TRAINING_OUTPUT_PREFIX),
-            kms_key_arn=required(env, KMS_KEY_ARN),
-            project_name=required(env, PROJECT_NAME),
-            defaults=Defaults.from_json(required(env, TRAINING_DEFAULTS)),
-        )
+    training_defaults: Defaults
 
     def training_output(self, project: str, version: str) -> S3Uri:
         """training-output/<project>/<version>/ in the console bucket: one prefix per version."""
-        return S3Uri(self.console_bucket, join_key(self.training_output_prefix, project, version) + "/")
+        return S3Uri(self.console_bucket_name, join_key(self.training_output_prefix, project, version) + "/")

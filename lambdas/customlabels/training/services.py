@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from customlabels.aws_clients import client, dynamodb_resource
-from customlabels.training.contract import TrainingEnv
+from customlabels.training.contract import TrainingSettings
 from customlabels.training.registry import Registry
 
 
 @dataclass(frozen=True)
 class Services:
-    env: TrainingEnv
+    env: TrainingSettings
     rekognition: Any
     s3: Any
     registry: Registry
@@ -21,7 +21,7 @@ class Services:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Services:
         """Built once per function at cold start (each handler module holds its own)."""
-        env = TrainingEnv.from_environ(environ)
+        env = TrainingSettings.from_environment(environ)
         return cls(
-            env, client("rekognition"), client("s3"), Registry(env.registry_table, dynamodb_resource())
+            env, client("rekognition"), client("s3"), Registry(env.registry_table_name, dynamodb_resource())
         )

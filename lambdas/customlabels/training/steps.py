@@ -43,8 +43,8 @@ def validate_training_input(event: dict, services: Services) -> InputCheck:
     return check_training_input(
         event.get("input"),
         execution_name=event["executionName"],
-        defaults=services.env.defaults,
-        bucket=services.env.console_bucket,
+        defaults=services.env.training_defaults,
+        bucket=services.env.console_bucket_name,
         managed_project=services.env.project_name,
     ).as_output()
 

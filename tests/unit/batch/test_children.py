@@ -11,10 +11,11 @@ from botocore.stub import Stubber
 
 from customlabels.batch.children import ANALYSED, FAILED, IGNORED, SKIPPED, BatchAnalyser, item_location
 from customlabels.batch.result_items import ResultItems
-from customlabels.feedback.review import open_prefix, review_set
+from customlabels.feedback.review import review_set
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
+from customlabels.storage_layout import open_review_prefix
 from tests.unit.inference import images
 from tests.unit.inference.conftest import BUCKET, MODEL_ARN, RESULTS_TABLE
 
@@ -207,7 +208,7 @@ def test_a_batch_sends_its_low_confidence_images_to_the_review_set(resources) ->
     harness.detects("cat")
     harness.detects("dog", confidence=31.0)
     harness.run([{"Key": "old/sure.png"}, {"Key": "old/unsure.png"}])
-    listing = harness.s3.list_objects_v2(Bucket=BUCKET, Prefix=open_prefix("widgets"))["Contents"]
+    listing = harness.s3.list_objects_v2(Bucket=BUCKET, Prefix=open_review_prefix("widgets"))["Contents"]
     [entry] = [json.loads(harness.s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read()) for o in listing]
     assert entry["image"] == f"s3://{BUCKET}/old/unsure.png" and entry["reason"] == "LOW_CONFIDENCE"
     assert entry["resultUri"] == f"s3://{BUCKET}/results/{BUCKET}/old/unsure.png.json"

@@ -9,8 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from customlabels.batch.prepare import OUTPUT_PREFIX
-from customlabels.batch.settings import BatchEnv
+from customlabels.batch.settings import BatchSettings
 from customlabels.batch.video_chunk import VideoChunks
 from customlabels.batch.video_merge import merge_video
 from customlabels.batch.video_prepare import plan_video
@@ -19,6 +18,7 @@ from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
 from customlabels.inference.video_plan import plan_chunks
 from customlabels.inference.video_timeline import merge_timelines, segments
+from customlabels.storage_layout import BATCHES_PREFIX
 from tests.fixtures.videos import encode, solid
 from tests.unit.inference.conftest import BUCKET, MODEL_ARN, RESULTS_TABLE
 from tests.unit.inference.test_video import BLUE, GREEN, RED, ColourModel, analyser, uploaded
@@ -59,17 +59,17 @@ def test_a_timestamp_two_chunks_hold_is_kept_once() -> None:
     ]
 
 
-def env(frames_per_chunk: int) -> BatchEnv:
-    return BatchEnv(
-        project="widgets",
-        registry_table="registry",
-        results_table=RESULTS_TABLE,
-        inference_bucket=BUCKET,
-        console_bucket="console",
+def env(frames_per_chunk: int) -> BatchSettings:
+    return BatchSettings(
+        project_name="widgets",
+        registry_table_name="registry",
+        results_table_name=RESULTS_TABLE,
+        inference_bucket_name=BUCKET,
+        console_bucket_name="console",
         min_confidence=None,
         min_inference_units=1,
         max_inference_units=1,
-        concurrency=2,
+        detect_concurrency=2,
         video_frames_per_second=1,
         video_frames_per_chunk=frames_per_chunk,
         review_below_confidence=None,
@@ -105,7 +105,7 @@ def run_in_chunks(key: str, model: ColourModel, frames_per_chunk: int) -> dict[s
         "sourceVersionId": None,
         "minConfidence": None,
         "outputBucket": BUCKET,
-        "outputPrefix": f"{OUTPUT_PREFIX}/{EXECUTION}",
+        "outputPrefix": f"{BATCHES_PREFIX}{EXECUTION}",
     }
     problems: list[str] = []
     settings["video"] = plan_video(s3, settings, env(frames_per_chunk), problems)

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from customlabels.feedback.lineage import Lineage
-from customlabels.feedback.retrain import RetrainEnv, maybe_retrain
+from customlabels.feedback.retrain import RetrainSettings, maybe_retrain
 from customlabels.training.registry import Registry
 from tests.fixtures.tables import create_registry_table
 
@@ -47,8 +47,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         yield {"s3": s3, "sfn": sfn, "machine": machine, "registry": registry}
 
 
-def env(aws: dict[str, Any], after: int | None = 10) -> RetrainEnv:
-    return RetrainEnv(PROJECT, "registry", aws["machine"], after)
+def env(aws: dict[str, Any], after: int | None = 10) -> RetrainSettings:
+    return RetrainSettings(PROJECT, "registry", aws["machine"], after)
 
 
 def imported(aws: dict[str, Any], import_id: str, images: int) -> None:

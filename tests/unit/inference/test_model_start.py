@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from customlabels.inference.model_start import ModelStarter, cap_hold_from_environ, registry_cap_hold
+from customlabels.inference.batch import Detector
+from customlabels.inference.model_start import ModelStarter, registry_cap_hold
 from customlabels.training.registry import Registry
-from tests.unit.inference.conftest import MODEL_ARN, PROJECT, REGISTRY_TABLE
+from tests.unit.inference.conftest import MODEL_ARN, PROJECT, REGISTRY_TABLE, env
 
 NOW = datetime(2024, 5, 1, 15, 30, tzinfo=UTC)
 TOMORROW = datetime(2024, 5, 2, tzinfo=UTC)
@@ -78,14 +79,9 @@ def test_a_model_stopped_with_hold_is_not_started_until_a_start_clears_it(resour
 
 
 def test_the_detect_function_reads_holds_from_its_registry(resources) -> None:
+    detector = Detector(env(resources["queue_url"]))
+    held_until = datetime.now(UTC) + timedelta(hours=1)
     Registry(REGISTRY_TABLE).put_version(
-        {
-            "project": PROJECT,
-            "versionName": "widgets.v1",
-            "capHoldUntil": (NOW + timedelta(hours=1)).isoformat(),
-        }
+        {"project": PROJECT, "versionName": "widgets.v1", "capHoldUntil": held_until.isoformat()}
     )
-    assert cap_hold_from_environ({"REGISTRY_TABLE_NAME": REGISTRY_TABLE})(MODEL_ARN) == NOW + timedelta(
-        hours=1
-    )
-    assert cap_hold_from_environ({})(MODEL_ARN) is None
+    assert detector.starter.request_start(MODEL_ARN) is False

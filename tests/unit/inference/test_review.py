@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from customlabels.feedback.review import ReviewSet, open_prefix
+from customlabels.feedback.review import ReviewSet
+from customlabels.storage_layout import open_review_prefix
 from tests.unit.inference import images
 from tests.unit.inference.conftest import BUCKET, MODEL_ARN, PROJECT
 from tests.unit.inference.test_analyzer import Harness, expect_detect
@@ -19,7 +20,8 @@ def harness(resources) -> Harness:
 
 
 def review_entries(harness: Harness) -> list[dict[str, Any]]:
-    listing = harness.s3.list_objects_v2(Bucket=BUCKET, Prefix=open_prefix(PROJECT)).get("Contents", [])
+    prefix = open_review_prefix(PROJECT)
+    listing = harness.s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
     return [json.loads(harness.s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read()) for o in listing]
 
 

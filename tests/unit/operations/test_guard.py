@@ -5,12 +5,13 @@ which and why, and the registry records it."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from customlabels.operations.guard import Guard, GuardSettings
-from customlabels.operations.idle import GuardPolicy
+from customlabels.operations.guard import Guard
+from customlabels.operations.settings import GuardSettings
 from customlabels.training.registry import Registry
 from local.emulator import moto_integration
 from local.emulator.scheduler import ManualScheduler
@@ -60,14 +61,12 @@ def world(aws, service_settings):
         TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"}
     )
     settings = GuardSettings(
-        project=PROJECT,
+        project_name=PROJECT,
         queue_url=queue_url,
         topic_arn=topic,
-        registry_table="registry",
-        check_minutes=10,
-        policy=GuardPolicy(idle_minutes=60, max_unit_hours_per_day=None),
-        namespace="CustomLabelsPipeline",
-        service=SERVICE,
+        registry_table_name="registry",
+        idle_check_minutes=10,
+        idle_stop_minutes=60,
     )
 
     class World:
@@ -77,7 +76,11 @@ def world(aws, service_settings):
             chosen = (
                 settings
                 if not policy
-                else GuardSettings(**{**settings.__dict__, "policy": GuardPolicy(**policy)})
+                else replace(
+                    settings,
+                    idle_stop_minutes=policy.get("idle_minutes", 60),
+                    max_inference_unit_hours_per_day=policy.get("max_unit_hours_per_day"),
+                )
             )
             return Guard(
                 chosen,

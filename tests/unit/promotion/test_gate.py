@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from customlabels.promotion.contract import PromotionFailure
 from customlabels.promotion.copies import refusal
 from customlabels.promotion.gate import GATE_TAGS, gated_tags, project_policy, promotion_role_name
-from local.emulator.cross_account import Caller, copy_allowed
+from local.emulator.cross_account import caller_of, copy_allowed
 from local.emulator.policies import ProjectPolicy
 
 TRAINING, PRODUCTION = "111111111111", "222222222222"
@@ -24,7 +24,7 @@ ROLE = f"arn:aws:iam::{PRODUCTION}:role/{promotion_role_name('digits')}"
 def allowed(tags: dict[str, str], caller_arn: str = ROLE) -> bool:
     document = json.dumps(project_policy(PROJECT, PRODUCTION))
     policy = ProjectPolicy(PROJECT, "production-promotion", document)
-    return copy_allowed(Caller(PRODUCTION, caller_arn), VERSION, TRAINING, [policy], tags)
+    return copy_allowed(caller_of(PRODUCTION, caller_arn), VERSION, TRAINING, [policy], tags)
 
 
 def test_the_promotion_role_copies_a_version_the_pipeline_gated_and_approved() -> None:

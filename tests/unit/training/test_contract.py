@@ -14,12 +14,12 @@ from customlabels.training.contract import (
     StartOutput,
     StepFailure,
     StopOutput,
-    TrainingEnv,
+    TrainingSettings,
 )
 
 ENVIRONMENT = {
     "REGISTRY_TABLE_NAME": "registry",
-    "CONSOLE_BUCKET": "console",
+    "CONSOLE_BUCKET_NAME": "console",
     "TRAINING_OUTPUT_PREFIX": "training-output/",
     "KMS_KEY_ARN": "arn:aws:kms:us-east-1:123456789012:key/k",
     "PROJECT_NAME": "digits",
@@ -59,8 +59,8 @@ def test_failure_names_are_the_fail_states() -> None:
 
 
 def test_training_env_is_parsed_once_with_the_output_prefix_per_version() -> None:
-    env = TrainingEnv.from_environ(ENVIRONMENT)
-    assert env.defaults.maxInferenceUnits == 2 and env.project_name == "digits"
+    env = TrainingSettings.from_environment(ENVIRONMENT)
+    assert env.training_defaults.maxInferenceUnits == 2 and env.project_name == "digits"
     assert str(env.training_output("digits", "v1")) == "s3://console/training-output/digits/v1/"
 
 
@@ -68,4 +68,4 @@ def test_training_env_is_parsed_once_with_the_output_prefix_per_version() -> Non
 def test_a_missing_variable_is_named_at_cold_start(missing: str) -> None:
     environment = {key: value for key, value in ENVIRONMENT.items() if key != missing}
     with pytest.raises(SettingError, match=f"environment variable {missing} is not set"):
-        TrainingEnv.from_environ(environment)
+        TrainingSettings.from_environment(environment)

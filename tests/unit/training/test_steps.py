@@ -10,7 +10,7 @@ import pytest
 
 from customlabels.rekognition import projects, versions
 from customlabels.training import steps
-from customlabels.training.contract import Defaults, Failure, PollOutcome, TrainingEnv
+from customlabels.training.contract import Defaults, Failure, PollOutcome, TrainingSettings
 from customlabels.training.registry import Registry
 from customlabels.training.services import Services
 from local.samples import digit_samples, ensure_bucket, write_samples
@@ -28,13 +28,13 @@ def services(aws: Callable) -> Services:
     ensure_bucket(s3, BUCKET)
     dynamodb = boto3.resource("dynamodb", region_name=REGION)
     create_registry_table(dynamodb, "registry")
-    env = TrainingEnv(
-        registry_table="registry",
-        console_bucket=BUCKET,
+    env = TrainingSettings(
+        registry_table_name="registry",
+        console_bucket_name=BUCKET,
         training_output_prefix="training-output/",
         kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k",
         project_name=PROJECT,
-        defaults=Defaults(0.5, 0.0, True, True, 1, 1),
+        training_defaults=Defaults(0.5, 0.0, True, True, 1, 1),
     )
     return Services(env, aws("rekognition"), s3, Registry("registry", dynamodb))
 

@@ -1,0 +1,34 @@
+"""The pipeline's own CloudWatch metrics (namespace `naming.METRIC_NAMESPACE`): names and dimensions the
+Lambdas emit and infra/operations.py charts and alarms on, and the AWS/Rekognition metric the guard reads.
+
+Plain Python (no Powertools): infra/ imports the names; `customlabels.metric_emit` emits them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Metric(StrEnum):
+    DETECTIONS = "Detections"  # per model version: the idle guard's traffic signal
+    IMAGES_ANALYSED = "ImagesAnalysed"
+    IMAGES_REJECTED = "ImagesRejected"
+    DUPLICATE_EVENTS = "DuplicateEvents"
+    VIDEOS_BATCHED = "VideosBatched"
+    THROUGHPUT_EXCEEDED = "ThroughputExceeded"
+    RUNNING_MODELS = "RunningModels"
+    MODELS_STOPPED_BY_GUARD = "ModelsStoppedByGuard"
+    RUNNING_MODEL_IDLE_MINUTES = "RunningModelIdleMinutes"
+    INFERENCE_UNIT_HOURS_TODAY = "InferenceUnitHoursToday"
+
+
+class Dimension(StrEnum):
+    """Per-model dimensions, named as AWS/Rekognition's (spec 05 §3) so one SEARCH covers both."""
+
+    PROJECT_NAME = "ProjectName"
+    VERSION_NAME = "VersionName"
+
+
+# Inference units in service, per model version (AWS/Rekognition, spec 05 §3): the daily cap's measure.
+REKOGNITION_NAMESPACE = "AWS/Rekognition"
+IN_SERVICE_INFERENCE_UNITS = "InServiceInferenceUnits"
