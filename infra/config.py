@@ -168,11 +168,6 @@ class Config:
         return max(1, math.ceil(in_flight / self.detectConcurrency))
 
 
-def optional_setting(value: float | None) -> str:
-    """A nullable setting as a function's environment variable: empty when off."""
-    return "" if value is None else str(value)
-
-
 def _describe(name: str, rule: _Rule) -> str:
     if rule.help:
         return rule.help

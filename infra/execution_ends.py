@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.operations.settings import ExecutionEndSettings
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
@@ -52,11 +53,11 @@ class ExecutionEnds(Construct):
             removal_policy=storage.removal,
             timeout_seconds=30,
             memory_size=256,
-            environment={
-                "TOPIC_ARN": topic.topic_arn,
-                "PROJECT_NAME": config.projectName,
-                "STATE_MACHINES": Stack.of(self).to_json_string(kinds),
-            },
+            environment=ExecutionEndSettings(
+                topic_arn=topic.topic_arn,
+                project_name=config.projectName,
+                state_machines=Stack.of(self).to_json_string(kinds),
+            ).to_environment(),
         )
         grant_targets = {**base_targets(storage, config.projectName), On.TOPIC: topic.topic_arn}
         apply_grants(self.notifier, grant_targets, config)

@@ -81,8 +81,14 @@ class CustomLabelsStack(Stack):
         )
         self._add_person_access(config)
 
-        # Operations: the idle / running-hours guard, alarms, one notice per execution end, dashboard.
-        self.operations = Operations(
+        self.operations = self._operations(config)
+        self._output("IdleGuardFunctionName", self.operations.guard.function.function_name)
+
+        self._add_settings_outputs(config)
+
+    def _operations(self, config: Config) -> Operations:
+        """The idle / running-hours guard, alarms, one notice per execution end, the dashboard."""
+        return Operations(
             self,
             "Operations",
             config=config,
@@ -100,9 +106,6 @@ class CustomLabelsStack(Stack):
             registry=self.training.registry,
             other_alarms=[self.inference.dead_letter_alarm],
         )
-        self._output("IdleGuardFunctionName", self.operations.guard.function.function_name)
-
-        self._add_settings_outputs(config)
 
     def _add_person_access(self, config: Config) -> None:
         """The managed policies people are given: reviewer, approver, operator, and the pipeline's guards."""

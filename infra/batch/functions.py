@@ -1,5 +1,6 @@
 """The batch Lambdas: PrepareBatch, AnalyseBatch (the Map's children), SummariseBatch, and for a long video
-AnalyseVideoChunk (the children) and MergeVideo. They share one environment and the grant table's rows."""
+AnalyseVideoChunk (the children) and MergeVideo. They share one environment (BatchSettings) and the grant
+table's rows."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from infra.config import Config, optional_setting
+from customlabels.batch.settings import BatchSettings
+from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.role_policies import apply_grants, base_targets
@@ -44,20 +46,20 @@ def batch_functions(
     results_table: dynamodb.ITable,
     video_layer: lambda_.ILayerVersion,
 ) -> BatchFunctions:
-    environment = {
-        "PROJECT_NAME": config.projectName,
-        "REGISTRY_TABLE_NAME": registry.table_name,
-        "RESULTS_TABLE_NAME": results_table.table_name,
-        "INFERENCE_BUCKET_NAME": storage.inference_bucket.bucket_name,
-        "CONSOLE_BUCKET_NAME": storage.console_bucket.bucket_name,
-        "MIN_CONFIDENCE": optional_setting(config.minConfidence),
-        "MIN_INFERENCE_UNITS": str(config.minInferenceUnits),
-        "MAX_INFERENCE_UNITS": str(config.maxInferenceUnits),
-        "DETECT_CONCURRENCY": str(config.detectConcurrency),
-        "VIDEO_FRAMES_PER_SECOND": str(config.videoFramesPerSecond),
-        "VIDEO_FRAMES_PER_CHUNK": str(video_frames_per_run(config, CHUNK_TIMEOUT_SECONDS, CHUNK_MEMORY_MB)),
-        "REVIEW_BELOW_CONFIDENCE": optional_setting(config.reviewBelowConfidence),
-    }
+    environment = BatchSettings(
+        project_name=config.projectName,
+        registry_table_name=registry.table_name,
+        results_table_name=results_table.table_name,
+        inference_bucket_name=storage.inference_bucket.bucket_name,
+        console_bucket_name=storage.console_bucket.bucket_name,
+        min_confidence=config.minConfidence,
+        min_inference_units=config.minInferenceUnits,
+        max_inference_units=config.maxInferenceUnits,
+        detect_concurrency=config.detectConcurrency,
+        video_frames_per_second=config.videoFramesPerSecond,
+        video_frames_per_chunk=video_frames_per_run(config, CHUNK_TIMEOUT_SECONDS, CHUNK_MEMORY_MB),
+        review_below_confidence=config.reviewBelowConfidence,
+    ).to_environment()
     targets = {
         **base_targets(storage, config.projectName),
         On.REGISTRY: registry.table_arn,

@@ -13,7 +13,7 @@ from customlabels.batch.settings import BatchSettings
 from customlabels.environment import FunctionSettings, PowertoolsSettings
 from customlabels.feedback.retrain import RetrainSettings
 from customlabels.inference.settings import DetectSettings
-from customlabels.operations.settings import GuardSettings
+from customlabels.operations.settings import ExecutionEndSettings, GuardSettings
 from customlabels.promotion.settings import DecideApprovalSettings, RequestApprovalSettings
 from customlabels.training.contract import TrainingSettings
 from infra.assembly import build_stack
@@ -31,6 +31,7 @@ BATCH = ["batch_prepare", "batch_analyse", "batch_summary", "batch_video_chunk",
 SETTINGS: dict[str, type[FunctionSettings] | None] = {
     "detect": DetectSettings,
     "idle_guard": GuardSettings,
+    "notify_execution_end": ExecutionEndSettings,
     "start_retraining": RetrainSettings,
     "request_approval": RequestApprovalSettings,
     "decide_approval": DecideApprovalSettings,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from customlabels.environment import FunctionSettings
@@ -28,3 +29,16 @@ class GuardSettings(FunctionSettings):
     def lookback_minutes(self) -> float:
         """Long enough that a model idle past the alarm threshold (idle + 2 checks) shows as such."""
         return self.idle_stop_minutes + 3 * self.idle_check_minutes
+
+
+@dataclass(frozen=True)
+class ExecutionEndSettings(FunctionSettings):
+    """NotifyExecutionEnd's settings: set by infra/execution_ends.py."""
+
+    topic_arn: str
+    project_name: str
+    state_machines: str  # JSON {state machine ARN: kind}, written by the stack (the ARNs are tokens there)
+
+    @property
+    def kinds(self) -> dict[str, str]:
+        return json.loads(self.state_machines)
