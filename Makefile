@@ -45,14 +45,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# loadgroup: a module's tests on one worker, tests/infra's on one (tests/conftest.py).
 test: setup browser
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 # The quick tier: lint, then every test that needs no served stack (tests/e2e and tests/browser deploy
 # the synthesized stack on a local endpoint; tests/conftest.py marks them e2e). No browser needed.
 check: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -m "not e2e" -q
+	$(PY) -m pytest -m "not e2e" -q -n 2 --dist loadgroup
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -15,14 +15,20 @@ from tests.fixtures.stacks import deployed_stack, stack_artifact  # noqa: F401
 # other test (-m "not e2e"), `make test` runs all of them.
 SERVED_STACK_FOLDERS = ("e2e", "browser")
 SERVED_STACK_FIXTURES = frozenset({"deployed_stack", "stack_artifact"})
+# Under `--dist loadgroup` a module's tests share a worker (its module-scoped fixtures are built once), and
+# all of tests/infra share one, so each set of synth overrides is built once (tests/infra/synth.py).
+SHARED_SYNTHS = "infra"
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that needs a served stack is an e2e test whether or not its module says so, so `make check`
-    never waits on a deployment (this runs before -m deselects)."""
+    never waits on a deployment (this runs before -m deselects); each test gets its worker group."""
     tests = Path(__file__).parent
     for item in items:
         folder = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else None
         if folder in SERVED_STACK_FOLDERS or SERVED_STACK_FIXTURES.intersection(item.fixturenames):
             item.add_marker(pytest.mark.e2e)
+        if item.config.pluginmanager.hasplugin("xdist"):
+            group = SHARED_SYNTHS if folder == SHARED_SYNTHS else str(item.path)
+            item.add_marker(pytest.mark.xdist_group(group))
