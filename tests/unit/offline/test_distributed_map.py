@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
 
 from local import distributed_map
 
@@ -95,8 +97,9 @@ def _results(map_clients: dict[str, Any], details: dict[str, str]) -> dict[str, 
 
 
 def test_every_page_of_a_prefix_is_batched_and_every_childs_result_is_written(map_clients) -> None:
+    store = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]  # 1,234 objects straight into moto: a second, not 10
     for index in range(1234):
-        map_clients["s3"].put_object(Bucket=BUCKET, Key=f"images/{index:05d}.png", Body=b"x")
+        store.put_object(BUCKET, f"images/{index:05d}.png", b"x")
     reader = {
         "Resource": "arn:aws:states:::s3:listObjectsV2",
         "Parameters": {"Bucket": BUCKET, "Prefix": "images/"},
