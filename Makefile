@@ -1,4 +1,5 @@
-# Two commands matter: `make demo` and `make test`. Everything else is a building block.
+# Two commands matter: `make demo` and `make test`. Everything else is a building block; `make check` is
+# the quick tier to run while you work (docs/test-tiers.md).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,7 +8,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
 
-.PHONY: setup test synth lint bench demo docs clean browser layers
+.PHONY: setup test check synth lint bench demo docs clean browser layers
 
 # setup (and so demo) needs neither root nor a browser; only the browser tests (make test) need one.
 setup: $(VENV)/.installed node_modules/.installed layers
@@ -44,8 +45,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# loadgroup: a module's tests on one worker, tests/infra's on one (tests/conftest.py).
 test: setup browser
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The quick tier: lint, then every test that needs no served stack (tests/e2e and tests/browser deploy
+# the synthesized stack on a local endpoint; tests/conftest.py marks them e2e). No browser needed.
+check: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not e2e" -q -n 2 --dist loadgroup
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""One synthesized stack per test session, shared by every infrastructure test."""
+"""The default stack, synthesized once per test session and shared by every infrastructure test."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.stack import CustomLabelsStack
-from tests.infra.synth import build_stack
+from tests.infra.synth import build_stack, json_of, template_of
 
 
 @pytest.fixture(scope="session")
@@ -18,9 +18,9 @@ def stack() -> CustomLabelsStack:
 
 @pytest.fixture(scope="session")
 def template(stack: CustomLabelsStack) -> Template:
-    return Template.from_stack(stack)
+    return template_of(stack)
 
 
 @pytest.fixture(scope="session")
-def template_json(template: Template) -> dict[str, Any]:
-    return template.to_json()
+def template_json(stack: CustomLabelsStack) -> dict[str, Any]:
+    return json_of(stack)

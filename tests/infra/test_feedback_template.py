@@ -6,16 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
 
-from tests.infra.synth import build_stack
+from tests.infra.synth import build_stack, json_of
 from tests.infra.test_inference_template import only, resources
 
 
 @pytest.fixture(scope="module")
 def feedback_template() -> dict[str, Any]:
     stack = build_stack(reviewBelowConfidence="60", retrainAfterImages="25")
-    return Template.from_stack(stack).to_json()
+    return json_of(stack)
 
 
 def statements_of(template: dict[str, Any], function_id: str) -> list[dict[str, Any]]:

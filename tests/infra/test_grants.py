@@ -14,7 +14,7 @@ from infra.functions import PipelineFunction
 from infra.grants import GRANTS, PLUMBING, TWO_ACCOUNT_MODULES, On
 from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
-from tests.infra.synth import build_stack
+from tests.infra.synth import build_stack, json_of
 
 
 def _list(value: Any) -> list[Any]:
@@ -75,10 +75,8 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
 
 @pytest.fixture(scope="module")
 def fail_mode() -> tuple[CustomLabelsStack, dict[str, Any]]:
-    from aws_cdk.assertions import Template
-
     stack = build_stack(onModelStopped="fail", removalPolicy="destroy")
-    return stack, Template.from_stack(stack).to_json()
+    return stack, json_of(stack)
 
 
 def test_every_function_has_a_row_in_the_table(stack) -> None:

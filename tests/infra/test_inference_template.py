@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
 
 from infra.assembly import cdk_json_context
 from infra.config import ConfigError
 from infra.inference import upload_suffixes
-from tests.infra.synth import build_stack
+from tests.infra.synth import build_stack, json_of
 
 
 def resources(template_json: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
@@ -34,7 +33,7 @@ def settings() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def custom_template() -> dict[str, Any]:
     stack = build_stack(detectReservedConcurrency="6", onModelStopped="fail", minConfidence="70")
-    return Template.from_stack(stack).to_json()
+    return json_of(stack)
 
 
 def test_every_case_spelling_of_jpg_jpeg_png_mp4_mov_under_uploads_notifies_the_queue(template_json) -> None:

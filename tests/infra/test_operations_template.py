@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Match
 
 from infra.assembly import cdk_json_context
-from tests.infra.synth import build_stack
+from tests.infra.synth import build_stack, template_of
 
 GUARD_HANDLER = "handlers.idle_guard.handler"
 DEFAULTS = cdk_json_context()["customlabels"]
@@ -56,7 +56,7 @@ def test_guard_runs_on_the_configured_schedule(template_json) -> None:
 
 
 def test_schedule_follows_idle_check_minutes_and_cap_adds_an_alarm() -> None:
-    template = Template.from_stack(build_stack(idleCheckMinutes="15", maxInferenceUnitHoursPerDay="12"))
+    template = template_of(build_stack(idleCheckMinutes="15", maxInferenceUnitHoursPerDay="12"))
     template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(15 minutes)"})
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",

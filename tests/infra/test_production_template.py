@@ -9,17 +9,15 @@ from typing import Any
 
 import pytest
 from aws_cdk import Aws, Stack
-from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint
 
 from customlabels.naming import STACK_NAME
 from customlabels.promotion.gate import promotion_role_name
-from infra.assembly import build_stack
 from infra.functions import PipelineFunction
 from infra.grants import GRANTS, PLUMBING, TWO_ACCOUNT_MODULES, On
 from infra.production.sharing import promotion_machine_name, starter_role_name, training_machine_role_name
-from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
+from infra.production.stack import CustomLabelsProductionStack
 from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
 from local.access.requests import Call, checks_for
@@ -27,7 +25,7 @@ from local.authz import NamedPolicy, PolicySet, Principal, Request, evaluate
 from tests.infra import test_iam_static as iam_static
 from tests.infra.iam_text import PSEUDO, render
 from tests.infra.statelint_gaps import statelint_problems
-from tests.infra.synth import state_machine_definition
+from tests.infra.synth import build_stack, json_of, production_stack, state_machine_definition
 from tests.infra.test_grants import normalized, role_statements
 from tests.infra.test_training_template import named_failures
 
@@ -36,14 +34,13 @@ PRODUCTION, TRAINING = "222222222222", "111111111111"
 
 @pytest.fixture(scope="module")
 def stacks() -> tuple[CustomLabelsStack, CustomLabelsProductionStack]:
-    training = build_stack({"productionAccount": PRODUCTION, "trainingAccount": TRAINING})
-    production = training.node.root.node.find_child(PRODUCTION_STACK_NAME)
-    return training, production
+    training = build_stack(productionAccount=PRODUCTION, trainingAccount=TRAINING)
+    return training, production_stack(training)
 
 
 @pytest.fixture(scope="module")
 def templates(stacks) -> tuple[dict[str, Any], dict[str, Any]]:
-    return tuple(Template.from_stack(stack).to_json() for stack in stacks)
+    return tuple(json_of(stack) for stack in stacks)
 
 
 def machines(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -132,10 +129,10 @@ def test_the_copy_role_can_copy_an_approved_version_into_its_project_and_write_t
 
 
 def test_the_default_app_has_one_stack_and_no_sharing() -> None:
-    training = build_stack({})
+    training = build_stack()
     stacks = [c for c in training.node.root.node.children if isinstance(c, Stack)]
     assert [s.stack_name for s in stacks] == [STACK_NAME]
-    template = Template.from_stack(training).to_json()
+    template = json_of(training)
     definitions = json.dumps(machines(template))
     assert "ShareProject" not in definitions and "StartProductionPromotion" not in definitions
     assert training_machine_role_name("customlabels") not in json.dumps(template)

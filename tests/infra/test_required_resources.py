@@ -10,14 +10,12 @@ from typing import Any
 
 import botocore.session
 import pytest
-from aws_cdk.assertions import Template
 
-from infra.production.stack import PRODUCTION_STACK_NAME
 from local.access.requests import ACTION_NAMES, Call, checks_for
 from local.access.required_resources import ONE_OF_REQUIRED, STANDS_FOR, types_of
 from local.authz.arn_patterns import arn_pattern_overlaps
 from local.authz.catalog import action_exists, actions_matching
-from tests.infra.synth import build_stack
+from tests.infra.synth import build_stack, json_of, production_stack
 
 REGION, ACCOUNT = "us-east-1", "111111111111"
 PROJECT = f"arn:aws:rekognition:{REGION}:{ACCOUNT}:project/destination/1700000000000"
@@ -113,8 +111,7 @@ def _allowed_actions(templates: list[dict[str, Any]]) -> set[str]:
 @pytest.fixture(scope="module")
 def allowed_actions(template_json: dict[str, Any]) -> list[str]:
     training = build_stack(productionAccount="222222222222", trainingAccount=ACCOUNT)
-    production = training.node.root.node.find_child(PRODUCTION_STACK_NAME)
-    templates = [template_json, *(Template.from_stack(stack).to_json() for stack in (training, production))]
+    templates = [template_json, json_of(training), json_of(production_stack(training))]
     return sorted(_allowed_actions(templates))
 
 

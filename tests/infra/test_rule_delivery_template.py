@@ -7,10 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
 
-from infra.assembly import build_stack
-from infra.production.stack import PRODUCTION_STACK_NAME
+from tests.infra.synth import build_stack, json_of, production_stack
 
 PRODUCTION, TRAINING = "222222222222", "111111111111"
 
@@ -21,11 +19,9 @@ NAMES = ("single", "training", "production")
 @pytest.fixture(scope="module")
 def templates() -> dict[str, dict[str, Any]]:
     """The one-account stack, and both stacks of the two-account shape (-c productionAccount=...)."""
-    single = build_stack({})
-    training = build_stack({"productionAccount": PRODUCTION, "trainingAccount": TRAINING})
-    production = training.node.root.node.find_child(PRODUCTION_STACK_NAME)
-    stacks = {"single": single, "training": training, "production": production}
-    return {name: Template.from_stack(stack).to_json() for name, stack in stacks.items()}
+    training = build_stack(productionAccount=PRODUCTION, trainingAccount=TRAINING)
+    stacks = {"single": build_stack(), "training": training, "production": production_stack(training)}
+    return {name: json_of(stack) for name, stack in stacks.items()}
 
 
 def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.infra.synth import build_stack
+from tests.infra.synth import build_stack, json_of, template_of
 
 OUTPUTS = ["ProjectName", "ConsoleBucketName", "InferenceBucketName", "KmsKeyArn", "NotificationsTopicArn"]
 
@@ -89,7 +89,7 @@ def test_console_bucket_follows_the_console_naming_convention(template_json) -> 
 
 
 def test_console_bucket_suffix_is_configurable() -> None:
-    template = Template.from_stack(build_stack(consoleBucketSuffix="team-a"))
+    template = template_of(build_stack(consoleBucketSuffix="team-a"))
     template.has_resource_properties(
         "AWS::S3::Bucket",
         {"BucketName": {"Fn::Join": ["-", ["custom-labels-console", {"Ref": "AWS::Region"}, "team-a"]]}},
@@ -99,7 +99,7 @@ def test_console_bucket_suffix_is_configurable() -> None:
 def test_buckets_are_retained_by_default_and_destroyable_by_config(template_json) -> None:
     for bucket in resources(template_json, "AWS::S3::Bucket").values():
         assert bucket["DeletionPolicy"] == "Retain"
-    destroyable = Template.from_stack(build_stack(removalPolicy="destroy")).to_json()
+    destroyable = json_of(build_stack(removalPolicy="destroy"))
     for bucket in resources(destroyable, "AWS::S3::Bucket").values():
         assert bucket["DeletionPolicy"] == "Delete"
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
 
-from infra.production.stack import PRODUCTION_STACK_NAME
-from tests.infra.synth import build_stack, state_machine_definition
+from tests.infra.synth import build_stack, json_of, production_stack, state_machine_definition
 
 PRODUCTION, TRAINING = "222222222222", "111111111111"
 # the state that names each machine, and its ceiling
@@ -44,8 +42,7 @@ def machines(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def two_account_templates() -> tuple[dict[str, Any], dict[str, Any]]:
     training = build_stack(productionAccount=PRODUCTION, trainingAccount=TRAINING)
-    production = training.node.root.node.find_child(PRODUCTION_STACK_NAME)
-    return Template.from_stack(training).to_json(), Template.from_stack(production).to_json()
+    return json_of(training), json_of(production_stack(training))
 
 
 def test_each_machine_of_the_default_app_stays_within_its_state_count(template_json) -> None:

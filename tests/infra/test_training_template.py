@@ -12,7 +12,7 @@ from aws_cdk.assertions import Template
 
 from infra.config import Config
 from infra.training import NAMED_FAILURES, TRANSIENT_ERRORS
-from tests.infra.synth import build_stack, state_machine_definition
+from tests.infra.synth import build_stack, json_of, state_machine_definition
 
 
 def _definition(template_json: dict[str, Any], name: str) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def test_polls_wait_the_configured_interval_and_stop_after_the_configured_attemp
         modelStartTimeoutMinutes="15",
     )
     config: Config = stack.config
-    definition = _definition(Template.from_stack(stack).to_json(), "TrainingStateMachine")
+    definition = _definition(json_of(stack), "TrainingStateMachine")
     states = _states(definition)
     assert states["WaitForDatasets"]["Seconds"] == 7
     assert states["WaitForTraining"]["Seconds"] == 600

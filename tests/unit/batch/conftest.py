@@ -1,3 +1,3 @@
 """The inference tests' moto fixtures: the batch path uses the same buckets and tables."""
 
-from tests.unit.inference.conftest import aws, resources  # noqa: F401
+from tests.unit.inference.conftest import mocked_aws, resources  # noqa: F401

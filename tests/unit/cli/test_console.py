@@ -113,8 +113,8 @@ def test_the_console_binds_127_0_0_1_and_a_busy_port_is_a_usage_error():
         server.server_close()
 
 
-def test_thumbnails_stream_from_s3_and_revalidate_by_etag(aws):
-    s3 = aws("s3")
+def test_thumbnails_stream_from_s3_and_revalidate_by_etag(local_client):
+    s3 = local_client("s3")
     s3.create_bucket(Bucket="images")
     s3.put_object(Bucket="images", Key="a.png", Body=b"\x89PNG fake", ContentType="image/png")
     client = create_app(Stack({}, "proj", boto3.Session()), TOKEN).test_client()

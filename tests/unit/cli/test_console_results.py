@@ -20,7 +20,7 @@ COUNT = 150  # results 0..149; even ones by v1 ("circle" at 60-99 %), odd ones b
 
 
 @pytest.fixture
-def table(aws):
+def table(local_client):
     dynamodb = boto3.resource("dynamodb")
     create_results_table(dynamodb, "results")
     create_registry_table(dynamodb, "registry")

@@ -80,8 +80,8 @@ def read_lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_the_documented_multilabel_output_becomes_one_attribute_per_label(aws, tmp_path, capsys):
-    s3 = aws("s3")
+def test_the_documented_multilabel_output_becomes_one_attribute_per_label(local_client, tmp_path, capsys):
+    s3 = local_client("s3")
     s3.create_bucket(Bucket=DOC_BUCKET)
     job = multilabel_job([4], [1, 2], [2, 0], [0])
     for line in job:

@@ -25,8 +25,8 @@ def line(ref: str, label: str) -> str:
 
 
 @pytest.fixture
-def s3(aws):
-    client = aws("s3")
+def s3(local_client):
+    client = local_client("s3")
     client.create_bucket(Bucket=BUCKET)
     return client
 

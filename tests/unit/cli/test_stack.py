@@ -28,18 +28,20 @@ def test_outputs_come_from_the_serve_outputs_file(tmp_path, aws_credentials):
     assert Stack.from_args(arguments(outputs=str(path))).outputs == {"RegistryTableName": "t1"}
 
 
-def test_outputs_come_from_cloudformation_by_stack_name(aws):
-    aws("cloudformation").create_stack(StackName="MyPipeline", TemplateBody=json.dumps(TEMPLATE))
+def test_outputs_come_from_cloudformation_by_stack_name(local_client):
+    local_client("cloudformation").create_stack(StackName="MyPipeline", TemplateBody=json.dumps(TEMPLATE))
     stack = Stack.from_args(arguments(stack="MyPipeline"))
     assert stack.outputs["RegistryTableName"] == "registry-table"
     assert stack.project == "pets"  # the ProjectName output
 
 
-def test_a_given_stack_name_wins_over_the_outputs_file_in_the_environment(aws, tmp_path, monkeypatch):
+def test_a_given_stack_name_wins_over_the_outputs_file_in_the_environment(
+    local_client, tmp_path, monkeypatch
+):
     path = tmp_path / "outputs.json"
     path.write_text(json.dumps({"RegistryTableName": "from-file"}))
     monkeypatch.setenv("CUSTOMLABELS_OUTPUTS", str(path))
-    aws("cloudformation").create_stack(StackName="MyPipeline", TemplateBody=json.dumps(TEMPLATE))
+    local_client("cloudformation").create_stack(StackName="MyPipeline", TemplateBody=json.dumps(TEMPLATE))
     assert Stack.from_args(arguments()).outputs == {"RegistryTableName": "from-file"}
     assert Stack.from_args(arguments(stack="MyPipeline")).outputs["RegistryTableName"] == "registry-table"
 
@@ -52,9 +54,9 @@ def test_project_order_explicit_then_output_then_cdk_json(tmp_path, monkeypatch,
     assert Stack({}).project == "fromcdk"
 
 
-def test_project_from_the_registry_when_nothing_else_says(aws, tmp_path, monkeypatch):
+def test_project_from_the_registry_when_nothing_else_says(local_client, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    create_registry_table(aws("dynamodb"), "reg")
+    create_registry_table(local_client("dynamodb"), "reg")
     stack = Stack({"RegistryTableName": "reg"})
     with pytest.raises(Exception, match="cannot tell which Custom Labels project"):
         _ = stack.project
@@ -79,7 +81,7 @@ def test_bad_outputs_file_exits_2_saying_what_to_pass(tmp_path, capsys, aws_cred
     assert message in err and "fix:" in err and "serve --outputs" in err
 
 
-def test_missing_stack_exits_2_pointing_at_deploy_or_serve(aws, capsys):
+def test_missing_stack_exits_2_pointing_at_deploy_or_serve(local_client, capsys):
     assert main(["status", "--stack", "Nope"]) == 2
     err = capsys.readouterr().err
     assert "stack Nope was not found" in err and "python -m local serve" in err

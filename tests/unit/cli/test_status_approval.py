@@ -44,7 +44,7 @@ def test_a_champion_deleted_by_teardown_is_not_named_as_champion() -> None:
 
 
 @pytest.fixture
-def production(aws) -> Stack:
+def production(local_client) -> Stack:
     dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
     dynamodb.create_table(
         TableName=TABLE, BillingMode="PAY_PER_REQUEST",
@@ -81,7 +81,9 @@ def test_a_rejected_version_is_not_sent_to_approve(production: Stack) -> None:
     assert "approve" not in caught.value.fix and "train a new version" in caught.value.fix
 
 
-def test_no_production_stack_without_a_role_names_the_role_and_the_env_file(aws, monkeypatch, capsys) -> None:
+def test_no_production_stack_without_a_role_names_the_role_and_the_env_file(
+    local_client, monkeypatch, capsys
+) -> None:
     monkeypatch.delenv("CUSTOMLABELS_PRODUCTION_ROLE", raising=False)
     outputs = {"ConsoleBucketName": "b", "RegistryTableName": TABLE, "ProjectName": "digits"}
     monkeypatch.setattr(Stack, "from_args", classmethod(lambda cls, args: Stack(outputs, "digits")))

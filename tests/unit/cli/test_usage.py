@@ -32,8 +32,8 @@ def put(cloudwatch, project: str, version: str, metric: str, value: float, at: d
 
 
 @pytest.fixture
-def cloudwatch(aws):
-    client = aws("cloudwatch")
+def cloudwatch(local_client):
+    client = local_client("cloudwatch")
     for minute in range(90):  # today: 90 minutes of one unit
         put(client, "shop", "v1", "InServiceInferenceUnits", 1, TODAY + timedelta(minutes=minute))
     for minute in range(30):  # yesterday: half an hour of two units
@@ -77,12 +77,12 @@ def test_one_project_only(cloudwatch) -> None:
     assert [(r["version"], r["inferenceUnitHours"]) for r in usage["rows"]] == [("v7", 1.0)]
 
 
-def test_nothing_ran(aws) -> None:
-    usage = gather(aws("cloudwatch"), None, 7, 1.0, NOW)
+def test_nothing_ran(local_client) -> None:
+    usage = gather(local_client("cloudwatch"), None, 7, 1.0, NOW)
     assert usage["rows"] == [] and "no model has run" in render(usage)
 
 
-def test_command_prints_json_and_refuses_a_bad_range(aws, capsys) -> None:
+def test_command_prints_json_and_refuses_a_bad_range(local_client, capsys) -> None:
     assert main(["usage", "--json", "--days", "1", "--price-per-iu-hour", "2"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["pricePerInferenceUnitHour"] == 2 and printed["rows"] == []

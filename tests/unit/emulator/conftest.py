@@ -12,19 +12,19 @@ BUCKET = "customlabels-test"
 
 
 @pytest.fixture
-def rekognition(aws):
-    return aws("rekognition")
+def rekognition(local_client):
+    return local_client("rekognition")
 
 
 @pytest.fixture
-def s3(aws):
-    client = aws("s3")
+def s3(local_client):
+    client = local_client("s3")
     ensure_bucket(client, BUCKET)
     return client
 
 
 @pytest.fixture
-def held(aws, service_settings):
+def held(local_client, service_settings):
     """Async work waits until `held()` is called: every intermediate status can be observed."""
     moto_integration.configure(service_settings, ManualScheduler)
     return lambda: moto_integration.service_for("123456789012", "us-east-1").scheduler.run_pending()

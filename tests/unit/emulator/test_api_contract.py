@@ -30,9 +30,9 @@ def modelled_errors(operation: str) -> set[str]:
 
 
 @pytest.fixture
-def unchecked(aws):
+def unchecked(local_client):
     """A client that sends what botocore would refuse, so the service's own checks answer."""
-    return aws("rekognition", config=Config(parameter_validation=False))
+    return local_client("rekognition", config=Config(parameter_validation=False))
 
 
 def test_feature_and_auto_update_are_kept_and_filtered(rekognition):

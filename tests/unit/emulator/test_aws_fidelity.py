@@ -20,9 +20,9 @@ VERSION_ARN = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/v/17
 
 
 @pytest.fixture
-def unchecked(aws):
+def unchecked(local_client):
     """A client that sends what botocore would refuse itself (it checks only `min`), as other SDKs may."""
-    return aws("rekognition", config=Config(parameter_validation=False))
+    return local_client("rekognition", config=Config(parameter_validation=False))
 
 
 class TestThrottling:
@@ -30,9 +30,9 @@ class TestThrottling:
     def service_settings(self) -> ServiceSettings:
         return ServiceSettings(faults=Faults(throttle=1.0))
 
-    def test_throttling_is_a_server_fault(self, aws):
+    def test_throttling_is_a_server_fault(self, local_client):
         """botocore's model (rekognition service-2.json) marks ThrottlingException `"fault": true`."""
-        client = aws("rekognition", config=Config(retries={"total_max_attempts": 1}))
+        client = local_client("rekognition", config=Config(retries={"total_max_attempts": 1}))
         with pytest.raises(ClientError) as excinfo:
             client.describe_projects()
         assert error_code(excinfo) == "ThrottlingException"

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[3]
 ROLE = "arn:aws:iam::123456789012:role/local"
 
 
-def run_state_machine(aws, definition: dict, payload: dict) -> dict:
-    sfn = aws("stepfunctions")
+def run_state_machine(local_client, definition: dict, payload: dict) -> dict:
+    sfn = local_client("stepfunctions")
     machine = sfn.create_state_machine(name="m", definition=json.dumps(definition), roleArn=ROLE)
     execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input=json.dumps(payload))
     return wait_until(
@@ -32,7 +32,7 @@ def run_state_machine(aws, definition: dict, payload: dict) -> dict:
     )
 
 
-def test_step_functions_aws_sdk_tasks_reach_the_service(aws):
+def test_step_functions_aws_sdk_tasks_reach_the_service(local_client):
     definition = {
         "StartAt": "Create",
         "States": {
@@ -51,14 +51,14 @@ def test_step_functions_aws_sdk_tasks_reach_the_service(aws):
             },
         },
     }
-    execution = run_state_machine(aws, definition, {"name": "from-sfn"})
+    execution = run_state_machine(local_client, definition, {"name": "from-sfn"})
     assert execution["status"] == "SUCCEEDED"
     output = json.loads(execution["output"])
     assert output["ProjectDescriptions"][0]["ProjectArn"].split("/")[1] == "from-sfn"
-    assert aws("rekognition").describe_projects(ProjectNames=["from-sfn"])["ProjectDescriptions"]
+    assert local_client("rekognition").describe_projects(ProjectNames=["from-sfn"])["ProjectDescriptions"]
 
 
-def test_step_functions_sees_service_errors_by_name(aws):
+def test_step_functions_sees_service_errors_by_name(local_client):
     definition = {
         "StartAt": "Delete",
         "States": {
@@ -72,7 +72,7 @@ def test_step_functions_sees_service_errors_by_name(aws):
             "Missing": {"Type": "Pass", "Result": {"caught": "ResourceNotFoundException"}, "End": True},
         },
     }
-    execution = run_state_machine(aws, definition, {})
+    execution = run_state_machine(local_client, definition, {})
     assert execution["status"] == "SUCCEEDED"
     assert json.loads(execution["output"]) == {"caught": "ResourceNotFoundException"}
 
@@ -120,10 +120,10 @@ def create_function(client, name: str, setting: str) -> None:
     )
 
 
-def test_lambda_runs_in_process_with_isolated_environments(aws, handlers_dir):
+def test_lambda_runs_in_process_with_isolated_environments(local_client, handlers_dir):
     from concurrent.futures import ThreadPoolExecutor
 
-    client = aws("lambda")
+    client = local_client("lambda")
     create_function(client, "first", "one")
     create_function(client, "second", "two")
 
@@ -140,8 +140,8 @@ def test_lambda_runs_in_process_with_isolated_environments(aws, handlers_dir):
     assert "SETTING" not in os.environ
 
 
-def test_lambda_errors_come_back_like_lambda(aws, handlers_dir):
-    client = aws("lambda")
+def test_lambda_errors_come_back_like_lambda(local_client, handlers_dir):
+    client = local_client("lambda")
     create_function(client, "failing", "x")
     response = client.invoke(FunctionName="failing", Payload=json.dumps({"fail": True}))
     assert response["FunctionError"] == "Handled"

@@ -87,16 +87,16 @@ def statement(**changes) -> str:
         statement(NotResource="arn:aws:rekognition:*:*:project/x/*"),
     ],
 )
-def test_malformed_policy_documents_are_refused(aws, document):
-    rekognition = aws("rekognition", config=Config(parameter_validation=False))
+def test_malformed_policy_documents_are_refused(local_client, document):
+    rekognition = local_client("rekognition", config=Config(parameter_validation=False))
     project = rekognition.create_project(ProjectName="src")["ProjectArn"]
     with pytest.raises(ClientError) as excinfo:
         rekognition.put_project_policy(ProjectArn=project, PolicyName="p", PolicyDocument=document)
     assert error_code(excinfo) == "MalformedPolicyDocumentException"
 
 
-def test_at_most_five_policies_per_project(aws):
-    rekognition = aws("rekognition", config=Config(parameter_validation=False))
+def test_at_most_five_policies_per_project(local_client):
+    rekognition = local_client("rekognition", config=Config(parameter_validation=False))
     project = rekognition.create_project(ProjectName="src")["ProjectArn"]
     for index in range(5):
         rekognition.put_project_policy(ProjectArn=project, PolicyName=f"p{index}", PolicyDocument=statement())
@@ -157,9 +157,9 @@ def detect(rekognition, arn: str, key: str) -> list[tuple[str, float]]:
 
 @pytest.mark.slow
 def test_a_copy_carries_the_evaluation_and_runs_like_its_source_here_and_across_accounts(
-    aws, s3, digits, held
+    local_client, s3, digits, held
 ):
-    rekognition = aws("rekognition")
+    rekognition = local_client("rekognition")
     project, _, _ = project_with_datasets(rekognition, digits, held)
     source = rekognition.create_project_version(ProjectArn=project, VersionName="v1", OutputConfig=OUTPUT)[
         "ProjectVersionArn"
@@ -186,10 +186,10 @@ def test_a_copy_carries_the_evaluation_and_runs_like_its_source_here_and_across_
     image = s3.list_objects_v2(Bucket=BUCKET, Prefix="digits/images/")["Contents"][0]["Key"]
     assert detect(rekognition, copied, image) == detect(rekognition, source, image)
 
-    credentials = aws("sts").assume_role(
+    credentials = local_client("sts").assume_role(
         RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/admin", RoleSessionName="tester"
     )["Credentials"]
-    other = aws(
+    other = local_client(
         "rekognition",
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],

@@ -68,8 +68,8 @@ class TestFastMode:
     def service_settings(self) -> ServiceSettings:
         return ServiceSettings(delays=Delays.named("fast", minimum=0.6))
 
-    def test_a_poller_sees_starting_and_stopping(self, aws, digits):
-        rekognition = aws("rekognition")
+    def test_a_poller_sees_starting_and_stopping(self, local_client, digits):
+        rekognition = local_client("rekognition")
         project = rekognition.create_project(ProjectName="digits")["ProjectArn"]
         for dataset_type in ("TRAIN", "TEST"):
             arn = rekognition.create_dataset(

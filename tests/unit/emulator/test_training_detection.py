@@ -178,8 +178,8 @@ class TestCapacity:
     def service_settings(self) -> ServiceSettings:
         return ServiceSettings(iu_tps=2)
 
-    def test_requests_above_the_units_throughput_are_refused(self, aws, running_digits):
-        no_retries = aws("rekognition", config=Config(retries={"total_max_attempts": 1}))
+    def test_requests_above_the_units_throughput_are_refused(self, local_client, running_digits):
+        no_retries = local_client("rekognition", config=Config(retries={"total_max_attempts": 1}))
         image = {"S3Object": {"Bucket": BUCKET, "Name": "absent.png"}}
         codes = []
         for _ in range(3):
@@ -194,8 +194,8 @@ class TestFaults:
     def service_settings(self) -> ServiceSettings:
         return ServiceSettings(faults=Faults(throttle=0.5, internal=0.5), seed=1)
 
-    def test_injected_faults_use_the_service_errors(self, aws):
-        client = aws("rekognition", config=Config(retries={"total_max_attempts": 1}))
+    def test_injected_faults_use_the_service_errors(self, local_client):
+        client = local_client("rekognition", config=Config(retries={"total_max_attempts": 1}))
         codes = set()
         for _ in range(20):
             with pytest.raises(ClientError) as excinfo:

@@ -101,9 +101,10 @@ def statistic(cloudwatch, metric: str, stat: str = "Sum", version_name: str = "v
 
 
 @pytest.mark.slow
-def test_a_running_model_reports_units_and_calls_in_cloudwatch(aws, s3, digits, held) -> None:
-    rekognition = aws("rekognition", config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
-    cloudwatch = aws("cloudwatch")
+def test_a_running_model_reports_units_and_calls_in_cloudwatch(local_client, s3, digits, held) -> None:
+    once = Config(retries={"mode": "standard", "total_max_attempts": 1})
+    rekognition = local_client("rekognition", config=once)
+    cloudwatch = local_client("cloudwatch")
     project, _, _ = project_with_datasets(rekognition, digits, held)
     arn = rekognition.create_project_version(ProjectArn=project, VersionName="v1", OutputConfig=OUTPUT)[
         "ProjectVersionArn"

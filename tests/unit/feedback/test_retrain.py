@@ -22,7 +22,7 @@ TEST_BODY = b'{"source-ref": "s3://console/t.png"}\n'
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def retrain_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     for name, value in (("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_ACCESS_KEY_ID", "t"),
                         ("AWS_SECRET_ACCESS_KEY", "t")):
@@ -47,57 +47,61 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         yield {"s3": s3, "sfn": sfn, "machine": machine, "registry": registry}
 
 
-def env(aws: dict[str, Any], after: int | None = 10) -> RetrainSettings:
-    return RetrainSettings(PROJECT, "registry", aws["machine"], after)
+def env(retrain_world: dict[str, Any], after: int | None = 10) -> RetrainSettings:
+    return RetrainSettings(PROJECT, "registry", retrain_world["machine"], after)
 
 
-def imported(aws: dict[str, Any], import_id: str, images: int) -> None:
-    Lineage(aws["registry"]).record_import(PROJECT, {
+def imported(retrain_world: dict[str, Any], import_id: str, images: int) -> None:
+    Lineage(retrain_world["registry"]).record_import(PROJECT, {
         "importId": import_id, "importedAt": f"2026-01-01T00:00:0{import_id[-1]}+00:00", "imageCount": images,
         "trainingManifest": f"s3://{BUCKET}/datasets/digits/feedback/{import_id}/train.manifest",
     })
 
 
-def run(aws: dict[str, Any], after: int | None = 10):
-    return maybe_retrain(env(aws, after), aws["registry"], aws["s3"], aws["sfn"])
+def run(retrain_world: dict[str, Any], after: int | None = 10):
+    world = retrain_world
+    return maybe_retrain(env(world, after), world["registry"], world["s3"], world["sfn"])
 
 
-def test_below_the_threshold_nothing_starts_and_the_count_is_kept(aws) -> None:
-    imported(aws, "i1", 6)
-    decision = run(aws)
+def test_below_the_threshold_nothing_starts_and_the_count_is_kept(retrain_world) -> None:
+    imported(retrain_world, "i1", 6)
+    decision = run(retrain_world)
     assert not decision.started and "6 corrected image(s)" in decision.reason
-    assert aws["sfn"].list_executions(stateMachineArn=aws["machine"])["executions"] == []
-    assert Lineage(aws["registry"]).pending(PROJECT)["pendingImages"] == 6
+    assert retrain_world["sfn"].list_executions(stateMachineArn=retrain_world["machine"])["executions"] == []
+    assert Lineage(retrain_world["registry"]).pending(PROJECT)["pendingImages"] == 6
 
 
-def test_reaching_the_threshold_trains_the_newest_merged_manifest_on_the_champions_test_set(aws) -> None:
-    imported(aws, "i1", 6)
-    imported(aws, "i2", 5)
-    decision = run(aws)
+def test_reaching_the_threshold_trains_the_newest_merged_manifest_on_the_champions_test_set(
+    retrain_world,
+) -> None:
+    imported(retrain_world, "i1", 6)
+    imported(retrain_world, "i2", 5)
+    decision = run(retrain_world)
     assert decision.started and decision.images == 11
-    [execution] = aws["sfn"].list_executions(stateMachineArn=aws["machine"])["executions"]
-    payload = json.loads(aws["sfn"].describe_execution(executionArn=execution["executionArn"])["input"])
+    [execution] = retrain_world["sfn"].list_executions(stateMachineArn=retrain_world["machine"])["executions"]
+    described = retrain_world["sfn"].describe_execution(executionArn=execution["executionArn"])
+    payload = json.loads(described["input"])
     assert payload == {
         "projectName": PROJECT,
         "trainingManifest": f"s3://{BUCKET}/datasets/digits/feedback/i2/train.manifest",
         "testingManifest": TEST_MANIFEST,
         "feedbackImages": 11,
     }
-    lineage = Lineage(aws["registry"])
+    lineage = Lineage(retrain_world["registry"])
     assert lineage.pending(PROJECT)["pendingImages"] == 0
     assert lineage.pending(PROJECT)["lastTraining"]["imports"] == ["i1", "i2"]
     assert {item["trainingExecution"] for item in lineage.imports(PROJECT)} == {execution["executionArn"]}
-    assert not run(aws).started  # the same images never start a second training
+    assert not run(retrain_world).started  # the same images never start a second training
 
 
-def test_a_changed_test_manifest_is_refused_and_the_imports_stay_pending(aws) -> None:
-    aws["s3"].put_object(Bucket=BUCKET, Key="datasets/digits/test.manifest", Body=b"{}\n")
-    imported(aws, "i1", 12)
-    decision = run(aws)
+def test_a_changed_test_manifest_is_refused_and_the_imports_stay_pending(retrain_world) -> None:
+    retrain_world["s3"].put_object(Bucket=BUCKET, Key="datasets/digits/test.manifest", Body=b"{}\n")
+    imported(retrain_world, "i1", 12)
+    decision = run(retrain_world)
     assert not decision.started and "changed since it was trained" in decision.reason
-    assert Lineage(aws["registry"]).pending(PROJECT)["pendingImages"] == 12
+    assert Lineage(retrain_world["registry"]).pending(PROJECT)["pendingImages"] == 12
 
 
-def test_retraining_off_never_starts(aws) -> None:
-    imported(aws, "i1", 500)
-    assert "off" in run(aws, after=None).reason
+def test_retraining_off_never_starts(retrain_world) -> None:
+    imported(retrain_world, "i1", 500)
+    assert "off" in run(retrain_world, after=None).reason

@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.s3.models import s3_backends
 
 from local import distributed_map
 
@@ -18,7 +20,7 @@ ROLE = "arn:aws:iam::123456789012:role/machine"
 
 
 @pytest.fixture
-def aws() -> Iterator[dict[str, Any]]:
+def map_clients() -> Iterator[dict[str, Any]]:
     distributed_map.install()
     try:
         with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
@@ -68,8 +70,8 @@ def _machine(reader: dict[str, Any], tolerated: int = 0) -> dict[str, Any]:
     }
 
 
-def _run(aws: dict[str, Any], definition: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
-    sfn = aws["sfn"]
+def _run(map_clients: dict[str, Any], definition: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    sfn = map_clients["sfn"]
     arn = sfn.create_state_machine(
         name=f"m{time.monotonic_ns()}", definition=json.dumps(definition), roleArn=ROLE
     )["stateMachineArn"]
@@ -81,8 +83,8 @@ def _run(aws: dict[str, Any], definition: dict[str, Any], payload: dict[str, Any
     return described
 
 
-def _results(aws: dict[str, Any], details: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
-    s3 = aws["s3"]
+def _results(map_clients: dict[str, Any], details: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    s3 = map_clients["s3"]
     manifest = json.loads(s3.get_object(Bucket=details["Bucket"], Key=details["Key"])["Body"].read())
     return {
         status: [
@@ -94,20 +96,21 @@ def _results(aws: dict[str, Any], details: dict[str, str]) -> dict[str, list[dic
     }
 
 
-def test_every_page_of_a_prefix_is_batched_and_every_childs_result_is_written(aws) -> None:
+def test_every_page_of_a_prefix_is_batched_and_every_childs_result_is_written(map_clients) -> None:
+    store = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]  # 1,234 objects straight into moto: a second, not 10
     for index in range(1234):
-        aws["s3"].put_object(Bucket=BUCKET, Key=f"images/{index:05d}.png", Body=b"x")
+        store.put_object(BUCKET, f"images/{index:05d}.png", b"x")
     reader = {
         "Resource": "arn:aws:states:::s3:listObjectsV2",
         "Parameters": {"Bucket": BUCKET, "Prefix": "images/"},
     }
-    described = _run(aws, _machine(reader), {"tag": "t1", "out": "batches/run1"})
+    described = _run(map_clients, _machine(reader), {"tag": "t1", "out": "batches/run1"})
     assert described["status"] == "SUCCEEDED", described
     output = json.loads(described["output"])
     assert output["tag"] == "t1"  # the Map's ResultPath merged into the state's own input
     details = output["map"]["ResultWriterDetails"]
     assert details["Key"].startswith("batches/run1/") and details["Key"].endswith("/manifest.json")
-    results = _results(aws, details)
+    results = _results(map_clients, details)
     assert results["FAILED"] == [] and len(results["SUCCEEDED"]) == 13
     sizes = sorted(json.loads(child["Output"])["size"] for child in results["SUCCEEDED"])
     assert sizes == [34] + [100] * 12
@@ -116,35 +119,37 @@ def test_every_page_of_a_prefix_is_batched_and_every_childs_result_is_written(aw
     assert {json.loads(child["Output"])["tag"] for child in results["SUCCEEDED"]} == {"t1"}
 
 
-def test_a_json_lines_manifest_is_read_line_by_line(aws) -> None:
+def test_a_json_lines_manifest_is_read_line_by_line(map_clients) -> None:
     lines = [json.dumps({"source-ref": f"s3://{BUCKET}/{index}.png"}) for index in range(150)]
-    aws["s3"].put_object(Bucket=BUCKET, Key="a.manifest", Body=("\n".join(lines) + "\n\n").encode())
+    map_clients["s3"].put_object(Bucket=BUCKET, Key="a.manifest", Body=("\n".join(lines) + "\n\n").encode())
     reader = {
         "Resource": "arn:aws:states:::s3:getObject",
         "ReaderConfig": {"InputType": "JSONL"},
         "Parameters": {"Bucket": BUCKET, "Key": "a.manifest"},
     }
-    described = _run(aws, _machine(reader), {"tag": "t2", "out": "batches/run2"})
+    described = _run(map_clients, _machine(reader), {"tag": "t2", "out": "batches/run2"})
     assert described["status"] == "SUCCEEDED", described
-    results = _results(aws, json.loads(described["output"])["map"]["ResultWriterDetails"])
+    results = _results(map_clients, json.loads(described["output"])["map"]["ResultWriterDetails"])
     assert sorted(json.loads(child["Output"])["size"] for child in results["SUCCEEDED"]) == [50, 100]
 
 
-def test_more_failed_children_than_tolerated_fail_the_map_and_are_written_with_their_error(aws) -> None:
+def test_more_failed_children_than_tolerated_fail_the_map_and_are_written_with_their_error(
+    map_clients,
+) -> None:
     lines = [json.dumps({"n": index, **({"bad": True} if index == 100 else {})}) for index in range(300)]
-    aws["s3"].put_object(Bucket=BUCKET, Key="b.jsonl", Body="\n".join(lines).encode())
+    map_clients["s3"].put_object(Bucket=BUCKET, Key="b.jsonl", Body="\n".join(lines).encode())
     reader = {
         "Resource": "arn:aws:states:::s3:getObject",
         "ReaderConfig": {"InputType": "JSONL"},
         "Parameters": {"Bucket": BUCKET, "Key": "b.jsonl"},
     }
-    tolerant = _run(aws, _machine(reader, tolerated=34), {"tag": "t3", "out": "batches/run3"})
+    tolerant = _run(map_clients, _machine(reader, tolerated=34), {"tag": "t3", "out": "batches/run3"})
     assert tolerant["status"] == "SUCCEEDED", tolerant  # 1 of 3 children failed: 33% <= 34%
-    failed = _results(aws, json.loads(tolerant["output"])["map"]["ResultWriterDetails"])["FAILED"]
+    failed = _results(map_clients, json.loads(tolerant["output"])["map"]["ResultWriterDetails"])["FAILED"]
     assert [(child["Error"], child["Cause"]) for child in failed] == [("BadItem", "the first item is bad")]
     assert json.loads(failed[0]["Input"])["Items"][0]["n"] == 100
 
-    strict = _run(aws, _machine(reader, tolerated=30), {"tag": "t3", "out": "batches/run4"})
+    strict = _run(map_clients, _machine(reader, tolerated=30), {"tag": "t3", "out": "batches/run4"})
     assert strict["status"] == "FAILED"
     assert strict["error"] == "States.ExceedToleratedFailureThreshold"
 

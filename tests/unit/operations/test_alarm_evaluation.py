@@ -52,8 +52,8 @@ def state(cloudwatch, name: str = "hours") -> dict:
     return cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
 
 
-def test_a_breaching_period_sets_alarm_with_cloudwatchs_reason_then_ok_once_it_passes(aws) -> None:
-    cloudwatch = aws("cloudwatch")
+def test_a_breaching_period_sets_alarm_with_cloudwatchs_reason_then_ok_once_it_passes(local_client) -> None:
+    cloudwatch = local_client("cloudwatch")
     alarm(cloudwatch)
     put(cloudwatch, 0.2, 20)
     put(cloudwatch, 0.7, 10)
@@ -75,15 +75,15 @@ def test_a_breaching_period_sets_alarm_with_cloudwatchs_reason_then_ok_once_it_p
     ("treat", "expected"),
     [("notBreaching", "OK"), ("missing", "INSUFFICIENT_DATA"), ("breaching", "ALARM"), ("ignore", "OK")],
 )
-def test_periods_without_data_follow_treat_missing_data(aws, treat: str, expected: str) -> None:
-    cloudwatch = aws("cloudwatch")
+def test_periods_without_data_follow_treat_missing_data(local_client, treat: str, expected: str) -> None:
+    cloudwatch = local_client("cloudwatch")
     alarm(cloudwatch, TreatMissingData=treat)
     evaluate(ACCOUNT, REGION, NOW)
     assert state(cloudwatch)["StateValue"] == expected  # moto's initial state is OK; ignore keeps it
 
 
-def test_datapoints_to_alarm_of_evaluation_periods_and_each_statistic(aws) -> None:
-    cloudwatch = aws("cloudwatch")
+def test_datapoints_to_alarm_of_evaluation_periods_and_each_statistic(local_client) -> None:
+    cloudwatch = local_client("cloudwatch")
     alarm(cloudwatch, "sum", Statistic="Sum", EvaluationPeriods=3, DatapointsToAlarm=2, Threshold=3)
     alarm(cloudwatch, "average", Statistic="Average", Threshold=2, ComparisonOperator="LessThanThreshold")
     for value, seconds_ago in ((2, 150), (2, 140), (1, 90), (1, 20), (2, 10)):
@@ -104,10 +104,10 @@ def cloudwatch_may_publish(topic: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def test_alarm_actions_publish_to_the_topic(aws) -> None:
+def test_alarm_actions_publish_to_the_topic(local_client) -> None:
     access.install(moto_integration.project_resource_policy, moto_integration.resource_tags)
     try:
-        cloudwatch, sns, sqs = aws("cloudwatch"), aws("sns"), aws("sqs")
+        cloudwatch, sns, sqs = local_client("cloudwatch"), local_client("sns"), local_client("sqs")
         topic = sns.create_topic(Name="alarms")["TopicArn"]
         sns.set_topic_attributes(
             TopicArn=topic, AttributeName="Policy", AttributeValue=cloudwatch_may_publish(topic)
@@ -127,8 +127,8 @@ def test_alarm_actions_publish_to_the_topic(aws) -> None:
         access.uninstall()
 
 
-def test_the_evaluator_thread_runs_until_stopped(aws) -> None:
-    cloudwatch = aws("cloudwatch")
+def test_the_evaluator_thread_runs_until_stopped(local_client) -> None:
+    cloudwatch = local_client("cloudwatch")
     alarm(cloudwatch, TreatMissingData="missing")
     evaluator = AlarmEvaluator(0.05).start()
     try:

@@ -44,8 +44,8 @@ def statistic(cloudwatch, name: str, dimensions: dict[str, str], stat: str = "Su
     return [point[stat] for point in points]
 
 
-def test_powertools_metrics_reach_cloudwatch_with_their_dimensions(aws, powertools_env) -> None:
-    cloudwatch = aws("cloudwatch")
+def test_powertools_metrics_reach_cloudwatch_with_their_dimensions(local_client, powertools_env) -> None:
+    cloudwatch = local_client("cloudwatch")
     metrics = Metrics()
     with emf.capture() as captured:
         print("a log line that is not EMF")

@@ -76,8 +76,8 @@ def test_a_running_execution_is_not_an_end() -> None:
         notice(ended("RUNNING"), KINDS, "birds")
 
 
-def test_published_sends_subject_message_and_filterable_attributes(aws) -> None:
-    sns, sqs = aws("sns"), aws("sqs")
+def test_published_sends_subject_message_and_filterable_attributes(local_client) -> None:
+    sns, sqs = local_client("sns"), local_client("sqs")
     topic = sns.create_topic(Name="ends")["TopicArn"]
     queue = sqs.create_queue(QueueName="ends")["QueueUrl"]
     attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]

@@ -23,8 +23,8 @@ EXECUTION = "arn:aws:states:us-east-1:123456789012:execution:training:run-1"
 
 
 @pytest.fixture
-def services(aws: Callable) -> Services:
-    s3 = aws("s3")
+def services(local_client: Callable) -> Services:
+    s3 = local_client("s3")
     ensure_bucket(s3, BUCKET)
     dynamodb = boto3.resource("dynamodb", region_name=REGION)
     create_registry_table(dynamodb, "registry")
@@ -36,7 +36,7 @@ def services(aws: Callable) -> Services:
         project_name=PROJECT,
         training_defaults=Defaults(0.5, 0.0, True, True, 1, 1),
     )
-    return Services(env, aws("rekognition"), s3, Registry("registry", dynamodb))
+    return Services(env, local_client("rekognition"), s3, Registry("registry", dynamodb))
 
 
 @pytest.fixture
