@@ -11,9 +11,9 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from customlabels.naming import STACK_NAME
+from customlabels.naming import production_stack_name_for, stack_name_for
 from infra.config import Config, ConfigError, load_config
-from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
+from infra.production.stack import CustomLabelsProductionStack
 from infra.stack import CustomLabelsStack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +24,10 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def add_stack(app: cdk.App) -> CustomLabelsStack:
-    """The training stack, and with -c productionAccount=<id> the production stack beside it."""
+    """The project's training stack, and with -c productionAccount=<id> the production stack beside it;
+    each project's stacks are named after it, so projects deploy side by side."""
     config = load_config(app.node)
-    stack = CustomLabelsStack(app, STACK_NAME, config=config)
+    stack = CustomLabelsStack(app, stack_name_for(config.projectName), config=config)
     if config.productionAccount:
         add_production_stack(app, config)
     return stack
@@ -41,7 +42,11 @@ def add_production_stack(app: cdk.App, config: Config) -> CustomLabelsProduction
         )
     environment = cdk.Environment(account=config.productionAccount, region=config.productionRegion)
     return CustomLabelsProductionStack(
-        app, PRODUCTION_STACK_NAME, config=config, training_account=training_account, env=environment
+        app,
+        production_stack_name_for(config.projectName),
+        config=config,
+        training_account=training_account,
+        env=environment,
     )
 
 

@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.naming import PRODUCTION_STACK_NAME  # noqa: F401 (infra.state_diagrams imports it here)
 from infra.arns import regional_service
 from infra.config import Config
 from infra.inference import Inference
@@ -25,7 +26,6 @@ from infra.production.sharing import (
 )
 from infra.storage import Storage
 
-PRODUCTION_STACK_NAME = "CustomLabelsProduction"
 MAX_SUFFIX = 21
 
 
