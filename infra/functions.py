@@ -6,8 +6,6 @@ X-Ray active tracing and the pinned Powertools layer.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -16,10 +14,11 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
+from infra.asset_paths import lambda_root
 from infra.grants import PLUMBING
 from infra.nag import RUNTIME_REASON, acknowledge
 
-LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
+LAMBDA_ROOT = lambda_root()
 POWERTOOLS_VERSION = "3.37.0"
 # Powertools publishes each release's layer ARN as a public SSM parameter: a pinned version,
 # resolved by CloudFormation at deploy time in whatever Region the stack lands.

@@ -19,6 +19,16 @@ from infra.permissions import UserPolicies
 from infra.storage import Storage
 from infra.training import TrainingPipeline
 
+# The CDK feature flags the pipeline is built and tested with (cdk.json sets the same for the app).
+FEATURE_FLAGS = {
+    "@aws-cdk/aws-iam:minimizePolicies": True,
+    "@aws-cdk/core:enablePartitionLiterals": True,
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+    "@aws-cdk/aws-kms:applyImportedAliasPermissionsToPrincipal": True,
+    "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
+    "@aws-cdk/aws-stepfunctions-tasks:useNewS3UriParametersForBedrockInvokeModelTask": True,
+}
+
 
 class CustomLabelsPipeline(Construct):
     """One Custom Labels project's pipeline, added to any stack: ``CustomLabelsPipeline(stack, "Pipeline",
@@ -26,9 +36,12 @@ class CustomLabelsPipeline(Construct):
     output exports are named after the stack."""
 
     def __init__(self, scope: Construct, construct_id: str, *, props: Config | None = None) -> None:
+        config = validated(props or Config())
         _refuse_second_pipeline(scope)
         super().__init__(scope, construct_id)
-        self.config = config = validated(props or Config())
+        for flag, value in FEATURE_FLAGS.items():  # the same constructs in any app, whatever its flags
+            self.node.set_context(flag, value)
+        self.config = config
 
         self.storage = Storage(self, "Storage", config=config)
         self.user_policies = UserPolicies(self, "UserPolicies", config=config, storage=self.storage)
@@ -140,7 +153,9 @@ class CustomLabelsPipeline(Construct):
         self._output("OperatorAccessPolicyArn", policies.operator_access.managed_policy_arn)
 
     def _output(self, name: str, value: str) -> None:
-        CfnOutput(self, name, value=value, export_name=f"{Stack.of(self).stack_name}-{name}")
+        """Named as in the app's stack wherever the construct is, so the CLI finds a pipeline by them."""
+        output = CfnOutput(self, name, value=value, export_name=f"{Stack.of(self).stack_name}-{name}")
+        output.override_logical_id(name)
 
 
 def _refuse_second_pipeline(scope: Construct) -> None:
