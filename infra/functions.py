@@ -26,6 +26,8 @@ POWERTOOLS_LAYER_ARN = (
     "{{resolve:ssm:/aws/service/powertools/python/x86_64/python3.13/" + POWERTOOLS_VERSION + "}}"
 )
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info"]
+# Set by the project's pipeline (and production stack) on its scope: customlabels.naming.service_name_for.
+SERVICE_CONTEXT = "customlabels:service"
 
 
 def handler_path(module: str) -> str:
@@ -89,7 +91,7 @@ class PipelineFunction(Construct):
             ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mib),
             reserved_concurrent_executions=reserved_concurrency,
             environment={
-                "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+                "POWERTOOLS_SERVICE_NAME": self.node.try_get_context(SERVICE_CONTEXT) or SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                 "LOG_LEVEL": "INFO",
                 **(environment or {}),

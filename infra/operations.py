@@ -19,7 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
+from customlabels.naming import METRIC_NAMESPACE, service_name_for
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
@@ -31,16 +31,6 @@ from infra.storage import Storage
 THROTTLES_PER_FIVE_MINUTES = 10
 TRAINING_END_STATUSES = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
 FIVE_MINUTES = Duration.minutes(5)
-
-
-def pipeline_metric(name: str, statistic: str, period: Duration, **dimensions: str) -> cloudwatch.Metric:
-    return cloudwatch.Metric(
-        namespace=METRIC_NAMESPACE,
-        metric_name=name,
-        dimensions_map={**dimensions, "service": SERVICE_NAME},
-        statistic=statistic,
-        period=period,
-    )
 
 
 class Operations(Construct):
@@ -61,6 +51,7 @@ class Operations(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.config = config
+        self.service = service_name_for(config.projectName)
         self.topic = topic
         self.guard = self._guard(config, storage, topic, queue, registry)
         self.rule_dead_letters = rule_dead_letter_queue(self, storage)
@@ -201,14 +192,14 @@ class Operations(Construct):
             ),
             self._alarm(
                 "ThroughputExceededAlarm",
-                pipeline_metric("ThroughputExceeded", "Sum", FIVE_MINUTES),
+                self._metric("ThroughputExceeded", "Sum", FIVE_MINUTES),
                 THROTTLES_PER_FIVE_MINUTES,
                 "DetectCustomLabels answered ProvisionedThroughputExceededException more than "
                 f"{THROTTLES_PER_FIVE_MINUTES} times in 5 minutes; raise maxInferenceUnits",
             ),
             self._alarm(
                 "IdleModelRunningAlarm",
-                pipeline_metric("RunningModelIdleMinutes", "Maximum", check, ProjectName=project),
+                self._metric("RunningModelIdleMinutes", "Maximum", check, ProjectName=project),
                 config.idleStopMinutes + 2 * config.idleCheckMinutes,
                 "A model has been running with no images analysed for longer than the guard allows "
                 "(messages stuck in the queue, or stopping failed): it is billed by the hour",
@@ -225,13 +216,23 @@ class Operations(Construct):
             alarms.append(
                 self._alarm(
                     "DailyUnitHoursAlarm",
-                    pipeline_metric("InferenceUnitHoursToday", "Maximum", check, ProjectName=project),
+                    self._metric("InferenceUnitHoursToday", "Maximum", check, ProjectName=project),
                     cap,
                     f"The project used its {cap:g} inference-unit hours of today; the guard stopped "
                     "its running models",
                 )
             )
         return alarms
+
+    def _metric(self, name: str, statistic: str, period: Duration, **dimensions: str) -> cloudwatch.Metric:
+        """A metric the project's functions publish (Powertools' ``service`` dimension is the project's)."""
+        return cloudwatch.Metric(
+            namespace=METRIC_NAMESPACE,
+            metric_name=name,
+            dimensions_map={**dimensions, "service": self.service},
+            statistic=statistic,
+            period=period,
+        )
 
     def _alarm(
         self, construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str
@@ -293,7 +294,7 @@ class Operations(Construct):
             cloudwatch.GraphWidget(
                 title="Images analysed per model",
                 left=[images_per_model],
-                right=[pipeline_metric("ImagesRejected", "Sum", FIVE_MINUTES)],
+                right=[self._metric("ImagesRejected", "Sum", FIVE_MINUTES)],
                 width=12,
             ),
         )
@@ -310,8 +311,8 @@ class Operations(Construct):
                 title="Inference units in service / guard",
                 left=[units_in_service],
                 right=[
-                    pipeline_metric("RunningModelIdleMinutes", "Maximum", FIVE_MINUTES, ProjectName=project),
-                    pipeline_metric("ModelsStoppedByGuard", "Sum", FIVE_MINUTES, ProjectName=project),
+                    self._metric("RunningModelIdleMinutes", "Maximum", FIVE_MINUTES, ProjectName=project),
+                    self._metric("ModelsStoppedByGuard", "Sum", FIVE_MINUTES, ProjectName=project),
                 ],
                 width=12,
             ),
@@ -334,7 +335,7 @@ class Operations(Construct):
                     self.guard.function.metric_errors(period=FIVE_MINUTES),
                     detect.metric_throttles(period=FIVE_MINUTES),
                 ],
-                right=[pipeline_metric("ThroughputExceeded", "Sum", FIVE_MINUTES)],
+                right=[self._metric("ThroughputExceeded", "Sum", FIVE_MINUTES)],
                 width=12,
             ),
         )

@@ -8,9 +8,11 @@ from aws_cdk import Environment as CdkEnvironment
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from customlabels.naming import service_name_for
 from infra.batch import BatchAnalysis, batch_machine_arn
 from infra.config import Config, ConfigError, validated
 from infra.feedback import FeedbackRetraining
+from infra.functions import SERVICE_CONTEXT
 from infra.inference import Inference
 from infra.notifications import notifications_topic
 from infra.operations import Operations
@@ -41,6 +43,7 @@ class CustomLabelsPipeline(Construct):
         super().__init__(scope, construct_id)
         for flag, value in FEATURE_FLAGS.items():  # the same constructs in any app, whatever its flags
             self.node.set_context(flag, value)
+        self.node.set_context(SERVICE_CONTEXT, service_name_for(config.projectName))
         self.config = config
 
         self.storage = Storage(self, "Storage", config=config)

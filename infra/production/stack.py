@@ -11,9 +11,13 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from customlabels.naming import PRODUCTION_STACK_NAME  # noqa: F401 (infra.state_diagrams imports it here)
+from customlabels.naming import (
+    PRODUCTION_STACK_NAME,  # noqa: F401 (infra.state_diagrams imports it here)
+    service_name_for,
+)
 from infra.arns import regional_service
 from infra.config import Config
+from infra.functions import SERVICE_CONTEXT
 from infra.inference import Inference
 from infra.nag import acknowledge, nag_text
 from infra.notifications import TOPIC_KEY_USE, notifications_topic
@@ -40,6 +44,7 @@ class CustomLabelsProductionStack(Stack):
         self, scope: Construct, construct_id: str, *, config: Config, training_account: str, **kwargs
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.node.set_context(SERVICE_CONTEXT, service_name_for(config.projectName))
         self.config = config = production_config(config)
         project = config.projectName
         source_prefix = f"arn:{Aws.PARTITION}:rekognition:{Aws.REGION}:{training_account}:project/{project}/"

@@ -30,6 +30,12 @@ def stack_name_for(project: str) -> str:
     return (STACK_PREFIX + _NOT_IN_STACK_NAME.sub("-", project))[:MAX_STACK_NAME]
 
 
+def service_name_for(project: str) -> str:
+    """Powertools' ``service`` dimension of a project's metrics, so projects' metrics (throttles, rejected
+    images) never add up in one account; the default project keeps ``customlabels``."""
+    return SERVICE_NAME if project == DEFAULT_PROJECT else f"{SERVICE_NAME}-{project}"
+
+
 def production_stack_name_for(project: str) -> str:
     """The project's production-account stack (-c productionAccount): ``CustomLabelsProduction-<project>``."""
     training = stack_name_for(project)

@@ -38,12 +38,6 @@ def status_json(capsys, *argv: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_stack_names_follow_the_project_and_the_default_project_keeps_its_stack():
-    assert stack_name_for("customlabels") == "CustomLabelsPipeline"
-    assert stack_name_for("beta") == "CustomLabels-beta"
-    assert stack_name_for("shelf_products.v2") == "CustomLabels-shelf-products-v2"
-
-
 def test_the_only_pipeline_deployed_is_used_without_a_project(aws, capsys):
     deploy_pipeline(aws, "alpha")
     assert status_json(capsys, "status", "--json")["project"] == "alpha"
