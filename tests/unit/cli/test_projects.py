@@ -8,29 +8,8 @@ import json
 
 import pytest
 
-from customlabels.naming import stack_name_for
 from customlabels_cli.main import main
-from tests.fixtures.tables import create_registry_table
-
-
-def deploy_pipeline(aws, project: str) -> None:
-    """A stack with the outputs the app's stack gives a project's pipeline, and its registry table."""
-    table = f"{project}-registry"
-    create_registry_table(aws("dynamodb"), table)
-    machine = aws("stepfunctions").create_state_machine(
-        name=f"{project}-training",
-        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
-        roleArn="arn:aws:iam::123456789012:role/machine",
-    )["stateMachineArn"]
-    template = {
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
-        "Outputs": {
-            "ProjectName": {"Value": project},
-            "RegistryTableName": {"Value": table},
-            "TrainingStateMachineArn": {"Value": machine},
-        },
-    }
-    aws("cloudformation").create_stack(StackName=stack_name_for(project), TemplateBody=json.dumps(template))
+from tests.fixtures.pipelines import deploy_pipeline
 
 
 def status_json(capsys, *argv: str) -> dict:
