@@ -130,3 +130,14 @@ def test_the_wheel_in_a_clean_venv_synthesizes_the_construct(tmp_path, template_
     template = json.loads((tmp_path / "out" / "Team.template.json").read_text())
     assert len(_resources(template, MACHINE)) == 3
     assert _code_keys(template) == _code_keys(template_json)  # the same Lambda code and layers
+
+
+def test_the_docs_list_every_prop_with_its_type_and_default() -> None:
+    page = (ROOT / "docs" / "projects-and-construct-library.md").read_text()
+    rows = [line.split(" | ") for line in page.splitlines() if line.startswith("| `") and "` | `" in line]
+    documented = {
+        row[0].strip("| `"): (row[1].strip("`").replace("\\|", "|"), row[2].strip("`")) for row in rows
+    }
+    assert documented == {
+        field.name: (str(field.type), repr(field.default)) for field in fields(CustomLabelsPipelineProps)
+    }
