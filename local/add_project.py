@@ -23,7 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from local.deploy import DeployError, Deployment, deploy_artifact
 from local.event_sources import FOLLOW_SECONDS
 from local.intrinsics import TemplateError
-from local.serve import report, summary
+from local.serve import report
 from local.stack import artifact_session, local_session
 from local.synth import SynthError, load_stacks, local_context, synthesize_with_cli
 
@@ -75,7 +75,6 @@ def _deploy(url: str, context: Mapping[str, str]) -> list[Deployment]:
         deployments = []
         for artifact in artifacts:
             deployment = deploy_artifact(artifact, artifact_session(artifact, url), url)
-            print(summary(deployment), file=sys.stderr, flush=True)
             print(report(deployment), file=sys.stderr, flush=True)
             deployments.append(deployment)
         return deployments
