@@ -6,6 +6,7 @@ one project's SdkAccess cannot reach the other's console bucket."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -19,11 +20,13 @@ from botocore.exceptions import ClientError
 
 from customlabels.training.registry import Registry
 from customlabels_cli.main import main
+from customlabels_cli.support.errors import CliError
+from customlabels_cli.support.stack import Stack
 from local import access
 from local.samples import ensure_bucket, shape_samples, write_samples
 from local.stack import LocalStack
 from local.synth import load_stack, local_context, synthesize
-from tests.e2e.harness import person_with, running_stack, train_directly, until
+from tests.e2e.harness import act_as, person_with, running_stack, train_directly, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,3 +166,18 @@ def _project_arn(projects: TwoProjects, name: str) -> str:
     rekognition = projects.client("rekognition")
     found = rekognition.describe_projects(ProjectNames=[name])["ProjectDescriptions"]
     return found[0]["ProjectArn"] if found else rekognition.create_project(ProjectName=name)["ProjectArn"]
+
+
+def test_a_person_who_may_read_only_their_stack_finds_it_by_project(projects, on_endpoint, monkeypatch):
+    """People's policies allow DescribeStacks on their own stack only (not the listing, which is on *):
+    alpha's operator finds alpha's pipeline by its project and is refused beta's stack."""
+    act_as(monkeypatch, person_with(projects.alpha, projects.alpha.outputs["OperatorAccessPolicyArn"]))
+
+    def find(project: str | None) -> Stack:
+        return Stack.from_args(argparse.Namespace(outputs=None, stack=None, project=project))
+
+    assert find("alpha").outputs == projects.alpha.outputs
+    with pytest.raises(CliError, match="may not list the account's stacks"):
+        find(None)
+    with pytest.raises(ClientError, match="AccessDenied"):
+        find("beta")

@@ -11,6 +11,7 @@ The clients follow boto3's own settings, so AWS_ENDPOINT_URL points every call a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from customlabels.naming import DEFAULT_PROJECT, stack_name_for
 from customlabels.training.registry import Registry
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.pipelines import PROJECT_OUTPUT, choose, deployed_pipelines
@@ -32,6 +34,7 @@ PROJECT_HELP = (
     "pipeline deployed in the account and Region: `customlabels projects` lists them)"
 )
 PROJECT_SELECTOR = f"--project NAME or ${PROJECT_ENV}"
+DENIED = {"AccessDenied", "AccessDeniedException"}
 RETRIES = Config(retries={"mode": "standard"})  # attempts: AWS_MAX_ATTEMPTS, else 3
 
 
@@ -91,6 +94,44 @@ def _outputs_from_file(args: argparse.Namespace, project: str | None) -> dict[st
     return None if project and outputs.get(PROJECT_OUTPUT, project) != project else outputs
 
 
+def pipeline_outputs(cloudformation: Any, project: str | None) -> dict[str, str]:
+    """The project's pipeline: its stack by name (the people's policies may describe that one stack
+    only), else the one among those deployed whose ProjectName it is (``-c stackName``, a team's own
+    stack); without a project, the only pipeline deployed."""
+    if project is not None:
+        with contextlib.suppress(CliError):  # not found: a stack named otherwise
+            return describe_stack_outputs(cloudformation, stack_name_for(project))
+    try:
+        pipelines = deployed_pipelines(cloudformation)
+    except ClientError as error:
+        if _code(error) not in DENIED:
+            raise
+        return _one_readable_stack(cloudformation, project)
+    return choose(pipelines, project, PROJECT_SELECTOR).outputs
+
+
+def _one_readable_stack(cloudformation: Any, project: str | None) -> dict[str, str]:
+    """Listing every stack needs DescribeStacks on *, which people's policies do not grant: without a
+    project, the default project's stack, as before projects had stacks of their own."""
+    if project is not None:
+        return describe_stack_outputs(cloudformation, stack_name_for(project))
+    try:
+        return describe_stack_outputs(cloudformation, stack_name_for(DEFAULT_PROJECT))
+    except CliError:
+        pass  # no such stack
+    except ClientError as error:
+        if _code(error) not in DENIED:  # denied: not the caller's stack
+            raise
+    raise CliError(
+        "these credentials may not list the account's stacks, so the pipeline is found by its project",
+        f"pass {PROJECT_SELECTOR}",
+    )
+
+
+def _code(error: ClientError) -> str | None:
+    return error.response.get("Error", {}).get("Code")
+
+
 def describe_stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
@@ -133,7 +174,7 @@ class Stack:
             if stack_name:
                 outputs = describe_stack_outputs(cloudformation, stack_name)
             else:
-                outputs = choose(deployed_pipelines(cloudformation), project, PROJECT_SELECTOR).outputs
+                outputs = pipeline_outputs(cloudformation, project)
         return cls(outputs, project, session)
 
     def output(self, name: str) -> str:
