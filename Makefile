@@ -8,7 +8,7 @@ export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
 
-.PHONY: setup test check synth lint bench demo docs clean browser layers
+.PHONY: setup test check synth lint bench demo docs clean browser layers wheel
 
 # setup (and so demo) needs neither root nor a browser; only the browser tests (make test) need one.
 setup: $(VENV)/.installed node_modules/.installed layers
@@ -60,6 +60,10 @@ lint: setup
 
 synth: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) synth --quiet --no-notices --no-version-reporting
+
+# The construct library's wheel (docs/projects-and-construct-library.md): the Lambda asset and layers inside.
+wheel: setup
+	$(PY) -m pip wheel . --no-deps --no-build-isolation --quiet -w dist
 
 bench: setup
 	$(PY) -m bench

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""CDK entry point: the CLI passes cdk.json's context and -c overrides; build the stack from them."""
+"""CDK entry point: the CLI passes cdk.json's context and -c overrides; build the project's stack from
+them. The stack holds the CustomLabelsPipeline construct (customlabels_pipeline), as a team's own app does
+(examples/existing_stack)."""
 
 import sys
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 
-from customlabels.naming import STACK_NAME
+from customlabels.naming import production_stack_name_for, stack_name_for
 from infra.config import Config, ConfigError, load_config
-from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
+from infra.production.stack import CustomLabelsProductionStack
 from infra.stack import CustomLabelsStack
 
 ROOT = Path(__file__).resolve().parent.parent
+STACK_NAME_CONTEXT = "stackName"
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -24,12 +27,27 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def add_stack(app: cdk.App) -> CustomLabelsStack:
-    """The training stack, and with -c productionAccount=<id> the production stack beside it."""
+    """The project's training stack, and with -c productionAccount=<id> the production stack beside it;
+    each project's stacks are named after it, so projects deploy side by side."""
     config = load_config(app.node)
-    stack = CustomLabelsStack(app, STACK_NAME, config=config)
+    stack = CustomLabelsStack(app, stack_name(app, config), config=config)
     if config.productionAccount:
         add_production_stack(app, config)
     return stack
+
+
+def stack_name(app: cdk.App, config: Config) -> str:
+    """The project's stack name; ``-c stackName=NAME`` keeps the stack a project was deployed in before
+    stacks followed projects (``CustomLabelsPipeline`` with another projectName) instead of a new one."""
+    given = app.node.try_get_context(STACK_NAME_CONTEXT)
+    if given is None:
+        return stack_name_for(config.projectName)
+    if not isinstance(given, str) or not _STACK_NAME.match(given):
+        raise ConfigError(
+            f"context {STACK_NAME_CONTEXT}={given!r} is not a stack name: a letter, then up to 127 letters, "
+            "digits or '-'"
+        )
+    return given
 
 
 def add_production_stack(app: cdk.App, config: Config) -> CustomLabelsProductionStack:
@@ -41,7 +59,11 @@ def add_production_stack(app: cdk.App, config: Config) -> CustomLabelsProduction
         )
     environment = cdk.Environment(account=config.productionAccount, region=config.productionRegion)
     return CustomLabelsProductionStack(
-        app, PRODUCTION_STACK_NAME, config=config, training_account=training_account, env=environment
+        app,
+        production_stack_name_for(config.projectName),
+        config=config,
+        training_account=training_account,
+        env=environment,
     )
 
 

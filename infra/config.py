@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Protocol
 
-from customlabels.naming import NAME_PATTERN
+from customlabels.naming import DEFAULT_PROJECT, NAME_PATTERN
 
 CONTEXT_KEY = "customlabels"
 _PROJECT_NAME = re.compile(f"^{NAME_PATTERN}$")
@@ -89,46 +89,50 @@ RULES: dict[str, _Rule] = {
 
 @dataclass(frozen=True)
 class Config:
-    projectName: str
-    consoleBucketSuffix: str
-    f1Threshold: float
-    minLabelF1: float
-    requireImprovement: bool
-    minInferenceUnits: int
-    maxInferenceUnits: int
-    datasetPollSeconds: int
-    trainingPollSeconds: int
-    modelPollSeconds: int
-    maxTrainingHours: int
-    modelStartTimeoutMinutes: int
-    idleStopMinutes: int
-    minConfidence: float | None
-    removalPolicy: str
-    checkImages: bool
-    deploy: bool
-    inferenceBatchSize: int
-    inferenceBatchWindowSeconds: int
-    inferenceMaxReceiveCount: int
-    detectConcurrency: int
-    detectReservedConcurrency: int | None
-    onModelStopped: str
-    championCacheSeconds: int
-    idleCheckMinutes: int
-    maxInferenceUnitHoursPerDay: float | None
-    requireApproval: bool
-    approvalTimeoutHours: float
-    promoteAfterApproval: bool
-    productionAccount: str | None
-    productionRegion: str | None
-    trainingAccount: str | None
-    inferenceUnitTps: float
-    detectLatencySeconds: float
-    batchImagesPerChild: int
-    batchMaxConcurrency: int | None
-    batchToleratedFailurePercent: float
-    videoFramesPerSecond: float
-    reviewBelowConfidence: float | None
-    retrainAfterImages: int | None
+    """The pipeline's settings: cdk.json's ``customlabels`` context keys, and the props of the
+    ``CustomLabelsPipeline`` construct (its public API). The defaults are cdk.json's (a test holds them
+    equal); docs/construct-library.md says what each one does."""
+
+    projectName: str = DEFAULT_PROJECT
+    consoleBucketSuffix: str = ""
+    f1Threshold: float = 0.8
+    minLabelF1: float = 0.0
+    requireImprovement: bool = True
+    minInferenceUnits: int = 1
+    maxInferenceUnits: int = 1
+    datasetPollSeconds: int = 30
+    trainingPollSeconds: int = 300
+    modelPollSeconds: int = 60
+    maxTrainingHours: int = 24
+    modelStartTimeoutMinutes: int = 60
+    idleStopMinutes: int = 5
+    minConfidence: float | None = None
+    removalPolicy: str = "retain"
+    checkImages: bool = True
+    deploy: bool = True
+    inferenceBatchSize: int = 10
+    inferenceBatchWindowSeconds: int = 1
+    inferenceMaxReceiveCount: int = 8
+    detectConcurrency: int = 4
+    detectReservedConcurrency: int | None = None
+    onModelStopped: str = "start"
+    championCacheSeconds: int = 60
+    idleCheckMinutes: int = 1
+    maxInferenceUnitHoursPerDay: float | None = None
+    requireApproval: bool = False
+    approvalTimeoutHours: float = 24.0
+    promoteAfterApproval: bool = False
+    productionAccount: str | None = None
+    productionRegion: str | None = None
+    trainingAccount: str | None = None
+    inferenceUnitTps: float = 5.0
+    detectLatencySeconds: float = 0.5
+    batchImagesPerChild: int = 25
+    batchMaxConcurrency: int | None = None
+    batchToleratedFailurePercent: float = 5.0
+    videoFramesPerSecond: float = 1.0
+    reviewBelowConfidence: float | None = None
+    retrainAfterImages: int | None = None
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:
@@ -218,9 +222,14 @@ def config_from_mapping(defaults: dict[str, Any], overrides: dict[str, Any] | No
     values = {}
     for field in fields(Config):
         name = field.name
-        raw = overrides[name] if name in overrides else defaults.get(name)
+        raw = overrides[name] if name in overrides else defaults.get(name, field.default)
         values[name] = _coerce(name, raw, RULES[name])
     return Config(**values)
+
+
+def validated(config: Config) -> Config:
+    """Props built in code (the construct library) pass the same range checks as context values."""
+    return config_from_mapping({}, asdict(config))
 
 
 def load_config(node: _ContextNode) -> Config:

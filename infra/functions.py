@@ -6,8 +6,6 @@ X-Ray active tracing and the pinned Powertools layer.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import Duration, RemovalPolicy, Size
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -16,12 +14,16 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from customlabels.environment import PowertoolsSettings
+from customlabels.naming import SERVICE_NAME
+from infra.asset_paths import lambda_root
 from infra.grants import PLUMBING
 from infra.nag import RUNTIME_REASON, acknowledge
 from infra.powertools import POWERTOOLS_LAYER_ARN
 
-LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambdas"
+LAMBDA_ROOT = lambda_root()
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info"]
+# Set by the project's pipeline (and production stack) on its scope: customlabels.naming.service_name_for.
+SERVICE_CONTEXT = "customlabels:service"
 
 
 def handler_path(module: str) -> str:
@@ -84,5 +86,10 @@ class PipelineFunction(Construct):
             memory_size=memory_size,
             ephemeral_storage_size=Size.mebibytes(ephemeral_storage_mib),
             reserved_concurrent_executions=reserved_concurrency,
-            environment={**PowertoolsSettings().to_environment(), **(environment or {})},
+            environment={
+                **PowertoolsSettings(
+                    powertools_service_name=self.node.try_get_context(SERVICE_CONTEXT) or SERVICE_NAME
+                ).to_environment(),
+                **(environment or {}),
+            },
         )

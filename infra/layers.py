@@ -18,10 +18,14 @@ from pathlib import Path
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from infra.asset_paths import layers_dir
+
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS_DIR = ROOT / "build" / "layers"
-# make's stamp, and the command-line scripts wheels install (nothing on Lambda runs them).
-LAYER_EXCLUDES = [".installed", "python/bin"]
+LAYERS_DIR = layers_dir()
+# make's stamp, the command-line scripts wheels install (nothing on Lambda runs them) and bytecode of the
+# Python that installed the wheels (pip compiles for itself; Lambda's 3.13 ignores another version's),
+# so the layer is the same from a checkout and from the installed wheel (setup.py).
+LAYER_EXCLUDES = [".installed", "python/bin", "**/__pycache__", "**/*.pyc"]
 PLATFORMS = ("manylinux_2_28_x86_64", "manylinux2014_x86_64")
 
 
@@ -38,6 +42,12 @@ class WheelLayer:
     @property
     def directory(self) -> Path:
         return LAYERS_DIR / self.name
+
+    @property
+    def installed(self) -> str:
+        """``package==version`` as installed in the layer (the wheel holds no requirements.txt)."""
+        found = sorted((self.directory / "python").glob(f"{self.package}-*.dist-info"))
+        return found[0].name.removesuffix(".dist-info").replace("-", "==", 1) if found else self.requirement
 
     @property
     def requirement(self) -> str:
@@ -62,7 +72,7 @@ def wheel_layer(scope: Construct, construct_id: str, wheels: WheelLayer) -> lamb
         code=lambda_.Code.from_asset(str(wheels.directory), exclude=LAYER_EXCLUDES),
         compatible_runtimes=[lambda_.Runtime.PYTHON_3_13],
         compatible_architectures=[lambda_.Architecture.X86_64],
-        description=f"{wheels.requirement} {wheels.purpose}",
+        description=f"{wheels.installed} {wheels.purpose}",
     )
 
 

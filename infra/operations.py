@@ -21,7 +21,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from customlabels.metrics import IN_SERVICE_INFERENCE_UNITS, REKOGNITION_NAMESPACE, Dimension, Metric
-from customlabels.naming import METRIC_NAMESPACE, SERVICE_NAME
+from customlabels.naming import METRIC_NAMESPACE, service_name_for
 from customlabels.operations.settings import GuardSettings
 from infra.config import Config
 from infra.execution_ends import ExecutionEnds
@@ -35,25 +35,11 @@ from infra.storage import Storage
 THROTTLES_PER_FIVE_MINUTES = 10
 
 
-def pipeline_metric(
-    name: str, statistic: str, period: Duration, project: str | None = None
-) -> cloudwatch.Metric:
-    """One of the pipeline's metrics (customlabels.metrics), per project when `project` is given."""
-    per_project = {Dimension.PROJECT_NAME.value: project} if project else {}
-    return cloudwatch.Metric(
-        namespace=METRIC_NAMESPACE,
-        metric_name=name,
-        dimensions_map={**per_project, "service": SERVICE_NAME},
-        statistic=statistic,
-        period=period,
-    )
-
-
 def per_model_search(schema: str, metric: str, statistic: str, project: str) -> cloudwatch.MathExpression:
     """One line per model version of the project: a CloudWatch SEARCH over the metric's schema."""
     return cloudwatch.MathExpression(
         expression=(
-            f"SEARCH('{{{schema}}} MetricName=\"{metric}\" {Dimension.PROJECT_NAME}=\"{project}\"', "
+            f'SEARCH(\'{{{schema}}} MetricName="{metric}" {Dimension.PROJECT_NAME}="{project}"\', '
             f"'{statistic}', 300)"
         ),
         label="",
@@ -91,6 +77,7 @@ class Operations(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.config = config
+        self.service = service_name_for(config.projectName)
         self.topic = topic
         self.guard = self._guard(config, storage, topic, queue, registry)
         self.rule_dead_letters = rule_dead_letter_queue(self, storage)
@@ -195,14 +182,14 @@ class Operations(Construct):
             ),
             self._alarm(
                 "ThroughputExceededAlarm",
-                pipeline_metric(Metric.THROUGHPUT_EXCEEDED, "Sum", FIVE_MINUTES),
+                self._metric(Metric.THROUGHPUT_EXCEEDED, "Sum", FIVE_MINUTES),
                 THROTTLES_PER_FIVE_MINUTES,
                 "DetectCustomLabels answered ProvisionedThroughputExceededException more than "
                 f"{THROTTLES_PER_FIVE_MINUTES} times in 5 minutes; raise maxInferenceUnits",
             ),
             self._alarm(
                 "IdleModelRunningAlarm",
-                pipeline_metric(Metric.RUNNING_MODEL_IDLE_MINUTES, "Maximum", check, project),
+                self._metric(Metric.RUNNING_MODEL_IDLE_MINUTES, "Maximum", check, ProjectName=project),
                 config.idleStopMinutes + 2 * config.idleCheckMinutes,
                 "A model has been running with no images analysed for longer than the guard allows "
                 "(messages stuck in the queue, or stopping failed): it is billed by the hour",
@@ -219,13 +206,23 @@ class Operations(Construct):
             alarms.append(
                 self._alarm(
                     "DailyUnitHoursAlarm",
-                    pipeline_metric(Metric.INFERENCE_UNIT_HOURS_TODAY, "Maximum", check, project),
+                    self._metric(Metric.INFERENCE_UNIT_HOURS_TODAY, "Maximum", check, ProjectName=project),
                     cap,
                     f"The project used its {cap:g} inference-unit hours of today; the guard stopped "
                     "its running models",
                 )
             )
         return alarms
+
+    def _metric(self, name: str, statistic: str, period: Duration, **dimensions: str) -> cloudwatch.Metric:
+        """A metric the project's functions publish (Powertools' ``service`` dimension is the project's)."""
+        return cloudwatch.Metric(
+            namespace=METRIC_NAMESPACE,
+            metric_name=name,
+            dimensions_map={**dimensions, "service": self.service},
+            statistic=statistic,
+            period=period,
+        )
 
     def _alarm(
         self, construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str
@@ -260,7 +257,7 @@ class Operations(Construct):
             cloudwatch.GraphWidget(
                 title="Images analysed per model",
                 left=[images_per_model(project)],
-                right=[pipeline_metric(Metric.IMAGES_REJECTED, "Sum", FIVE_MINUTES)],
+                right=[self._metric(Metric.IMAGES_REJECTED, "Sum", FIVE_MINUTES)],
                 width=12,
             ),
         )
@@ -277,8 +274,10 @@ class Operations(Construct):
                 title="Inference units in service / guard",
                 left=[units_in_service(project)],
                 right=[
-                    pipeline_metric(Metric.RUNNING_MODEL_IDLE_MINUTES, "Maximum", FIVE_MINUTES, project),
-                    pipeline_metric(Metric.MODELS_STOPPED_BY_GUARD, "Sum", FIVE_MINUTES, project),
+                    self._metric(
+                        Metric.RUNNING_MODEL_IDLE_MINUTES, "Maximum", FIVE_MINUTES, ProjectName=project
+                    ),
+                    self._metric(Metric.MODELS_STOPPED_BY_GUARD, "Sum", FIVE_MINUTES, ProjectName=project),
                 ],
                 width=12,
             ),
@@ -301,7 +300,7 @@ class Operations(Construct):
                     self.guard.function.metric_errors(period=FIVE_MINUTES),
                     detect.metric_throttles(period=FIVE_MINUTES),
                 ],
-                right=[pipeline_metric(Metric.THROUGHPUT_EXCEEDED, "Sum", FIVE_MINUTES)],
+                right=[self._metric(Metric.THROUGHPUT_EXCEEDED, "Sum", FIVE_MINUTES)],
                 width=12,
             ),
         )

@@ -1,14 +1,18 @@
-"""The stack: wires the constructs and names the outputs."""
+"""The pipeline as one construct (``CustomLabelsPipeline``: wires the constructs and names the outputs),
+and the repository app's stack, which holds it and nothing else."""
 
 from __future__ import annotations
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import Environment as CdkEnvironment
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from customlabels.naming import service_name_for
 from infra.batch import BatchAnalysis, batch_machine_arn
-from infra.config import Config
+from infra.config import Config, ConfigError, validated
 from infra.feedback import FeedbackRetraining
+from infra.functions import SERVICE_CONTEXT
 from infra.inference import Inference
 from infra.notifications import notifications_topic
 from infra.operations import Operations
@@ -17,10 +21,29 @@ from infra.permissions import UserPolicies
 from infra.storage import Storage
 from infra.training import TrainingPipeline
 
+# The CDK feature flags the pipeline is built and tested with (cdk.json sets the same for the app).
+FEATURE_FLAGS = {
+    "@aws-cdk/aws-iam:minimizePolicies": True,
+    "@aws-cdk/core:enablePartitionLiterals": True,
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+    "@aws-cdk/aws-kms:applyImportedAliasPermissionsToPrincipal": True,
+    "@aws-cdk/aws-lambda:recognizeLayerVersion": True,
+    "@aws-cdk/aws-stepfunctions-tasks:useNewS3UriParametersForBedrockInvokeModelTask": True,
+}
 
-class CustomLabelsStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs) -> None:
-        super().__init__(scope, construct_id, **kwargs)
+
+class CustomLabelsPipeline(Construct):
+    """One Custom Labels project's pipeline, added to any stack: ``CustomLabelsPipeline(stack, "Pipeline",
+    props=CustomLabelsPipelineProps(projectName="defects"))``. One per stack: its batch machine and
+    output exports are named after the stack."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: Config | None = None) -> None:
+        config = validated(props or Config())
+        _refuse_second_pipeline(scope)
+        super().__init__(scope, construct_id)
+        for flag, value in FEATURE_FLAGS.items():  # the same constructs in any app, whatever its flags
+            self.node.set_context(flag, value)
+        self.node.set_context(SERVICE_CONTEXT, service_name_for(config.projectName))
         self.config = config
 
         self.storage = Storage(self, "Storage", config=config)
@@ -147,7 +170,34 @@ class CustomLabelsStack(Stack):
         self._output("OperatorAccessPolicyArn", policies.operator_access.managed_policy_arn)
 
     def _output(self, name: str, value: str) -> None:
-        CfnOutput(self, name, value=value, export_name=f"{self.stack_name}-{name}")
+        """Named as in the app's stack wherever the construct is, so the CLI finds a pipeline by them."""
+        output = CfnOutput(self, name, value=value, export_name=f"{Stack.of(self).stack_name}-{name}")
+        output.override_logical_id(name)
+
+
+def _refuse_second_pipeline(scope: Construct) -> None:
+    stack = Stack.of(scope)
+    if any(isinstance(child, CustomLabelsPipeline) for child in stack.node.find_all()):
+        raise ConfigError(
+            f"stack {stack.stack_name} already holds a CustomLabelsPipeline; its batch machine and output "
+            "exports are named after the stack, so add each further project's pipeline to a stack of its own"
+        )
+
+
+class CustomLabelsStack(Stack):
+    """This repository's app: a stack per project holding its pipeline. The pipeline's id ``Default`` adds
+    nothing to the logical ids, so a stack deployed before the construct existed updates in place."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: Config, env: CdkEnvironment | None = None
+    ) -> None:
+        super().__init__(scope, construct_id, env=env)
+        self.pipeline = pipeline = CustomLabelsPipeline(self, "Default", props=config)
+        self.config = pipeline.config
+        self.storage, self.topic = pipeline.storage, pipeline.topic
+        self.user_policies = pipeline.user_policies
+        self.training, self.inference, self.batch = pipeline.training, pipeline.inference, pipeline.batch
+        self.feedback, self.operations = pipeline.feedback, pipeline.operations
 
 
 def _or_off(value: float | None) -> str:

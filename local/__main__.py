@@ -64,6 +64,17 @@ def serve_stack(args: argparse.Namespace) -> int:
         return _port_in_use(error)
 
 
+def deploy_project(args: argparse.Namespace) -> int:
+    from local.add_project import add_project
+    from local.serve import parse_context
+
+    try:
+        context = parse_context(args.context)
+    except ValueError as error:
+        sys.exit(str(error))
+    return add_project(context, args.outputs)
+
+
 def samples(args: argparse.Namespace) -> int:
     import boto3
 
@@ -166,6 +177,10 @@ def add_service_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def add_context_option(command: argparse.ArgumentParser, help_text: str) -> None:
+    command.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE", help=help_text)
+
+
 def add_port_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--port", type=int, default=0, help="port on 127.0.0.1 (default: a free port, printed)"
@@ -225,14 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: a new file in the temp folder; its path is printed)",
     )
     stack.add_argument("--faults", type=_fault_setting, default="", help="e.g. throttle=0.3,internal=0.05")
-    stack.add_argument(
-        "-c",
-        "--context",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="CDK context override, as cdk synth -c takes it (repeatable)",
-    )
+    add_context_option(stack, "CDK context override, as cdk synth -c takes it (repeatable)")
     stack.add_argument(
         "--template",
         type=Path,
@@ -242,6 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_service_options(stack)
     stack.set_defaults(run=serve_stack)
+
+    add = commands.add_parser(
+        "deploy",
+        help="add a project's pipeline to a running serve's endpoint (AWS_ENDPOINT_URL, from its env file)",
+    )
+    add_context_option(add, "CDK context override, e.g. -c projectName=beta (its stack: CustomLabels-beta)")
+    add.add_argument("--outputs", type=Path, default=None, help="write the new stack's outputs (JSON) here")
+    add.set_defaults(run=deploy_project)
 
     _add_samples_command(commands)
 

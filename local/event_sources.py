@@ -17,12 +17,14 @@ gets pollers that behave like Lambda's:
   last problem, and one whose queue was deleted stops, as Lambda disables the mapping.
 
 Use: ``sources = EventSources.take_over(session, endpoint_url)`` after deploying: it disables moto's
-built-in delivery for every enabled SQS mapping and starts the pollers; ``sources.wait_until_drained()``
+built-in delivery for every enabled SQS mapping and starts the pollers; ``sources.follow()`` does the
+same for mappings created later (another project's stack); ``sources.wait_until_drained()``
 waits for the queues to empty; ``sources.stop()`` ends the pollers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -38,6 +40,7 @@ from local import access
 DEFAULT_POLLERS = 5
 RECEIVE_WAIT_SECONDS = 1  # Lambda long-polls 20 s; 1 s keeps a local stop quick
 PROBLEM_BACKOFF_SECONDS = 1.0
+FOLLOW_SECONDS = 1.0  # how soon a mapping created after serve started is polled
 QUEUE_GONE = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 
 
@@ -164,25 +167,37 @@ def _record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
 
 class EventSources:
     def __init__(self, mappings: Iterable[SqsMapping], sqs: Any, lambda_: Any) -> None:
-        self.mappings = list(mappings)
+        self.mappings: list[SqsMapping] = []
         self._sqs = sqs
+        self._lambda = lambda_
         self._stopping = threading.Event()
-        self._pollers = [
-            _Poller(mapping, _poller_sqs(mapping, sqs), lambda_, self._stopping)
-            for mapping in self.mappings
-            for _ in range(mapping.concurrency)
-        ]
-        for poller in self._pollers:
-            poller.start()
+        self._pollers: list[_Poller] = []
+        self._start(mappings)
 
     @classmethod
     def take_over(cls, session: boto3.Session, endpoint_url: str | None) -> EventSources:
         sqs = session.client("sqs", endpoint_url=endpoint_url)
         lambda_ = session.client("lambda", endpoint_url=endpoint_url)
-        mappings = [_mapping(raw, sqs, lambda_) for raw in _sqs_mappings(lambda_)]
+        return cls(_take_over(sqs, lambda_), sqs, lambda_)
+
+    def follow(self, interval_seconds: float = FOLLOW_SECONDS) -> None:
+        """Take over the SQS mappings created later (``python -m local deploy`` adding a project's
+        pipeline to a running ``serve``) as Lambda starts polling a new mapping, until ``stop``."""
+
+        def adopt() -> None:
+            while not self._stopping.wait(interval_seconds):
+                with contextlib.suppress(ClientError):  # the next round tries again
+                    self._start(_take_over(self._sqs, self._lambda))
+
+        threading.Thread(target=adopt, name="sqs-mapping-follower", daemon=True).start()
+
+    def _start(self, mappings: Iterable[SqsMapping]) -> None:
         for mapping in mappings:
-            lambda_.update_event_source_mapping(UUID=mapping.uuid, Enabled=False)
-        return cls(mappings, sqs, lambda_)
+            self.mappings.append(mapping)
+            for _ in range(mapping.concurrency):
+                poller = _Poller(mapping, _poller_sqs(mapping, self._sqs), self._lambda, self._stopping)
+                self._pollers.append(poller)
+                poller.start()
 
     def wait_until_drained(self, timeout: float, *, poll_seconds: float = 0.5) -> bool:
         """True once every mapped queue holds no message, visible or in flight."""
@@ -224,6 +239,14 @@ def _poller_sqs(mapping: SqsMapping, sqs: Any) -> Any:
         aws_secret_access_key=issued.secret_access_key,
         aws_session_token=issued.session_token,
     )
+
+
+def _take_over(sqs: Any, lambda_: Any) -> list[SqsMapping]:
+    """The enabled SQS mappings, disabled in moto (which delivers inside SendMessage): polled here instead."""
+    mappings = [_mapping(raw, sqs, lambda_) for raw in _sqs_mappings(lambda_)]
+    for mapping in mappings:
+        lambda_.update_event_source_mapping(UUID=mapping.uuid, Enabled=False)
+    return mappings
 
 
 def _sqs_mappings(lambda_: Any) -> list[dict[str, Any]]:

@@ -22,7 +22,13 @@ from local.ports import check_port_free
 from local.serve_output import ExecutionWatcher, output_to_log
 from local.shell_env import production_exports
 from local.stack import DeployedStack, launch
-from local.synth import LOCAL_PROFILE, SynthError, load_stacks, load_template, synthesize_with_cli
+from local.synth import (
+    SynthError,
+    load_stacks,
+    load_template,
+    local_context,
+    synthesize_with_cli,
+)
 
 ALARM_EVALUATION_SECONDS = 10.0  # CloudWatch evaluates each minute; offline, polls are seconds apart
 
@@ -104,6 +110,7 @@ def serve(
                 outputs_file.write_text(outputs + "\n")
                 print(f"stack outputs written to {outputs_file.absolute()}", file=terminal, flush=True)
             training = stacks[0]
+            training.sources.follow()  # `python -m local deploy` adds projects' pipelines later
             watcher = ExecutionWatcher(training.client("stepfunctions"), training.outputs, terminal).start()
             with contextlib.redirect_stdout(terminal):
                 announce_ready(endpoint.url, env_file, production_exports(merged))
@@ -128,7 +135,7 @@ def _deploy(
         return [launch(load_template(template), endpoint_url)]
     with tempfile.TemporaryDirectory(prefix="cdk-out-") as workdir:
         print("synthesizing the app with the CDK CLI (about a minute)", file=terminal, flush=True)
-        artifacts = load_stacks(synthesize_with_cli(Path(workdir), {**LOCAL_PROFILE, **context}))
+        artifacts = load_stacks(synthesize_with_cli(Path(workdir), local_context(context)))
         stacks = []
         for artifact in artifacts:
             resources = len(artifact.template.get("Resources", {}))

@@ -56,12 +56,17 @@ def account_session(account: str, endpoint_url: str) -> boto3.Session:
     )
 
 
-def launch(artifact: StackArtifact, endpoint_url: str) -> DeployedStack:
-    """Deploy into the artifact's account (the default account when it names none)."""
+def artifact_session(artifact: StackArtifact, endpoint_url: str) -> boto3.Session:
+    """A session in the artifact's account (the default account when it names none)."""
     default = local_session()
     default_account = default.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Account"]
     elsewhere = artifact.account and artifact.account != default_account
-    session = account_session(artifact.account, endpoint_url) if elsewhere else default
+    return account_session(artifact.account, endpoint_url) if elsewhere else default
+
+
+def launch(artifact: StackArtifact, endpoint_url: str) -> DeployedStack:
+    """Deploy into the artifact's account, and poll its SQS event sources from this process."""
+    session = artifact_session(artifact, endpoint_url)
     deployment = deploy_artifact(artifact, session, endpoint_url)
     sources = EventSources.take_over(session, endpoint_url)
     return DeployedStack(artifact, deployment, session, endpoint_url, sources)

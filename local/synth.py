@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from customlabels.naming import STACK_NAME
+from customlabels.naming import DEFAULT_PROJECT, PRODUCTION_STACK_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
@@ -28,11 +29,24 @@ LOCAL_PROFILE = {
     "inferenceUnitTps": "50",  # the local service's default --iu-tps
     "detectLatencySeconds": "0.1",
 }
+MAX_BUCKET_SUFFIX = 21  # infra.config's consoleBucketSuffix rule
+_NOT_IN_SUFFIX = re.compile(r"[^a-z0-9-]+")
 _CDK_ENV = {
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     "CDK_DISABLE_VERSION_CHECK": "1",
     "CDK_DISABLE_CLI_TELEMETRY": "true",
 }
+
+
+def local_context(overrides: Mapping[str, str]) -> dict[str, str]:
+    """The offline profile plus ``-c`` overrides. Bucket names are global, so a project other than the
+    default gets a console bucket suffix of its own (``local-<project>``) unless one is given."""
+    context = {**LOCAL_PROFILE, **overrides}
+    project = overrides.get("projectName", DEFAULT_PROJECT)
+    if project != DEFAULT_PROJECT and "consoleBucketSuffix" not in overrides:
+        suffix = _NOT_IN_SUFFIX.sub("-", f"local-{project.lower()}")
+        context["consoleBucketSuffix"] = suffix[:MAX_BUCKET_SUFFIX].rstrip("-")
+    return context
 
 
 class SynthError(RuntimeError):
@@ -81,8 +95,10 @@ def synthesize_with_cli(outdir: Path, context: Mapping[str, str] | None = None) 
     return outdir
 
 
-def load_stack(assembly_dir: Path, stack_name: str = STACK_NAME) -> StackArtifact:
+def load_stack(assembly_dir: Path, stack_name: str | None = None) -> StackArtifact:
+    """The named stack of the assembly; without a name, its (one project's) training stack."""
     manifest = json.loads((assembly_dir / "manifest.json").read_text())
+    stack_name = stack_name or _stack_names(manifest)[0]
     artifact = manifest["artifacts"].get(stack_name)
     if artifact is None or artifact["type"] != "aws:cloudformation:stack":
         stacks = [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
@@ -98,8 +114,15 @@ def load_stacks(assembly_dir: Path) -> list[StackArtifact]:
     """Every stack of the assembly, the training stack first (the production stack, when there is one,
     names the training project)."""
     manifest = json.loads((assembly_dir / "manifest.json").read_text())
+    return [load_stack(assembly_dir, name) for name in _stack_names(manifest)]
+
+
+def _stack_names(manifest: dict[str, Any]) -> list[str]:
+    """The assembly's stacks, the training stack first (infra.assembly names the production stack)."""
     names = [n for n, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"]
-    return [load_stack(assembly_dir, name) for name in sorted(names, key=lambda n: n != STACK_NAME)]
+    if not names:
+        raise SynthError("the cloud assembly holds no stack")
+    return sorted(names, key=lambda name: name.startswith(PRODUCTION_STACK_NAME))
 
 
 def load_template(template_file: Path) -> StackArtifact:

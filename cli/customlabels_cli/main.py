@@ -11,12 +11,15 @@ import sys
 
 from customlabels_cli import commands
 from customlabels_cli.support.errors import EXIT_INTERRUPTED
+from customlabels_cli.support.stack import PROJECT_HELP
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="customlabels",
                                      description="Rekognition Custom Labels pipeline tools.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    # Its own dest: a subcommand's --project default would overwrite a shared one.
+    parser.add_argument("--project", dest="global_project", metavar="NAME", help=PROJECT_HELP)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda info: info.name):
         importlib.import_module(f"{commands.__name__}.{module.name}").register(subparsers)

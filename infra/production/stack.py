@@ -10,8 +10,13 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from customlabels.naming import (
+    PRODUCTION_STACK_NAME,  # noqa: F401 (infra.state_diagrams imports it here)
+    service_name_for,
+)
 from infra.config import Config
 from infra.execution_ends import ExecutionEnds
+from infra.functions import SERVICE_CONTEXT
 from infra.inference import Inference
 from infra.notifications import notifications_topic, rule_dead_letter_queue
 from infra.production.functions import promotion_functions
@@ -24,7 +29,6 @@ from infra.production.sharing import (
 from infra.state_machine import PipelineStateMachine
 from infra.storage import Storage
 
-PRODUCTION_STACK_NAME = "CustomLabelsProduction"
 MAX_SUFFIX = 21
 
 
@@ -39,6 +43,7 @@ class CustomLabelsProductionStack(Stack):
         self, scope: Construct, construct_id: str, *, config: Config, training_account: str, **kwargs
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        self.node.set_context(SERVICE_CONTEXT, service_name_for(config.projectName))
         self.config = config = production_config(config)
         project = config.projectName
         source_prefix = f"arn:{Aws.PARTITION}:rekognition:{Aws.REGION}:{training_account}:project/{project}/"

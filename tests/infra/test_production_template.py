@@ -267,8 +267,7 @@ def test_after_approval_the_training_machine_starts_the_promotion_as_the_starter
         "StartProductionPromotion",
     )
     start = training.resolve(
-        training.node.find_child("Training")
-        .node.find_child("Training")
+        training.training.node.find_child("Training")
         .node.find_child("StartProductionPromotion")
         .to_state_json()
     )

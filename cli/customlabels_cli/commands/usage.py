@@ -194,7 +194,7 @@ def render(usage: dict[str, Any]) -> str:
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     cloudwatch = boto3.Session().client("cloudwatch", config=RETRIES)
-    project = args.project or os.environ.get(PROJECT_ENV)
+    project = args.project or args.global_project or os.environ.get(PROJECT_ENV)
     usage = gather(cloudwatch, project, args.days, args.price_per_iu_hour, datetime.now(UTC))
     print(json.dumps(usage, indent=2) if args.json else render(usage), file=out)
     return EXIT_OK

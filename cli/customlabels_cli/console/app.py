@@ -29,7 +29,13 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 THUMBNAIL_MAX_AGE = 3600
 
 
-def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) -> Flask:
+def create_app(
+    stack: Stack,
+    token: str,
+    allowed_hosts: set[str] | None = None,
+    projects: list[tuple[str, str]] | None = None,
+) -> Flask:
+    """`projects`: (project, console path) of every project the console serves, for its menu."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = analysis.MAX_IMAGE_BYTES + 64 * 1024
     hosts = LOCAL_HOSTS | (allowed_hosts or set())
@@ -53,7 +59,7 @@ def create_app(stack: Stack, token: str, allowed_hosts: set[str] | None = None) 
 
     @app.context_processor
     def common() -> dict[str, Any]:
-        return {"project": stack.project, "token": token}
+        return {"project": stack.project, "token": token, "projects": projects or []}
 
     @app.errorhandler(CliError)
     def cli_error(error: CliError) -> tuple[str, int]:

@@ -1,14 +1,17 @@
 """The deployed stack as the CLI sees it: its outputs, the managed project name and boto3 clients.
 
 Outputs come from, in order: `--outputs FILE` (what `python -m local serve --outputs` writes),
-CloudFormation DescribeStacks of `--stack NAME`, the CUSTOMLABELS_OUTPUTS file, or DescribeStacks of
-$CUSTOMLABELS_STACK (default CustomLabelsPipeline).
+CloudFormation DescribeStacks of `--stack NAME`, the CUSTOMLABELS_OUTPUTS file (unless it is another
+project's than the one asked for), DescribeStacks of $CUSTOMLABELS_STACK, or the pipeline of the project
+asked for (`--project NAME`, before or after the command, or $CUSTOMLABELS_PROJECT) among those deployed
+(support/pipelines.py); without a project, the one pipeline deployed.
 The clients follow boto3's own settings, so AWS_ENDPOINT_URL points every call at the offline stack.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -19,12 +22,19 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from customlabels.naming import STACK_NAME
+from customlabels.naming import DEFAULT_PROJECT, stack_name_for
 from customlabels.training.registry import Registry
 from customlabels_cli.support.errors import CliError
+from customlabels_cli.support.pipelines import PROJECT_OUTPUT, choose, deployed_pipelines
 
 OUTPUTS_ENV, STACK_ENV, PROJECT_ENV = "CUSTOMLABELS_OUTPUTS", "CUSTOMLABELS_STACK", "CUSTOMLABELS_PROJECT"
 CDK_JSON = "cdk.json"
+PROJECT_HELP = (
+    f"the Custom Labels project whose pipeline to use (default ${PROJECT_ENV}; without it, the one "
+    "pipeline deployed in the account and Region: `customlabels projects` lists them)"
+)
+PROJECT_SELECTOR = f"--project NAME or ${PROJECT_ENV}"
+DENIED = {"AccessDenied", "AccessDeniedException"}
 RETRIES = Config(retries={"mode": "standard"})  # attempts: AWS_MAX_ATTEMPTS, else 3
 
 
@@ -37,14 +47,11 @@ def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
         "or CloudFormation describe-stacks",
     )
     group.add_argument(
-        "--stack", metavar="NAME", help=f"CloudFormation stack name (default ${STACK_ENV} or {STACK_NAME})"
-    )
-    group.add_argument(
-        "--project",
+        "--stack",
         metavar="NAME",
-        help=f"Custom Labels project the stack manages (default ${PROJECT_ENV}, the stack's "
-        "ProjectName output, cdk.json's customlabels.projectName, or the one in the registry)",
+        help=f"CloudFormation stack name (default ${STACK_ENV}, else the project's pipeline)",
     )
+    group.add_argument("--project", metavar="NAME", help=PROJECT_HELP)
 
 
 def read_outputs_file(path: str) -> dict[str, str]:
@@ -67,6 +74,62 @@ def read_outputs_file(path: str) -> dict[str, str]:
             "pass the JSON object of stack outputs that `serve --outputs` writes",
         )
     return {str(key): str(value) for key, value in outputs.items()}
+
+
+def _outputs_from_file(args: argparse.Namespace, project: str | None) -> dict[str, str] | None:
+    """What the command line says wins over the environment: --stack beats CUSTOMLABELS_OUTPUTS, and so
+    does a project other than the one the environment's file is of."""
+    if args.outputs:
+        outputs = read_outputs_file(args.outputs)
+        if project and outputs.get(PROJECT_OUTPUT, project) != project:
+            raise CliError(
+                f"outputs file {args.outputs} is project {outputs[PROJECT_OUTPUT]}'s, not {project}'s",
+                f"pass the outputs of {project}'s stack, or leave --outputs out to find it in CloudFormation",
+            )
+        return outputs
+    from_environment = None if args.stack else os.environ.get(OUTPUTS_ENV)
+    if not from_environment:
+        return None
+    outputs = read_outputs_file(from_environment)
+    return None if project and outputs.get(PROJECT_OUTPUT, project) != project else outputs
+
+
+def pipeline_outputs(cloudformation: Any, project: str | None) -> dict[str, str]:
+    """The project's pipeline: its stack by name (the people's policies may describe that one stack
+    only), else the one among those deployed whose ProjectName it is (``-c stackName``, a team's own
+    stack); without a project, the only pipeline deployed."""
+    if project is not None:
+        with contextlib.suppress(CliError):  # not found: a stack named otherwise
+            return describe_stack_outputs(cloudformation, stack_name_for(project))
+    try:
+        pipelines = deployed_pipelines(cloudformation)
+    except ClientError as error:
+        if _code(error) not in DENIED:
+            raise
+        return _one_readable_stack(cloudformation, project)
+    return choose(pipelines, project, PROJECT_SELECTOR).outputs
+
+
+def _one_readable_stack(cloudformation: Any, project: str | None) -> dict[str, str]:
+    """Listing every stack needs DescribeStacks on *, which people's policies do not grant: without a
+    project, the default project's stack, as before projects had stacks of their own."""
+    if project is not None:
+        return describe_stack_outputs(cloudformation, stack_name_for(project))
+    try:
+        return describe_stack_outputs(cloudformation, stack_name_for(DEFAULT_PROJECT))
+    except CliError:
+        pass  # no such stack
+    except ClientError as error:
+        if _code(error) not in DENIED:  # denied: not the caller's stack
+            raise
+    raise CliError(
+        "these credentials may not list the account's stacks, so the pipeline is found by its project",
+        f"pass {PROJECT_SELECTOR}",
+    )
+
+
+def _code(error: ClientError) -> str | None:
+    return error.response.get("Error", {}).get("Code")
 
 
 def describe_stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
@@ -103,14 +166,16 @@ class Stack:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Stack:
         session = boto3.Session()
-        # What the command line says wins over the environment: --stack beats CUSTOMLABELS_OUTPUTS.
-        outputs_file = args.outputs or (None if args.stack else os.environ.get(OUTPUTS_ENV))
-        if outputs_file:
-            outputs = read_outputs_file(outputs_file)
-        else:
-            stack_name = args.stack or os.environ.get(STACK_ENV) or STACK_NAME
-            outputs = describe_stack_outputs(session.client("cloudformation", config=RETRIES), stack_name)
-        return cls(outputs, args.project or os.environ.get(PROJECT_ENV), session)
+        project = args.project or getattr(args, "global_project", None) or os.environ.get(PROJECT_ENV)
+        outputs = _outputs_from_file(args, project)
+        if outputs is None:
+            cloudformation = session.client("cloudformation", config=RETRIES)
+            stack_name = args.stack or os.environ.get(STACK_ENV)
+            if stack_name:
+                outputs = describe_stack_outputs(cloudformation, stack_name)
+            else:
+                outputs = pipeline_outputs(cloudformation, project)
+        return cls(outputs, project, session)
 
     def output(self, name: str) -> str:
         value = self.outputs.get(name)
