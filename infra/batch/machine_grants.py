@@ -7,6 +7,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from customlabels.storage_layout import BATCHES_PREFIX
 from infra.batch.functions import BatchFunctions
 from infra.nag import acknowledge, nag_text
 from infra.state_machine import PipelineStateMachine
@@ -40,7 +41,7 @@ def grant_machine(
                 "s3:ListMultipartUploadParts",
                 "s3:AbortMultipartUpload",
             ],
-            resources=[inference.arn_for_objects("batches/*")],
+            resources=[inference.arn_for_objects(f"{BATCHES_PREFIX}*")],
         ),
         iam.PolicyStatement(
             sid="InvokeChildren",
