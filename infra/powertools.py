@@ -1,26 +1,11 @@
-"""The Powertools for AWS Lambda (Python) release every function runs: the one pinned in
-requirements-dev.txt, which the tests run against, so the layer and the tests cannot drift apart."""
+"""The Powertools for AWS Lambda (Python) release every function runs. It must be the one pinned in
+requirements-dev.txt, which the tests run against (tests/unit/test_powertools_pin.py), so the layer and
+the tests cannot drift apart; it is written here, not read from that file, because the construct
+library's wheel ships infra/ without the repository's requirements."""
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
-REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements-dev.txt"
-_PIN = re.compile(r"^aws-lambda-powertools(?:\[[^\]]*\])?==(?P<version>[0-9][0-9A-Za-z.]*)\s*$", re.MULTILINE)
-
-
-def pinned_version(requirements: str) -> str:
-    match = _PIN.search(requirements)
-    if match is None:
-        raise RuntimeError(
-            "requirements-dev.txt does not pin aws-lambda-powertools: add a line "
-            "'aws-lambda-powertools[tracer]==X.Y.Z' (the layer version the functions get)"
-        )
-    return match["version"]
-
-
-POWERTOOLS_VERSION = pinned_version(REQUIREMENTS.read_text())
+POWERTOOLS_VERSION = "3.37.0"
 # Powertools publishes each release's layer ARN as a public SSM parameter
 # (docs.powertools.aws.dev/lambda/python/latest/#lambda-layer): a pinned version, resolved by
 # CloudFormation at deploy time in whatever Region the stack lands.
