@@ -84,6 +84,12 @@ RULES: dict[str, _Rule] = {
     "videoFramesPerSecond": _Rule(float, 0.01, 30.0),
     "reviewBelowConfidence": _Rule(float, 0.0, 100.0, nullable=True),
     "retrainAfterImages": _Rule(int, 1, 1_000_000, nullable=True),
+    "driftCheckMinutes": _Rule(int, 1, 1440),
+    "driftWindowHours": _Rule(float, 0.01, 720.0),
+    "driftMinImages": _Rule(int, 1, 1_000_000),
+    "driftMaxDivergence": _Rule(float, 0.0, 1.0, help="Jensen-Shannon divergence (base 2) of the label mix"),
+    "driftMaxNoLabelIncrease": _Rule(float, 0.0, 1.0),
+    "driftMaxLowConfidenceIncrease": _Rule(float, 0.0, 1.0),
 }
 
 
@@ -129,6 +135,12 @@ class Config:
     videoFramesPerSecond: float
     reviewBelowConfidence: float | None
     retrainAfterImages: int | None
+    driftCheckMinutes: int
+    driftWindowHours: float
+    driftMinImages: int
+    driftMaxDivergence: float
+    driftMaxNoLabelIncrease: float
+    driftMaxLowConfidenceIncrease: float
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:

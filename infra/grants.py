@@ -34,6 +34,7 @@ class On(StrEnum):
     REGISTRY = "registry table"
     APPROVAL_TOKENS = "approval tokens table"
     RESULTS_TABLE = "results table"
+    RESULTS_BY_MODEL_VERSION = "results table's ByModelVersion index"
     IDEMPOTENCY_TABLE = "idempotency table"
     QUEUE = "inference queue"
     BATCH_MACHINE = "batch-analysis state machine"
@@ -710,6 +711,25 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "s3",
             why="The inference bucket is SSE-KMS with the app key: reads decrypt, writes make data keys.",
         ),
+    ),
+    "drift_check": (
+        _registry("GetItem", why="Reads the champion pointer and its version item (its snapshot's place)."),
+        _describe_versions(
+            "A champion without a recorded snapshot: its TestingDataResult names the test snapshot."
+        ),
+        Grant(
+            "ReadTestSnapshot",
+            ("s3:GetObject",),
+            On.TRAINING_OUTPUT_OBJECTS,
+            "Reads the champion's evaluation manifest snapshot (the drift baseline) under training-output/.",
+        ),
+        Grant(
+            "QueryWindow",
+            ("dynamodb:Query",),
+            On.RESULTS_BY_MODEL_VERSION,
+            "Reads the champion's results of the window: one Query of the ByModelVersion index.",
+        ),
+        _key("dynamodb", "s3", why="The tables and the console bucket are encrypted with the app key."),
     ),
 }
 

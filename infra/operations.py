@@ -43,6 +43,40 @@ def pipeline_metric(name: str, statistic: str, period: Duration, **dimensions: s
     )
 
 
+def topic_alarm(
+    scope: Construct,
+    construct_id: str,
+    topic: sns.ITopic,
+    metric: cloudwatch.IMetric,
+    threshold: float,
+    description: str,
+) -> cloudwatch.Alarm:
+    """An alarm at or over ``threshold`` in one period, missing data not breaching, into the topic."""
+    alarm = cloudwatch.Alarm(
+        scope,
+        construct_id,
+        alarm_description=description,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=1,
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+    )
+    alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    return alarm
+
+
+def failed_invocations(rule: events.Rule) -> cloudwatch.Metric:
+    """Deliveries the rule's target refused (they went to the rules' dead-letter queue)."""
+    return cloudwatch.Metric(
+        namespace="AWS/Events",
+        metric_name="FailedInvocations",
+        dimensions_map={"RuleName": rule.rule_name},
+        statistic="Sum",
+        period=FIVE_MINUTES,
+    )
+
+
 class Operations(Construct):
     def __init__(
         self,
@@ -163,13 +197,7 @@ class Operations(Construct):
         return [
             self._alarm(
                 construct_id,
-                cloudwatch.Metric(
-                    namespace="AWS/Events",
-                    metric_name="FailedInvocations",
-                    dimensions_map={"RuleName": rule.rule_name},
-                    statistic="Sum",
-                    period=FIVE_MINUTES,
-                ),
+                failed_invocations(rule),
                 1,
                 f"{what}; the event is in the rules' dead-letter queue with the error",
             )
@@ -236,18 +264,7 @@ class Operations(Construct):
     def _alarm(
         self, construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str
     ) -> cloudwatch.Alarm:
-        alarm = cloudwatch.Alarm(
-            self,
-            construct_id,
-            alarm_description=description,
-            metric=metric,
-            threshold=threshold,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.topic))
-        return alarm
+        return topic_alarm(self, construct_id, self.topic, metric, threshold, description)
 
     def _dashboard(
         self,

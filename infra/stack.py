@@ -10,6 +10,7 @@ from infra.batch import BatchAnalysis, batch_machine_arn
 from infra.config import Config
 from infra.feedback import FeedbackRetraining
 from infra.inference import Inference
+from infra.monitoring import DriftMonitoring
 from infra.notifications import notifications_topic
 from infra.operations import Operations
 from infra.operator_access import operator_rows
@@ -115,6 +116,21 @@ class CustomLabelsStack(Stack):
             other_alarms=[self.inference.dead_letter_alarm],
         )
         self._output("IdleGuardFunctionName", self.operations.guard.function.function_name)
+
+        # Monitoring: the champion's inputs against its test set, on a schedule; alarm and dashboard row.
+        self.monitoring = DriftMonitoring(
+            self,
+            "Monitoring",
+            config=config,
+            storage=self.storage,
+            topic=self.topic,
+            registry=self.training.registry,
+            results_table=self.inference.results_table,
+            rule_dead_letters=self.operations.rule_dead_letters,
+        )
+        self.monitoring.add_to(self.operations.dashboard)
+        self._output("DriftCheckFunctionName", self.monitoring.check.function.function_name)
+        self._output("DriftAlarmName", self.monitoring.alarm.alarm_name)
 
         self._output("ProjectName", config.projectName)
         self._output("OnModelStopped", config.onModelStopped)

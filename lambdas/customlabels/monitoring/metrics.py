@@ -9,8 +9,14 @@ from typing import Any
 from aws_lambda_powertools import Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
-DRIFT_DETECTED = "DriftDetected"
-LABEL_SHARE = "LabelShare"
+from customlabels.monitoring.metric_names import (
+    DIVERGENCE,
+    DRIFT_DETECTED,
+    LABEL_SHARE,
+    LOW_CONFIDENCE_RATE,
+    NO_LABEL_RATE,
+    WINDOW_IMAGES,
+)
 
 
 def publish(metrics: Metrics, report: dict[str, Any]) -> None:
@@ -18,13 +24,13 @@ def publish(metrics: Metrics, report: dict[str, Any]) -> None:
         return
     project = report["project"]
     metrics.add_dimension("ProjectName", project)
-    metrics.add_metric(name="DriftWindowImages", unit=MetricUnit.Count, value=report["windowImages"])
+    metrics.add_metric(name=WINDOW_IMAGES, unit=MetricUnit.Count, value=report["windowImages"])
     if not report["judged"]:
         return
-    metrics.add_metric(name="LabelMixDivergence", unit=MetricUnit.NoUnit, value=report["labelMixDivergence"])
-    metrics.add_metric(name="NoLabelRate", unit=MetricUnit.NoUnit, value=report["noLabelRate"]["window"])
+    metrics.add_metric(name=DIVERGENCE, unit=MetricUnit.NoUnit, value=report["labelMixDivergence"])
+    metrics.add_metric(name=NO_LABEL_RATE, unit=MetricUnit.NoUnit, value=report["noLabelRate"]["window"])
     metrics.add_metric(
-        name="LowConfidenceRate", unit=MetricUnit.NoUnit, value=report["lowConfidenceRate"]["window"]
+        name=LOW_CONFIDENCE_RATE, unit=MetricUnit.NoUnit, value=report["lowConfidenceRate"]["window"]
     )
     metrics.add_metric(name=DRIFT_DETECTED, unit=MetricUnit.Count, value=int(report["drift"]))
     for label in report["labels"]:
