@@ -94,8 +94,9 @@ def test_the_usual_mix_is_no_drift_and_one_digit_only_is(champion: LocalStack, c
     assert drift_alarm(champion) == "ALARM"
 
 
-def test_monitor_without_drift_data_explains_itself(champion: LocalStack, capsys) -> None:
+def test_monitor_prints_the_verdict_the_figures_and_the_alarm(champion: LocalStack, capsys) -> None:
     capsys.readouterr()
     assert main(["monitor"]) == 0
     out = capsys.readouterr().out
-    assert "Drift of customlabels's champion v1" in out and "label-mix divergence" in out
+    assert "Drift of customlabels's champion v1: DRIFT (alarm ALARM)" in out
+    assert "label-mix divergence" in out and "label mix moved" in out
