@@ -714,6 +714,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
     ),
     "drift_check": (
         _registry("GetItem", why="Reads the champion pointer and its version item (its snapshot's place)."),
+        Grant("FindProject", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions(
             "A champion without a recorded snapshot: its TestingDataResult names the test snapshot."
         ),

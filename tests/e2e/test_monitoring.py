@@ -49,10 +49,23 @@ def upload(stack: LocalStack, batch: str, samples: list) -> None:
     assert stack.sources.wait_until_drained(240), "the upload queue did not drain"
 
 
-def monitor(capsys) -> dict:
+def cli_output(capsys, *arguments: str) -> str:
+    """What the command printed: the in-process Lambda's log and metric lines (one JSON object a line)
+    reach the same stdout here, where a served endpoint would print them in its own process."""
     capsys.readouterr()
-    assert main(["monitor", "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
+    assert main(list(arguments)) == 0
+    return "\n".join(line for line in capsys.readouterr().out.splitlines() if not _log_line(line))
+
+
+def _log_line(line: str) -> bool:
+    try:
+        return line.startswith("{") and isinstance(json.loads(line), dict)
+    except json.JSONDecodeError:
+        return False
+
+
+def monitor(capsys) -> dict:
+    return json.loads(cli_output(capsys, "monitor", "--json"))
 
 
 def drift_alarm(stack: LocalStack) -> str:
@@ -95,8 +108,6 @@ def test_the_usual_mix_is_no_drift_and_one_digit_only_is(champion: LocalStack, c
 
 
 def test_monitor_prints_the_verdict_the_figures_and_the_alarm(champion: LocalStack, capsys) -> None:
-    capsys.readouterr()
-    assert main(["monitor"]) == 0
-    out = capsys.readouterr().out
+    out = cli_output(capsys, "monitor")
     assert "Drift of customlabels's champion v1: DRIFT (alarm ALARM)" in out
     assert "label-mix divergence" in out and "label mix moved" in out

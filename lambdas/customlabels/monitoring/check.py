@@ -45,7 +45,10 @@ def check_drift(
     head["champion"] = champion["versionName"]
     try:
         uri = snapshot_uri(
-            champion, clients.registry.get_version(project, champion["versionName"]), clients.rekognition
+            project,
+            champion,
+            clients.registry.get_version(project, champion["versionName"]),
+            clients.rekognition,
         )
     except NoBaseline as missing:
         return {**head, "status": "NO_BASELINE", "reason": str(missing)}

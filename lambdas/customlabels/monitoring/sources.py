@@ -12,31 +12,31 @@ from boto3.dynamodb.conditions import Attr, Key
 from customlabels.evaluation_snapshot import TestImage, parse_snapshot
 from customlabels.inference.results import BY_MODEL_VERSION_INDEX
 from customlabels.monitoring.drift import ImageLabels
+from customlabels.rekognition.projects import find_project_arn
 from customlabels.rekognition.versions import describe_version, snapshot_manifest_uri
 from customlabels.s3uri import parse_s3_uri
-
-VERSION_MARK = "/version/"
 
 
 class NoBaseline(Exception):
     """The champion has no readable test-set snapshot: drift cannot be judged."""
 
 
-def snapshot_uri(champion: dict[str, Any], version_item: dict[str, Any] | None, rekognition: Any) -> str:
+def snapshot_uri(
+    project: str, champion: dict[str, Any], version_item: dict[str, Any] | None, rekognition: Any
+) -> str:
     """The champion's test snapshot: recorded on its registry item by the training pipeline, else from
     DescribeProjectVersions (TestingDataResult, spec 04 §9) for a champion set another way."""
     recorded = (version_item or {}).get("snapshotUri")
     if recorded:
         return str(recorded)
-    arn = str(champion["versionArn"])
-    project_arn = arn[: arn.index(VERSION_MARK)] if VERSION_MARK in arn else ""
+    project_arn = find_project_arn(rekognition, project)
     description = describe_version(rekognition, project_arn, champion["versionName"]) if project_arn else None
     found = snapshot_manifest_uri(description) if description else None
     if not found:
         raise NoBaseline(
             f"the champion {champion['versionName']} has no evaluation manifest snapshot "
-            "(TestingDataResult); "
-            "drift needs the test set's predictions: train the version with a test dataset"
+            "(TestingDataResult); drift needs the test set's predictions: train the version with a test "
+            "dataset"
         )
     return found
 
