@@ -37,6 +37,7 @@ def base_targets(storage: Storage, project_name: str) -> dict[On, str]:
         On.RESULTS: inference.arn_for_objects("results/*"),
         On.INFERENCE_OBJECTS: inference.arn_for_objects("*"),
         On.BATCHES: inference.arn_for_objects("batches/*"),
+        On.SHADOW: inference.arn_for_objects("shadow/*"),
         On.REVIEW_OPEN: inference.arn_for_objects(f"review/{project_name}/open/*"),
         On.KEY: storage.key.key_arn,
     }

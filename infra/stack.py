@@ -15,6 +15,7 @@ from infra.notifications import notifications_topic
 from infra.operations import Operations
 from infra.operator_access import operator_rows
 from infra.permissions import UserPolicies
+from infra.shadow import ShadowTests
 from infra.storage import Storage
 from infra.training import TrainingPipeline
 
@@ -131,6 +132,17 @@ class CustomLabelsStack(Stack):
         self.monitoring.add_to(self.operations.dashboard)
         self._output("DriftCheckFunctionName", self.monitoring.check.function.function_name)
         self._output("DriftAlarmName", self.monitoring.alarm.alarm_name)
+        self.shadow = ShadowTests(
+            self,
+            "Shadow",
+            config=config,
+            storage=self.storage,
+            topic=self.topic,
+            registry=self.training.registry,
+            results_table=self.inference.results_table,
+            rule_dead_letters=self.operations.rule_dead_letters,
+        )
+        self._output("ShadowControlFunctionName", self.shadow.control.function.function_name)
 
         self._output("ProjectName", config.projectName)
         self._output("OnModelStopped", config.onModelStopped)

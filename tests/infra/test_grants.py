@@ -117,6 +117,7 @@ def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> Non
         "copy_model",
         "check_copy",
         "start_retraining",
+        "shadow_control",
     }
     detect_reads = {a for g in GRANTS["detect"] if g.on is On.REGISTRY for a in g.actions}
     assert detect_reads == {"dynamodb:GetItem"}
@@ -157,7 +158,7 @@ def test_every_grant_says_why() -> None:
 def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
     for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
         groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
-        assert len(groups) == 25  # 24 functions and the state machines' group
+        assert len(groups) == 26  # 25 functions and the state machines' group
         assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
 
 

@@ -36,6 +36,7 @@ from customlabels.inference.messages import MessageProcessor
 from customlabels.inference.model_start import ModelStarter
 from customlabels.inference.results import SUCCEEDED
 from customlabels.inference.settings import DetectSettings
+from customlabels.inference.shadow_runner import ShadowRunner
 from customlabels.inference.video import BATCHED, VideoAnalyzer, VideoSettings
 from customlabels.inference.video_plan import is_video
 from customlabels.training.registry import Registry
@@ -69,10 +70,12 @@ class Detector:
         settings = self.settings
         rekognition = boto3.client("rekognition", config=REKOGNITION_RETRIES)
         registry = Registry(settings.registry_table)
+        s3 = boto3.client("s3")
+        results_table = boto3.resource("dynamodb").Table(settings.results_table)
         return Analyzer(
-            s3=boto3.client("s3"),
+            s3=s3,
             rekognition=rekognition,
-            results_table=boto3.resource("dynamodb").Table(settings.results_table),
+            results_table=results_table,
             champions=ChampionCache(
                 lambda: registry.champion(settings.project),
                 ttl_seconds=settings.champion_cache_seconds,
@@ -89,8 +92,17 @@ class Detector:
                 start_stopped_model=settings.start_stopped_model,
                 model_retry_seconds=settings.model_retry_seconds,
             ),
-            review=review_set(boto3.client("s3"), settings.inference_bucket, settings.project,
+            review=review_set(s3, settings.inference_bucket, settings.project,
                               settings.review_below_confidence),
+            shadow=ShadowRunner(
+                s3=s3,
+                rekognition=rekognition,
+                registry_table=registry.table,
+                results_table=results_table,
+                project=settings.project,
+                ttl_seconds=settings.champion_cache_seconds,
+                min_confidence=settings.min_confidence,
+            ),
         )
 
     @cached_property
