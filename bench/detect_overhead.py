@@ -27,6 +27,7 @@ from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.events import images_in_message
 from customlabels.inference.model_start import ModelStarter
+from customlabels.inference.shadow_runner import ShadowRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = 200
@@ -57,8 +58,26 @@ def _cold_import_seconds() -> tuple[float, float]:
 
 
 def _import_seconds(code: str, env: dict[str, str]) -> float:
-    return float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                                check=True).stdout)
+    return float(
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )
+
+
+def _table(name: str, partition: str, sort: str) -> None:
+    boto3.client("dynamodb").create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": partition, "KeyType": "HASH"},
+            {"AttributeName": sort, "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": partition, "AttributeType": "S"},
+            {"AttributeName": sort, "AttributeType": "S"},
+        ],
+    )
 
 
 def _against(figure: float, target: float) -> str:
@@ -72,18 +91,8 @@ def run() -> None:
     with mock_aws():
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
-        boto3.client("dynamodb").create_table(
-            TableName="results",
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "image", "KeyType": "HASH"},
-                {"AttributeName": "version", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "image", "AttributeType": "S"},
-                {"AttributeName": "version", "AttributeType": "S"},
-            ],
-        )
+        _table("results", "image", "version")
+        _table("registry", "project", "sk")
         body = _png()
         messages = []
         for index in range(IMAGES):
@@ -110,6 +119,15 @@ def run() -> None:
                 rekognition, min_inference_units=1, max_inference_units=1, interval_seconds=60
             ),
             settings=Settings(min_confidence=None, start_stopped_model=True, model_retry_seconds=60),
+            shadow=ShadowRunner(  # as the handler has it: no shadow test running
+                s3=s3,
+                rekognition=rekognition,
+                registry_table=boto3.resource("dynamodb").Table("registry"),
+                results_table=boto3.resource("dynamodb").Table("results"),
+                project="p",
+                ttl_seconds=60,
+                min_confidence=None,
+            ),
         )
         started = time.perf_counter()
         for message in messages:
