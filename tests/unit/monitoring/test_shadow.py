@@ -13,6 +13,7 @@ from customlabels.monitoring import shadow
 from customlabels.monitoring.shadow import ShadowTest
 from customlabels.monitoring.shadow_control import ShadowError, _check_request
 from customlabels_cli.main import build_parser
+from tests.fixtures.tables import create_table
 
 NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
 
@@ -45,18 +46,8 @@ def test_agreement_rate_per_label_and_the_images_that_differ() -> None:
 @mock_aws
 def test_the_counter_stops_at_the_images_asked_for_and_the_time_limit() -> None:
     dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
-    table = dynamodb.create_table(
-        TableName="results",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "image", "KeyType": "HASH"},
-            {"AttributeName": "version", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "image", "AttributeType": "S"},
-            {"AttributeName": "version", "AttributeType": "S"},
-        ],
-    )
+    create_table(dynamodb, "results", [("image", "HASH"), ("version", "RANGE")])
+    table = dynamodb.Table("results")
     test = ShadowTest("v2", "arn:v2", 1.0, shadow.ACTIVE, NOW.isoformat(), max_images=3)
     assert [shadow.claim(table, "p", test, NOW) for _ in range(5)] == [True, True, True, False, False]
     assert shadow.compared(table, "p", test) == 3
