@@ -90,6 +90,7 @@ RULES: dict[str, _Rule] = {
     "driftMaxDivergence": _Rule(float, 0.0, 1.0, help="Jensen-Shannon divergence (base 2) of the label mix"),
     "driftMaxNoLabelIncrease": _Rule(float, 0.0, 1.0),
     "driftMaxLowConfidenceIncrease": _Rule(float, 0.0, 1.0),
+    "shadowMinAgreement": _Rule(float, 0.0, 1.0, nullable=True),
 }
 
 
@@ -141,6 +142,7 @@ class Config:
     driftMaxDivergence: float
     driftMaxNoLabelIncrease: float
     driftMaxLowConfidenceIncrease: float
+    shadowMinAgreement: float | None
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:

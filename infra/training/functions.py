@@ -71,6 +71,7 @@ def training_functions(
         approvalTimeoutHours=config.approvalTimeoutHours,
         promoteAfterApproval=config.promoteAfterApproval,
         productionAccount=config.productionAccount,
+        shadowMinAgreement=config.shadowMinAgreement,
     )
     environment = {
         contract.REGISTRY_TABLE_NAME: registry.table_name,

@@ -81,13 +81,15 @@ class ShadowRunner:
         if self._min_confidence is not None:
             request["MinConfidence"] = self._min_confidence
         answer = self._rekognition.detect_custom_labels(**request)["CustomLabels"]
-        if not shadow.claim(self._results, self._project, test, datetime.now(UTC)):
+        champion_labels, challenger_labels = shadow.label_names(labels), shadow.label_names(answer)
+        agreed = champion_labels == challenger_labels
+        if not shadow.claim(self._results, self._project, test, datetime.now(UTC), agreed=agreed):
             return
         record = {
             "image": f"s3://{image.bucket}/{image.key}",
             "version": image.version,
-            "champion": {"versionName": champion.version_name, "labels": shadow.label_names(labels)},
-            "challenger": {"versionName": test.version_name, "labels": shadow.label_names(answer)},
+            "champion": {"versionName": champion.version_name, "labels": champion_labels},
+            "challenger": {"versionName": test.version_name, "labels": challenger_labels},
             "comparedAt": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         self._s3.put_object(

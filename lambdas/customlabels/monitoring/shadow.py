@@ -69,14 +69,15 @@ def counter_key(project: str, test: ShadowTest) -> dict[str, str]:
     return {"image": f"shadow#{project}", "version": f"{test.version_name}#{test.started_at}"}
 
 
-def claim(results_table: Any, project: str, test: ShadowTest, now: datetime) -> bool:
-    """Count one more comparison; False when the test has its images or its time is up."""
+def claim(results_table: Any, project: str, test: ShadowTest, now: datetime, *, agreed: bool) -> bool:
+    """Count one more comparison (and whether the two agreed); False when the test has its images or
+    its time is up."""
     if test.ends_at is not None and now.isoformat() >= test.ends_at:
         return False
     request: dict[str, Any] = {
         "Key": counter_key(project, test),
-        "UpdateExpression": "ADD compared :one",
-        "ExpressionAttributeValues": {":one": 1},
+        "UpdateExpression": "ADD compared :one, agreed :agreed",
+        "ExpressionAttributeValues": {":one": 1, ":agreed": int(agreed)},
     }
     if test.max_images is not None:
         request["ConditionExpression"] = "attribute_not_exists(compared) OR compared < :max"
@@ -88,9 +89,29 @@ def claim(results_table: Any, project: str, test: ShadowTest, now: datetime) -> 
     return True
 
 
-def compared(results_table: Any, project: str, test: ShadowTest) -> int:
+def counts(results_table: Any, project: str, test: ShadowTest) -> tuple[int, int]:
+    """(images compared, images on which both returned the same labels)."""
     item = results_table.get_item(Key=counter_key(project, test), ConsistentRead=True).get("Item") or {}
-    return int(item.get("compared", 0))
+    return int(item.get("compared", 0)), int(item.get("agreed", 0))
+
+
+def promotion_refusal(version_name: str, state: dict[str, Any] | None, min_agreement: float) -> str | None:
+    """shadowMinAgreement: why ``version_name`` may not be promoted without a finished shadow test whose
+    agreement reached the minimum; None when it may."""
+    gate = f"shadowMinAgreement={min_agreement:g}"
+    fix = (
+        f"run `customlabels shadow start {version_name}` on live uploads, `shadow stop` it, then promote "
+        "(or promote with force)"
+    )
+    if not state or state.get("versionName") != version_name:
+        return f"{gate}: version {version_name!r} has no shadow test: {fix}"
+    if state.get("status") != STOPPED:
+        return f"{gate}: the shadow test of {version_name!r} is still running: {fix}"
+    rate = state.get("agreementRate")
+    if rate is None or rate < min_agreement:
+        shown = "no image compared" if rate is None else f"agreement {rate:.1%}"
+        return f"{gate}: the shadow test of {version_name!r} had {shown}: {fix}"
+    return None
 
 
 def record_key(project: str, version_name: str, image_key: str, image_version: str) -> str:

@@ -79,12 +79,14 @@ class ShadowControl:
             else stop_model(self.rekognition, description)
         )
         hours = (now - datetime.fromisoformat(test.started_at)).total_seconds() / 3600
+        compared, agreed = shadow.counts(self.results_table, self.project, test)
         fields = {
             "status": STOPPED,
             "stoppedAt": now.isoformat(),
             "stopReason": reason,
             "modelStatusAtStop": model_status,
-            "compared": shadow.compared(self.results_table, self.project, test),
+            "compared": compared,
+            "agreementRate": round(agreed / compared, 4) if compared else None,
             "inferenceUnitHours": round(hours * int(current["inferenceUnits"]), 4),
         }
         self.registry.table.put_item(Item=to_dynamodb({**current, **fields}))
@@ -95,7 +97,7 @@ class ShadowControl:
         test = ShadowTest.of(shadow.read(self.registry.table, self.project))
         if not test or test.status != ACTIVE:
             return None
-        count = shadow.compared(self.results_table, self.project, test)
+        count, _ = shadow.counts(self.results_table, self.project, test)
         if not test.is_done(count, now):
             return None
         return self.stop(now, reason=f"finished: {count} images compared")

@@ -49,10 +49,11 @@ def test_the_counter_stops_at_the_images_asked_for_and_the_time_limit() -> None:
     create_table(dynamodb, "results", [("image", "HASH"), ("version", "RANGE")])
     table = dynamodb.Table("results")
     test = ShadowTest("v2", "arn:v2", 1.0, shadow.ACTIVE, NOW.isoformat(), max_images=3)
-    assert [shadow.claim(table, "p", test, NOW) for _ in range(5)] == [True, True, True, False, False]
-    assert shadow.compared(table, "p", test) == 3
+    claims = [shadow.claim(table, "p", test, NOW, agreed=index % 2 == 0) for index in range(5)]
+    assert claims == [True, True, True, False, False]
+    assert shadow.counts(table, "p", test) == (3, 2)
     timed = ShadowTest("v3", "arn:v3", 1.0, shadow.ACTIVE, NOW.isoformat(), ends_at=NOW.isoformat())
-    assert not shadow.claim(table, "p", timed, NOW + timedelta(seconds=1))
+    assert not shadow.claim(table, "p", timed, NOW + timedelta(seconds=1), agreed=True)
     assert timed.is_done(0, NOW + timedelta(seconds=1)) and test.is_done(3, NOW)
 
 
@@ -78,3 +79,22 @@ def test_the_cli_refuses_a_sample_outside_zero_to_one_and_both_limits(capsys) ->
     assert "not allowed with argument" in capsys.readouterr().err
     args = parser.parse_args(["shadow", "start", "v2", "--sample", "0.5", "--images", "20"])
     assert (args.sample, args.images, args.hours) == (0.5, 20, None)
+
+
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        (None, "has no shadow test"),
+        ({"versionName": "v1", "status": "STOPPED", "agreementRate": 1.0}, "has no shadow test"),
+        ({"versionName": "v2", "status": "ACTIVE"}, "still running"),
+        ({"versionName": "v2", "status": "STOPPED", "agreementRate": 0.8}, "agreement 80.0%"),
+        ({"versionName": "v2", "status": "STOPPED", "agreementRate": None}, "no image compared"),
+    ],
+)
+def test_shadow_min_agreement_refuses_a_promotion_without_a_finished_agreeing_test(state, says) -> None:
+    refusal = shadow.promotion_refusal("v2", state, 0.9)
+    assert refusal and says in refusal and "customlabels shadow start v2" in refusal
+    assert (
+        shadow.promotion_refusal("v2", {"versionName": "v2", "status": "STOPPED", "agreementRate": 0.95}, 0.9)
+        is None
+    )
