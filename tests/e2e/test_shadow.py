@@ -52,6 +52,7 @@ def test_a_challenger_on_every_upload_is_compared_then_stopped(stack: LocalStack
     assert model_status(stack, "v1") == "RUNNING"  # the champion keeps serving
     stopped = json.loads(cli_output(capsys, "shadow", "report", "--json"))["test"]
     assert stopped["status"] == "STOPPED" and stopped["inferenceUnitHours"] > 0
+    assert stopped["compared"] == UPLOADS and stopped["agreementRate"] == report["agreementRate"]
 
 
 def test_the_champion_cannot_be_its_own_challenger(stack: LocalStack, capsys) -> None:
