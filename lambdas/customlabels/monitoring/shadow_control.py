@@ -11,7 +11,13 @@ from typing import Any
 from customlabels.monitoring import shadow
 from customlabels.monitoring.shadow import ACTIVE, SHADOW, STOPPED, ShadowTest
 from customlabels.rekognition.projects import find_project_arn
-from customlabels.rekognition.versions import TRAINING_DONE, describe_version, start_model, stop_model
+from customlabels.rekognition.versions import (
+    RUNNING_OR_STARTING,
+    TRAINING_DONE,
+    describe_version,
+    start_model,
+    stop_model,
+)
 from customlabels.training.registry import Registry, to_dynamodb
 
 STARTABLE = {TRAINING_DONE, "STOPPED", "RUNNING", "STARTING"}
@@ -57,6 +63,9 @@ class ShadowControl:
             "startedAt": now.isoformat(),
             "inferenceUnits": self.min_inference_units,
             "modelStatusAtStart": status,
+            # A version already running serves someone else (a console user, a previous test): the
+            # test's end leaves it running.
+            "startedByTest": description["Status"] not in RUNNING_OR_STARTING,
             **({"maxImages": images} if images is not None else {}),
             **({"endsAt": (now + timedelta(hours=hours)).isoformat()} if hours is not None else {}),
         }
@@ -73,11 +82,8 @@ class ShadowControl:
         champion = self.registry.champion(self.project) or {}
         description = self._description(test.version_name)
         # A challenger promoted during its test now serves users: it is not this test's to stop.
-        model_status = (
-            description["Status"]
-            if champion.get("versionName") == test.version_name
-            else stop_model(self.rekognition, description)
-        )
+        keep = champion.get("versionName") == test.version_name or not current.get("startedByTest", True)
+        model_status = description["Status"] if keep else stop_model(self.rekognition, description)
         hours = (now - datetime.fromisoformat(test.started_at)).total_seconds() / 3600
         compared, agreed = shadow.counts(self.results_table, self.project, test)
         fields = {
