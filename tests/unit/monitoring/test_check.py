@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from customlabels.inference.results import now_iso
 from customlabels.monitoring.check import Clients, check_drift
@@ -51,25 +50,15 @@ def snapshot_line(index: int, label: str, confidence: float, above: bool = True)
 
 
 @pytest.fixture
-def clients(monkeypatch) -> Clients:
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        s3, dynamodb = boto3.client("s3"), boto3.resource("dynamodb")
-        s3.create_bucket(Bucket="console")
-        lines = [snapshot_line(i, label, 0.9) for i, label in enumerate(["3", "8"] * 10)]
-        lines.append(snapshot_line(99, "3", 0.2, above=False))  # under its threshold: not returned
-        s3.put_object(Bucket="console", Key=SNAPSHOT.split("/", 3)[3], Body="\n".join(lines).encode())
-        create_registry_table(dynamodb)
-        create_results_table(dynamodb, "results")
-        yield Clients(
-            s3, boto3.client("rekognition"), Registry("registry", dynamodb), dynamodb.Table("results")
-        )
+def clients(aws: None) -> Clients:
+    s3, dynamodb = boto3.client("s3"), boto3.resource("dynamodb")
+    s3.create_bucket(Bucket="console")
+    lines = [snapshot_line(i, label, 0.9) for i, label in enumerate(["3", "8"] * 10)]
+    lines.append(snapshot_line(99, "3", 0.2, above=False))  # under its threshold: not returned
+    s3.put_object(Bucket="console", Key=SNAPSHOT.split("/", 3)[3], Body="\n".join(lines).encode())
+    create_registry_table(dynamodb)
+    create_results_table(dynamodb, "results")
+    return Clients(s3, boto3.client("rekognition"), Registry("registry", dynamodb), dynamodb.Table("results"))
 
 
 def row(clients: Clients, key: str, labels: dict[str, str], *, arn: str = ARN, kind: str = "image") -> None:

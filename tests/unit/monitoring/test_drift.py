@@ -8,8 +8,9 @@ import pytest
 
 from customlabels.monitoring.drift import Profile, Thresholds, compare, jensen_shannon
 
-THRESHOLDS = Thresholds(max_divergence=0.2, max_no_label_increase=0.2, max_low_confidence_increase=0.25,
-                        min_images=20)
+THRESHOLDS = Thresholds(
+    max_divergence=0.2, max_no_label_increase=0.2, max_low_confidence_increase=0.25, min_images=20
+)
 DIGITS = [str(d) for d in range(10)]
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from customlabels.monitoring import shadow
 from customlabels.monitoring.shadow_control import ShadowControl, ShadowError
@@ -22,20 +21,13 @@ NOW = datetime(2026, 12, 7, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def control(monkeypatch) -> ShadowControl:
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        dynamodb = boto3.resource("dynamodb")
-        create_registry_table(dynamodb)
-        create_table(dynamodb, "results", [("image", "HASH"), ("version", "RANGE")])
-        registry = Registry("registry", dynamodb)
-        registry.set_champion(PROJECT, "v1", V2.replace("v2", "v1"), 0.9)
-        yield ShadowControl(PROJECT, registry, dynamodb.Table("results"), boto3.client("rekognition"), 2, 2)
+def control(aws: None) -> ShadowControl:
+    dynamodb = boto3.resource("dynamodb")
+    create_registry_table(dynamodb)
+    create_table(dynamodb, "results", [("image", "HASH"), ("version", "RANGE")])
+    registry = Registry("registry", dynamodb)
+    registry.set_champion(PROJECT, "v1", V2.replace("v2", "v1"), 0.9)
+    return ShadowControl(PROJECT, registry, dynamodb.Table("results"), boto3.client("rekognition"), 2, 2)
 
 
 def described(stub: Stubber, status: str) -> None:
