@@ -31,7 +31,9 @@ from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.operations import failed_invocations, pipeline_metric, topic_alarm
+from infra.permissions import Row
 from infra.role_policies import apply_grants, base_targets
+from infra.shadow import ShadowTests
 from infra.storage import Storage
 
 
@@ -147,3 +149,31 @@ class DriftMonitoring(Construct):
             ),
             cloudwatch.GraphWidget(title="Label shares of the window", left=[label_shares], width=9),
         )
+
+
+def monitoring_rows(storage: Storage, drift: DriftMonitoring, shadow: ShadowTests) -> list[Row]:
+    """OperatorAccess for ``customlabels monitor`` and ``customlabels shadow``: they run the pipeline's
+    functions (which do the work with their own roles) and read what those leave."""
+    inference = storage.inference_bucket
+    return [
+        Row(
+            "RunMonitoring",
+            ["lambda:InvokeFunction"],
+            [drift.check.function.function_arn, shadow.control.function.function_arn],
+            "monitor runs the drift check now; shadow start/stop run the shadow control (which starts and "
+            "stops the challenger and writes the test's state).",
+        ),
+        Row(
+            "ReadShadowComparisons",
+            ["s3:GetObject"],
+            [inference.arn_for_objects("shadow/*")],
+            "shadow report reads the test's comparisons under shadow/ of the inference bucket.",
+        ),
+        Row(
+            "ListShadowComparisons",
+            ["s3:ListBucket"],
+            [inference.bucket_arn],
+            "shadow report lists the test's comparisons (shadow/ only).",
+            conditions={"StringLike": {"s3:prefix": ["shadow/*"]}},
+        ),
+    ]

@@ -10,7 +10,7 @@ from infra.batch import BatchAnalysis, batch_machine_arn
 from infra.config import Config
 from infra.feedback import FeedbackRetraining
 from infra.inference import Inference
-from infra.monitoring import DriftMonitoring
+from infra.monitoring import DriftMonitoring, monitoring_rows
 from infra.notifications import notifications_topic
 from infra.operations import Operations
 from infra.operator_access import operator_rows
@@ -87,20 +87,6 @@ class CustomLabelsStack(Stack):
         self.user_policies.add_approver_access(config, self.training.approvals.function.function)
         self._output("ApprovalUrl", self.training.approvals.url.url)
         self.user_policies.add_pipeline_guards(config.projectName)
-        self.user_policies.add_operator_access(
-            operator_rows(
-                self,
-                config,
-                self.storage,
-                self.training.registry,
-                [
-                    self.training.training_state_machine,
-                    self.training.control_state_machine,
-                    self.batch.state_machine,
-                ],
-            ),
-            self.storage,
-        )
 
         # Operations: idle / running-hours guard on a schedule, alarms, training-end notifications, dashboard.
         self.operations = Operations(
@@ -143,6 +129,21 @@ class CustomLabelsStack(Stack):
             rule_dead_letters=self.operations.rule_dead_letters,
         )
         self._output("ShadowControlFunctionName", self.shadow.control.function.function_name)
+        self.user_policies.add_operator_access(
+            operator_rows(
+                self,
+                config,
+                self.storage,
+                self.training.registry,
+                [
+                    self.training.training_state_machine,
+                    self.training.control_state_machine,
+                    self.batch.state_machine,
+                ],
+            )
+            + monitoring_rows(self.storage, self.monitoring, self.shadow),
+            self.storage,
+        )
 
         self._output("ProjectName", config.projectName)
         self._output("OnModelStopped", config.onModelStopped)

@@ -10,7 +10,7 @@ import pytest
 
 from local.stack import LocalStack
 from tests.e2e.digits_champion import PROJECT, cli_output, digits_champion, upload, usual_mix
-from tests.e2e.harness import until
+from tests.e2e.harness import act_as, person_with, until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 UPLOADS = 20
@@ -58,3 +58,14 @@ def test_a_challenger_on_every_upload_is_compared_then_stopped(stack: LocalStack
 def test_the_champion_cannot_be_its_own_challenger(stack: LocalStack, capsys) -> None:
     out = cli_output(capsys, "shadow", "start", "v1", code=2)
     assert "v1 is the champion" in out
+
+
+def test_an_operator_runs_monitor_and_shadow_with_operator_access_alone(
+    stack: LocalStack, capsys, monkeypatch
+) -> None:
+    act_as(monkeypatch, person_with(stack, stack.outputs["OperatorAccessPolicyArn"]))
+    report = json.loads(cli_output(capsys, "monitor", "--json"))
+    assert report["status"] == "CHECKED" and report["champion"] == "v1"
+    assert report["alarm"].startswith("NOT_READABLE")  # DescribeAlarms is not an operator's
+    out = cli_output(capsys, "shadow", "start", "v1", code=2)  # the function ran: it refused the champion
+    assert "v1 is the champion" in out and "AccessDenied" not in out

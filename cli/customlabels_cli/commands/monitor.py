@@ -10,10 +10,13 @@ import json
 import sys
 from typing import Any, TextIO
 
+from botocore.exceptions import ClientError
+
 from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, guarded
 from customlabels_cli.support.stack import Stack, add_stack_arguments
 from customlabels_cli.support.tables import table
 
+ACCESS_DENIED = {"AccessDenied", "AccessDeniedException"}
 HEADERS = ("label", "baseline share", "window share", "change", "baseline conf.", "window conf.")
 
 
@@ -36,9 +39,20 @@ def check_now(stack: Stack) -> dict[str, Any]:
     if response.get("FunctionError"):
         error = payload or {}
         return {"status": "FAILED", "reason": f"{error.get('errorType')}: {error.get('errorMessage')}"}
-    alarms = stack.client("cloudwatch").describe_alarms(AlarmNames=[stack.output("DriftAlarmName")])
+    return {**payload, "alarm": alarm_state(stack)}
+
+
+def alarm_state(stack: Stack) -> str:
+    """The drift alarm's state; OperatorAccess does not include DescribeAlarms (an admin's or the
+    console's view), so without it the report says so instead of failing."""
+    try:
+        alarms = stack.client("cloudwatch").describe_alarms(AlarmNames=[stack.output("DriftAlarmName")])
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ACCESS_DENIED:
+            raise
+        return "NOT_READABLE (cloudwatch:DescribeAlarms not allowed)"
     states = [alarm["StateValue"] for alarm in alarms.get("MetricAlarms", [])]
-    return {**payload, "alarm": states[0] if states else "NOT_FOUND"}
+    return states[0] if states else "NOT_FOUND"
 
 
 def render(report: dict[str, Any]) -> str:
