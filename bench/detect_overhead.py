@@ -1,6 +1,12 @@
 """Detect path overhead: the work around DetectCustomLabels per image, as a ratio to one bare boto3
 call in the same process (both on moto in-process, so the ratio is "how many plain AWS calls' worth
-of work the pipeline adds per image"), plus the detect handler module's cold import time."""
+of work the pipeline adds per image"), plus the detect handler module's cold import time, each printed
+against its target (issue 33).
+
+The cold import runs with ``LAMBDA_TASK_ROOT`` set, as Lambda sets it for every function ("Defined
+runtime environment variables", AWS Lambda Developer Guide): the X-Ray SDK then takes its Lambda path
+(a local sampler) instead of building a botocore X-Ray client for its sampling rules at import, which
+only happens outside Lambda and cost ~110 ms of the old figure."""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from statistics import median
@@ -20,9 +27,12 @@ from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.events import images_in_message
 from customlabels.inference.model_start import ModelStarter
+from customlabels.inference.shadow_runner import ShadowRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGES = 200
+OVERHEAD_TARGET = 2.0  # x a bare call
+COLD_IMPORT_TARGET_MS = 300
 BUCKET = "bench-uploads"
 MODEL_ARN = "arn:aws:rekognition:us-east-1:123456789012:project/p/version/p.v1/1"
 
@@ -37,18 +47,41 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
-def _cold_import_seconds() -> float:
+def _cold_import_seconds() -> tuple[float, float]:
+    """(fastest, median) of five fresh interpreters: load from other processes only adds time, so the
+    fastest run is the nearest to the unloaded figure the target is set for."""
     code = "import time; t=time.perf_counter(); import handlers.detect; print(time.perf_counter()-t)"
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'lambdas'}", "POWERTOOLS_TRACE_DISABLED": "true"}
-    runs = [
-        float(
-            subprocess.run(
-                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-            ).stdout
-        )
-        for _ in range(3)
-    ]
-    return median(runs)
+    with tempfile.TemporaryDirectory() as task_root:
+        env = {**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'lambdas'}", "LAMBDA_TASK_ROOT": task_root}
+        runs = [_import_seconds(code, env) for _ in range(5)]
+    return min(runs), median(runs)
+
+
+def _import_seconds(code: str, env: dict[str, str]) -> float:
+    return float(
+        subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )
+
+
+def _table(name: str, partition: str, sort: str) -> None:
+    boto3.client("dynamodb").create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[
+            {"AttributeName": partition, "KeyType": "HASH"},
+            {"AttributeName": sort, "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": partition, "AttributeType": "S"},
+            {"AttributeName": sort, "AttributeType": "S"},
+        ],
+    )
+
+
+def _against(figure: float, target: float) -> str:
+    return f"(target <= {target:g}: {'met' if figure <= target else 'NOT met'})"
 
 
 def run() -> None:
@@ -58,18 +91,8 @@ def run() -> None:
     with mock_aws():
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
-        boto3.client("dynamodb").create_table(
-            TableName="results",
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[
-                {"AttributeName": "image", "KeyType": "HASH"},
-                {"AttributeName": "version", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "image", "AttributeType": "S"},
-                {"AttributeName": "version", "AttributeType": "S"},
-            ],
-        )
+        _table("results", "image", "version")
+        _table("registry", "project", "sk")
         body = _png()
         messages = []
         for index in range(IMAGES):
@@ -96,6 +119,15 @@ def run() -> None:
                 rekognition, min_inference_units=1, max_inference_units=1, interval_seconds=60
             ),
             settings=Settings(min_confidence=None, start_stopped_model=True, model_retry_seconds=60),
+            shadow=ShadowRunner(  # as the handler has it: no shadow test running
+                s3=s3,
+                rekognition=rekognition,
+                registry_table=boto3.resource("dynamodb").Table("registry"),
+                results_table=boto3.resource("dynamodb").Table("results"),
+                project="p",
+                ttl_seconds=60,
+                min_confidence=None,
+            ),
         )
         started = time.perf_counter()
         for message in messages:
@@ -106,8 +138,12 @@ def run() -> None:
         for index in range(IMAGES):
             s3.head_object(Bucket=BUCKET, Key=f"uploads/{index}.png")
         bare = (time.perf_counter() - started) / IMAGES
-    cold = _cold_import_seconds()
+    fastest, typical = _cold_import_seconds()
     print(f"detect path per image (Rekognition stubbed): {per_image * 1000:.2f} ms")
     print(f"bare boto3 call (s3.head_object):            {bare * 1000:.2f} ms")
-    print(f"overhead ratio: {per_image / bare:.1f}x a bare call")
-    print(f"handlers.detect cold import: {cold * 1000:.0f} ms")
+    ratio = per_image / bare
+    print(f"overhead ratio: {ratio:.1f}x a bare call {_against(ratio, OVERHEAD_TARGET)}")
+    print(
+        f"handlers.detect cold import: {fastest * 1000:.0f} ms fastest of 5 "
+        f"{_against(fastest * 1000, COLD_IMPORT_TARGET_MS)}, {typical * 1000:.0f} ms median"
+    )

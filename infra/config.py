@@ -84,6 +84,13 @@ RULES: dict[str, _Rule] = {
     "videoFramesPerSecond": _Rule(float, 0.01, 30.0),
     "reviewBelowConfidence": _Rule(float, 0.0, 100.0, nullable=True),
     "retrainAfterImages": _Rule(int, 1, 1_000_000, nullable=True),
+    "driftCheckMinutes": _Rule(int, 1, 1440),
+    "driftWindowHours": _Rule(float, 0.01, 720.0),
+    "driftMinImages": _Rule(int, 1, 1_000_000),
+    "driftMaxDivergence": _Rule(float, 0.0, 1.0, help="Jensen-Shannon divergence (base 2) of the label mix"),
+    "driftMaxNoLabelIncrease": _Rule(float, 0.0, 1.0),
+    "driftMaxLowConfidenceIncrease": _Rule(float, 0.0, 1.0),
+    "shadowMinAgreement": _Rule(float, 0.0, 1.0, nullable=True),
 }
 
 
@@ -133,6 +140,13 @@ class Config:
     videoFramesPerSecond: float = 1.0
     reviewBelowConfidence: float | None = None
     retrainAfterImages: int | None = None
+    driftCheckMinutes: int = 60
+    driftWindowHours: float = 24.0
+    driftMinImages: int = 30
+    driftMaxDivergence: float = 0.1
+    driftMaxNoLabelIncrease: float = 0.2
+    driftMaxLowConfidenceIncrease: float = 0.25
+    shadowMinAgreement: float | None = None
 
     def __post_init__(self) -> None:
         if self.maxInferenceUnits < self.minInferenceUnits:

@@ -31,11 +31,13 @@ class On(StrEnum):
     RESULTS = "inference results/"
     INFERENCE_OBJECTS = "inference bucket objects"
     BATCHES = "inference batches/"
+    SHADOW = "inference shadow/"
     REVIEW_OPEN = "inference review/<project>/open/"
     TRAINING_MACHINE = "training state machine"
     REGISTRY = "registry table"
     APPROVAL_TOKENS = "approval tokens table"
     RESULTS_TABLE = "results table"
+    RESULTS_BY_MODEL_VERSION = "results table's ByModelVersion index"
     IDEMPOTENCY_TABLE = "idempotency table"
     QUEUE = "inference queue"
     BATCH_MACHINE = "batch-analysis state machine"
@@ -354,7 +356,8 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "DetectOnChampion",
             ("rekognition:DetectCustomLabels",),
             On.VERSIONS,
-            f"Detects labels with the champion, which changes with every promotion. {_VERSIONS}",
+            "Detects labels with the champion, which changes with every promotion, and with a shadow "
+            f"test's challenger. {_VERSIONS}",
         ),
         Grant(
             "StartStoppedChampion",
@@ -384,7 +387,17 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "Results mirror the upload's key under results/ (results/<key>.json or .error.json).",
         ),
         Grant(
-            "WriteResultItems", ("dynamodb:PutItem",), On.RESULTS_TABLE, "One results-table item per image."
+            "WriteResultItems",
+            ("dynamodb:PutItem", "dynamodb:UpdateItem"),
+            On.RESULTS_TABLE,
+            "One results-table item per image; a shadow test's comparisons are counted on one item "
+            "(conditional ADD, so --images N holds).",
+        ),
+        Grant(
+            "WriteShadowRecords",
+            ("s3:PutObject",),
+            On.SHADOW,
+            "One shadow comparison per sampled upload: shadow/<project>/<challenger>/<key>#<version>.",
         ),
         _review("upload path (images and video frames)"),
         Grant(
@@ -721,6 +734,48 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "s3",
             why="The inference bucket is SSE-KMS with the app key: reads decrypt, writes make data keys.",
         ),
+    ),
+    "drift_check": (
+        _registry("GetItem", why="Reads the champion pointer and its version item (its snapshot's place)."),
+        Grant("FindProject", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
+        _describe_versions(
+            "A champion without a recorded snapshot: its TestingDataResult names the test snapshot."
+        ),
+        Grant(
+            "ReadTestSnapshot",
+            ("s3:GetObject",),
+            On.TRAINING_OUTPUT_OBJECTS,
+            "Reads the champion's evaluation manifest snapshot (the drift baseline) under training-output/.",
+        ),
+        Grant(
+            "QueryWindow",
+            ("dynamodb:Query",),
+            On.RESULTS_BY_MODEL_VERSION,
+            "Reads the champion's results of the window: one Query of the ByModelVersion index.",
+        ),
+        _key("dynamodb", "s3", why="The tables and the console bucket are encrypted with the app key."),
+    ),
+    "shadow_control": (
+        Grant("FindProject", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
+        _describe_versions("Checks the challenger is trained, and whether it runs, before starting it."),
+        Grant(
+            "RunChallenger",
+            ("rekognition:StartProjectVersion", "rekognition:StopProjectVersion"),
+            On.VERSIONS,
+            f"Starts the shadow test's challenger and stops it when the test ends. {_VERSIONS}",
+        ),
+        _registry(
+            "GetItem",
+            "PutItem",
+            why="Reads the champion; writes the project's SHADOW item (the test's state), nothing else.",
+        ),
+        Grant(
+            "ReadComparisonCount",
+            ("dynamodb:GetItem",),
+            On.RESULTS_TABLE,
+            "Reads how many images the detect function compared (the test's counter item).",
+        ),
+        _key("dynamodb", why=f"The results table is encrypted with the app key. {_REGISTRY_KEY}"),
     ),
 }
 

@@ -35,6 +35,19 @@ from infra.storage import Storage
 THROTTLES_PER_FIVE_MINUTES = 10
 
 
+def pipeline_metric(
+    project: str, name: str, statistic: str, period: Duration, **dimensions: str
+) -> cloudwatch.Metric:
+    """A metric the project's functions publish (Powertools' ``service`` dimension is the project's)."""
+    return cloudwatch.Metric(
+        namespace=METRIC_NAMESPACE,
+        metric_name=name,
+        dimensions_map={**dimensions, "service": service_name_for(project)},
+        statistic=statistic,
+        period=period,
+    )
+
+
 def per_model_search(schema: str, metric: str, statistic: str, project: str) -> cloudwatch.MathExpression:
     """One line per model version of the project: a CloudWatch SEARCH over the metric's schema."""
     return cloudwatch.MathExpression(
@@ -215,14 +228,7 @@ class Operations(Construct):
         return alarms
 
     def _metric(self, name: str, statistic: str, period: Duration, **dimensions: str) -> cloudwatch.Metric:
-        """A metric the project's functions publish (Powertools' ``service`` dimension is the project's)."""
-        return cloudwatch.Metric(
-            namespace=METRIC_NAMESPACE,
-            metric_name=name,
-            dimensions_map={**dimensions, "service": self.service},
-            statistic=statistic,
-            period=period,
-        )
+        return pipeline_metric(self.config.projectName, name, statistic, period, **dimensions)
 
     def _alarm(
         self, construct_id: str, metric: cloudwatch.IMetric, threshold: float, description: str

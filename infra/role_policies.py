@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from customlabels.storage_layout import (
     BATCHES_PREFIX,
     RESULTS_PREFIX,
+    SHADOW_PREFIX,
     TRAINING_OUTPUT_PREFIX,
     UPLOADS_PREFIX,
     VALIDATION_PREFIX,
@@ -45,6 +46,7 @@ def base_targets(storage: Storage, project_name: str) -> dict[On, str]:
         On.RESULTS: inference.arn_for_objects(f"{RESULTS_PREFIX}*"),
         On.INFERENCE_OBJECTS: inference.arn_for_objects("*"),
         On.BATCHES: inference.arn_for_objects(f"{BATCHES_PREFIX}*"),
+        On.SHADOW: inference.arn_for_objects(f"{SHADOW_PREFIX}*"),
         On.REVIEW_OPEN: inference.arn_for_objects(f"{open_review_prefix(project_name)}*"),
         On.KEY: storage.key.key_arn,
     }

@@ -14,10 +14,12 @@ from infra.config import Config, ConfigError, validated
 from infra.feedback import FeedbackRetraining
 from infra.functions import SERVICE_CONTEXT
 from infra.inference import Inference
+from infra.monitoring import DriftMonitoring, monitoring_rows
 from infra.notifications import notifications_topic
 from infra.operations import Operations
 from infra.operator_access import operator_rows
 from infra.permissions import UserPolicies
+from infra.shadow import ShadowTests
 from infra.storage import Storage
 from infra.training import TrainingPipeline
 
@@ -102,10 +104,10 @@ class CustomLabelsPipeline(Construct):
             registry=self.training.registry,
             training_state_machine=self.training.training_state_machine,
         )
-        self._add_person_access(config)
-
         self.operations = self._operations(config)
         self._output("IdleGuardFunctionName", self.operations.guard.function.function_name)
+        self.monitoring, self.shadow = self._monitoring(config)
+        self._add_person_access(config)
 
         self._add_settings_outputs(config)
 
@@ -146,10 +148,39 @@ class CustomLabelsPipeline(Construct):
                     self.training.control_state_machine,
                     self.batch.state_machine,
                 ],
-            ),
+            )
+            + monitoring_rows(self.storage, self.monitoring, self.shadow),
             self.storage,
         )
         self._output("ApprovalUrl", self.training.approvals.url.url)
+
+    def _monitoring(self, config: Config) -> tuple[DriftMonitoring, ShadowTests]:
+        """The drift check of the champion on a schedule (alarm, dashboard row), and shadow tests."""
+        monitoring = DriftMonitoring(
+            self,
+            "Monitoring",
+            config=config,
+            storage=self.storage,
+            topic=self.topic,
+            registry=self.training.registry,
+            results_table=self.inference.results_table,
+            rule_dead_letters=self.operations.rule_dead_letters,
+        )
+        monitoring.add_to(self.operations.dashboard)
+        self._output("DriftCheckFunctionName", monitoring.check.function.function_name)
+        self._output("DriftAlarmName", monitoring.alarm.alarm_name)
+        shadow = ShadowTests(
+            self,
+            "Shadow",
+            config=config,
+            storage=self.storage,
+            topic=self.topic,
+            registry=self.training.registry,
+            results_table=self.inference.results_table,
+            rule_dead_letters=self.operations.rule_dead_letters,
+        )
+        self._output("ShadowControlFunctionName", shadow.control.function.function_name)
+        return monitoring, shadow
 
     def _add_settings_outputs(self, config: Config) -> None:
         """What the CLI reads from the stack: its settings, buckets, key, topic and people's policies."""

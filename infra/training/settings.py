@@ -24,6 +24,7 @@ def training_defaults(config: Config) -> Defaults:
         approvalTimeoutHours=config.approvalTimeoutHours,
         promoteAfterApproval=config.promoteAfterApproval,
         productionAccount=config.productionAccount,
+        shadowMinAgreement=config.shadowMinAgreement,
     )
 
 

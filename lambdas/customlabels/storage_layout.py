@@ -21,6 +21,7 @@ TRAINING_OUTPUT_PREFIX = "training-output/"
 UPLOADS_PREFIX = "uploads/"
 RESULTS_PREFIX = "results/"
 BATCHES_PREFIX = "batches/"
+SHADOW_PREFIX = "shadow/"  # a shadow test's challenger answers (customlabels.monitoring)
 REVIEW_PREFIX = "review/"
 FEEDBACK_IMPORTS = "feedback/imports/"
 

@@ -13,6 +13,8 @@ from customlabels.batch.settings import BatchSettings
 from customlabels.environment import FunctionSettings, PowertoolsSettings
 from customlabels.feedback.retrain import RetrainSettings
 from customlabels.inference.settings import DetectSettings
+from customlabels.monitoring.settings import DriftSettings
+from customlabels.monitoring.shadow_settings import ShadowSettings
 from customlabels.operations.settings import ExecutionEndSettings, GuardSettings
 from customlabels.promotion.settings import DecideApprovalSettings, RequestApprovalSettings
 from customlabels.training.contract import TrainingSettings
@@ -32,6 +34,8 @@ SETTINGS: dict[str, type[FunctionSettings] | None] = {
     "detect": DetectSettings,
     "idle_guard": GuardSettings,
     "notify_execution_end": ExecutionEndSettings,
+    "drift_check": DriftSettings,
+    "shadow_control": ShadowSettings,
     "start_retraining": RetrainSettings,
     "request_approval": RequestApprovalSettings,
     "decide_approval": DecideApprovalSettings,

@@ -12,6 +12,7 @@ from aws_cdk import Stack
 from infra.batch import batch_machine_arn
 from infra.functions import PipelineFunction
 from infra.grants import GRANTS, PLUMBING, TWO_ACCOUNT_MODULES, On
+from infra.monitoring import results_by_model_version_arn
 from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
 from tests.infra.synth import build_stack, json_of
@@ -54,6 +55,7 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
         On.REGISTRY: stack.training.registry.table_arn,
         On.APPROVAL_TOKENS: stack.training.approval_tokens.table_arn,
         On.RESULTS_TABLE: stack.inference.results_table.table_arn,
+        On.RESULTS_BY_MODEL_VERSION: results_by_model_version_arn(stack.inference.results_table),
         On.IDEMPOTENCY_TABLE: stack.inference.idempotency_table.table_arn,
         On.QUEUE: stack.inference.queue.queue_arn,
         On.BATCH_MACHINE: batch_machine_arn(stack),
@@ -113,11 +115,20 @@ def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> Non
         "copy_model",
         "check_copy",
         "start_retraining",
+        "shadow_control",
     }
     detect_reads = {a for g in GRANTS["detect"] if g.on is On.REGISTRY for a in g.actions}
     assert detect_reads == {"dynamodb:GetItem"}
     every_action = {a for grants in GRANTS.values() for g in grants for a in g.actions}
-    assert not {a for a in every_action if a.split(":")[1] in {"Scan", "Query"}}
+    # One Query, on one index, key-conditioned on the champion's ARN: the drift check's window
+    queriers = {
+        (module, g.on)
+        for module, grants in GRANTS.items()
+        for g in grants
+        if {"dynamodb:Query", "dynamodb:Scan"} & set(g.actions)
+    }
+    assert queriers == {("drift_check", On.RESULTS_BY_MODEL_VERSION)}
+    assert not {a for a in every_action if a == "dynamodb:Scan"}
     # BatchGetItem reads named keys only: the batch children's idempotency check on the results table
     batch_readers = {
         (module, g.on)
@@ -145,7 +156,7 @@ def test_every_grant_says_why() -> None:
 def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
     for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
         groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
-        assert len(groups) == 25  # 24 functions and the state machines' group
+        assert len(groups) == 27  # 26 functions and the state machines' group
         assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
 
 

@@ -140,15 +140,16 @@ def test_detect_may_start_a_stopped_model_only_with_on_model_stopped_start(templ
     assert rekognition_actions(custom_template) == {"rekognition:DetectCustomLabels"}
 
 
-def test_detect_writes_only_under_results_and_reads_only_under_uploads(template_json) -> None:
+def test_detect_writes_only_under_results_and_shadow_and_reads_only_under_uploads(template_json) -> None:
     by_sid = {s.get("Sid"): s for s in detect_statements(template_json)}
     bucket_id, _ = only(template_json, "AWS::S3::Bucket", "StorageInferenceBucket")
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/results/*"]]}
     assert by_sid["WriteResults"]["Action"] == "s3:PutObject"
     assert by_sid["WriteResults"]["Resource"] == objects
     assert by_sid["ReadUploads"]["Resource"]["Fn::Join"][1][1] == "/uploads/*"
+    assert by_sid["WriteShadowRecords"]["Resource"]["Fn::Join"][1][1] == "/shadow/*"
     writes = [s for s in detect_statements(template_json) if any(a.startswith("s3:Put") for a in actions(s))]
-    assert writes == [by_sid["WriteResults"]]
+    assert sorted(s["Sid"] for s in writes) == ["WriteResults", "WriteShadowRecords"]
 
 
 def test_results_table_is_encrypted_with_the_app_key_and_recoverable(template_json) -> None:

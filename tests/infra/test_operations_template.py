@@ -49,6 +49,7 @@ def test_guard_runs_on_the_configured_schedule(template_json) -> None:
         r["Properties"]
         for r in resources(template_json, "AWS::Events::Rule").values()
         if "ScheduleExpression" in r["Properties"]
+        and r["Properties"]["Targets"][0]["Arn"] == {"Fn::GetAtt": [name, "Arn"]}
     ]
     check = DEFAULTS["idleCheckMinutes"]
     assert [rule["ScheduleExpression"] for rule in rules] == [f"rate({check} minute{'s' * (check != 1)})"]

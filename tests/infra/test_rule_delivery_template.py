@@ -98,5 +98,5 @@ def test_every_rule_target_has_an_encrypted_tls_only_dead_letter_queue_and_an_al
 
 def test_the_training_stack_has_the_rules_the_checks_above_cover(templates) -> None:
     rules = {name: len(_of_type(template, "AWS::Events::Rule")) for name, template in templates.items()}
-    assert rules["single"] == rules["training"] == 2
+    assert rules["single"] == rules["training"] == 4  # guard, training ends, drift check, shadow end
     assert json.dumps(templates["single"]).count("EventBridgeDeadLettersToEncryptedQueue") == 1

@@ -22,6 +22,7 @@ from customlabels.inference.errors import (
 )
 from customlabels.inference.events import ImageVersion
 from customlabels.inference.model_start import ModelStarter
+from customlabels.inference.shadow_runner import ShadowRunner
 from customlabels.manifest.images import FirstRead
 
 MODEL_GONE = "ResourceNotFoundException"
@@ -68,6 +69,7 @@ class Analyzer:
         settings: Settings,
         results_bucket: str | None = None,
         review: ReviewSet | None = None,
+        shadow: ShadowRunner | None = None,
     ) -> None:
         self._s3 = s3
         self._rekognition = rekognition
@@ -77,6 +79,7 @@ class Analyzer:
         self._settings = settings
         self._results_bucket = results_bucket  # None: next to the image, in its own bucket
         self._review = review  # None: reviewBelowConfidence is off
+        self._shadow = shadow  # None: this path takes no part in shadow tests (batches)
 
     def analyse(self, image: ImageVersion, *, first: FirstRead | None = None, record: bool = True) -> Outcome:
         """Write the result of ``image``; raise TransientProblem when it should be retried later.
@@ -88,12 +91,15 @@ class Analyzer:
         try:
             checked = check_image(self._s3, image, first)
             champion = self._champions.get()
-            labels = self.detect(_image_parameter(image, first), champion)
+            parameter = _image_parameter(image, first)
+            labels = self.detect(parameter, champion)
         except ImageProblem as problem:
             document = results.failure_document(
                 image, code=problem.code, reason=problem.reason, fix=problem.fix, started_at=started_at
             )
             return self.publish(image, document, champion=None, label_count=0, record=record)
+        if self._shadow:
+            self._shadow.compare(image, parameter, champion, labels)
         sized = ImageVersion(**{**image.as_dict(), "size": checked.size})
         document = results.success_document(
             sized,

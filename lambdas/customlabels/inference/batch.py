@@ -36,6 +36,7 @@ from customlabels.inference.messages import MessageProcessor
 from customlabels.inference.model_start import ModelStarter, registry_cap_hold
 from customlabels.inference.results import SUCCEEDED
 from customlabels.inference.settings import DetectSettings
+from customlabels.inference.shadow_runner import ShadowRunner
 from customlabels.inference.video import BATCHED, VideoAnalyzer, VideoSettings
 from customlabels.inference.video_plan import is_video
 from customlabels.metric_emit import emit_detections
@@ -89,10 +90,12 @@ class Detector:
     @cached_property
     def analyzer(self) -> Analyzer:
         settings, registry = self.settings, self.registry
+        s3 = boto3.client("s3")
+        results_table = boto3.resource("dynamodb").Table(settings.results_table_name)
         return Analyzer(
-            s3=boto3.client("s3"),
+            s3=s3,
             rekognition=self.rekognition,
-            results_table=boto3.resource("dynamodb").Table(settings.results_table_name),
+            results_table=results_table,
             champions=ChampionCache(
                 lambda: registry.champion(settings.project_name),
                 ttl_seconds=settings.champion_cache_seconds,
@@ -104,8 +107,17 @@ class Detector:
                 start_stopped_model=settings.start_stopped_model,
                 model_retry_seconds=settings.model_retry_seconds,
             ),
-            review=review_set(boto3.client("s3"), settings.inference_bucket_name, settings.project_name,
+            review=review_set(s3, settings.inference_bucket_name, settings.project_name,
                               settings.review_below_confidence),
+            shadow=ShadowRunner(
+                s3=s3,
+                rekognition=self.rekognition,
+                registry_table=registry.table,
+                results_table=results_table,
+                project=settings.project_name,
+                ttl_seconds=settings.champion_cache_seconds,
+                min_confidence=settings.min_confidence,
+            ),
         )
 
     @cached_property

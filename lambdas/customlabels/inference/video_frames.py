@@ -11,15 +11,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import av
+if TYPE_CHECKING:
+    import av
+
+# PyAV is imported where a video is opened: its ffmpeg libraries cost the image-only cold start ~40 ms.
 
 JPEG_QUALITY_SCALE = 2  # MJPEG quantiser (ffmpeg's -q:v): near-lossless, well under the 4 MB Bytes limit
 
 CORRUPT_VIDEO = "CORRUPT_VIDEO"
 NO_FRAMES = "NO_FRAMES"
 UNSUPPORTED_CODEC = "UNSUPPORTED_CODEC"
+AV_TIME_BASE = 1_000_000  # ffmpeg's AV_TIME_BASE (av.time_base): container durations are in microseconds
 
 
 class VideoProblem(Exception):
@@ -56,6 +60,8 @@ class Video:
     """An open video file; use as a context manager."""
 
     def __init__(self, source: str | BinaryIO) -> None:
+        import av
+
         try:
             self._container = av.open(source, mode="r")
         except av.FFmpegError as error:
@@ -81,7 +87,7 @@ class Video:
         if self._stream.duration is not None and self._stream.time_base is not None:
             duration = self._stream.duration * self._stream.time_base
         elif self._container.duration is not None:
-            duration = Fraction(self._container.duration, av.time_base)
+            duration = Fraction(self._container.duration, AV_TIME_BASE)
         return VideoInfo(
             codec=context.name,
             width=context.width,
@@ -97,6 +103,8 @@ class Video:
         step_ms = 1000 / frames_per_second
         next_ms = first * step_ms
         end_ms = None if end is None else end * step_ms
+        import av
+
         count = 0
         try:
             if first > 0 and self._stream.time_base is not None:
@@ -121,6 +129,8 @@ class Video:
 
 
 def _jpeg(frame: av.VideoFrame) -> bytes:
+    import av
+
     encoder = av.CodecContext.create("mjpeg", "w")
     encoder.width, encoder.height = frame.width, frame.height
     encoder.pix_fmt = "yuvj420p"

@@ -17,23 +17,36 @@ Public API (stable; the CLI, the validate_manifest Lambda and the local Custom L
 - `codes` (every code, message and fix) and `limits` (every number).
 """
 
-from customlabels.manifest import codes, limits
-from customlabels.manifest.check_line import apply_image, validate_line
-from customlabels.manifest.dataset import DatasetResult, LineOutcome
-from customlabels.manifest.images import ImageProbe, probe_image
-from customlabels.manifest.json_line import parse_line
-from customlabels.manifest.line import (
-    IMAGE_LEVEL_LABELS,
-    NOT_DETERMINED,
-    OBJECT_LOCALIZATION,
-    Issue,
-    LineResult,
-    Status,
-    Where,
-)
-from customlabels.manifest.report import SUMMARY_FILE, TESTING_FILE, TRAINING_FILE, ValidationReport
-from customlabels.manifest.source import ManifestFileError
-from customlabels.manifest.validator import validate_manifests
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Names resolve on first use (PEP 562): the detect function imports manifest.images and manifest.rules
+# for its image check and should not pay for the validator, the dataset model and the report writers.
+_HOMES = {
+    "codes": "", "limits": "",
+    "apply_image": "check_line", "validate_line": "check_line",
+    "DatasetResult": "dataset", "LineOutcome": "dataset",
+    "ImageProbe": "images", "probe_image": "images",
+    "parse_line": "json_line",
+    "IMAGE_LEVEL_LABELS": "line", "NOT_DETERMINED": "line", "OBJECT_LOCALIZATION": "line", "Issue": "line",
+    "LineResult": "line", "Status": "line", "Where": "line",
+    "SUMMARY_FILE": "report", "TESTING_FILE": "report", "TRAINING_FILE": "report",
+    "ValidationReport": "report",
+    "ManifestFileError": "source",
+    "validate_manifests": "validator",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if not home:
+        return importlib.import_module(f"{__name__}.{name}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "IMAGE_LEVEL_LABELS",

@@ -218,6 +218,7 @@ class Defaults:
     approvalTimeoutHours: float = 24.0
     promoteAfterApproval: bool = False
     productionAccount: str | None = None  # the account promoteAfterApproval promotes into
+    shadowMinAgreement: float | None = None  # promotion needs a finished shadow test agreeing this much
 
     @classmethod
     def from_json(cls, text: str) -> Defaults:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from customlabels.evaluation import summary_label_metrics
+from customlabels.monitoring import shadow
 from customlabels.rekognition import datasets, projects, versions
 from customlabels.training.contract import (
     DatasetsOutput,
@@ -69,6 +70,12 @@ def validate_control_input(event: dict, services: Services) -> InputCheck:
         refusal = promotion_refusal(version, services.registry.get_version(project, version))
         if refusal:
             verdict.problems.append(refusal)
+        min_agreement = services.env.defaults.shadowMinAgreement
+        if min_agreement is not None:
+            state = shadow.read(services.registry.table, project)
+            refusal = shadow.promotion_refusal(version, state, min_agreement)
+            if refusal:
+                verdict.problems.append(refusal)
     if verdict.problems:
         verdict.settings = None
     else:

@@ -19,9 +19,9 @@ TOKEN = "session-token"
 
 
 @pytest.fixture
-def stacks(aws) -> tuple[Stack, list[Stack]]:
+def stacks(local_client) -> tuple[Stack, list[Stack]]:
     for project in ("alpha", "beta", "gamma"):
-        deploy_pipeline(aws, project)
+        deploy_pipeline(local_client, project)
         item = {"project": project, "sk": "VERSION#v1", "versionName": f"{project}.v1", "createdAt": "2026"}
         boto3.client("dynamodb").put_item(
             TableName=f"{project}-registry", Item={k: {"S": v} for k, v in item.items()}

@@ -93,8 +93,8 @@ def test_command_prints_json_and_refuses_a_bad_range(local_client, capsys) -> No
 
 
 @pytest.mark.parametrize("argv", [["--project", "other", "usage"], ["usage", "--project", "other"]])
-def test_the_project_given_before_or_after_the_command_picks_its_usage(aws, capsys, argv) -> None:
-    client, now = aws("cloudwatch"), datetime.now(UTC)
+def test_the_project_given_before_or_after_the_command_picks_its_usage(local_client, capsys, argv) -> None:
+    client, now = local_client("cloudwatch"), datetime.now(UTC)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     for project in ("shop", "other"):  # a minute ago, and today (UTC), which --days 1 covers
         put(client, project, "v1", "InServiceInferenceUnits", 1, max(now - timedelta(minutes=1), today))

@@ -4,10 +4,13 @@ called as the state machines call them, without a state machine."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
 
 import boto3
 import pytest
 
+from customlabels.monitoring import shadow
 from customlabels.rekognition import projects, versions
 from customlabels.training import steps
 from customlabels.training.contract import Defaults, Failure, PollOutcome, TrainingSettings
@@ -187,3 +190,22 @@ def test_stopping_a_version_deleted_since_answers_deleted(services) -> None:
     project = steps.ensure_project({"settings": {"projectName": PROJECT}}, services)
     model = {"projectName": PROJECT, "projectArn": project.projectArn, "versionName": "gone"}
     assert steps.stop_model({"model": model}, services).status == versions.DELETED
+
+
+def test_shadow_min_agreement_makes_promotion_wait_for_a_finished_agreeing_shadow_test(
+    services, manifests
+) -> None:
+    defaults = replace(services.env.defaults, shadowMinAgreement=0.9)
+    gated = replace(services, env=replace(services.env, defaults=defaults))
+    state = trained(gated, manifests)
+    assert steps.evaluate(state, gated).passed
+    version = state["training"].versionName
+
+    refused = control(gated, action="promote", versionName=version)
+    assert not refused.valid and "shadowMinAgreement=0.9" in refused.cause
+    assert "has no shadow test" in refused.cause
+    shadow_item = {"project": PROJECT, "sk": shadow.SHADOW, "versionName": version, "status": shadow.STOPPED}
+    gated.registry.table.put_item(Item={**shadow_item, "agreementRate": Decimal("0.85")})
+    assert "agreement 85.0%" in control(gated, action="promote", versionName=version).cause
+    gated.registry.table.put_item(Item={**shadow_item, "agreementRate": Decimal("0.95")})
+    assert control(gated, action="promote", versionName=version).valid

@@ -1,0 +1,99 @@
+"""`customlabels monitor [--json]`: drift of what the champion sees, checked now. Runs the stack's drift
+check function (the one the schedule runs, with the thresholds the stack was deployed with: it also
+publishes the metrics the drift alarm reads) and shows its report with the drift alarm's state.
+Exit 0 when the check ran (drift or not), 1 when it failed, 2 when the stack cannot be reached."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from botocore.exceptions import ClientError
+
+from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, guarded
+from customlabels_cli.support.stack import Stack, add_stack_arguments
+from customlabels_cli.support.tables import table
+
+ACCESS_DENIED = {"AccessDenied", "AccessDeniedException"}
+HEADERS = ("label", "baseline share", "window share", "change", "baseline conf.", "window conf.")
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "monitor",
+        help="drift of the champion's inputs against its test set, and the drift alarm",
+        description="Compare the champion's results of the last window (driftWindowHours) with its "
+        "test set's predictions: each label's share, the Jensen-Shannon divergence of the label mix, "
+        "the no-label and low-confidence rates; drift when a threshold (cdk.json drift*) is crossed.",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_stack_arguments(parser)
+    parser.set_defaults(handler=run)
+
+
+def check_now(stack: Stack) -> dict[str, Any]:
+    response = stack.client("lambda").invoke(FunctionName=stack.output("DriftCheckFunctionName"))
+    payload = json.loads(response["Payload"].read() or b"null")
+    if response.get("FunctionError"):
+        error = payload or {}
+        return {"status": "FAILED", "reason": f"{error.get('errorType')}: {error.get('errorMessage')}"}
+    return {**payload, "alarm": alarm_state(stack)}
+
+
+def alarm_state(stack: Stack) -> str:
+    """The drift alarm's state; OperatorAccess does not include DescribeAlarms (an admin's or the
+    console's view), so without it the report says so instead of failing."""
+    try:
+        alarms = stack.client("cloudwatch").describe_alarms(AlarmNames=[stack.output("DriftAlarmName")])
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in ACCESS_DENIED:
+            raise
+        return "NOT_READABLE (cloudwatch:DescribeAlarms not allowed)"
+    states = [alarm["StateValue"] for alarm in alarms.get("MetricAlarms", [])]
+    return states[0] if states else "NOT_FOUND"
+
+
+def render(report: dict[str, Any]) -> str:
+    if report["status"] != "CHECKED":
+        return f"Drift: {report['status']}: {report['reason']}"
+    verdict = "DRIFT" if report["drift"] else "no drift"
+    if not report["judged"]:
+        minimum = report["thresholds"]["minImages"]
+        verdict = f"not judged (fewer than {minimum} images in the window)"
+    lines = [
+        f"Drift of {report['project']}'s champion {report['champion']}: {verdict} (alarm {report['alarm']})",
+        f"  window {report['windowStart']} to {report['windowEnd']}: {report['windowImages']} images; "
+        f"baseline: {report['baselineImages']} test images",
+        f"  label-mix divergence {report['labelMixDivergence']:.3f} "
+        f"(drift at {report['thresholds']['maxDivergence']:g})",
+        f"  no label: {report['noLabelRate']['baseline']:.0%} -> {report['noLabelRate']['window']:.0%}; "
+        f"low confidence: {report['lowConfidenceRate']['baseline']:.0%} -> "
+        f"{report['lowConfidenceRate']['window']:.0%}",
+        *(f"  {reason}" for reason in report["reasons"]),
+    ]
+    cells = [
+        [
+            label["label"],
+            f"{label['baselineShare']:.1%}",
+            f"{label['windowShare']:.1%}",
+            f"{label['shareChange']:+.1%}",
+            _confidence(label["baselineMeanConfidence"]),
+            _confidence(label["windowMeanConfidence"]),
+        ]
+        for label in report["labels"]
+    ]
+    return "\n".join(lines) + "\n" + table(HEADERS, cells)
+
+
+def _confidence(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+@guarded
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    report = check_now(Stack.from_args(args))
+    print(json.dumps(report, indent=2) if args.json else render(report), file=out)
+    return EXIT_FAILED if report["status"] == "FAILED" else EXIT_OK

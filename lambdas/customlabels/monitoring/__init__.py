@@ -1,0 +1,1 @@
+"""Production model monitoring: drift of the champion's inputs against its test-set baseline."""
