@@ -22,7 +22,9 @@ def test_the_only_pipeline_deployed_is_used_without_a_project(local_client, caps
     assert status_json(capsys, "status", "--json")["project"] == "alpha"
 
 
-def test_several_pipelines_without_a_project_list_them_and_say_how_to_choose(local_client, capsys, monkeypatch):
+def test_several_pipelines_without_a_project_list_them_and_say_how_to_choose(
+    local_client, capsys, monkeypatch
+):
     monkeypatch.delenv("CUSTOMLABELS_PROJECT", raising=False)
     deploy_pipeline(local_client, "alpha")
     deploy_pipeline(local_client, "beta")
@@ -56,7 +58,9 @@ def test_an_unknown_project_names_the_deployed_ones(local_client, capsys):
     assert "python -m local deploy -c projectName=gamma" in err
 
 
-def test_another_projects_outputs_file_in_the_environment_gives_way(local_client, capsys, monkeypatch, tmp_path):
+def test_another_projects_outputs_file_in_the_environment_gives_way(
+    local_client, capsys, monkeypatch, tmp_path
+):
     deploy_pipeline(local_client, "alpha")
     deploy_pipeline(local_client, "beta")
     alpha = tmp_path / "alpha.json"
@@ -71,7 +75,9 @@ def test_projects_lists_each_pipeline_with_its_champion(local_client, capsys):
     deploy_pipeline(local_client, "alpha")
     deploy_pipeline(local_client, "beta")
     champion = {"project": "beta", "sk": "CHAMPION", "versionName": "beta.v1"}
-    local_client("dynamodb").put_item(TableName="beta-registry", Item={k: {"S": v} for k, v in champion.items()})
+    local_client("dynamodb").put_item(
+        TableName="beta-registry", Item={k: {"S": v} for k, v in champion.items()}
+    )
     assert main(["projects"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["project", "stack", "champion", "champion", "status", "trainings", "running"]

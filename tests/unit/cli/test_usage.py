@@ -91,7 +91,6 @@ def test_command_prints_json_and_refuses_a_bad_range(local_client, capsys) -> No
     assert exited.value.code == 2 and "1-15" in capsys.readouterr().err
 
 
-
 @pytest.mark.parametrize("argv", [["--project", "other", "usage"], ["usage", "--project", "other"]])
 def test_the_project_given_before_or_after_the_command_picks_its_usage(local_client, capsys, argv) -> None:
     client, now = local_client("cloudwatch"), datetime.now(UTC)
