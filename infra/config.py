@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Protocol
 
+from customlabels.inference.settings import OnModelStopped
 from customlabels.naming import DEFAULT_PROJECT, NAME_PATTERN
 
 CONTEXT_KEY = "customlabels"
@@ -66,7 +67,7 @@ RULES: dict[str, _Rule] = {
     "inferenceMaxReceiveCount": _Rule(int, 1, 100),
     "detectConcurrency": _Rule(int, 1, 64),
     "detectReservedConcurrency": _Rule(int, 1, 1000, nullable=True),
-    "onModelStopped": _Rule(str, choices=("start", "fail")),
+    "onModelStopped": _Rule(str, choices=tuple(OnModelStopped)),
     "championCacheSeconds": _Rule(int, 0, 3600),
     "idleCheckMinutes": _Rule(int, 1, 1440),
     "maxInferenceUnitHoursPerDay": _Rule(float, 0.0, 2400.0, nullable=True),

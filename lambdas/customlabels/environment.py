@@ -50,6 +50,9 @@ def _render(value: Any) -> str:
     return str(value)
 
 
+_KINDS = {int: "a whole number", float: "a number"}
+
+
 def _parse(name: str, text: str, kind: Any) -> Any:
     try:
         if isinstance(kind, type) and issubclass(kind, Enum):
@@ -61,7 +64,8 @@ def _parse(name: str, text: str, kind: Any) -> Any:
             return kind.from_json(text)
         return kind(text)
     except (ValueError, TypeError, json.JSONDecodeError) as error:
-        raise SettingError(f"{name}={text!r} is not allowed: {error}") from error
+        reason = f"expected {_KINDS[kind]}" if kind in _KINDS else str(error)
+        raise SettingError(f"{name}={text!r} is not allowed: {reason}") from error
 
 
 class FunctionSettings:

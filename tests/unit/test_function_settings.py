@@ -74,8 +74,8 @@ def test_a_missing_required_variable_is_named() -> None:
     ("name", "value", "says"),
     [
         ("ON_MODEL_STOPPED", "restart", "use one of start, fail"),
-        ("DETECT_CONCURRENCY", "four", "DETECT_CONCURRENCY='four' is not allowed"),
-        ("MIN_CONFIDENCE", "high", "MIN_CONFIDENCE='high' is not allowed"),
+        ("DETECT_CONCURRENCY", "four", "DETECT_CONCURRENCY='four' is not allowed: expected a whole number"),
+        ("MIN_CONFIDENCE", "high", "MIN_CONFIDENCE='high' is not allowed: expected a number"),
     ],
 )
 def test_a_value_the_function_cannot_use_is_named_with_what_is_allowed(

@@ -35,8 +35,10 @@ def project_datasets(rekognition: Any, project_name: str) -> dict[str, dict]:
 
 def start(rekognition: Any, settings: dict, project_arn: str, tags: dict[str, str]) -> dict:
     """Delete the project's earlier datasets, or create the new ones when there are none."""
-    state = {"phase": DatasetPhase.DELETING, "train": None, "test": None, "split": False, "attempt": 0}
-    state["failure"] = None
+    state = {
+        "phase": DatasetPhase.DELETING, "train": None, "test": None, "split": False, "attempt": 0,
+        "failure": None,
+    }  # fmt: skip
     if _delete_existing(rekognition, settings["projectName"]):
         return state
     return _create(rekognition, settings, project_arn, tags, state)
