@@ -30,5 +30,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if folder in SERVED_STACK_FOLDERS or SERVED_STACK_FIXTURES.intersection(item.fixturenames):
             item.add_marker(pytest.mark.e2e)
         if item.config.pluginmanager.hasplugin("xdist"):
-            group = SHARED_SYNTHS if folder == SHARED_SYNTHS else str(item.path)
+            group = SHARED_SYNTHS if folder == SHARED_SYNTHS else item.nodeid.split("::")[0]
             item.add_marker(pytest.mark.xdist_group(group))
