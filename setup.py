@@ -19,7 +19,9 @@ COMPILED = shutil.ignore_patterns("__pycache__", "*.pyc")  # the assets exclude 
 class BuildWithAssets(build_py):
     def run(self) -> None:
         super().run()
-        if not self.dry_run:
+        # An editable install (`make setup`, before the layers are built) uses the checkout's own
+        # lambdas/ and build/layers/ (infra/asset_paths.py), so only a built wheel carries copies.
+        if not self.dry_run and not self.editable_mode:
             copy_assets(Path(self.build_lib) / "infra" / "assets")
 
 
