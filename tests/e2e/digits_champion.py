@@ -13,7 +13,7 @@ import pytest
 from customlabels.training.registry import Registry
 from customlabels_cli.main import main
 from local.samples import Sample, digit_samples, ensure_bucket, write_samples
-from local.stack import LocalStack
+from local.stack import DeployedStack
 from local.synth import StackArtifact
 from tests.e2e.harness import running_stack, train_directly, until, version_status
 
@@ -24,7 +24,7 @@ TRAINING_IMAGES = 300
 @contextmanager
 def digits_champion(
     artifact: StackArtifact, folder: Path, also: tuple[str, ...] = ()
-) -> Iterator[LocalStack]:
+) -> Iterator[DeployedStack]:
     """Version v1 is the champion; each of ``also`` is one more trained version of the same datasets."""
     with running_stack(artifact) as stack, pytest.MonkeyPatch.context() as env:
         s3, bucket, rekognition = (
@@ -59,7 +59,7 @@ def digits_champion(
         yield stack
 
 
-def upload(stack: LocalStack, batch: str, samples: list[Sample]) -> None:
+def upload(stack: DeployedStack, batch: str, samples: list[Sample]) -> None:
     s3, bucket = stack.client("s3"), stack.outputs["InferenceBucketName"]
     for sample in samples:
         s3.put_object(Bucket=bucket, Key=f"uploads/{batch}/{sample.name}", Body=sample.png)

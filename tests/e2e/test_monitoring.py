@@ -11,7 +11,7 @@ import pytest
 
 from local import alarm_evaluation
 from local.samples import digit_samples
-from local.stack import REGION, LocalStack
+from local.stack import REGION, DeployedStack
 from tests.e2e.digits_champion import cli_output, digits_champion, upload, usual_mix
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -19,7 +19,7 @@ UPLOADS = 40
 
 
 @pytest.fixture(scope="module")
-def champion(stack_artifact, tmp_path_factory) -> Iterator[LocalStack]:
+def champion(stack_artifact, tmp_path_factory) -> Iterator[DeployedStack]:
     with digits_champion(stack_artifact, tmp_path_factory.mktemp("monitor")) as stack:
         yield stack
 
@@ -28,7 +28,7 @@ def monitor(capsys) -> dict:
     return json.loads(cli_output(capsys, "monitor", "--json"))
 
 
-def drift_alarm(stack: LocalStack) -> str:
+def drift_alarm(stack: DeployedStack) -> str:
     alarm_evaluation.evaluate(stack.deployment.account_id, REGION)
     (alarm,) = stack.client("cloudwatch").describe_alarms(AlarmNames=[stack.outputs["DriftAlarmName"]])[
         "MetricAlarms"
@@ -36,7 +36,7 @@ def drift_alarm(stack: LocalStack) -> str:
     return alarm["StateValue"]
 
 
-def test_the_usual_mix_is_no_drift_and_one_digit_only_is(champion: LocalStack, capsys) -> None:
+def test_the_usual_mix_is_no_drift_and_one_digit_only_is(champion: DeployedStack, capsys) -> None:
     upload(champion, "usual", usual_mix(UPLOADS))
     report = monitor(capsys)
     assert report["status"] == "CHECKED" and report["champion"] == "v1"

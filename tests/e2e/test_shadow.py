@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import DeployedStack
 from tests.e2e.digits_champion import PROJECT, cli_output, digits_champion, upload, usual_mix
 from tests.e2e.harness import act_as, person_with, until
 
@@ -17,12 +17,12 @@ UPLOADS = 20
 
 
 @pytest.fixture(scope="module")
-def stack(stack_artifact, tmp_path_factory) -> Iterator[LocalStack]:
+def stack(stack_artifact, tmp_path_factory) -> Iterator[DeployedStack]:
     with digits_champion(stack_artifact, tmp_path_factory.mktemp("shadow"), also=("v2",)) as stack:
         yield stack
 
 
-def model_status(stack: LocalStack, version: str) -> str:
+def model_status(stack: DeployedStack, version: str) -> str:
     rekognition = stack.client("rekognition")
     project_arn = rekognition.describe_projects(ProjectNames=[PROJECT])["ProjectDescriptions"][0][
         "ProjectArn"
@@ -33,7 +33,7 @@ def model_status(stack: LocalStack, version: str) -> str:
     return found["Status"]
 
 
-def test_a_challenger_on_every_upload_is_compared_then_stopped(stack: LocalStack, capsys) -> None:
+def test_a_challenger_on_every_upload_is_compared_then_stopped(stack: DeployedStack, capsys) -> None:
     out = cli_output(capsys, "shadow", "start", "v2", "--sample", "1.0")
     assert "Shadow test of v2 started" in out
     until(lambda: model_status(stack, "v2") == "RUNNING", 120, "the challenger to run")
@@ -55,13 +55,13 @@ def test_a_challenger_on_every_upload_is_compared_then_stopped(stack: LocalStack
     assert stopped["compared"] == UPLOADS and stopped["agreementRate"] == report["agreementRate"]
 
 
-def test_the_champion_cannot_be_its_own_challenger(stack: LocalStack, capsys) -> None:
+def test_the_champion_cannot_be_its_own_challenger(stack: DeployedStack, capsys) -> None:
     out = cli_output(capsys, "shadow", "start", "v1", code=2)
     assert "v1 is the champion" in out
 
 
 def test_an_operator_runs_monitor_and_shadow_with_operator_access_alone(
-    stack: LocalStack, capsys, monkeypatch
+    stack: DeployedStack, capsys, monkeypatch
 ) -> None:
     act_as(monkeypatch, person_with(stack, stack.outputs["OperatorAccessPolicyArn"]))
     report = json.loads(cli_output(capsys, "monitor", "--json"))

@@ -70,7 +70,7 @@ def validate_control_input(event: dict, services: Services) -> InputCheck:
         refusal = promotion_refusal(version, services.registry.get_version(project, version))
         if refusal:
             verdict.problems.append(refusal)
-        min_agreement = services.env.defaults.shadowMinAgreement
+        min_agreement = services.env.training_defaults.shadowMinAgreement
         if min_agreement is not None:
             state = shadow.read(services.registry.table, project)
             refusal = shadow.promotion_refusal(version, state, min_agreement)
