@@ -195,8 +195,8 @@ def test_stopping_a_version_deleted_since_answers_deleted(services) -> None:
 def test_shadow_min_agreement_makes_promotion_wait_for_a_finished_agreeing_shadow_test(
     services, manifests
 ) -> None:
-    defaults = replace(services.env.defaults, shadowMinAgreement=0.9)
-    gated = replace(services, env=replace(services.env, defaults=defaults))
+    defaults = replace(services.env.training_defaults, shadowMinAgreement=0.9)
+    gated = replace(services, env=replace(services.env, training_defaults=defaults))
     state = trained(gated, manifests)
     assert steps.evaluate(state, gated).passed
     version = state["training"].versionName
