@@ -69,7 +69,7 @@ def _copy(flow: Flow, config: Config, h: PromotionHandlers, *, then: sfn.IChaina
     of polls, or `then`."""
     ensure_project = flow.invoke(
         "EnsureProject",
-        h.training_project,
+        h.ensure_project,
         {"settings": SETTINGS},
         "$.project",
         ENSURE_PROJECT_KEYS,

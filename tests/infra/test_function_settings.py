@@ -23,9 +23,9 @@ from infra.production.stack import PRODUCTION_STACK_NAME
 
 HANDLERS = Path(__file__).resolve().parents[2] / "lambdas" / "handlers"
 TRAINING_STEPS = [
-    "training_input", "training_project", "training_datasets", "training_split", "training_train",
-    "training_status", "training_evaluate", "model_control_input", "model_control_start",
-    "model_control_status", "model_control_stop", "model_control_promote", "share_project", "mark_gated",
+    "validate_training_input", "ensure_project", "prepare_datasets", "split_datasets", "train",
+    "check_training", "evaluate", "validate_control_input", "start_model",
+    "check_model", "stop_model", "promote", "share_project", "mark_gated",
     "promotion_input", "copy_model", "check_copy",
 ]  # fmt: skip
 BATCH = ["batch_prepare", "batch_analyse", "batch_summary", "batch_video_chunk", "batch_video_merge"]
@@ -39,7 +39,7 @@ SETTINGS: dict[str, type[FunctionSettings] | None] = {
     "start_retraining": RetrainSettings,
     "request_approval": RequestApprovalSettings,
     "decide_approval": DecideApprovalSettings,
-    "validate_manifest": None,
+    "validate_manifests": None,
     **dict.fromkeys(TRAINING_STEPS, TrainingSettings),
     # one class for the batch functions (infra/batch.py gives them one environment); SummariseBatch reads none
     **dict.fromkeys(BATCH, BatchSettings),
