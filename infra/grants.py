@@ -533,7 +533,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             f"training project's policy lets production copy. {_VERSIONS}",
         ),
     ),
-    "promotion_input": (
+    "validate_promotion_input": (
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions("A rollback checks that the previous champion's copy exists."),
         _registry("GetItem", why="A rollback reads the production champion pointer (and its previous one)."),
@@ -781,5 +781,5 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
 
 # Functions that exist only when the app has a production account (-c productionAccount=...).
 TWO_ACCOUNT_MODULES = frozenset(
-    {"share_project", "mark_gated", "promotion_input", "copy_model", "check_copy"}
+    {"share_project", "mark_gated", "validate_promotion_input", "copy_model", "check_copy"}
 )

@@ -25,7 +25,7 @@ LAMBDA_TIMEOUT_SECONDS = 120
 class PromotionHandlers:
     """Model-control fields are named as in infra.training.functions.Handlers: deploy_model reads them."""
 
-    promotion_input: PipelineFunction
+    validate_promotion_input: PipelineFunction
     ensure_project: PipelineFunction
     copy_model: PipelineFunction
     check_copy: PipelineFunction
@@ -81,7 +81,7 @@ def promotion_functions(
     assert isinstance(role, iam.CfnRole)
     role.role_name = promotion_role_name(config.projectName)
     return PromotionHandlers(
-        promotion_input=function("ValidateInputFunction", "promotion_input"),
+        validate_promotion_input=function("ValidatePromotionInputFunction", "validate_promotion_input"),
         ensure_project=function("EnsureProjectFunction", "ensure_project"),
         copy_model=copy_model,
         check_copy=function("CheckCopyFunction", "check_copy"),

@@ -60,7 +60,7 @@ def promotion_definition(
     ).otherwise(_copy(flow, config, h, then=describe_copy))
     begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
     payload = {"input": sfn.JsonPath.object_at("$.input"), "sourceProjectPrefix": source_project_prefix}
-    begin.next(flow.input_check(h.promotion_input, payload, action))
+    begin.next(flow.input_check(h.validate_promotion_input, payload, action))
     return begin
 
 

@@ -26,7 +26,7 @@ TRAINING_STEPS = [
     "validate_training_input", "ensure_project", "prepare_datasets", "split_datasets", "train",
     "check_training", "evaluate", "validate_control_input", "start_model",
     "check_model", "stop_model", "promote", "share_project", "mark_gated",
-    "promotion_input", "copy_model", "check_copy",
+    "validate_promotion_input", "copy_model", "check_copy",
 ]  # fmt: skip
 BATCH = ["batch_prepare", "batch_analyse", "batch_summary", "batch_video_chunk", "batch_video_merge"]
 # handler module -> the settings class it reads; None: it reads only its event.
@@ -99,4 +99,4 @@ def test_each_function_of_both_two_account_stacks_gets_exactly_its_settings(
 ) -> None:
     assert [mismatches(template) for template in two_account_templates] == [{}, {}]
     production = environments(two_account_templates[1])
-    assert {"copy_model", "check_copy", "promotion_input"} <= set(production)
+    assert {"copy_model", "check_copy", "validate_promotion_input"} <= set(production)
