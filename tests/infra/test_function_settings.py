@@ -19,7 +19,7 @@ from customlabels.operations.settings import ExecutionEndSettings, GuardSettings
 from customlabels.promotion.settings import DecideApprovalSettings, RequestApprovalSettings
 from customlabels.training.contract import TrainingSettings
 from infra.assembly import build_stack
-from infra.production.stack import PRODUCTION_STACK_NAME
+from infra.promotion.stack import PRODUCTION_STACK_NAME
 
 HANDLERS = Path(__file__).resolve().parents[2] / "lambdas" / "handlers"
 TRAINING_STEPS = [

@@ -18,7 +18,7 @@ from constructs import Construct
 from customlabels.promotion.contract import COPY_KEYS, Action, PromotionFailure
 from customlabels.training.contract import ENSURE_PROJECT_KEYS, PollOutcome
 from infra.config import Config
-from infra.production.functions import PromotionHandlers
+from infra.promotion.functions import PromotionHandlers
 from infra.training.flow import Flow, deploy_model
 
 COPY_TIMEOUT_MINUTES = 120
