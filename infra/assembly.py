@@ -14,7 +14,7 @@ import aws_cdk as cdk
 
 from customlabels.naming import production_stack_name_for, stack_name_for
 from infra.config import Config, ConfigError, load_config
-from infra.production.stack import CustomLabelsProductionStack
+from infra.promotion.stack import CustomLabelsProductionStack
 from infra.stack import CustomLabelsStack
 
 ROOT = Path(__file__).resolve().parent.parent

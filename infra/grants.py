@@ -158,8 +158,8 @@ def _read_videos(why: str) -> tuple[Grant, ...]:
 
 
 GRANTS: dict[str, tuple[Grant, ...]] = {
-    "training_input": (),
-    "validate_manifest": (
+    "validate_training_input": (),
+    "validate_manifests": (
         Grant(
             "ReadManifestsAndImages",
             ("s3:GetObject",),
@@ -190,7 +190,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "s3", why="The console bucket is SSE-KMS with the app key: reads decrypt, writes make data keys."
         ),
     ),
-    "training_project": (
+    "ensure_project": (
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         Grant(
             "CreateProject",
@@ -221,7 +221,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _key("s3", why="The console bucket is SSE-KMS with the app key: reading a manifest decrypts."),
     ),
-    "training_datasets": (
+    "prepare_datasets": (
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         Grant(
             "ReplaceDatasets",
@@ -238,7 +238,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         *_rekognition_reads("CreateDataset"),
         _key("s3", why="CreateDataset reads SSE-KMS objects of the console bucket through S3."),
     ),
-    "training_split": (
+    "split_datasets": (
         Grant(
             "SplitDatasets",
             ("rekognition:DistributeDatasetEntries",),
@@ -246,7 +246,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             f"Moves 20% of the TRAIN entries to the empty TEST dataset. {_PROJECT}",
         ),
     ),
-    "training_train": (
+    "train": (
         *_rekognition_reads(
             "CreateProjectVersion", " The function also hashes the manifests to tag the version (GetObject)."
         ),
@@ -285,7 +285,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             via=("rekognition",),
         ),
     ),
-    "training_status": (
+    "check_training": (
         _describe_versions(),
         Grant(
             "ReadTrainingOutput",
@@ -296,7 +296,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         _registry("UpdateItem", why="Records the training end (conditional update of the version item)."),
         _key("dynamodb", "s3", why=f"Reads SSE-KMS training output. {_REGISTRY_KEY}"),
     ),
-    "training_evaluate": (
+    "evaluate": (
         _describe_versions(),
         Grant(
             "ReadEvaluation",
@@ -309,7 +309,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _key("dynamodb", "s3", why=f"Reads SSE-KMS training output. {_REGISTRY_KEY}"),
     ),
-    "model_control_input": (
+    "validate_control_input": (
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions("Checks that the requested version exists."),
         _registry(
@@ -319,7 +319,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _key("dynamodb", why=_REGISTRY_KEY),
     ),
-    "model_control_start": (
+    "start_model": (
         _describe_versions(),
         Grant(
             "StartModel", ("rekognition:StartProjectVersion",), On.VERSIONS, f"Starts the model. {_VERSIONS}"
@@ -329,18 +329,18 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         _key("dynamodb", why=_REGISTRY_KEY),
     ),
-    "model_control_status": (
+    "check_model": (
         _describe_versions(),
         _registry("UpdateItem", why=f"Records the status reached on the version item. {_IF_HELD}"),
         _key("dynamodb", why=_REGISTRY_KEY),
     ),
-    "model_control_stop": (
+    "stop_model": (
         _describe_versions(),
         Grant("StopModel", ("rekognition:StopProjectVersion",), On.VERSIONS, f"Stops the model. {_VERSIONS}"),
         _registry("UpdateItem", why=f"Records the status on the version item. {_IF_HELD}"),
         _key("dynamodb", why=_REGISTRY_KEY),
     ),
-    "model_control_promote": (
+    "promote": (
         _describe_versions("Reads the F1 score of a version the registry does not hold."),
         _registry(
             "GetItem",
@@ -533,7 +533,7 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             f"training project's policy lets production copy. {_VERSIONS}",
         ),
     ),
-    "promotion_input": (
+    "validate_promotion_input": (
         Grant("ListProjects", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions("A rollback checks that the previous champion's copy exists."),
         _registry("GetItem", why="A rollback reads the production champion pointer (and its previous one)."),
@@ -781,5 +781,5 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
 
 # Functions that exist only when the app has a production account (-c productionAccount=...).
 TWO_ACCOUNT_MODULES = frozenset(
-    {"share_project", "mark_gated", "promotion_input", "copy_model", "check_copy"}
+    {"share_project", "mark_gated", "validate_promotion_input", "copy_model", "check_copy"}
 )

@@ -13,7 +13,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from infra.assembly import build_stack
-from infra.production.stack import PRODUCTION_STACK_NAME
+from infra.promotion.stack import PRODUCTION_STACK_NAME
 
 DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "state-machines.md"
 # Each picture's title, by the state that only its machine has.

@@ -59,9 +59,9 @@ class BatchAnalysis(Construct):
             name=self.name,
             invoked=[
                 *self.functions.all(),
-                h.model_control_start,
-                h.model_control_status,
-                h.model_control_stop,
+                h.start_model,
+                h.check_model,
+                h.stop_model,
             ],
         )
         grant_machine(self, self.state_machine, storage, self.functions, self.name)

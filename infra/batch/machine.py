@@ -56,10 +56,10 @@ def _model_ready(flow: Flow, config: Config, h: Handlers, then: sfn.IChainable) 
     times out is stopped so it does not bill."""
     scope = flow.scope
     start = flow.invoke(
-        "StartModel", h.model_control_start, MODEL, "$.deployment", START_MODEL_KEYS, Failure.StartFailed
+        "StartModel", h.start_model, MODEL, "$.deployment", START_MODEL_KEYS, Failure.StartFailed
     )
     stop_unstarted = flow.invoke(
-        "StopUnstartedModel", h.model_control_stop, MODEL, "$.stopped", ("status",), Failure.StartFailed
+        "StopUnstartedModel", h.stop_model, MODEL, "$.stopped", ("status",), Failure.StartFailed
     ).next(flow.failed())
     wait_running = model_poll(
         flow,
@@ -148,7 +148,7 @@ def _map_failed(flow: Flow, h: Handlers) -> sfn.Pass:
     )
     stop_after_failure = flow.invoke(
         "StopModelAfterFailure",
-        h.model_control_stop,
+        h.stop_model,
         MODEL,
         "$.stopping",
         STOP_MODEL_KEYS,
@@ -166,7 +166,7 @@ def _stop_when_done(flow: Flow, config: Config, h: Handlers) -> sfn.Choice:
     """StopWhenDone?: stop the model this run started and poll until STOPPED, then Succeeded."""
     done = flow.succeed()
     stop = flow.invoke(  # its answer starts the stop poll (attempt 0)
-        "StopModel", h.model_control_stop, MODEL, "$.deployment", STOP_MODEL_KEYS, Failure.StopFailed
+        "StopModel", h.stop_model, MODEL, "$.deployment", STOP_MODEL_KEYS, Failure.StopFailed
     )
     stop.next(
         model_poll(

@@ -32,7 +32,9 @@ def control_definition(scope: Construct, *, config: Config, handlers: Handlers) 
     flow = Flow(scope)
 
     describe_model = sfn.Pass(scope, "DescribeModel", input_path="$.run.settings", result_path="$.model")
-    validate = flow.input_check(h.model_control_input, {"input": sfn.JsonPath.object_at("$")}, describe_model)
+    validate = flow.input_check(
+        h.validate_control_input, {"input": sfn.JsonPath.object_at("$")}, describe_model
+    )
     action = sfn.Choice(scope, "Action?")
 
     done = sfn.Succeed.jsonata(scope, "Succeeded", outputs=SUMMARY)
@@ -58,7 +60,7 @@ def control_definition(scope: Construct, *, config: Config, handlers: Handlers) 
 
     stop = flow.invoke(
         "StopModel",
-        h.model_control_stop,
+        h.stop_model,
         {"model": sfn.JsonPath.object_at("$.model")},
         "$.deployment",
         STOP_MODEL_KEYS,

@@ -64,13 +64,13 @@ class ModelHandlers(Protocol):
     """The model-control functions the deploy sub-flow runs (the training and the promotion stacks')."""
 
     @property
-    def model_control_start(self) -> PipelineFunction: ...
+    def start_model(self) -> PipelineFunction: ...
     @property
-    def model_control_status(self) -> PipelineFunction: ...
+    def check_model(self) -> PipelineFunction: ...
     @property
-    def model_control_stop(self) -> PipelineFunction: ...
+    def stop_model(self) -> PipelineFunction: ...
     @property
-    def model_control_promote(self) -> PipelineFunction: ...
+    def promote(self) -> PipelineFunction: ...
 
 
 class Flow:
@@ -221,7 +221,7 @@ def model_poll(
     wait = flow.wait(f"WaitFor{poll.prefix}", seconds)
     check = flow.invoke(
         f"Check{poll.prefix}",
-        handlers.model_control_status,
+        handlers.check_model,
         {
             "model": sfn.JsonPath.object_at("$.model"),
             "wanted": poll.wanted.value,
@@ -274,7 +274,7 @@ def deploy_model(
     model = {"model": sfn.JsonPath.object_at("$.model")}
     start = flow.invoke(
         "StartModel",
-        handlers.model_control_start,
+        handlers.start_model,
         model,
         "$.deployment",
         START_MODEL_KEYS,
@@ -282,7 +282,7 @@ def deploy_model(
     )
     promote = flow.invoke(
         "Promote",
-        handlers.model_control_promote,
+        handlers.promote,
         {**model, "executionArn": sfn.JsonPath.string_at("$$.Execution.Id")},  # recorded as promotedBy
         "$.promotion",
         PROMOTE_KEYS,
@@ -291,7 +291,7 @@ def deploy_model(
     has_previous = sfn.Choice(flow.scope, "PreviousChampion?")
     stop_previous = flow.invoke(
         "StopPreviousChampion",
-        handlers.model_control_stop,
+        handlers.stop_model,
         {
             "model": {
                 "projectName": sfn.JsonPath.string_at("$.model.projectName"),
@@ -311,7 +311,7 @@ def deploy_model(
     if stop_on_timeout:
         after_timeout = flow.invoke(
             "StopUnstartedModel",
-            handlers.model_control_stop,
+            handlers.stop_model,
             model,
             "$.stopped",
             STOP_UNSTARTED_MODEL_KEYS,

@@ -29,19 +29,19 @@ VALIDATION_TIMEOUT_SECONDS = 900
 class Handlers:
     """The training and model-control Lambdas, one per handler module."""
 
-    training_input: PipelineFunction
-    validate_manifest: PipelineFunction
-    training_project: PipelineFunction
-    training_datasets: PipelineFunction
-    training_split: PipelineFunction
-    training_train: PipelineFunction
-    training_status: PipelineFunction
-    training_evaluate: PipelineFunction
-    model_control_input: PipelineFunction
-    model_control_start: PipelineFunction
-    model_control_status: PipelineFunction
-    model_control_stop: PipelineFunction
-    model_control_promote: PipelineFunction
+    validate_training_input: PipelineFunction
+    validate_manifests: PipelineFunction
+    ensure_project: PipelineFunction
+    prepare_datasets: PipelineFunction
+    split_datasets: PipelineFunction
+    train: PipelineFunction
+    check_training: PipelineFunction
+    evaluate: PipelineFunction
+    validate_control_input: PipelineFunction
+    start_model: PipelineFunction
+    check_model: PipelineFunction
+    stop_model: PipelineFunction
+    promote: PipelineFunction
     request_approval: PipelineFunction
     share_project: PipelineFunction | None = None  # only with a production account
     mark_gated: PipelineFunction | None = None  # only with a production account
@@ -95,27 +95,27 @@ def training_functions(
         return created
 
     return Handlers(
-        training_input=function("ValidateInputFunction", "training_input"),
-        validate_manifest=function(
+        validate_training_input=function("ValidateTrainingInputFunction", "validate_training_input"),
+        validate_manifests=function(
             "ValidateManifestsFunction",
-            "validate_manifest",
+            "validate_manifests",
             timeout=VALIDATION_TIMEOUT_SECONDS,
             env={},  # reads only its state input
             # the *_with_validation.json copies are spooled to /tmp: room for a 1 GB manifest
             ephemeral_storage_mib=VALIDATION_EPHEMERAL_MIB,
             layers=[wheel_layer(scope, "ManifestLayer", MANIFEST)],
         ),
-        training_project=function("ProjectFunction", "training_project"),
-        training_datasets=function("DatasetsFunction", "training_datasets"),
-        training_split=function("SplitFunction", "training_split"),
-        training_train=function("TrainFunction", "training_train", timeout=TRAIN_TIMEOUT_SECONDS),
-        training_status=function("TrainingStatusFunction", "training_status"),
-        training_evaluate=function("EvaluateFunction", "training_evaluate"),
-        model_control_input=function("ControlInputFunction", "model_control_input"),
-        model_control_start=function("StartModelFunction", "model_control_start"),
-        model_control_status=function("ModelStatusFunction", "model_control_status"),
-        model_control_stop=function("StopModelFunction", "model_control_stop"),
-        model_control_promote=function("PromoteFunction", "model_control_promote"),
+        ensure_project=function("EnsureProjectFunction", "ensure_project"),
+        prepare_datasets=function("PrepareDatasetsFunction", "prepare_datasets"),
+        split_datasets=function("SplitDatasetsFunction", "split_datasets"),
+        train=function("TrainFunction", "train", timeout=TRAIN_TIMEOUT_SECONDS),
+        check_training=function("CheckTrainingFunction", "check_training"),
+        evaluate=function("EvaluateFunction", "evaluate"),
+        validate_control_input=function("ValidateControlInputFunction", "validate_control_input"),
+        start_model=function("StartModelFunction", "start_model"),
+        check_model=function("CheckModelFunction", "check_model"),
+        stop_model=function("StopModelFunction", "stop_model"),
+        promote=function("PromoteFunction", "promote"),
         request_approval=function(
             "RequestApprovalFunction",
             "request_approval",

@@ -10,7 +10,7 @@ from constructs import Construct
 from customlabels.promotion.approval_tokens import KEY as TOKEN_KEY
 from customlabels.promotion.approval_tokens import TTL_ATTRIBUTE
 from infra.config import Config
-from infra.production.sharing import starter_role_arn, training_machine_role_name
+from infra.promotion.sharing import starter_role_arn, training_machine_role_name
 from infra.state_machine import PipelineStateMachine
 from infra.storage import Storage
 from infra.training.approval_decisions import ApprovalDecisions

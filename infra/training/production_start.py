@@ -16,7 +16,7 @@ from constructs import Construct
 
 from customlabels.training.contract import Failure
 from infra.config import Config
-from infra.production.sharing import promotion_machine_arn, starter_role_arn
+from infra.promotion.sharing import promotion_machine_arn, starter_role_arn
 from infra.training.flow import Flow
 
 RESULT_PATH = "$.productionPromotion"

@@ -77,7 +77,7 @@ def training_definition(
         "input": sfn.JsonPath.object_at("$.input"),
         "executionName": sfn.JsonPath.string_at("$$.Execution.Name"),
     }
-    begin.next(flow.input_check(h.training_input, payload, manifests))
+    begin.next(flow.input_check(h.validate_training_input, payload, manifests))
     return begin
 
 
@@ -87,7 +87,7 @@ def _manifests(
     """ValidateManifests -> ManifestsValid?: invalid manifests fail with the validator's verdict."""
     validate = flow.invoke(
         "ValidateManifests",
-        h.validate_manifest,
+        h.validate_manifests,
         {
             "trainingManifest": sfn.JsonPath.string_at("$.run.settings.trainingManifest"),
             "testingManifest": sfn.JsonPath.string_at("$.run.settings.testingManifest"),
@@ -127,7 +127,7 @@ def _project(flow: Flow, h: Handlers, *, then: sfn.IChainable) -> sfn.TaskStateB
     """EnsureProject -> VersionNameFree? (a taken name is InvalidInput) -> (ShareProject) -> `then`."""
     ensure = flow.invoke(
         "EnsureProject",
-        h.training_project,
+        h.ensure_project,
         {"settings": SETTINGS},
         "$.project",
         ENSURE_PROJECT_KEYS,
@@ -165,9 +165,9 @@ def _datasets(flow: Flow, config: Config, h: Handlers, *, then: sfn.IChainable) 
         return flow.invoke(name, function, task_payload, "$.datasets", DATASETS_KEYS, Failure.DatasetFailed)
 
     current = sfn.JsonPath.object_at("$.datasets")
-    prepare = datasets_task("PrepareDatasets", h.training_datasets, {**payload, "datasets": None})
-    check = datasets_task("CheckDatasets", h.training_datasets, {**payload, "datasets": current})
-    split = datasets_task("SplitDatasets", h.training_split, {"datasets": current})
+    prepare = datasets_task("PrepareDatasets", h.prepare_datasets, {**payload, "datasets": None})
+    check = datasets_task("CheckDatasets", h.prepare_datasets, {**payload, "datasets": current})
+    split = datasets_task("SplitDatasets", h.split_datasets, {"datasets": current})
     wait = flow.wait("WaitForDatasets", config.datasetPollSeconds)
     attempts = -(-DATASET_TIMEOUT_MINUTES * 60 // config.datasetPollSeconds)
     ready = sfn.Choice(flow.scope, "DatasetsReady?")
@@ -206,7 +206,7 @@ def _training(flow: Flow, config: Config, h: Handlers, *, then: sfn.IChainable) 
     """Train -> WaitForTraining -> CheckTraining -> TrainingDone? (failed, out of polls, or `then`)."""
     train = flow.invoke(
         "Train",
-        h.training_train,
+        h.train,
         {
             "settings": SETTINGS,
             "projectArn": PROJECT_ARN,
@@ -220,7 +220,7 @@ def _training(flow: Flow, config: Config, h: Handlers, *, then: sfn.IChainable) 
     wait = flow.wait("WaitForTraining", config.trainingPollSeconds)
     check = flow.invoke(
         "CheckTraining",
-        h.training_status,
+        h.check_training,
         {"settings": SETTINGS, "projectArn": PROJECT_ARN, "training": sfn.JsonPath.object_at("$.training")},
         "$.training",
         CHECK_TRAINING_KEYS,
@@ -259,7 +259,7 @@ def _gate(
     production promotion when asked) -> `deploy`."""
     evaluate = flow.invoke(
         "Evaluate",
-        h.training_evaluate,
+        h.evaluate,
         {"settings": SETTINGS, "projectArn": PROJECT_ARN},
         "$.evaluation",
         EVALUATE_KEYS,

@@ -538,21 +538,21 @@ GRANTS = [
     ),
     Grant(
         "validate manifests: read them",
-        role_policy("validate_manifest"),
+        role_policy("validate_manifests"),
         "s3:GetObject",
         training_reaches_train,
         "s3:GetObject",
     ),
     Grant(
         "datasets: create them",
-        role_policy("training_datasets"),
+        role_policy("prepare_datasets"),
         "rekognition:CreateDataset",
         training_reaches_train,
         "rekognition:CreateDataset",
     ),
     Grant(
         "datasets: Rekognition reads the manifest with the role's access (object read set)",
-        role_policy("training_datasets"),
+        role_policy("prepare_datasets"),
         "s3:GetObjectTagging",
         training_reaches_train,
         "s3:GetObjectTagging",
@@ -560,7 +560,7 @@ GRANTS = [
     ),
     Grant(
         "datasets: Rekognition reads the manifest with the role's access (bucket read set)",
-        role_policy("training_datasets"),
+        role_policy("prepare_datasets"),
         "s3:GetBucketLocation",
         training_reaches_train,
         "s3:GetBucketLocation",
@@ -568,7 +568,7 @@ GRANTS = [
     ),
     Grant(
         "project: find it",
-        role_policy("training_project"),
+        role_policy("ensure_project"),
         "rekognition:DescribeProjects",
         training_reaches_train,
         "rekognition:DescribeProjects",

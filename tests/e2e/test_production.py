@@ -18,7 +18,7 @@ import pytest
 
 from customlabels.training.registry import Registry
 from customlabels_cli.main import main
-from infra.production.sharing import starter_role_name
+from infra.promotion.sharing import starter_role_name
 from local import policy_update
 from local.accounts import role_arn
 from local.emulator.settings import ServiceSettings

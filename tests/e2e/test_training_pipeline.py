@@ -361,7 +361,7 @@ def test_a_taken_version_name_fails_before_the_datasets_are_replaced(
 def test_an_unexpected_lambda_error_reaches_the_cause_without_trace_or_paths(
     pipeline: Pipeline, deployed_stack
 ) -> None:
-    policy = role_policy("training_datasets")(deployed_stack.artifact.template)
+    policy = role_policy("prepare_datasets")(deployed_stack.artifact.template)
     with policy_update.without_grant(deployed_stack.deployment, policy, "rekognition:CreateDataset"):
         execution = pipeline.train("digits-denied", deploy=False)
     assert execution["status"] == "FAILED" and execution["error"] == "DatasetFailed"

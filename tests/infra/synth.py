@@ -12,7 +12,7 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Template
 
 from infra.assembly import build_stack as _build
-from infra.production.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
+from infra.promotion.stack import PRODUCTION_STACK_NAME, CustomLabelsProductionStack
 from infra.stack import CustomLabelsStack
 
 

@@ -14,7 +14,7 @@ def test_each_role_that_makes_rekognition_read_has_exactly_the_guides_read_set()
         for module, grants in GRANTS.items()
         if any(f"rekognition:{call}" in grant.actions for grant in grants for call in READING_CALLS)
     }
-    assert readers == {"training_datasets", "training_train"}
+    assert readers == {"prepare_datasets", "train"}
     for module in readers:
         reads = {
             (grant.on, action)

@@ -19,14 +19,14 @@ from customlabels.operations.settings import ExecutionEndSettings, GuardSettings
 from customlabels.promotion.settings import DecideApprovalSettings, RequestApprovalSettings
 from customlabels.training.contract import TrainingSettings
 from infra.assembly import build_stack
-from infra.production.stack import PRODUCTION_STACK_NAME
+from infra.promotion.stack import PRODUCTION_STACK_NAME
 
 HANDLERS = Path(__file__).resolve().parents[2] / "lambdas" / "handlers"
 TRAINING_STEPS = [
-    "training_input", "training_project", "training_datasets", "training_split", "training_train",
-    "training_status", "training_evaluate", "model_control_input", "model_control_start",
-    "model_control_status", "model_control_stop", "model_control_promote", "share_project", "mark_gated",
-    "promotion_input", "copy_model", "check_copy",
+    "validate_training_input", "ensure_project", "prepare_datasets", "split_datasets", "train",
+    "check_training", "evaluate", "validate_control_input", "start_model",
+    "check_model", "stop_model", "promote", "share_project", "mark_gated",
+    "validate_promotion_input", "copy_model", "check_copy",
 ]  # fmt: skip
 BATCH = ["batch_prepare", "batch_analyse", "batch_summary", "batch_video_chunk", "batch_video_merge"]
 # handler module -> the settings class it reads; None: it reads only its event.
@@ -39,7 +39,7 @@ SETTINGS: dict[str, type[FunctionSettings] | None] = {
     "start_retraining": RetrainSettings,
     "request_approval": RequestApprovalSettings,
     "decide_approval": DecideApprovalSettings,
-    "validate_manifest": None,
+    "validate_manifests": None,
     **dict.fromkeys(TRAINING_STEPS, TrainingSettings),
     # one class for the batch functions (infra/batch.py gives them one environment); SummariseBatch reads none
     **dict.fromkeys(BATCH, BatchSettings),
@@ -99,4 +99,4 @@ def test_each_function_of_both_two_account_stacks_gets_exactly_its_settings(
 ) -> None:
     assert [mismatches(template) for template in two_account_templates] == [{}, {}]
     production = environments(two_account_templates[1])
-    assert {"copy_model", "check_copy", "promotion_input"} <= set(production)
+    assert {"copy_model", "check_copy", "validate_promotion_input"} <= set(production)

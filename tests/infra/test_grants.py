@@ -102,13 +102,13 @@ def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> Non
         if grant.on is On.REGISTRY and {"dynamodb:PutItem", "dynamodb:UpdateItem"} & set(grant.actions)
     }
     assert writers == {
-        "training_train",
-        "training_status",
-        "training_evaluate",
-        "model_control_start",
-        "model_control_status",
-        "model_control_stop",
-        "model_control_promote",
+        "train",
+        "check_training",
+        "evaluate",
+        "start_model",
+        "check_model",
+        "stop_model",
+        "promote",
         "idle_guard",
         "request_approval",
         "decide_approval",

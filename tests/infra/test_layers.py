@@ -85,4 +85,4 @@ def test_the_video_functions_carry_the_video_layer_and_their_frame_budgets(templ
 def test_only_the_manifest_validator_carries_msgspec(template_json) -> None:
     resources = template_json["Resources"]
     [validator] = _functions_with(resources, _layer_id(resources, "msgspec"))
-    assert resources[validator]["Properties"]["Handler"] == "handlers.validate_manifest.handler"
+    assert resources[validator]["Properties"]["Handler"] == "handlers.validate_manifests.handler"

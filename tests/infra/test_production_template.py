@@ -16,8 +16,8 @@ from customlabels.naming import STACK_NAME
 from customlabels.promotion.gate import promotion_role_name
 from infra.functions import PipelineFunction
 from infra.grants import GRANTS, PLUMBING, TWO_ACCOUNT_MODULES, On
-from infra.production.sharing import promotion_machine_name, starter_role_name, training_machine_role_name
-from infra.production.stack import CustomLabelsProductionStack
+from infra.promotion.sharing import promotion_machine_name, starter_role_name, training_machine_role_name
+from infra.promotion.stack import CustomLabelsProductionStack
 from infra.role_policies import base_targets, granted, statement
 from infra.stack import CustomLabelsStack
 from local.access.requests import Call, checks_for

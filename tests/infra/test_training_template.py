@@ -196,5 +196,5 @@ def test_train_task_role_can_use_the_key_for_model_copies(template_json) -> None
 def test_manifest_validation_has_disk_for_a_1_gb_manifest(template: Template) -> None:
     template.has_resource_properties(
         "AWS::Lambda::Function",
-        {"Handler": "handlers.validate_manifest.handler", "EphemeralStorage": {"Size": 2560}},
+        {"Handler": "handlers.validate_manifests.handler", "EphemeralStorage": {"Size": 2560}},
     )

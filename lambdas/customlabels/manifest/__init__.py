@@ -1,6 +1,6 @@
 """Manifest validation engine: every manifest rule of Rekognition Custom Labels, run before training.
 
-Public API (stable; the CLI, the validate_manifest Lambda and the local Custom Labels service use it):
+Public API (stable; the CLI, the validate_manifests Lambda and the local Custom Labels service use it):
 
 - `validate_manifests(training, testing=None, *, s3=None, check_images=True, max_workers=16)
   -> ValidationReport`: training/testing are local paths or s3:// URIs. Streams each manifest once.

@@ -1,6 +1,6 @@
 """The promotion feature's contract with infra/: its named failures, step outputs and the tag a copy carries.
 
-Plain Python (no boto3, no CDK), imported by infra/production/ to build the promotion state machine.
+Plain Python (no boto3, no CDK), imported by infra/promotion/ to build the promotion state machine.
 """
 
 from __future__ import annotations

@@ -231,7 +231,7 @@ class Defaults:
 @dataclass(frozen=True)
 class TrainingSettings(FunctionSettings):
     """The training, model-control and promotion functions' settings (infra/training/functions.py,
-    infra/production/functions.py)."""
+    infra/promotion/functions.py)."""
 
     registry_table_name: str
     console_bucket_name: str

@@ -1,4 +1,4 @@
-"""The validate_manifest Lambda: writes the files under the output prefix, returns a compact result."""
+"""The validate_manifests Lambda: writes the files under the output prefix, returns a compact result."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import json
 import pytest
 
 from customlabels.manifest.preflight import InvalidEventError
-from handlers.validate_manifest import handler
+from handlers.validate_manifests import handler
 from tests.unit.manifest.conftest import MANIFESTS, cls
 
 
 class Context:
-    function_name = "validate_manifest"
+    function_name = "validate_manifests"
     memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:validate_manifest"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:validate_manifests"
     aws_request_id = "req-1"
 
 

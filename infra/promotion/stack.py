@@ -19,9 +19,9 @@ from infra.execution_ends import ExecutionEnds
 from infra.functions import SERVICE_CONTEXT
 from infra.inference import Inference
 from infra.notifications import notifications_topic, rule_dead_letter_queue
-from infra.production.functions import promotion_functions
-from infra.production.promotion_machine import promotion_definition
-from infra.production.sharing import (
+from infra.promotion.functions import promotion_functions
+from infra.promotion.promotion_machine import promotion_definition
+from infra.promotion.sharing import (
     promotion_machine_name,
     starter_role_name,
     training_machine_role_arn,

@@ -25,14 +25,14 @@ LAMBDA_TIMEOUT_SECONDS = 120
 class PromotionHandlers:
     """Model-control fields are named as in infra.training.functions.Handlers: deploy_model reads them."""
 
-    promotion_input: PipelineFunction
-    training_project: PipelineFunction
+    validate_promotion_input: PipelineFunction
+    ensure_project: PipelineFunction
     copy_model: PipelineFunction
     check_copy: PipelineFunction
-    model_control_start: PipelineFunction
-    model_control_status: PipelineFunction
-    model_control_stop: PipelineFunction
-    model_control_promote: PipelineFunction
+    start_model: PipelineFunction
+    check_model: PipelineFunction
+    stop_model: PipelineFunction
+    promote: PipelineFunction
 
     def all(self) -> list[PipelineFunction]:
         return list(vars(self).values())
@@ -81,12 +81,12 @@ def promotion_functions(
     assert isinstance(role, iam.CfnRole)
     role.role_name = promotion_role_name(config.projectName)
     return PromotionHandlers(
-        promotion_input=function("ValidateInputFunction", "promotion_input"),
-        training_project=function("ProjectFunction", "training_project"),
+        validate_promotion_input=function("ValidatePromotionInputFunction", "validate_promotion_input"),
+        ensure_project=function("EnsureProjectFunction", "ensure_project"),
         copy_model=copy_model,
         check_copy=function("CheckCopyFunction", "check_copy"),
-        model_control_start=function("StartModelFunction", "model_control_start"),
-        model_control_status=function("ModelStatusFunction", "model_control_status"),
-        model_control_stop=function("StopModelFunction", "model_control_stop"),
-        model_control_promote=function("PromoteFunction", "model_control_promote"),
+        start_model=function("StartModelFunction", "start_model"),
+        check_model=function("CheckModelFunction", "check_model"),
+        stop_model=function("StopModelFunction", "stop_model"),
+        promote=function("PromoteFunction", "promote"),
     )

@@ -18,7 +18,7 @@ from constructs import Construct
 from customlabels.promotion.contract import COPY_KEYS, Action, PromotionFailure
 from customlabels.training.contract import ENSURE_PROJECT_KEYS, PollOutcome
 from infra.config import Config
-from infra.production.functions import PromotionHandlers
+from infra.promotion.functions import PromotionHandlers
 from infra.training.flow import Flow, deploy_model
 
 COPY_TIMEOUT_MINUTES = 120
@@ -60,7 +60,7 @@ def promotion_definition(
     ).otherwise(_copy(flow, config, h, then=describe_copy))
     begin = sfn.Pass(scope, "Begin", parameters={"input": sfn.JsonPath.object_at("$")})
     payload = {"input": sfn.JsonPath.object_at("$.input"), "sourceProjectPrefix": source_project_prefix}
-    begin.next(flow.input_check(h.promotion_input, payload, action))
+    begin.next(flow.input_check(h.validate_promotion_input, payload, action))
     return begin
 
 
@@ -69,7 +69,7 @@ def _copy(flow: Flow, config: Config, h: PromotionHandlers, *, then: sfn.IChaina
     of polls, or `then`."""
     ensure_project = flow.invoke(
         "EnsureProject",
-        h.training_project,
+        h.ensure_project,
         {"settings": SETTINGS},
         "$.project",
         ENSURE_PROJECT_KEYS,
