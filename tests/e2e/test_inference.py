@@ -46,7 +46,9 @@ class Pipeline:
         for key, body in bodies.items():
             self.s3.put_object(Bucket=self.bucket, Key=f"uploads/{key}", Body=body)
 
-    def wait(self, timeout: float = 240) -> None:
+    def wait(self, timeout: float = 600) -> None:
+        # generous: a record refused by injected faults waits out the queue's visibility timeout, and on a
+        # loaded 2-core machine (the whole suite on two workers) that adds up; what is asserted is the outcome
         assert self.sources.wait_until_drained(timeout), "the upload queue did not drain"
 
     def result_keys(self) -> list[str]:

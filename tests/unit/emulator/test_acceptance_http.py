@@ -182,7 +182,9 @@ def test_copies_across_accounts_over_http_and_usage_of_a_running_model(local_end
     minutes = row["inferenceUnitHours"] * 60 / 2  # two units in service
     assert row["version"] == "v1" and 2 <= minutes <= 30, row
     assert main(["usage", "--project", "digits", "--days", "1"]) == 0
-    assert f"{row['inferenceUnitHours']:.4f}" in capsys.readouterr().out
+    # the table's row for v1; its IU-hours may have grown by a late metric point on a loaded machine
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.split()[:2] == ["digits", "v1"])
+    assert 2 <= float(line.split()[3]) * 60 / 2 <= 30, line
 
 
 def _settled_usage(capsys) -> dict:
