@@ -45,15 +45,17 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# loadgroup: a module's tests on one worker, tests/infra's on one (tests/conftest.py).
+# loadfile: each module's tests on one worker, in file order (its module-scoped stack is built once; the
+# e2e modules' tests build on each other). loadgroup split tests/e2e/test_production.py across both
+# workers in CI (the groups of tests/conftest.py were not applied to every item), so it is not used.
 test: setup browser
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # The quick tier: lint, then every test that needs no served stack (tests/e2e and tests/browser deploy
 # the synthesized stack on a local endpoint; tests/conftest.py marks them e2e). No browser needed.
 check: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -m "not e2e" -q -n 2 --dist loadgroup
+	$(PY) -m pytest -m "not e2e" -q -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .
