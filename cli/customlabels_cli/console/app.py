@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import json
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,8 @@ from flask import Flask, Response, abort, jsonify, redirect, render_template, re
 
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
 from customlabels_cli.console import analysis, evaluation_page, models, results
+from customlabels_cli.console.drift_view import drift_view
+from customlabels_cli.console.shadow_view import shadow_view
 from customlabels_cli.support import executions, version_evaluation
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.model_control import control_input
@@ -100,6 +103,16 @@ def create_app(
     @app.get("/results", endpoint="results")
     def results_page() -> str:
         return render_template("results.html", **_results_context(stack))
+
+    @app.get("/monitoring", endpoint="monitoring")
+    def monitoring_page() -> str:
+        shadow = shadow_view(stack, request.args.get("shadow_page", 1, type=int))
+        return render_template(
+            "monitoring.html",
+            drift=drift_view(stack, datetime.now(UTC)),
+            shadow=shadow,
+            shadow_page_url=lambda number: url_for("monitoring", shadow_page=number) + "#shadow",
+        )
 
     return app
 
