@@ -13,6 +13,7 @@ Point = tuple[datetime, float]
 WIDTH, HEIGHT = 360, 160
 LEFT, RIGHT, TOP, BOTTOM = 44, 10, 10, 24
 Y_TICKS = 4
+NICE_STEPS = (1, 2, 2.5, 5, 10)
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,14 @@ def domain(series: Sequence[Sequence[Point]], end: datetime, period: timedelta) 
 
 
 def y_ceiling(values: Sequence[float], limit: float | None) -> float:
-    """A round top for the y axis above every value (a tenth of the axis to spare), at most `limit`."""
+    """A top for the y axis above every value (a tenth to spare) whose Y_TICKS ticks are round numbers
+    (1, 2, 2.5 or 5 times a power of ten apart), at most `limit`."""
     highest = max(values, default=0.0) * 1.1
     if highest <= 0:
         return limit or 1.0
-    step = 10 ** math.floor(math.log10(highest)) / 2
-    top = math.ceil(highest / step) * step
+    power = 10 ** math.floor(math.log10(highest / Y_TICKS))
+    step = next(power * nice for nice in NICE_STEPS if power * nice >= highest / Y_TICKS)
+    top = step * Y_TICKS
     return min(top, limit) if limit else top
 
 

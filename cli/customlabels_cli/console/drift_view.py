@@ -80,8 +80,14 @@ def drift_charts(
 ) -> tuple[list[charts.Chart], list[charts.Chart]]:
     project = report["project"]
     queries = [
-        metric_query(f"share{index}", METRIC_NAMESPACE, LABEL_SHARE, dimensions(project, label["label"]),
-                     period, "Average")
+        metric_query(
+            f"share{index}",
+            METRIC_NAMESPACE,
+            LABEL_SHARE,
+            dimensions(project, label["label"]),
+            period,
+            "Average",
+        )
         for index, label in enumerate(report["labels"])
     ] + [
         metric_query(query_id, METRIC_NAMESPACE, metric, dimensions(project), period, statistic)
