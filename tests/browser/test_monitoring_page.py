@@ -29,36 +29,37 @@ CHECK_MINUTES = json.loads((ROOT / "cdk.json").read_text())["context"]["customla
 
 
 def _train_challenger(stack: Any) -> None:
-    """v2 from the champion's manifests with every 7 of the training set relabelled 1."""
+    """v2 trained after every 7 of the project's TRAIN dataset is relabelled 1 (UpdateDatasetEntries
+    replaces the entries with the same source-ref; v1 keeps what it learnt)."""
     s3, rekognition = stack.client("s3"), stack.client("rekognition")
     bucket = stack.outputs["ConsoleBucketName"]
-    lines = [
-        json.loads(line)
-        for line in s3.get_object(Bucket=bucket, Key=f"datasets/{PROJECT}/train.manifest")[
-            "Body"
-        ].iter_lines()
+    manifest = s3.get_object(Bucket=bucket, Key=f"datasets/{PROJECT}/train.manifest")["Body"]
+    sevens = [
+        line for line in map(json.loads, manifest.iter_lines()) if line["digit-metadata"]["class-name"] == "7"
     ]
-    for line in lines:
-        if line["digit-metadata"]["class-name"] == "7":
-            line["digit-metadata"]["class-name"] = "1"
-    key = f"datasets/{PROJECT}/sevens-as-ones.manifest"
-    s3.put_object(Bucket=bucket, Key=key, Body="\n".join(json.dumps(line) for line in lines).encode())
-    project_arn = rekognition.describe_projects(ProjectNames=[PROJECT])["ProjectDescriptions"][0][
-        "ProjectArn"
-    ]
-
-    def manifest(name: str) -> dict[str, Any]:
-        return {"Assets": [{"GroundTruthManifest": {"S3Object": {"Bucket": bucket, "Name": name}}}]}
-
+    for line in sevens:
+        line["digit-metadata"]["class-name"] = "1"
+    (project,) = rekognition.describe_projects(ProjectNames=[PROJECT])["ProjectDescriptions"]
+    train = next(d["DatasetArn"] for d in project["Datasets"] if d["DatasetType"] == "TRAIN")
+    changes = "\n".join(json.dumps(line) for line in sevens).encode()
+    rekognition.update_dataset_entries(DatasetArn=train, Changes={"GroundTruth": changes})
+    until(
+        lambda: (
+            rekognition.describe_dataset(DatasetArn=train)["DatasetDescription"]["Status"]
+            == "UPDATE_COMPLETE"
+        ),
+        120,
+        "the relabelled TRAIN dataset",
+    )
     rekognition.create_project_version(
-        ProjectArn=project_arn,
+        ProjectArn=project["ProjectArn"],
         VersionName=CHALLENGER,
         OutputConfig={"S3Bucket": bucket, "S3KeyPrefix": f"training-output/{PROJECT}/"},
-        TrainingData=manifest(key),
-        TestingData=manifest(f"datasets/{PROJECT}/test.manifest"),
     )
     until(
-        lambda: version_status(rekognition, project_arn, CHALLENGER) == "TRAINING_COMPLETED", 300, CHALLENGER
+        lambda: version_status(rekognition, project["ProjectArn"], CHALLENGER) == "TRAINING_COMPLETED",
+        300,
+        CHALLENGER,
     )
 
 

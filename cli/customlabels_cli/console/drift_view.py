@@ -14,7 +14,7 @@ from customlabels.monitoring.metric_names import DIVERGENCE, LABEL_SHARE, LOW_CO
 from customlabels.naming import METRIC_NAMESPACE, service_name_for
 from customlabels_cli.commands import monitor
 from customlabels_cli.console import charts
-from customlabels_cli.support.metric_data import metric_points, metric_query
+from customlabels_cli.support.metric_data import aligned_span, metric_points, metric_query
 from customlabels_cli.support.stack import Stack
 
 HISTORY = timedelta(days=7)  # how far back the charts reach
@@ -93,7 +93,8 @@ def drift_charts(
         metric_query(query_id, METRIC_NAMESPACE, metric, dimensions(project), period, statistic)
         for query_id, metric, statistic, _ in RATES
     ]
-    series = series_by_id(metric_points(stack.client("cloudwatch"), queries, now - HISTORY, now))
+    start, end = aligned_span(now, HISTORY, period)
+    series = series_by_id(metric_points(stack.client("cloudwatch"), queries, start, end))
     span = charts.domain(list(series.values()), now, timedelta(seconds=period))
     labels = [
         charts.line_chart(

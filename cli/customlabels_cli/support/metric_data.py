@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # GetMetricData takes at most 500 MetricDataQuery structures a request (CloudWatch API Reference,
@@ -27,6 +27,15 @@ def metric_query(
             "Stat": stat,
         },
     }
+
+
+def aligned_span(now: datetime, history: timedelta, period: int) -> tuple[datetime, datetime]:
+    """StartTime and EndTime on multiples of the period, which GetMetricData answers faster (CloudWatch
+    API Reference, GetMetricData, StartTime): from the period holding `now - history` to the end of the
+    period holding `now`."""
+    start = (now - history).timestamp() // period * period
+    end = -(-now.timestamp() // period) * period
+    return datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC)
 
 
 def metric_points(

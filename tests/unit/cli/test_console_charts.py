@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from customlabels_cli.console import charts
 from customlabels_cli.console.drift_view import dimensions, series_by_id
+from customlabels_cli.support.metric_data import aligned_span
 
 END = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -60,3 +61,9 @@ def test_the_queries_name_the_dimensions_the_drift_check_publishes_with() -> Non
         "Label": "7",
     }
     assert dimensions("birds") == {"ProjectName": "birds", "service": "customlabels-birds"}
+
+
+def test_the_metric_query_starts_and_ends_on_whole_periods_around_the_history() -> None:
+    now = END + timedelta(minutes=25, seconds=7)
+    assert aligned_span(now, timedelta(days=7), 3600) == (END - timedelta(days=7), END + HOUR)
+    assert aligned_span(END, HOUR, 300) == (END - HOUR, END)
