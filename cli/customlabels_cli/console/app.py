@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from flask import Flask, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
+from customlabels_cli.commands.shadow import ComparisonCache
 from customlabels_cli.console import analysis, evaluation_page, models, results
 from customlabels_cli.console.drift_view import drift_view
 from customlabels_cli.console.shadow_view import shadow_view
@@ -104,9 +105,11 @@ def create_app(
     def results_page() -> str:
         return render_template("results.html", **_results_context(stack))
 
+    comparisons = ComparisonCache()
+
     @app.get("/monitoring", endpoint="monitoring")
     def monitoring_page() -> str:
-        shadow = shadow_view(stack, request.args.get("shadow_page", 1, type=int))
+        shadow = shadow_view(stack, request.args.get("shadow_page", 1, type=int), comparisons)
         return render_template(
             "monitoring.html",
             drift=drift_view(stack, datetime.now(UTC)),

@@ -23,9 +23,9 @@ class ShadowView:
     pages: int = 1
 
 
-def shadow_view(stack: Stack, page: int) -> ShadowView:
+def shadow_view(stack: Stack, page: int, cache: shadow.ComparisonCache) -> ShadowView:
     try:
-        report = shadow.gather(stack)
+        report = shadow.gather(stack, cache)
     except CliError as missing:
         return ShadowView(missing=missing)
     found = report["disagreements"]

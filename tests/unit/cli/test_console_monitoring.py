@@ -187,3 +187,28 @@ def test_the_shadow_test_shows_its_figures_and_the_disagreeing_images_a_page_at_
     assert "page 1 of 2" in shown and 'id="shadow-next" href="/monitoring?shadow_page=2#shadow"' in shown
     second = re.findall(r'<figure class="disagreement"', page(stack, "?shadow_page=2"))
     assert len(second) == 1
+
+
+def test_a_reload_reads_only_the_comparisons_written_since(stack) -> None:
+    boto3.resource("dynamodb").Table("registry").put_item(
+        Item={
+            "project": PROJECT,
+            "sk": "SHADOW",
+            "versionName": "v2",
+            "versionArn": ARN,
+            "sample": 1,
+            "status": "ACTIVE",
+            "startedAt": "2026-12-07T10:00:00+00:00",
+        }
+    )
+    reads: list[str] = []
+    stack.client("s3").meta.events.register(
+        "provide-client-params.s3.GetObject", lambda params, **_: reads.append(params["Key"])
+    )
+    client = create_app(stack, "t").test_client()
+    shadow_records(10, 4)
+    assert '<dd id="shadow-compared">10</dd>' in client.get("/monitoring").get_data(as_text=True)
+    assert len(reads) == 10
+    shadow_records(12, 4)  # two more images compared; the first ten written again alike (same ETags)
+    shown = client.get("/monitoring").get_data(as_text=True)
+    assert '<dd id="shadow-compared">12</dd>' in shown and len(reads) == 12
