@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from customlabels.monitoring.metric_names import DIVERGENCE, LABEL_SHARE, LOW_CONFIDENCE_RATE, NO_LABEL_RATE
 from customlabels.naming import METRIC_NAMESPACE, service_name_for
 from customlabels_cli.commands import monitor
@@ -42,6 +44,7 @@ class DriftView:
     rate_charts: list[charts.Chart] = field(default_factory=list)
     headers: Sequence[str] = monitor.HEADERS
     note: str | None = None  # the report is of a former champion
+    charts_refused: str | None = None  # cloudwatch:GetMetricData denied
 
 
 def drift_view(stack: Stack, now: datetime) -> DriftView:
@@ -71,7 +74,12 @@ def drift_view(stack: Stack, now: datetime) -> DriftView:
             f"This check was of {report['champion']}; the champion is now {champion['versionName']}: "
             f"the next check ({schedule}, or `customlabels monitor`) compares it."
         )
-    view.label_charts, view.rate_charts = drift_charts(stack, report, period or DEFAULT_PERIOD, now)
+    try:
+        view.label_charts, view.rate_charts = drift_charts(stack, report, period or DEFAULT_PERIOD, now)
+    except ClientError as error:
+        if error.response["Error"]["Code"] not in monitor.ACCESS_DENIED:
+            raise
+        view.charts_refused = f"No charts: your credentials may not read the metrics ({error})."
     return view
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from markupsafe import escape
 
 from customlabels.monitoring import latest_report
@@ -161,7 +162,8 @@ def shadow_records(count: int, disagreeing: int) -> None:
         )
 
 
-def test_the_shadow_test_shows_its_figures_and_the_disagreeing_images_a_page_at_a_time(stack) -> None:
+def shadow_test_started() -> None:
+    """The SHADOW item the shadow control writes when v2's test starts against champion v1."""
     boto3.resource("dynamodb").Table("registry").put_item(
         Item={
             "project": PROJECT,
@@ -174,6 +176,10 @@ def test_the_shadow_test_shows_its_figures_and_the_disagreeing_images_a_page_at_
             "startedAt": "2026-12-07T10:00:00+00:00",
         }
     )
+
+
+def test_the_shadow_test_shows_its_figures_and_the_disagreeing_images_a_page_at_a_time(stack) -> None:
+    shadow_test_started()
     shadow_records(PAGE_SIZE + 6, PAGE_SIZE + 1)
     shown = page(stack)
     assert '<dd id="shadow-compared">30</dd>' in shown and '<dd id="shadow-agreement">16.7%</dd>' in shown
@@ -190,17 +196,7 @@ def test_the_shadow_test_shows_its_figures_and_the_disagreeing_images_a_page_at_
 
 
 def test_a_reload_reads_only_the_comparisons_written_since(stack) -> None:
-    boto3.resource("dynamodb").Table("registry").put_item(
-        Item={
-            "project": PROJECT,
-            "sk": "SHADOW",
-            "versionName": "v2",
-            "versionArn": ARN,
-            "sample": 1,
-            "status": "ACTIVE",
-            "startedAt": "2026-12-07T10:00:00+00:00",
-        }
-    )
+    shadow_test_started()
     reads: list[str] = []
     stack.client("s3").meta.events.register(
         "provide-client-params.s3.GetObject", lambda params, **_: reads.append(params["Key"])
@@ -212,3 +208,18 @@ def test_a_reload_reads_only_the_comparisons_written_since(stack) -> None:
     shadow_records(12, 4)  # two more images compared; the first ten written again alike (same ETags)
     shown = client.get("/monitoring").get_data(as_text=True)
     assert '<dd id="shadow-compared">12</dd>' in shown and len(reads) == 12
+
+
+def test_credentials_that_may_not_read_metrics_get_the_report_and_say_why_charts_are_missing(stack) -> None:
+    registry = Registry("registry", boto3.resource("dynamodb"))
+    registry.set_champion(PROJECT, "v1", ARN, 0.9)
+    latest_report.save(registry.table, drift_report(datetime.now(UTC)))
+
+    def refuse(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"}}, "GetMetricData")
+
+    stack.client("cloudwatch").meta.events.register("before-call.monitoring.GetMetricData", refuse)
+    shown = page(stack)
+    assert "Latest check of champion v1" in shown and 'id="drift-labels"' in shown
+    assert "No charts: your credentials may not read the metrics" in shown and "AccessDenied" in shown
+    assert '<figure class="chart' not in shown
