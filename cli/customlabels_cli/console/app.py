@@ -109,15 +109,20 @@ def create_app(
 
     @app.get("/monitoring", endpoint="monitoring")
     def monitoring_page() -> str:
-        shadow = shadow_view(stack, request.args.get("shadow_page", 1, type=int), comparisons)
-        return render_template(
-            "monitoring.html",
-            drift=drift_view(stack, datetime.now(UTC)),
-            shadow=shadow,
-            shadow_page_url=lambda number: url_for("monitoring", shadow_page=number) + "#shadow",
-        )
+        return _monitoring(stack, comparisons)
 
     return app
+
+
+def _monitoring(stack: Stack, comparisons: ComparisonCache) -> str:
+    """Drift (the latest report and charts) and the shadow test, whose disagreements come a page at a time."""
+    shadow = shadow_view(stack, request.args.get("shadow_page", 1, type=int), comparisons)
+    return render_template(
+        "monitoring.html",
+        drift=drift_view(stack, datetime.now(UTC)),
+        shadow=shadow,
+        shadow_page_url=lambda number: url_for("monitoring", shadow_page=number) + "#shadow",
+    )
 
 
 def _evaluation(version: str, view: version_evaluation.VersionEvaluation) -> str:
