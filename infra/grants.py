@@ -736,7 +736,12 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "drift_check": (
-        _registry("GetItem", why="Reads the champion pointer and its version item (its snapshot's place)."),
+        _registry(
+            "GetItem",
+            "PutItem",
+            why="Reads the champion pointer and its version item (its snapshot's place); writes the "
+            "project's DRIFT item (the latest report, which the console shows), nothing else.",
+        ),
         Grant("FindProject", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions(
             "A champion without a recorded snapshot: its TestingDataResult names the test snapshot."

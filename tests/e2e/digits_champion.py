@@ -25,8 +25,16 @@ TRAINING_IMAGES = 300
 def digits_champion(
     artifact: StackArtifact, folder: Path, also: tuple[str, ...] = ()
 ) -> Iterator[DeployedStack]:
-    """Version v1 is the champion; each of ``also`` is one more trained version of the same datasets."""
-    with running_stack(artifact) as stack, pytest.MonkeyPatch.context() as env:
+    """A stack of its own with version v1 the champion; each of ``also`` is one more trained version of
+    the same datasets."""
+    with running_stack(artifact) as stack, champion_on(stack, folder, also):
+        yield stack
+
+
+@contextmanager
+def champion_on(stack: DeployedStack, folder: Path, also: tuple[str, ...] = ()) -> Iterator[DeployedStack]:
+    """Version v1 trained on ``stack`` and made the champion, the CLI pointed at the stack for the block."""
+    with pytest.MonkeyPatch.context() as env:
         s3, bucket, rekognition = (
             stack.client("s3"),
             stack.outputs["ConsoleBucketName"],

@@ -116,6 +116,7 @@ def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> Non
         "check_copy",
         "start_retraining",
         "shadow_control",
+        "drift_check",  # its DRIFT item only: the latest report the console shows
     }
     detect_reads = {a for g in GRANTS["detect"] if g.on is On.REGISTRY for a in g.actions}
     assert detect_reads == {"dynamodb:GetItem"}

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
 
+from customlabels.monitoring import latest_report
 from customlabels_cli.support.errors import EXIT_FAILED, EXIT_OK, guarded
 from customlabels_cli.support.stack import Stack, add_stack_arguments
 from customlabels_cli.support.tables import table
@@ -43,37 +44,62 @@ def check_now(stack: Stack) -> dict[str, Any]:
 
 
 def alarm_state(stack: Stack) -> str:
-    """The drift alarm's state; OperatorAccess does not include DescribeAlarms (an admin's or the
-    console's view), so without it the report says so instead of failing."""
+    return drift_alarm(stack)[0]
+
+
+def drift_alarm(stack: Stack) -> tuple[str, int | None]:
+    """The drift alarm's state and period (seconds, the check's schedule). OperatorAccess does not
+    include DescribeAlarms (an admin's or the console's view), so without it the state says so and the
+    period is unknown, instead of failing."""
     try:
         alarms = stack.client("cloudwatch").describe_alarms(AlarmNames=[stack.output("DriftAlarmName")])
     except ClientError as error:
         if error.response["Error"]["Code"] not in ACCESS_DENIED:
             raise
-        return "NOT_READABLE (cloudwatch:DescribeAlarms not allowed)"
-    states = [alarm["StateValue"] for alarm in alarms.get("MetricAlarms", [])]
-    return states[0] if states else "NOT_FOUND"
+        return "NOT_READABLE (cloudwatch:DescribeAlarms not allowed)", None
+    found = alarms.get("MetricAlarms", [])
+    return (found[0]["StateValue"], found[0].get("Period")) if found else ("NOT_FOUND", None)
+
+
+def latest(stack: Stack) -> dict[str, Any] | None:
+    """The last report the drift check kept (scheduled or `monitor`), without running it; None before
+    the first check."""
+    return latest_report.read(stack.registry().table, stack.project)
+
+
+def verdict(report: dict[str, Any]) -> str:
+    if not report["judged"]:
+        return f"not judged (fewer than {report['thresholds']['minImages']} images in the window)"
+    return "DRIFT" if report["drift"] else "no drift"
 
 
 def render(report: dict[str, Any]) -> str:
     if report["status"] != "CHECKED":
         return f"Drift: {report['status']}: {report['reason']}"
-    verdict = "DRIFT" if report["drift"] else "no drift"
-    if not report["judged"]:
-        minimum = report["thresholds"]["minImages"]
-        verdict = f"not judged (fewer than {minimum} images in the window)"
     lines = [
-        f"Drift of {report['project']}'s champion {report['champion']}: {verdict} (alarm {report['alarm']})",
-        f"  window {report['windowStart']} to {report['windowEnd']}: {report['windowImages']} images; "
-        f"baseline: {report['baselineImages']} test images",
-        f"  label-mix divergence {report['labelMixDivergence']:.3f} "
-        f"(drift at {report['thresholds']['maxDivergence']:g})",
-        f"  no label: {report['noLabelRate']['baseline']:.0%} -> {report['noLabelRate']['window']:.0%}; "
-        f"low confidence: {report['lowConfidenceRate']['baseline']:.0%} -> "
-        f"{report['lowConfidenceRate']['window']:.0%}",
-        *(f"  {reason}" for reason in report["reasons"]),
+        f"Drift of {report['project']}'s champion {report['champion']}: {verdict(report)} "
+        f"(alarm {report['alarm']})",
+        *(f"  {line}" for line in figures(report) + report["reasons"]),
     ]
-    cells = [
+    return "\n".join(lines) + "\n" + table(HEADERS, label_cells(report))
+
+
+def figures(report: dict[str, Any]) -> list[str]:
+    """The window, the divergence and the rates, one line each (the CLI's, the console's too)."""
+    no_label, low = report["noLabelRate"], report["lowConfidenceRate"]
+    return [
+        f"window {report['windowStart']} to {report['windowEnd']}: {report['windowImages']} images; "
+        f"baseline: {report['baselineImages']} test images",
+        f"label-mix divergence {report['labelMixDivergence']:.3f} "
+        f"(drift at {report['thresholds']['maxDivergence']:g})",
+        f"no label: {no_label['baseline']:.0%} -> {no_label['window']:.0%}; "
+        f"low confidence: {low['baseline']:.0%} -> {low['window']:.0%}",
+    ]
+
+
+def label_cells(report: dict[str, Any]) -> list[list[str]]:
+    """The per-label rows under HEADERS (the CLI's table, the console's too)."""
+    return [
         [
             label["label"],
             f"{label['baselineShare']:.1%}",
@@ -84,7 +110,6 @@ def render(report: dict[str, Any]) -> str:
         ]
         for label in report["labels"]
     ]
-    return "\n".join(lines) + "\n" + table(HEADERS, cells)
 
 
 def _confidence(value: float | None) -> str:

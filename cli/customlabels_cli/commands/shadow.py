@@ -29,8 +29,13 @@ def register(subparsers) -> None:
     actions = parser.add_subparsers(dest="shadow_action", required=True, metavar="ACTION")
     start = actions.add_parser("start", help="start the challenger and the test")
     start.add_argument("version", metavar="VERSION", help="the challenger's model version name")
-    start.add_argument("--sample", type=_fraction, default=1.0, metavar="FRACTION",
-                       help="share of uploads compared (0-1, default 1.0: every upload)")
+    start.add_argument(
+        "--sample",
+        type=_fraction,
+        default=1.0,
+        metavar="FRACTION",
+        help="share of uploads compared (0-1, default 1.0: every upload)",
+    )
     budget = start.add_mutually_exclusive_group()
     budget.add_argument("--hours", type=float, metavar="H", help="end the test after H hours")
     budget.add_argument("--images", type=int, metavar="N", help="end the test after N compared images")
@@ -55,12 +60,38 @@ def control(stack: Stack, request: dict[str, Any]) -> dict[str, Any]:
     )
     payload = json.loads(response["Payload"].read() or b"null")
     if response.get("FunctionError"):
-        raise CliError(f"shadow {request['action']} refused: {payload.get('errorMessage')}",
-                       "see `customlabels shadow report` and `customlabels status`")
+        raise CliError(
+            f"shadow {request['action']} refused: {payload.get('errorMessage')}",
+            "see `customlabels shadow report` and `customlabels status`",
+        )
     return payload
 
 
-def gather(stack: Stack) -> dict[str, Any]:
+class ComparisonCache:
+    """The test's comparison records by key and ETag. A record is written once per image version, so a
+    console that gathers again reads only the records that are new since (the CLI gathers once, with an
+    empty cache). Only the records listed last are kept."""
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def read(self, s3: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
+        listed = [
+            item
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
+        known, fresh = self._records, {}
+        for item in listed:
+            ident = (item["Key"], item["ETag"])
+            fresh[ident] = known.get(ident) or json.loads(
+                s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            )
+        self._records = fresh
+        return list(fresh.values())
+
+
+def gather(stack: Stack, cache: ComparisonCache | None = None) -> dict[str, Any]:
     """The test's state (registry) with the agreement of its comparisons (inference bucket)."""
     project = stack.project
     state = shadow.read(stack.registry().table, project)
@@ -68,13 +99,10 @@ def gather(stack: Stack) -> dict[str, Any]:
         raise CliError(
             f"project {project} has had no shadow test", "start one: customlabels shadow start VERSION"
         )
-    s3, bucket = stack.client("s3"), stack.output("InferenceBucketName")
     prefix = f"{SHADOW_PREFIX}{project}/{state['versionName']}/"
-    records = [
-        json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        for item in page.get("Contents", [])
-    ]
+    records = (cache or ComparisonCache()).read(
+        stack.client("s3"), stack.output("InferenceBucketName"), prefix
+    )
     return {"test": state, **shadow.agreement(records)}
 
 
@@ -102,15 +130,26 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     stack = Stack.from_args(args)
     if args.shadow_action == "start":
-        request = {"action": "start", "version": args.version, "sample": args.sample,
-                   "hours": args.hours, "images": args.images}
+        request = {
+            "action": "start",
+            "version": args.version,
+            "sample": args.sample,
+            "hours": args.hours,
+            "images": args.images,
+        }
         state = control(stack, request)
-        print(f"Shadow test of {state['versionName']} started on {state['sample']:g} of uploads; the "
-              f"challenger is {state['modelStatusAtStart']}", file=out)
+        print(
+            f"Shadow test of {state['versionName']} started on {state['sample']:g} of uploads; the "
+            f"challenger is {state['modelStatusAtStart']}",
+            file=out,
+        )
     elif args.shadow_action == "stop":
         state = control(stack, {"action": "stop"})
-        print(f"Shadow test of {state['versionName']} stopped: {state['compared']} images compared, "
-              f"{state['inferenceUnitHours']:g} inference-unit hours", file=out)
+        print(
+            f"Shadow test of {state['versionName']} stopped: {state['compared']} images compared, "
+            f"{state['inferenceUnitHours']:g} inference-unit hours",
+            file=out,
+        )
     else:
         report = gather(stack)
         print(json.dumps(report, indent=2, default=str) if args.json else render(report), file=out)

@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import boto3
 
 from customlabels_cli.support.errors import EXIT_OK, guarded
+from customlabels_cli.support.metric_data import metric_points, metric_query
 from customlabels_cli.support.stack import PROJECT_ENV, RETRIES
 from customlabels_cli.support.tables import table
 
@@ -28,7 +29,6 @@ EXAMPLE_PRICE_PER_IU_HOUR = 4.00
 MINUTES_PER_HOUR = 60
 DAY_SECONDS = 86400
 MAX_DAYS = 15  # CloudWatch keeps one-minute data points for 15 days
-QUERIES_PER_REQUEST = 500
 HEADERS = ("project", "version", "day (UTC)", "IU-hours", "calls", "throttled", "est. cost")
 
 
@@ -90,30 +90,16 @@ def model_versions(cloudwatch: Any, project: str | None) -> list[tuple[str, str]
 
 
 def _query(query_id: str, metric: str, project: str, version: str) -> dict[str, Any]:
-    dimensions = [{"Name": "ProjectName", "Value": project}, {"Name": "VersionName", "Value": version}]
-    return {
-        "Id": query_id,
-        "MetricStat": {
-            "Metric": {"Namespace": NAMESPACE, "MetricName": metric, "Dimensions": dimensions},
-            "Period": DAY_SECONDS,
-            "Stat": "Sum",
-        },
-    }
+    dimensions = {"ProjectName": project, "VersionName": version}
+    return metric_query(query_id, NAMESPACE, metric, dimensions, DAY_SECONDS, "Sum")
 
 
 def daily_sums(
     cloudwatch: Any, queries: list[dict], start: datetime, end: datetime
 ) -> Iterator[tuple[str, date, float]]:
     """(query id, UTC day, sum) for every day with data."""
-    for first in range(0, len(queries), QUERIES_PER_REQUEST):
-        batch = queries[first : first + QUERIES_PER_REQUEST]
-        pages = cloudwatch.get_paginator("get_metric_data").paginate(
-            MetricDataQueries=batch, StartTime=start, EndTime=end
-        )
-        for page in pages:
-            for result in page["MetricDataResults"]:
-                for stamp, value in zip(result["Timestamps"], result["Values"], strict=True):
-                    yield result["Id"], stamp.astimezone(UTC).date(), value
+    for query_id, stamp, value in metric_points(cloudwatch, queries, start, end):
+        yield query_id, stamp.date(), value
 
 
 def gather(cloudwatch: Any, project: str | None, days: int, price: float, now: datetime) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import json
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +18,10 @@ from botocore.exceptions import ClientError
 from flask import Flask, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from customlabels.s3uri import is_s3_uri, parse_s3_uri
+from customlabels_cli.commands.shadow import ComparisonCache
 from customlabels_cli.console import analysis, evaluation_page, models, results
+from customlabels_cli.console.drift_view import drift_view
+from customlabels_cli.console.shadow_view import shadow_view
 from customlabels_cli.support import executions, version_evaluation
 from customlabels_cli.support.errors import CliError
 from customlabels_cli.support.model_control import control_input
@@ -101,7 +105,24 @@ def create_app(
     def results_page() -> str:
         return render_template("results.html", **_results_context(stack))
 
+    comparisons = ComparisonCache()
+
+    @app.get("/monitoring", endpoint="monitoring")
+    def monitoring_page() -> str:
+        return _monitoring(stack, comparisons)
+
     return app
+
+
+def _monitoring(stack: Stack, comparisons: ComparisonCache) -> str:
+    """Drift (the latest report and charts) and the shadow test, whose disagreements come a page at a time."""
+    shadow = shadow_view(stack, request.args.get("shadow_page", 1, type=int), comparisons)
+    return render_template(
+        "monitoring.html",
+        drift=drift_view(stack, datetime.now(UTC)),
+        shadow=shadow,
+        shadow_page_url=lambda number: url_for("monitoring", shadow_page=number) + "#shadow",
+    )
 
 
 def _evaluation(version: str, view: version_evaluation.VersionEvaluation) -> str:

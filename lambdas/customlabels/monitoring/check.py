@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 
+from customlabels.monitoring import latest_report
 from customlabels.monitoring.drift import Profile, Thresholds, compare
 from customlabels.monitoring.settings import DriftSettings
 from customlabels.monitoring.sources import (
@@ -74,7 +75,8 @@ def check_drift(
 
 
 def scheduled_check(settings: DriftSettings, now: datetime) -> dict[str, Any]:
-    """The drift check the schedule (and `customlabels monitor`) runs, with the function's own clients."""
+    """The drift check the schedule (and `customlabels monitor`) runs, with the function's own clients;
+    its report is kept as the project's latest (what the console shows)."""
     dynamodb = boto3.resource("dynamodb")
     clients = Clients(
         s3=boto3.client("s3"),
@@ -82,7 +84,7 @@ def scheduled_check(settings: DriftSettings, now: datetime) -> dict[str, Any]:
         registry=Registry(settings.registry_table_name, dynamodb),
         results_table=dynamodb.Table(settings.results_table_name),
     )
-    return check_drift(
+    report = check_drift(
         clients,
         settings.project_name,
         window_hours=settings.drift_window_hours,
@@ -90,3 +92,5 @@ def scheduled_check(settings: DriftSettings, now: datetime) -> dict[str, Any]:
         thresholds=settings.thresholds,
         now=now,
     )
+    latest_report.save(clients.registry.table, report)
+    return report

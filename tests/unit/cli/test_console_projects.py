@@ -60,3 +60,12 @@ def test_one_project_alone_has_no_menu(stacks) -> None:
     chosen, _ = stacks
     home = Client(console_app(chosen, [], TOKEN, set())).get("/").get_data(as_text=True)
     assert 'class="projects"' not in home
+
+
+def test_each_projects_monitoring_page_reads_its_own_pipeline(stacks) -> None:
+    chosen, others = stacks
+    client = Client(console_app(chosen, others, TOKEN, set()))
+    alpha = client.get("/p/alpha/monitoring").get_data(as_text=True)
+    assert "Monitoring of alpha" in alpha and 'href="/p/alpha/monitoring">Monitoring</a>' in alpha
+    assert "Project alpha has no champion yet" in alpha
+    assert "project alpha has had no shadow test" in alpha

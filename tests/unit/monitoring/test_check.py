@@ -11,8 +11,10 @@ import pytest
 from botocore.stub import Stubber
 
 from customlabels.inference.results import now_iso
-from customlabels.monitoring.check import Clients, check_drift
+from customlabels.monitoring import latest_report
+from customlabels.monitoring.check import Clients, check_drift, scheduled_check
 from customlabels.monitoring.drift import Thresholds
+from customlabels.monitoring.settings import DriftSettings
 from customlabels.training.registry import Registry
 from tests.fixtures.tables import create_registry_table, create_results_table
 
@@ -113,3 +115,26 @@ def test_the_champions_image_rows_of_the_window_against_its_snapshot(clients: Cl
     assert report["windowImages"] == 6 and report["drift"]
     shares = {label["label"]: (label["baselineShare"], label["windowShare"]) for label in report["labels"]}
     assert shares == {"3": (0.5, 0.0), "8": (0.5, 1.0)}
+
+
+def test_the_scheduled_check_keeps_its_report_as_the_projects_latest(clients: Clients) -> None:
+    assert latest_report.read(clients.registry.table, PROJECT) is None  # no check has run yet
+    settings = DriftSettings(
+        project_name=PROJECT,
+        registry_table_name="registry",
+        results_table_name="results",
+        drift_window_hours=1,
+        drift_min_images=THRESHOLDS.min_images,
+        drift_max_divergence=THRESHOLDS.max_divergence,
+        drift_max_no_label_increase=THRESHOLDS.max_no_label_increase,
+        drift_max_low_confidence_increase=THRESHOLDS.max_low_confidence_increase,
+    )
+    scheduled_check(settings, datetime.now(UTC))
+    assert latest_report.read(clients.registry.table, PROJECT)["status"] == "NO_CHAMPION"
+    clients.registry.set_champion(PROJECT, "v1", ARN, 0.9)
+    clients.registry.put_version({"project": PROJECT, "versionName": "v1", "snapshotUri": SNAPSHOT})
+    row(clients, "0.png", {"8": "95"})
+    report = scheduled_check(settings, datetime.now(UTC) + timedelta(seconds=1))
+    assert latest_report.read(clients.registry.table, PROJECT) == report
+    assert report["status"] == "CHECKED" and report["windowImages"] == 1
+    assert [version["versionName"] for version in clients.registry.list_versions(PROJECT)] == ["v1"]
