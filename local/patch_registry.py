@@ -17,6 +17,7 @@ from local import (
     bucket_policy_evaluation,
     choice_assign,
     distributed_map,
+    dynamodb_writes,
     execution_events,
     execution_names,
     function_urls,
@@ -32,6 +33,7 @@ from local.emulator import moto_integration
 from local.patches import WRITTEN_AGAINST, Patch, WrongLibraryVersion
 
 PATCHING_MODULES: tuple[ModuleType, ...] = (
+    dynamodb_writes,
     moto_integration,
     lambda_hook,
     bucket_policy_evaluation,
