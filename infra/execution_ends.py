@@ -13,7 +13,6 @@ from collections.abc import Mapping
 
 from aws_cdk import Stack
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
@@ -21,10 +20,9 @@ from constructs import Construct
 
 from customlabels.operations.settings import ExecutionEndSettings
 from infra.config import Config
-from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.notifications import rule_failure_alarm
-from infra.role_policies import apply_grants, base_targets
+from infra.notifications import function_rule
+from infra.role_policies import granted_function
 from infra.storage import Storage
 
 END_STATUSES = ["SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"]
@@ -45,12 +43,13 @@ class ExecutionEnds(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         kinds = {machine.state_machine_arn: kind for kind, machine in machines.items()}
-        self.notifier = PipelineFunction(
+        self.notifier = granted_function(
             self,
             "NotifyExecutionEndFunction",
             module="notify_execution_end",
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets={On.TOPIC: topic.topic_arn},
             timeout_seconds=30,
             memory_size=256,
             environment=ExecutionEndSettings(
@@ -59,27 +58,17 @@ class ExecutionEnds(Construct):
                 state_machines=Stack.of(self).to_json_string(kinds),
             ).to_environment(),
         )
-        grant_targets = {**base_targets(storage, config.projectName), On.TOPIC: topic.topic_arn}
-        apply_grants(self.notifier, grant_targets, config)
-        self.rule = events.Rule(
+        self.rule, self.failure_alarm = function_rule(
             self,
             "ExecutionEnded",
+            function=self.notifier.function,
+            dead_letters=dead_letter_queue,
+            topic=topic,
             description=f"Every end of a {config.projectName} pipeline execution, told once on the topic",
+            failed="An execution end could not reach the function that tells the topic",
             event_pattern=events.EventPattern(
                 source=["aws.states"],
                 detail_type=[STATUS_CHANGE],
                 detail={"stateMachineArn": list(kinds), "status": END_STATUSES},
             ),
-            targets=[
-                targets.LambdaFunction(
-                    self.notifier.function, retry_attempts=2, dead_letter_queue=dead_letter_queue
-                )
-            ],
-        )
-        self.failure_alarm = rule_failure_alarm(
-            self,
-            "ExecutionEndedFailedAlarm",
-            self.rule,
-            topic,
-            "An execution end could not reach the function that tells the topic",
         )

@@ -16,9 +16,8 @@ from constructs import Construct
 from customlabels.feedback.retrain import RetrainSettings
 from customlabels.storage_layout import imports_prefix
 from infra.config import Config
-from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.role_policies import apply_grants, base_targets
+from infra.role_policies import granted_function
 from infra.storage import Storage
 
 
@@ -34,12 +33,16 @@ class FeedbackRetraining(Construct):
         training_state_machine: sfn.IStateMachine,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.function = PipelineFunction(
+        self.function = granted_function(
             self,
             "StartRetrainingFunction",
             module="start_retraining",
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets={
+                On.REGISTRY: registry.table_arn,
+                On.TRAINING_MACHINE: training_state_machine.state_machine_arn,
+            },
             environment=RetrainSettings(
                 project_name=config.projectName,
                 registry_table_name=registry.table_name,
@@ -47,12 +50,6 @@ class FeedbackRetraining(Construct):
                 retrain_after_images=config.retrainAfterImages,
             ).to_environment(),
         )
-        targets = {
-            **base_targets(storage, config.projectName),
-            On.REGISTRY: registry.table_arn,
-            On.TRAINING_MACHINE: training_state_machine.state_machine_arn,
-        }
-        apply_grants(self.function, targets, config)
         storage.console_bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3n.LambdaDestination(self.function.function),

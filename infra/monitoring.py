@@ -12,7 +12,6 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -32,10 +31,10 @@ from customlabels.storage_layout import SHADOW_PREFIX
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.notifications import rule_failure_alarm, topic_alarm
+from infra.notifications import function_rule, topic_alarm
 from infra.operations import pipeline_metric
 from infra.permissions import Row
-from infra.role_policies import apply_grants, base_targets
+from infra.role_policies import granted_function
 from infra.shadow import ShadowTests
 from infra.storage import Storage
 
@@ -61,16 +60,15 @@ class DriftMonitoring(Construct):
         self.config = config
         self.check = self._function(config, storage, registry, results_table)
         self.period = Duration.minutes(config.driftCheckMinutes)
-        self.schedule = events.Rule(
+        self.schedule, self.schedule_failed = function_rule(
             self,
             "DriftSchedule",
+            function=self.check.function,
+            dead_letters=rule_dead_letters,
+            topic=topic,
             description=f"Runs the drift check of {config.projectName}'s champion",
+            failed="The drift schedule could not invoke the drift check",
             schedule=events.Schedule.rate(self.period),
-            targets=[
-                targets.LambdaFunction(
-                    self.check.function, retry_attempts=2, dead_letter_queue=rule_dead_letters
-                )
-            ],
         )
         self.alarm = topic_alarm(
             self,
@@ -81,23 +79,20 @@ class DriftMonitoring(Construct):
             "no-label or low-confidence rate over their thresholds): `customlabels monitor` says which",
             topic,
         )
-        self.schedule_failed = rule_failure_alarm(
-            self,
-            "DriftScheduleFailedAlarm",
-            self.schedule,
-            topic,
-            "The drift schedule could not invoke the drift check",
-        )
 
     def _function(
         self, config: Config, storage: Storage, registry: dynamodb.ITable, results_table: dynamodb.ITable
     ) -> PipelineFunction:
-        check = PipelineFunction(
+        return granted_function(
             self,
             "DriftCheck",
             module="drift_check",
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets={
+                On.REGISTRY: registry.table_arn,
+                On.RESULTS_BY_MODEL_VERSION: results_by_model_version_arn(results_table),
+            },
             timeout_seconds=300,
             memory_size=512,
             reserved_concurrency=1,
@@ -113,13 +108,6 @@ class DriftMonitoring(Construct):
                 min_confidence=config.minConfidence,
             ).to_environment(),
         )
-        grant_targets = {
-            **base_targets(storage, config.projectName),
-            On.REGISTRY: registry.table_arn,
-            On.RESULTS_BY_MODEL_VERSION: results_by_model_version_arn(results_table),
-        }
-        apply_grants(check, grant_targets, config)
-        return check
 
     def _metric(self, name: str, statistic: str) -> cloudwatch.Metric:
         project = self.config.projectName

@@ -17,7 +17,9 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -136,3 +138,28 @@ def rule_failure_alarm(
     )
     why = f"{what}; the event is in the rules' dead-letter queue with the error"
     return topic_alarm(scope, construct_id, failed, 1, why, topic)
+
+
+def function_rule(
+    scope: Construct,
+    construct_id: str,
+    *,
+    function: lambda_.IFunction,
+    dead_letters: sqs.IQueue,
+    topic: sns.ITopic,
+    description: str,
+    failed: str,
+    schedule: events.Schedule | None = None,
+    event_pattern: events.EventPattern | None = None,
+) -> tuple[events.Rule, cloudwatch.Alarm]:
+    """A rule (a schedule or an event pattern) invoking ``function``, two retries, then the rules'
+    dead-letter queue; and ``<construct_id>FailedAlarm``, which tells the topic ``failed``."""
+    rule = events.Rule(
+        scope,
+        construct_id,
+        description=description,
+        schedule=schedule,
+        event_pattern=event_pattern,
+        targets=[targets.LambdaFunction(function, retry_attempts=2, dead_letter_queue=dead_letters)],
+    )
+    return rule, rule_failure_alarm(scope, f"{construct_id}FailedAlarm", rule, topic, failed)

@@ -13,7 +13,6 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -27,8 +26,8 @@ from infra.config import Config
 from infra.execution_ends import ExecutionEnds
 from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.notifications import FIVE_MINUTES, rule_dead_letter_queue, rule_failure_alarm, topic_alarm
-from infra.role_policies import apply_grants, base_targets
+from infra.notifications import FIVE_MINUTES, function_rule, rule_dead_letter_queue, topic_alarm
+from infra.role_policies import granted_function
 from infra.storage import Storage
 
 # Throttled DetectCustomLabels calls (ProvisionedThroughputExceededException) per 5 minutes that page people.
@@ -94,16 +93,15 @@ class Operations(Construct):
         self.topic = topic
         self.guard = self._guard(config, storage, topic, queue, registry)
         self.rule_dead_letters = rule_dead_letter_queue(self, storage)
-        self.schedule = events.Rule(
+        self.schedule, schedule_failed = function_rule(
             self,
             "GuardSchedule",
+            function=self.guard.function,
+            dead_letters=self.rule_dead_letters,
+            topic=topic,
             description=f"Runs the idle / running-hours guard of {config.projectName}",
+            failed="The guard schedule could not invoke the guard",
             schedule=events.Schedule.rate(Duration.minutes(config.idleCheckMinutes)),
-            targets=[
-                targets.LambdaFunction(
-                    self.guard.function, retry_attempts=2, dead_letter_queue=self.rule_dead_letters
-                )
-            ],
         )
         self.execution_ends = ExecutionEnds(
             self,
@@ -113,13 +111,6 @@ class Operations(Construct):
             topic=topic,
             machines=machines,
             dead_letter_queue=self.rule_dead_letters,
-        )
-        schedule_failed = rule_failure_alarm(
-            self,
-            "GuardScheduleFailedAlarm",
-            self.schedule,
-            topic,
-            "The guard schedule could not invoke the guard",
         )
         self.alarms = [
             *self._alarms(training_state_machine, detect_function),
@@ -142,12 +133,13 @@ class Operations(Construct):
         queue: sqs.IQueue,
         registry: dynamodb.ITable,
     ) -> PipelineFunction:
-        guard = PipelineFunction(
+        return granted_function(
             self,
             "IdleGuard",
             module="idle_guard",
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets={On.REGISTRY: registry.table_arn, On.QUEUE: queue.queue_arn, On.TOPIC: topic.topic_arn},
             timeout_seconds=120,
             memory_size=256,
             reserved_concurrency=1,
@@ -161,14 +153,6 @@ class Operations(Construct):
                 max_inference_unit_hours_per_day=config.maxInferenceUnitHoursPerDay,
             ).to_environment(),
         )
-        grant_targets = {
-            **base_targets(storage, config.projectName),
-            On.REGISTRY: registry.table_arn,
-            On.QUEUE: queue.queue_arn,
-            On.TOPIC: topic.topic_arn,
-        }
-        apply_grants(guard, grant_targets, config)
-        return guard
 
     def _alarms(self, state_machine: sfn.IStateMachine, detect: lambda_.IFunction) -> list[cloudwatch.Alarm]:
         config = self.config

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from aws_cdk import aws_iam as iam
+from constructs import Construct
 
 from customlabels.storage_layout import (
     BATCHES_PREFIX,
@@ -87,3 +89,22 @@ def apply_grants(function: PipelineFunction, targets: Targets, config: Config) -
         resource = targets[grant.on]
         function.role.add_to_policy(statement(grant, resource, config.projectName))
         acknowledge_wildcards(function, list(grant.actions), [resource], grant.why)
+
+
+def granted_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    module: str,
+    config: Config,
+    storage: Storage,
+    targets: Targets,
+    **options: Any,  # PipelineFunction's: environment, timeout_seconds, memory_size, layers, ...
+) -> PipelineFunction:
+    """A PipelineFunction with its module's rows of the grant table on ``targets`` and the stack's own
+    (buckets, key, logs): every function of the pipeline is made this way."""
+    function = PipelineFunction(
+        scope, construct_id, module=module, key=storage.key, removal_policy=storage.removal, **options
+    )
+    apply_grants(function, {**base_targets(storage, config.projectName), **targets}, config)
+    return function

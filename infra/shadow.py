@@ -6,17 +6,15 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from customlabels.monitoring.shadow_settings import ShadowSettings
 from infra.config import Config
-from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.notifications import rule_failure_alarm
-from infra.role_policies import apply_grants, base_targets
+from infra.notifications import function_rule
+from infra.role_policies import granted_function
 from infra.storage import Storage
 
 
@@ -34,12 +32,13 @@ class ShadowTests(Construct):
         rule_dead_letters: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.control = PipelineFunction(
+        self.control = granted_function(
             self,
             "ShadowControl",
             module="shadow_control",
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets={On.REGISTRY: registry.table_arn, On.RESULTS_TABLE: results_table.table_arn},
             timeout_seconds=60,
             memory_size=256,
             reserved_concurrency=1,
@@ -51,28 +50,14 @@ class ShadowTests(Construct):
                 max_inference_units=config.maxInferenceUnits,
             ).to_environment(),
         )
-        grant_targets = {
-            **base_targets(storage, config.projectName),
-            On.REGISTRY: registry.table_arn,
-            On.RESULTS_TABLE: results_table.table_arn,
-        }
-        apply_grants(self.control, grant_targets, config)
-        self.schedule = events.Rule(
+        self.schedule, self.schedule_failed = function_rule(
             self,
             "ShadowSchedule",
+            function=self.control.function,
+            dead_letters=rule_dead_letters,
+            topic=topic,
             description=f"Ends {config.projectName}'s shadow test when it has its images or its time",
+            failed="The shadow schedule could not invoke the shadow control: a finished shadow test's "
+            "challenger may still be running (and billed); `customlabels shadow stop` stops it",
             schedule=events.Schedule.rate(Duration.minutes(config.idleCheckMinutes)),
-            targets=[
-                targets.LambdaFunction(
-                    self.control.function, retry_attempts=2, dead_letter_queue=rule_dead_letters
-                )
-            ],
-        )
-        self.schedule_failed = rule_failure_alarm(
-            self,
-            "ShadowScheduleFailedAlarm",
-            self.schedule,
-            topic,
-            "The shadow schedule could not invoke the shadow control: a finished shadow test's challenger "
-            "may still be running (and billed); `customlabels shadow stop` stops it",
         )

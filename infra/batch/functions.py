@@ -14,7 +14,7 @@ from customlabels.batch.settings import BatchSettings
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.role_policies import apply_grants, base_targets
+from infra.role_policies import granted_function
 from infra.storage import Storage
 from infra.video_sizing import video_frames_per_run
 
@@ -61,7 +61,6 @@ def batch_functions(
         review_below_confidence=config.reviewBelowConfidence,
     ).to_environment()
     targets = {
-        **base_targets(storage, config.projectName),
         On.REGISTRY: registry.table_arn,
         On.RESULTS_TABLE: results_table.table_arn,
     }
@@ -69,19 +68,18 @@ def batch_functions(
     def function(
         construct_id: str, module: str, timeout: int, memory: int = 512, *, video: bool = False
     ) -> PipelineFunction:
-        made = PipelineFunction(
+        return granted_function(
             scope,
             construct_id,
             module=module,
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets=targets,
             environment=environment,
             timeout_seconds=timeout,
             memory_size=memory,
             layers=[video_layer] if video else None,
         )
-        apply_grants(made, targets, config)
-        return made
 
     return BatchFunctions(
         prepare=function("PrepareBatchFunction", "batch_prepare", 60, video=True),

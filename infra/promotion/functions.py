@@ -14,7 +14,7 @@ from customlabels.training import contract
 from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.role_policies import apply_grants, base_targets
+from infra.role_policies import granted_function
 from infra.storage import Storage
 from infra.training.settings import training_settings
 
@@ -57,23 +57,21 @@ def promotion_functions(
     )
     environment = training_settings(config, storage, registry, defaults).to_environment()
     targets = {
-        **base_targets(storage, config.projectName),
         On.REGISTRY: registry.table_arn,
         On.SOURCE_VERSIONS: source_versions,
     }
 
     def function(construct_id: str, module: str) -> PipelineFunction:
-        created = PipelineFunction(
+        return granted_function(
             scope,
             construct_id,
             module=module,
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets=targets,
             environment=environment,
             timeout_seconds=LAMBDA_TIMEOUT_SECONDS,
         )
-        apply_grants(created, targets, config)
-        return created
 
     copy_model = function("CopyModelFunction", "copy_model")
     # The training project's policy names this role (another account cannot reference it): a fixed name.

@@ -14,9 +14,8 @@ from constructs import Construct
 
 from customlabels.promotion.settings import DecideApprovalSettings
 from infra.config import Config
-from infra.functions import PipelineFunction
 from infra.grants import On
-from infra.role_policies import apply_grants, base_targets
+from infra.role_policies import granted_function
 from infra.storage import Storage
 
 
@@ -32,22 +31,17 @@ class ApprovalDecisions(Construct):
         approval_tokens: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.function = PipelineFunction(
+        self.function = granted_function(
             self,
             "DecideApprovalFunction",
             module="decide_approval",
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets={On.REGISTRY: registry.table_arn, On.APPROVAL_TOKENS: approval_tokens.table_arn},
             environment=DecideApprovalSettings(
                 project_name=config.projectName,
                 registry_table_name=registry.table_name,
                 approval_tokens_table_name=approval_tokens.table_name,
             ).to_environment(),
         )
-        targets = {
-            **base_targets(storage, config.projectName),
-            On.REGISTRY: registry.table_arn,
-            On.APPROVAL_TOKENS: approval_tokens.table_arn,
-        }
-        apply_grants(self.function, targets, config)
         self.url = self.function.function.add_function_url(auth_type=lambda_.FunctionUrlAuthType.AWS_IAM)

@@ -14,7 +14,7 @@ from infra.config import Config
 from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.layers import MANIFEST, wheel_layer
-from infra.role_policies import apply_grants, base_targets
+from infra.role_policies import granted_function
 from infra.storage import Storage
 from infra.training.settings import training_defaults, training_settings
 
@@ -65,7 +65,6 @@ def training_functions(
         **vars(settings), approval_tokens_table_name=approval_tokens.table_name
     )
     targets = {
-        **base_targets(storage, config.projectName),
         On.REGISTRY: registry.table_arn,
         On.APPROVAL_TOKENS: approval_tokens.table_arn,
         On.TOPIC: topic.topic_arn,
@@ -80,19 +79,18 @@ def training_functions(
         ephemeral_storage_mib: int = 512,
         layers: list[lambda_.ILayerVersion] | None = None,
     ) -> PipelineFunction:
-        created = PipelineFunction(
+        return granted_function(
             scope,
             construct_id,
             module=module,
-            key=storage.key,
-            removal_policy=storage.removal,
+            config=config,
+            storage=storage,
+            targets=targets,
             environment=env if env is not None else environment,
             timeout_seconds=timeout,
             ephemeral_storage_mib=ephemeral_storage_mib,
             layers=layers,
         )
-        apply_grants(created, targets, config)
-        return created
 
     return Handlers(
         validate_training_input=function("ValidateTrainingInputFunction", "validate_training_input"),
