@@ -154,6 +154,14 @@ def monitoring_rows(storage: Storage, drift: DriftMonitoring, shadow: ShadowTest
             "stops the challenger and writes the test's state).",
         ),
         Row(
+            "ReadDriftAlarm",
+            ["cloudwatch:DescribeAlarms"],
+            [drift.alarm.alarm_arn],
+            "monitor and the console's Monitoring page show the drift alarm's state and period. "
+            "DescribeAlarms takes the alarm's ARN as its resource (Service Authorization Reference; AWS's "
+            "ARC guide grants it on named alarms the same way).",
+        ),
+        Row(
             "ReadShadowComparisons",
             ["s3:GetObject"],
             [inference.arn_for_objects(f"{SHADOW_PREFIX}*")],

@@ -23,6 +23,7 @@ ARN_OF = {
     "AWS::StepFunctions::StateMachine": "arn:aws:states:us-east-1:123456789012:stateMachine:{name}",
     "AWS::Events::Rule": "arn:aws:events:us-east-1:123456789012:rule/{name}",
     "AWS::IAM::ManagedPolicy": "arn:aws:iam::123456789012:policy/{name}",
+    "AWS::CloudWatch::Alarm": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}",
 }
 
 

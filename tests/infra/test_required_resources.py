@@ -52,6 +52,7 @@ EXAMPLES: dict[str, Any] = {
     "Bucket": "console-bucket",
     "Key": "datasets/train.manifest",
     "DestinationKeyId": KEY,
+    "AlarmNames": ["CustomLabelsPipeline-DriftAlarm"],
 }
 # IAM prefix -> botocore service name, where they differ.
 BOTOCORE_NAMES = {"states": "stepfunctions"}

@@ -48,9 +48,8 @@ def alarm_state(stack: Stack) -> str:
 
 
 def drift_alarm(stack: Stack) -> tuple[str, int | None]:
-    """The drift alarm's state and period (seconds, the check's schedule). OperatorAccess does not
-    include DescribeAlarms (an admin's or the console's view), so without it the state says so and the
-    period is unknown, instead of failing."""
+    """The drift alarm's state and period (seconds, the check's schedule). OperatorAccess may describe
+    this alarm; credentials that may not get the state saying so and no period, instead of failing."""
     try:
         alarms = stack.client("cloudwatch").describe_alarms(AlarmNames=[stack.output("DriftAlarmName")])
     except ClientError as error:

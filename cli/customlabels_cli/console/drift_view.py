@@ -20,8 +20,8 @@ from customlabels_cli.support.metric_data import aligned_span, metric_points, me
 from customlabels_cli.support.stack import Stack
 
 HISTORY = timedelta(days=7)  # how far back the charts reach
-# The alarm's period is the check's schedule (driftCheckMinutes); an operator without DescribeAlarms
-# gets the default schedule's period (cdk.json driftCheckMinutes default).
+# The alarm's period is the check's schedule (driftCheckMinutes); credentials without DescribeAlarms
+# get the default schedule's period (cdk.json driftCheckMinutes default).
 DEFAULT_PERIOD = 3600
 # (query id, metric, statistic, title) of the rates: the statistics the stack's dashboard charts them by.
 RATES = (
