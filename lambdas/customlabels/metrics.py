@@ -6,7 +6,9 @@ Plain Python (no Powertools): infra/ imports the names; `customlabels.metric_emi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class Metric(StrEnum):
@@ -32,3 +34,22 @@ class Dimension(StrEnum):
 # Inference units in service, per model version (AWS/Rekognition, spec 05 §3): the daily cap's measure.
 REKOGNITION_NAMESPACE = "AWS/Rekognition"
 IN_SERVICE_INFERENCE_UNITS = "InServiceInferenceUnits"
+
+
+def metric_query(
+    query_id: str, namespace: str, metric: str, dimensions: Mapping[str, str], period: int, stat: str
+) -> dict[str, Any]:
+    """One GetMetricData MetricDataQuery (the guard's, the CLI's and the console's). `query_id` must
+    start with a lower-case letter (letters, digits and _ only: CloudWatch API Reference, MetricDataQuery)."""
+    return {
+        "Id": query_id,
+        "MetricStat": {
+            "Metric": {
+                "Namespace": namespace,
+                "MetricName": metric,
+                "Dimensions": [{"Name": str(name), "Value": value} for name, value in dimensions.items()],
+            },
+            "Period": period,
+            "Stat": stat,
+        },
+    }

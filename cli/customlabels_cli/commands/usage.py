@@ -15,8 +15,9 @@ from typing import Any, TextIO
 
 import boto3
 
+from customlabels.metrics import metric_query
 from customlabels_cli.support.errors import EXIT_OK, guarded
-from customlabels_cli.support.metric_data import metric_points, metric_query
+from customlabels_cli.support.metric_data import metric_points
 from customlabels_cli.support.stack import PROJECT_ENV, RETRIES
 from customlabels_cli.support.tables import table
 

@@ -12,11 +12,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from customlabels.metrics import metric_query
 from customlabels.monitoring.metric_names import DIVERGENCE, LABEL_SHARE, LOW_CONFIDENCE_RATE, NO_LABEL_RATE
 from customlabels.naming import METRIC_NAMESPACE, service_name_for
 from customlabels_cli.commands import monitor
 from customlabels_cli.console import charts
-from customlabels_cli.support.metric_data import aligned_span, metric_points, metric_query
+from customlabels_cli.support.metric_data import aligned_span, metric_points
 from customlabels_cli.support.stack import Stack
 
 HISTORY = timedelta(days=7)  # how far back the charts reach

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 # GetMetricData takes at most 500 MetricDataQuery structures a request (CloudWatch API Reference,
 # GetMetricData, MetricDataQueries).
 QUERIES_PER_REQUEST = 500
-
-
-def metric_query(
-    query_id: str, namespace: str, metric: str, dimensions: Mapping[str, str], period: int, stat: str
-) -> dict[str, Any]:
-    """`query_id` must start with a lower-case letter (letters, digits and _ only)."""
-    return {
-        "Id": query_id,
-        "MetricStat": {
-            "Metric": {
-                "Namespace": namespace,
-                "MetricName": metric,
-                "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()],
-            },
-            "Period": period,
-            "Stat": stat,
-        },
-    }
 
 
 def aligned_span(now: datetime, history: timedelta, period: int) -> tuple[datetime, datetime]:

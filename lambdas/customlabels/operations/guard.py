@@ -13,7 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from customlabels.environment import PowertoolsSettings
-from customlabels.metrics import IN_SERVICE_INFERENCE_UNITS, REKOGNITION_NAMESPACE, Dimension, Metric
+from customlabels.metrics import (
+    IN_SERVICE_INFERENCE_UNITS,
+    REKOGNITION_NAMESPACE,
+    Dimension,
+    Metric,
+    metric_query,
+)
 from customlabels.naming import version_name_of
 from customlabels.operations.idle import (
     RUNNING,
@@ -163,17 +169,17 @@ class Guard:
         end = now + timedelta(seconds=TRAFFIC_PERIOD_SECONDS)
         result = self._metric_data(
             [
-                _query(
+                metric_query(
                     "d",
                     self.powertools.powertools_metrics_namespace,
                     Metric.DETECTIONS,
-                    TRAFFIC_PERIOD_SECONDS,
-                    "Sum",
                     {
                         Dimension.PROJECT_NAME: self.settings.project_name,
                         Dimension.VERSION_NAME: version_name,
                         "service": self.powertools.powertools_service_name,
                     },
+                    TRAFFIC_PERIOD_SECONDS,
+                    "Sum",
                 )
             ],
             start,
@@ -187,13 +193,13 @@ class Guard:
     def unit_hours_today(self, versions: list[dict], now: datetime) -> float:
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         queries = [
-            _query(
+            metric_query(
                 f"v{index}",
                 REKOGNITION_NAMESPACE,
                 IN_SERVICE_INFERENCE_UNITS,
+                {Dimension.PROJECT_NAME: self.settings.project_name, Dimension.VERSION_NAME: _name(version)},
                 USAGE_PERIOD_SECONDS,
                 "Average",
-                {Dimension.PROJECT_NAME: self.settings.project_name, Dimension.VERSION_NAME: _name(version)},
             )
             for index, version in enumerate(versions)
         ]
@@ -261,22 +267,6 @@ def _running_since(record: dict | None, now: datetime) -> datetime:
     if record and record.get("guardSawStatus") == RUNNING and record.get("runningSince"):
         return datetime.fromisoformat(record["runningSince"])
     return now
-
-
-def _query(query_id: str, namespace: str, metric: str, period: int, stat: str, dimensions: dict) -> dict:
-    return {
-        "Id": query_id,
-        "MetricStat": {
-            "Metric": {
-                "Namespace": namespace,
-                "MetricName": metric,
-                "Dimensions": [{"Name": str(name), "Value": value} for name, value in dimensions.items()],
-            },
-            "Period": period,
-            "Stat": stat,
-        },
-        "ReturnData": True,
-    }
 
 
 def _utc(stamp: datetime) -> datetime:
