@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CDK := node_modules/.bin/cdk
 # Bytecode caches on: with PYTHONDONTWRITEBYTECODE (set on some machines and CI images) every process
 # compiles the project's modules again and pytest rewrites every test module's asserts again, which
-# was 6 of the 10 s each test worker spends collecting (docs/test-tiers.md).
+# was 6 of the 10 s each test worker spent collecting (docs/test-tiers.md).
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup test check synth lint bench demo docs clean browser layers wheel

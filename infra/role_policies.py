@@ -102,7 +102,8 @@ def granted_function(
     **options: Any,  # PipelineFunction's: environment, timeout_seconds, memory_size, layers, ...
 ) -> PipelineFunction:
     """A PipelineFunction with its module's rows of the grant table on ``targets`` and the stack's own
-    (buckets, key, logs): every function of the pipeline is made this way."""
+    (buckets, key, logs). The detect function is the one made otherwise: its targets include the queue
+    made after it, so it applies its grants itself (infra/inference.py)."""
     function = PipelineFunction(
         scope, construct_id, module=module, key=storage.key, removal_policy=storage.removal, **options
     )

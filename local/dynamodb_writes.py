@@ -1,4 +1,4 @@
-"""DynamoDB writes are atomic, as in AWS: one write at a time per backend.
+"""DynamoDB writes are atomic, as in AWS: the endpoint applies one write at a time (all tables).
 
 DynamoDB applies each PutItem, UpdateItem, DeleteItem and TransactWriteItems atomically, its condition
 checked against the item as it is at that moment ("Atomic counters" and "Condition expressions",
