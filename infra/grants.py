@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from customlabels.monitoring.latest_report import PARTITION_PREFIX as DRIFT_PARTITION_PREFIX
+
 
 class On(StrEnum):
     """What a grant is on; infra/role_policies.py maps each to its ARN (or pattern)."""
@@ -58,6 +60,8 @@ class Grant:
     only_if: tuple[str, str] | None = None  # (setting, value): granted only with that configuration
     only_with: str | None = None  # granted only when this (nullable) setting is set
     project_tag: bool = False  # aws:RequestTag/project must be the project name (no resource scope)
+    # dynamodb:LeadingKeys must be this prefix followed by the project name: the item's partition
+    partition_prefix: str | None = None
     if_target: bool = False  # granted only in a stack that has its target (``on``)
 
 
@@ -736,11 +740,14 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
     ),
     "drift_check": (
-        _registry(
-            "GetItem",
-            "PutItem",
-            why="Reads the champion pointer and its version item (its snapshot's place); writes the "
-            "project's DRIFT item (the latest report, which the console shows), nothing else.",
+        _registry("GetItem", why="Reads the champion pointer and its version item (its snapshot's place)."),
+        Grant(
+            "KeepLatestReport",
+            ("dynamodb:PutItem",),
+            On.REGISTRY,
+            "Keeps the latest report (which the console shows) as the project's DRIFT item, in the "
+            "DRIFT#<project> partition: the one partition this role may write (dynamodb:LeadingKeys).",
+            partition_prefix=DRIFT_PARTITION_PREFIX,
         ),
         Grant("FindProject", ("rekognition:DescribeProjects",), On.ANY, _PROJECTS),
         _describe_versions(

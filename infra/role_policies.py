@@ -64,6 +64,9 @@ def statement(grant: Grant, resource: str, project_name: str) -> iam.PolicyState
         conditions["Bool"] = {"kms:GrantIsForAWSResource": "true"}
     if grant.list_prefix:
         conditions["StringLike"] = {"s3:prefix": [grant.list_prefix]}
+    if grant.partition_prefix:
+        partition = f"{grant.partition_prefix}{project_name}"
+        conditions["ForAllValues:StringEquals"] = {"dynamodb:LeadingKeys": [partition]}
     return iam.PolicyStatement(
         sid=grant.sid or None,
         actions=list(grant.actions),

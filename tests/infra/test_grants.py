@@ -183,3 +183,13 @@ def test_only_the_batch_machine_uses_the_key_and_only_through_s3(template_json) 
     assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
     services = json.dumps(statement["Condition"]["StringEquals"]["kms:ViaService"])
     assert services.count("s3.") == 1 and "sns." not in services
+
+
+def test_the_drift_check_writes_only_its_report_partition_of_the_registry(stack, template_json) -> None:
+    (check,) = [function for function in functions(stack) if function.module == "drift_check"]
+    writes = [
+        json.loads(s) for s in role_statements(template_json, stack, check) if "dynamodb:PutItem" in s
+    ]
+    assert len(writes) == 1, writes
+    condition = writes[0]["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"]
+    assert _list(condition) == [f"DRIFT#{stack.config.projectName}"]

@@ -216,7 +216,9 @@ class Stack:
         scan: dict[str, Any] = {"ProjectionExpression": "#p", "ExpressionAttributeNames": {"#p": "project"}}
         while True:
             page = table.scan(**scan)
-            projects |= {item["project"] for item in page["Items"]}
+            # Other partitions (FEEDBACK#<project>, DRIFT#<project>) are not project names, which
+            # cannot hold a "#" (CreateProject's ProjectName pattern in botocore's model).
+            projects |= {item["project"] for item in page["Items"] if "#" not in item["project"]}
             if "LastEvaluatedKey" not in page:
                 break
             scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
