@@ -25,11 +25,11 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from customlabels.batch.result_items import ResultItems
 from customlabels.inference import results
 from customlabels.inference.analyzer import Analyzer, Outcome
 from customlabels.inference.errors import TransientProblem, error_code, retry_delay
 from customlabels.inference.events import ImageVersion
+from customlabels.inference.result_items import ResultItems
 from customlabels.manifest.images import FIRST_RANGE, FirstRead
 from customlabels.s3uri import parse_s3_uri
 

@@ -11,12 +11,12 @@ import boto3
 from customlabels import aws_clients
 from customlabels.aws_clients import REKOGNITION_RETRIES
 from customlabels.batch.children import BatchAnalyser
-from customlabels.batch.result_items import ResultItems
 from customlabels.batch.settings import BatchSettings
 from customlabels.feedback.review import review_set
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
+from customlabels.inference.result_items import ResultItems
 
 AnalyzerFor = Callable[[str, str, float | None], Analyzer]
 

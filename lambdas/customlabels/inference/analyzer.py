@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +69,7 @@ class Analyzer:
         results_bucket: str | None = None,
         review: ReviewSet | None = None,
         shadow: ShadowRunner | None = None,
+        documents_in_rows: bool = False,
     ) -> None:
         self._s3 = s3
         self._rekognition = rekognition
@@ -80,6 +80,9 @@ class Analyzer:
         self._results_bucket = results_bucket  # None: next to the image, in its own bucket
         self._review = review  # None: reviewBelowConfidence is off
         self._shadow = shadow  # None: this path takes no part in shadow tests (batches)
+        # True (uploads): an image's row carries its document and the result-document writer PUTs it
+        # from the table's stream; False (batches, videos): the document is PUT here.
+        self._documents_in_rows = documents_in_rows
 
     def analyse(self, image: ImageVersion, *, first: FirstRead | None = None, record: bool = True) -> Outcome:
         """Write the result of ``image``; raise TransientProblem when it should be retried later.
@@ -97,7 +100,9 @@ class Analyzer:
             document = results.failure_document(
                 image, code=problem.code, reason=problem.reason, fix=problem.fix, started_at=started_at
             )
-            return self.publish(image, document, champion=None, label_count=0, record=record)
+            return self.publish(
+                image, document, champion=None, label_count=0, record=record, in_row=self._documents_in_rows
+            )
         if self._shadow:
             self._shadow.compare(image, parameter, champion, labels)
         sized = ImageVersion(**{**image.as_dict(), "size": checked.size})
@@ -110,7 +115,14 @@ class Analyzer:
             image_format=checked.format,
             started_at=started_at,
         )
-        return self.publish(sized, document, champion=champion, label_count=len(labels), record=record)
+        return self.publish(
+            sized,
+            document,
+            champion=champion,
+            label_count=len(labels),
+            record=record,
+            in_row=self._documents_in_rows,
+        )
 
     @property
     def min_confidence(self) -> float | None:
@@ -157,16 +169,18 @@ class Analyzer:
         champion: Champion | None,
         label_count: int,
         record: bool = True,
+        in_row: bool = False,
     ) -> Outcome:
+        """``in_row``: the row carries the document (when small enough) instead of a PUT here."""
         key = results.result_key(image, failed=document["status"] == results.FAILED)
         bucket = self._results_bucket or image.bucket
-        self._s3.put_object(
-            Bucket=bucket,
-            Key=key,
-            Body=json.dumps(document, ensure_ascii=False, indent=2).encode(),
-            ContentType="application/json",
-        )
         item = results.table_item(image, document, f"s3://{bucket}/{key}")
+        body = results.document_body(document)
+        packed = results.packed_document(body) if in_row else None
+        if packed is None:
+            self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json")
+        else:
+            item[results.ROW_DOCUMENT] = packed
         if self._review and document["status"] == results.SUCCEEDED:
             self._review.collect(document, f"s3://{bucket}/{key}")
         if record:

@@ -34,6 +34,7 @@ from customlabels.inference.events import ImageVersion
 from customlabels.inference.long_videos import LongVideos
 from customlabels.inference.messages import MessageProcessor
 from customlabels.inference.model_start import ModelStarter, registry_cap_hold
+from customlabels.inference.result_items import ResultItems, portable, restored
 from customlabels.inference.results import SUCCEEDED
 from customlabels.inference.settings import DetectSettings
 from customlabels.inference.shadow_runner import ShadowRunner
@@ -48,6 +49,7 @@ metrics = Metrics()
 
 # Idempotency records outlive the queue's 14-day retention: no redelivery can see an expired one.
 IDEMPOTENCY_SECONDS = 15 * 24 * 3600
+ROW = "row"  # an image outcome's results-table row (result_items.portable), written per batch
 
 
 def _mark_duplicate(response: dict[str, Any], _record: Any) -> dict[str, Any]:
@@ -109,6 +111,7 @@ class Detector:
             ),
             review=review_set(s3, settings.inference_bucket_name, settings.project_name,
                               settings.review_below_confidence),
+            documents_in_rows=True,
             shadow=ShadowRunner(
                 s3=s3,
                 rekognition=self.rekognition,
@@ -119,6 +122,10 @@ class Detector:
                 min_confidence=settings.min_confidence,
             ),
         )
+
+    @cached_property
+    def result_items(self) -> ResultItems:
+        return ResultItems(boto3.resource("dynamodb"), self.settings.results_table_name)
 
     @cached_property
     def videos(self) -> VideoAnalyzer:
@@ -150,15 +157,26 @@ class Detector:
         upload = ImageVersion(**image)
         if is_video(upload.key):
             return self.videos.analyse(upload).as_dict()
-        return self.analyzer.analyse(upload).as_dict()
+        outcome = self.analyzer.analyse(upload, record=False)  # the batch's rows are written together
+        return {**outcome.as_dict(), ROW: portable(outcome.table_item or {})}
 
     def _process(self, record: SQSRecord) -> list[dict[str, Any]]:
         outcomes = self.messages.process(
             record.body, record.receipt_handle, int(record.attributes.approximate_receive_count or 1)
         )
         for outcome in outcomes:
-            logger.info("analysed", extra={"messageId": record.message_id, **outcome})
+            logged = {name: value for name, value in outcome.items() if name != ROW}
+            logger.info("analysed", extra={"messageId": record.message_id, **logged})
         return outcomes
+
+    def _write_rows(self, processed: list[tuple]) -> None:
+        """The batch's image rows, in BatchWriteItem calls; a redelivered image's row only if it is
+        missing (lost with an invocation that ended before writing it). Raising fails the invocation:
+        its messages come back and their rows are written from their idempotency records."""
+        outcomes = [outcome for status, found, _ in processed if status == "success" for outcome in found]
+        rows = [(restored(outcome[ROW]), outcome.get("duplicate")) for outcome in outcomes if ROW in outcome]
+        self.result_items.write(row for row, duplicate in rows if not duplicate)
+        self.result_items.write_missing(row for row, duplicate in rows if duplicate)
 
     def run(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self.idempotency.register_lambda_context(context)
@@ -173,6 +191,7 @@ class Detector:
         processor = AsyncBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         with processor(records=event["Records"], handler=handle, lambda_context=context):
             processed = processor.async_process()
+        self._write_rows(processed)
         self._emit_detections(processed)
         return processor.response()
 

@@ -10,11 +10,11 @@ import pytest
 from botocore.stub import Stubber
 
 from customlabels.batch.children import ANALYSED, FAILED, IGNORED, SKIPPED, BatchAnalyser, item_location
-from customlabels.batch.result_items import ResultItems
 from customlabels.feedback.review import review_set
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.model_start import ModelStarter
+from customlabels.inference.result_items import ResultItems
 from customlabels.storage_layout import open_review_prefix
 from tests.unit.inference import images
 from tests.unit.inference.conftest import BUCKET, MODEL_ARN, RESULTS_TABLE

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Any
 
@@ -8,6 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from customlabels.feedback.review import review_set
+from customlabels.inference import results
 from customlabels.inference.analyzer import Analyzer, Settings
 from customlabels.inference.champion import ChampionCache
 from customlabels.inference.errors import ModelNotRunning, TransientProblem
@@ -27,7 +29,12 @@ CHAMPION = {"versionArn": MODEL_ARN, "versionName": "widgets.v1"}
 
 class Harness:
     def __init__(
-        self, *, min_confidence: float | None = None, start: bool = True, review_below: float | None = None
+        self,
+        *,
+        min_confidence: float | None = None,
+        start: bool = True,
+        review_below: float | None = None,
+        documents_in_rows: bool = False,
     ) -> None:
         self.s3 = boto3.client("s3")
         self.rekognition = boto3.client("rekognition")
@@ -46,6 +53,7 @@ class Harness:
                 min_confidence=min_confidence, start_stopped_model=start, model_retry_seconds=7
             ),
             review=review_set(self.s3, BUCKET, "widgets", review_below),
+            documents_in_rows=documents_in_rows,
         )
 
     def image(self, key: str, body: bytes):
@@ -58,6 +66,16 @@ class Harness:
     def item(self, image) -> dict[str, Any]:
         key = {"image": f"s3://{BUCKET}/{image.key}", "version": image.version}
         return self.table.get_item(Key=key)["Item"]
+
+    def row_documents(self) -> dict[str, dict[str, Any]]:
+        """The documents the rows carry for the result-document writer, by result key."""
+        rows = self.table.scan()["Items"]
+        prefix = f"s3://{BUCKET}/"
+        return {
+            row["resultUri"].removeprefix(prefix): json.loads(gzip.decompress(row["document"].value))
+            for row in rows
+            if "document" in row
+        }
 
     def result_keys(self) -> list[str]:
         listing = self.s3.list_objects_v2(Bucket=BUCKET, Prefix="results/")
@@ -177,3 +195,32 @@ def test_on_model_stopped_fail_writes_an_error_result(resources) -> None:
     assert outcome.status == "FAILED"
     error = harness.result("results/a.png.error.json")["error"]
     assert error["code"] == "MODEL_NOT_RUNNING" and "onModelStopped=fail" in error["reason"]
+
+
+def test_an_uploads_row_carries_its_document_for_the_writer_instead_of_a_put(resources) -> None:
+    harness = Harness(documents_in_rows=True)
+    image = harness.image("uploads/photo.png", images.png(200, 100))
+    expect_detect(harness, image, [DETECTION, CLASSIFICATION])
+
+    outcome = harness.analyzer.analyse(image)
+
+    assert harness.result_keys() == []
+    document = harness.row_documents()[outcome.result_key]
+    assert document["status"] == "SUCCEEDED" and [label["name"] for label in document["labels"]] == [
+        "widget",
+        "indoor",
+    ]
+    assert document["labels"][0]["geometry"]["pixels"] == {"left": 50, "top": 50, "width": 100, "height": 25}
+
+
+def test_a_document_too_large_for_a_row_is_put_at_once(resources, monkeypatch) -> None:
+    monkeypatch.setattr(results, "MAX_ROW_DOCUMENT_BYTES", 100)
+    harness = Harness(documents_in_rows=True)
+    image = harness.image("uploads/many.png", images.png(200, 100))
+    expect_detect(harness, image, [DETECTION] * 5)
+
+    outcome = harness.analyzer.analyse(image)
+
+    assert harness.result_keys() == [outcome.result_key]
+    assert "document" not in harness.item(image)
+    assert len(harness.result(outcome.result_key)["labels"]) == 5

@@ -14,7 +14,7 @@ from customlabels.training.registry import Registry
 from handlers import detect
 from tests.fixtures.videos import encode, solid
 from tests.unit.inference import images
-from tests.unit.inference.conftest import BUCKET, MODEL_ARN, PROJECT, REGISTRY_TABLE, env, upload
+from tests.unit.inference.conftest import MODEL_ARN, PROJECT, REGISTRY_TABLE, env, upload
 from tests.unit.inference.test_analyzer import CLASSIFICATION, Harness
 
 
@@ -37,7 +37,7 @@ def harness(resources, monkeypatch: pytest.MonkeyPatch) -> Harness:
     Registry(REGISTRY_TABLE).table.put_item(
         Item={"project": PROJECT, "sk": "CHAMPION", "versionName": "widgets.v1", "versionArn": MODEL_ARN}
     )
-    harness = Harness()
+    harness = Harness(documents_in_rows=True)  # as the detect function has it
     detector.analyzer = harness.analyzer
     harness.queue_url = resources["queue_url"]
     harness.sqs = resources["sqs"]
@@ -91,7 +91,8 @@ def test_partial_batch_failure_reports_only_the_throttled_message(harness: Harne
     response = detect.handler({"Records": records}, Context())
 
     assert response == {"batchItemFailures": [{"itemIdentifier": by_key["uploads%2Fbusy.png"]["messageId"]}]}
-    assert harness.result_keys() == ["results/good one.png.json"]
+    assert list(harness.row_documents()) == ["results/good one.png.json"]
+    assert harness.result_keys() == []  # the result-document writer PUTs it from the table's stream
     # the throttled message was hidden for a back-off delay (1-2 s on a first receive), not 300 s
     retried = harness.sqs.receive_message(QueueUrl=harness.queue_url, WaitTimeSeconds=3)
     assert [m["MessageId"] for m in retried["Messages"]] == [by_key["uploads%2Fbusy.png"]["messageId"]]
@@ -112,8 +113,7 @@ def test_duplicate_events_for_one_image_version_produce_one_result(harness: Harn
 
     assert first == second == {"batchItemFailures": []}
     assert len(calls) == 1
-    versions = harness.s3.list_object_versions(Bucket=BUCKET, Prefix="results/")["Versions"]
-    assert [v["Key"] for v in versions] == ["results/twice.jpg.json"]
+    assert list(harness.row_documents()) == ["results/twice.jpg.json"]
     invocations = [m for m in emitted_metrics(capsys) if "ImagesAnalysed" in m]
     assert [m.get("DuplicateEvents") for m in invocations] == [None, [1.0]]
 
@@ -157,9 +157,43 @@ def test_a_video_in_the_batch_takes_the_video_path_and_an_image_the_image_path(h
 
     assert response == {"batchItemFailures": []}
     assert sorted(calls) == ["Bytes", "Bytes", "uploads/still.png"]  # one call per sampled frame
-    assert sorted(harness.result_keys()) == ["results/clips/two seconds.MP4.json", "results/still.png.json"]
+    assert harness.result_keys() == ["results/clips/two seconds.MP4.json"]  # a video's is PUT at once
+    assert list(harness.row_documents()) == ["results/still.png.json"]
     video = harness.result("results/clips/two seconds.MP4.json")
     assert [entry["timestampMs"] for entry in video["timeline"]] == [0, 1000]
     assert video["segments"] == [
         {"label": "indoor", "startMs": 0, "endMs": 1000, "frames": 2, "maxConfidence": 77.0}
     ]
+
+
+def test_a_row_lost_with_its_invocation_is_written_by_the_redelivery(harness: Harness, monkeypatch) -> None:
+    event = upload(harness.s3, "uploads/lost.png", images.png())
+    harness.stub.deactivate()
+    harness.rekognition.detect_custom_labels = lambda **request: {"CustomLabels": [CLASSIFICATION]}
+    records = deliver(harness, [event])
+    # the invocation ends (a timeout) after the image's idempotency record, before the batch's rows
+    with monkeypatch.context() as patched:
+        patched.setattr(Detector, "_write_rows", lambda self, processed: None)
+        detect.handler({"Records": records}, Context())
+    assert harness.row_documents() == {}
+
+    response = detect.handler({"Records": records}, Context())
+
+    assert response == {"batchItemFailures": []}
+    [document] = harness.row_documents().values()
+    assert document["labels"] == [{"name": "indoor", "confidence": 77.0}]
+
+
+def test_a_redelivery_does_not_put_back_a_row_written_since(harness: Harness) -> None:
+    event = upload(harness.s3, "uploads/done.png", images.png())
+    harness.stub.deactivate()
+    harness.rekognition.detect_custom_labels = lambda **request: {"CustomLabels": [CLASSIFICATION]}
+    records = deliver(harness, [event])
+    detect.handler({"Records": records}, Context())
+    [row] = harness.table.scan()["Items"]
+    key = {"image": row["image"], "version": row["version"]}
+    harness.table.update_item(Key=key, UpdateExpression="REMOVE document")  # the writer's last step
+
+    detect.handler({"Records": records}, Context())
+
+    assert "document" not in harness.table.get_item(Key=key)["Item"]

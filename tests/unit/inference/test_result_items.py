@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from decimal import Decimal
+
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from customlabels.batch.result_items import ResultItems
 from customlabels.inference.errors import TransientProblem
+from customlabels.inference.result_items import ResultItems, portable, restored
 
 TABLE = "results"
 
@@ -86,3 +90,16 @@ def test_items_still_unprocessed_after_the_last_attempt_fail_the_batch(dynamodb)
     with pytest.raises(TransientProblem, match="1 items unprocessed after 8 attempts"):
         ResultItems(resource, TABLE, sleep=sleeps.append).write(items)
     assert len(sleeps) == 7
+
+
+def test_a_row_survives_its_idempotency_records_json() -> None:
+    row = {
+        "image": "s3://b/a.png",
+        "version": "v1",
+        "labelCount": 2,
+        "confidences": {"cat": Decimal("97.125")},
+        "labels": ["cat", "dog"],
+        "document": gzip.compress(b'{"status": "SUCCEEDED"}'),
+    }
+    back = restored(json.loads(json.dumps(portable(row))))
+    assert {**back, "document": back["document"].value} == row

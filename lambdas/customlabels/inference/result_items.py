@@ -8,11 +8,15 @@ re-analysed: the result documents are the same)."""
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from customlabels.inference.errors import TransientProblem, retry_delay
+from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from customlabels.inference.errors import TransientProblem, error_code, retry_delay
 
 GET_LIMIT = 100
 WRITE_LIMIT = 25
@@ -20,6 +24,26 @@ ATTEMPTS = 8
 CAP_SECONDS = 16
 
 Key = tuple[str, str]  # (image, version): the table's partition and sort key
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+
+
+def portable(item: dict[str, Any]) -> dict[str, Any]:
+    """``item`` as JSON (DynamoDB's typed form, binary as base64): the detect path keeps an image's row
+    in its idempotency record, so a redelivery can write a row that was lost with its invocation."""
+    typed = {name: _SERIALIZER.serialize(value) for name, value in item.items()}
+    return {
+        name: {"B": base64.b64encode(value["B"]).decode()} if "B" in value else value
+        for name, value in typed.items()
+    }
+
+
+def restored(row: dict[str, Any]) -> dict[str, Any]:
+    """The item ``portable`` made ``row`` from."""
+    return {
+        name: Binary(base64.b64decode(value["B"])) if "B" in value else _DESERIALIZER.deserialize(value)
+        for name, value in row.items()
+    }
 
 
 def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
@@ -61,6 +85,17 @@ class ResultItems:
                 if not request:
                     break
                 self._back_off(attempt, "BatchWriteItem", len(request[self._table]))
+
+    def write_missing(self, items: Iterable[dict[str, Any]]) -> None:
+        """Put each of ``items`` only where its row is missing: a redelivered image's row may have been
+        updated since it was written (its document written out), and must not go back."""
+        table = self._dynamodb.Table(self._table)
+        for item in items:
+            try:
+                table.put_item(Item=item, ConditionExpression="attribute_not_exists(image)")
+            except ClientError as error:
+                if error_code(error) != "ConditionalCheckFailedException":
+                    raise
 
     def _back_off(self, attempt: int, operation: str, left: int) -> None:
         if attempt == ATTEMPTS:
