@@ -12,5 +12,5 @@ from infra.config import Config as CustomLabelsPipelineProps
 from infra.config import ConfigError
 from infra.stack import CustomLabelsPipeline
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 __all__ = ["ConfigError", "CustomLabelsPipeline", "CustomLabelsPipelineProps", "__version__"]
