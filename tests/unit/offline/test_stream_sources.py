@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from local import lambda_hook
+from local.deploy import deploy
 from local.endpoint import LocalEndpoint
 from local.event_sources import EventSources
+from local.provision.base import Clients
 from local.stream_sources import StreamPoller, StreamSources, stream_mapping
 from tests.fixtures.tables import RESULTS_KEYS, create_table
 from tests.unit.access.test_endpoint_authorization import ACCOUNT, REGION, Endpoint, _document
@@ -278,3 +280,79 @@ def test_a_poller_whose_filter_is_not_a_pattern_says_so() -> None:
 class NoLambda:
     def get_function(self, FunctionName: str) -> dict[str, Any]:
         return {"Configuration": {"Role": f"arn:aws:iam::{ACCOUNT}:role/f"}}
+
+
+def test_a_deployed_template_maps_a_table_stream_with_every_stream_setting(endpoint, tmp_path) -> None:
+    role = endpoint.client("iam").create_role(
+        RoleName="deployed", AssumeRolePolicyDocument=_document(LAMBDA_TRUST)
+    )
+    seen = tmp_path / "deployed.jsonl"
+    with_document = json.dumps({"dynamodb": {"NewImage": {"document": {"B": [{"exists": True}]}}}})
+    template = {
+        "Resources": {
+            "Results": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "KeySchema": [{"AttributeName": n, "KeyType": t} for n, t in RESULTS_KEYS],
+                    "AttributeDefinitions": [
+                        {"AttributeName": n, "AttributeType": "S"} for n, _ in RESULTS_KEYS
+                    ],
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
+                },
+            },
+            "Discarded": {"Type": "AWS::SQS::Queue", "Properties": {}},
+            "Writer": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.13",
+                    "Handler": "handlers.stream_consumer.handler",
+                    "Role": role["Role"]["Arn"],
+                    "Code": {"ZipFile": "unused"},
+                    "Environment": {"Variables": {"SEEN": str(seen)}},
+                },
+            },
+            "Mapping": {
+                "Type": "AWS::Lambda::EventSourceMapping",
+                "Properties": {
+                    "EventSourceArn": {"Fn::GetAtt": ["Results", "StreamArn"]},
+                    "FunctionName": {"Ref": "Writer"},
+                    "StartingPosition": "TRIM_HORIZON",
+                    "BatchSize": 10,
+                    "FilterCriteria": {"Filters": [{"Pattern": with_document}]},
+                    "BisectBatchOnFunctionError": True,
+                    "MaximumRetryAttempts": 2,
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                    "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": ["Discarded", "Arn"]}}},
+                },
+            },
+        },
+        "Outputs": {
+            "Table": {"Value": {"Ref": "Results"}},
+            "Stream": {"Value": {"Fn::GetAtt": ["Results", "StreamArn"]}},
+        },
+    }
+    deployment = deploy(template, Clients(endpoint.admin, endpoint.url), stack_name="streamed")
+    lambda_ = endpoint.client("lambda")
+    stream_arn = deployment.outputs["Stream"]
+    (raw,) = lambda_.list_event_source_mappings(EventSourceArn=stream_arn)["EventSourceMappings"]
+    mapping = stream_mapping(raw, lambda_)
+    assert (mapping.batch_size, mapping.bisect, mapping.max_retries, mapping.report_item_failures) == (
+        10,
+        True,
+        2,
+        True,
+    )
+    assert mapping.on_failure.startswith("arn:aws:sqs:") and mapping.starting_position == "TRIM_HORIZON"
+    endpoint.client("iam").put_role_policy(
+        RoleName="deployed", PolicyName="grants",
+        PolicyDocument=_document({"Effect": "Allow", "Action": STREAM_READ, "Resource": stream_arn}),
+    )  # fmt: skip
+    table = Consumer(endpoint, deployment.outputs["Table"], stream_arn, seen, raw)
+    table.put("plain")
+    table.put("written", document={"B": b"{}"})
+    sources = table.sources()
+    try:
+        assert wait_for(lambda: table.images() == [["written"]])
+    finally:
+        sources.stop()
