@@ -70,6 +70,7 @@ class _Shard:
 
     shard_id: str
     iterator: str | None = None
+    last_read: str | None = None  # sequence number of the last record read
     pending: list[dict[str, Any]] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)  # sizes of the next batches after a bisect
     attempts: int = 0  # failed invocations of the batch at the head of `pending`
@@ -116,12 +117,13 @@ class StreamPoller(MappingPoller):
         description = self._streams.describe_stream(StreamArn=self.mapping.stream_arn)["StreamDescription"]
         shards = [_Shard(shard["ShardId"]) for shard in description["Shards"]]
         for shard in shards:
-            shard.iterator = self._streams.get_shard_iterator(
-                StreamArn=self.mapping.stream_arn,
-                ShardId=shard.shard_id,
-                ShardIteratorType=self.mapping.starting_position,
-            )["ShardIterator"]
+            shard.iterator = self._iterator(shard, ShardIteratorType=self.mapping.starting_position)
         return shards
+
+    def _iterator(self, shard: _Shard, **position: str) -> str:
+        return self._streams.get_shard_iterator(
+            StreamArn=self.mapping.stream_arn, ShardId=shard.shard_id, **position
+        )["ShardIterator"]
 
     def _round(self, shard: _Shard) -> bool:
         """Read what is new in the shard and deliver one batch when it is due; True when it delivered."""
@@ -136,9 +138,20 @@ class StreamPoller(MappingPoller):
 
     def _read(self, shard: _Shard) -> None:
         while True:
-            page = self._streams.get_records(ShardIterator=shard.iterator, Limit=1000)
+            try:
+                page = self._streams.get_records(ShardIterator=shard.iterator, Limit=1000)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ExpiredIteratorException":
+                    raise
+                # A batch that took longer than the iterator lives: go on after the last record read.
+                after = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": shard.last_read}
+                start = {"ShardIteratorType": self.mapping.starting_position}
+                shard.iterator = self._iterator(shard, **(after if shard.last_read else start))
+                continue
             shard.iterator = page.get("NextShardIterator") or shard.iterator
             records = [lambda_record(raw, self.mapping.stream_arn) for raw in page["Records"]]
+            if records:
+                shard.last_read = records[-1]["dynamodb"]["SequenceNumber"]
             kept = [record for record in records if self._keep(record)]
             if kept and not shard.pending:
                 shard.first_seen = time.monotonic()

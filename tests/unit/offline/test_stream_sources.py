@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
-from local import lambda_hook
+from local import lambda_hook, stream_shards
 from local.deploy import deploy
 from local.endpoint import LocalEndpoint
 from local.event_sources import EventSources
@@ -356,3 +357,29 @@ def test_a_deployed_template_maps_a_table_stream_with_every_stream_setting(endpo
         assert wait_for(lambda: table.images() == [["written"]])
     finally:
         sources.stop()
+
+
+def test_an_iterator_expires_and_a_poller_past_it_goes_on_after_the_last_record(
+    endpoint, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr(stream_shards, "ITERATOR_LIFETIME_SECONDS", 0.5)
+    table = consumer(endpoint, tmp_path, "outlived", env={"SLEEP": "1"})
+    streams = endpoint.client("dynamodbstreams")
+    shard = streams.describe_stream(StreamArn=table.stream_arn)["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=table.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    time.sleep(0.6)
+    with pytest.raises(ClientError) as expired:
+        streams.get_records(ShardIterator=iterator)
+    assert expired.value.response["Error"]["Code"] == "ExpiredIteratorException"
+    table.put("a")
+    sources = table.sources()
+    try:
+        assert wait_for(lambda: table.images() == [["a"]])
+        table.put("b")  # written while the poller's iterator expires in the 1 s invocation
+        assert wait_for(lambda: len(table.images()) == 2)
+        time.sleep(1.5)
+    finally:
+        sources.stop()
+    assert table.images() == [["a"], ["b"]]
