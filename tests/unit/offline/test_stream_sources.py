@@ -383,3 +383,20 @@ def test_an_iterator_expires_and_a_poller_past_it_goes_on_after_the_last_record(
     finally:
         sources.stop()
     assert table.images() == [["a"], ["b"]]
+
+
+def test_follow_takes_over_a_stream_mapping_created_later(endpoint, tmp_path) -> None:
+    lambda_ = endpoint.client("lambda")
+    for earlier in lambda_.list_event_source_mappings()["EventSourceMappings"]:  # other tests' mappings
+        lambda_.delete_event_source_mapping(UUID=earlier["UUID"])
+    sources = EventSources(
+        [], endpoint.client("sqs"), lambda_, StreamSources([], endpoint.client("dynamodbstreams"), lambda_)
+    )
+    sources.follow(interval_seconds=0.2)
+    try:
+        table = consumer(endpoint, tmp_path, "later")
+        table.put("a")
+        assert wait_for(lambda: table.images() == [["a"]])
+        assert sources.wait_until_drained(10) and len(sources.streams.pollers) == 1
+    finally:
+        sources.stop()
