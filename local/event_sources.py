@@ -17,9 +17,10 @@ gets pollers that behave like Lambda's:
   last problem, and one whose queue was deleted stops, as Lambda disables the mapping.
 
 Use: ``sources = EventSources.take_over(session, endpoint_url)`` after deploying: it disables moto's
-built-in delivery for every enabled SQS mapping and starts the pollers; ``sources.follow()`` does the
-same for mappings created later (another project's stack); ``sources.wait_until_drained()``
-waits for the queues to empty; ``sources.stop()`` ends the pollers.
+built-in delivery for every enabled SQS mapping and starts the pollers, and starts those of the DynamoDB
+stream mappings (``local.stream_sources``); ``sources.follow()`` does the same for mappings created
+later (another project's stack); ``sources.wait_until_drained()`` waits for the queues to empty and the
+stream pollers to catch up; ``sources.stop()`` ends the pollers.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from local import access
+from local.mapping_pollers import MappingPoller, role_client
+from local.stream_sources import StreamSources, stream_mappings
 
 DEFAULT_POLLERS = 5
 RECEIVE_WAIT_SECONDS = 1  # Lambda long-polls 20 s; 1 s keeps a local stop quick
-PROBLEM_BACKOFF_SECONDS = 1.0
 FOLLOW_SECONDS = 1.0  # how soon a mapping created after serve started is polled
 QUEUE_GONE = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 
@@ -57,16 +58,11 @@ class SqsMapping:
     role_arn: str
 
 
-class _Poller(threading.Thread):
+class _Poller(MappingPoller):
     def __init__(self, mapping: SqsMapping, sqs: Any, lambda_: Any, stopping: threading.Event) -> None:
-        super().__init__(name=f"sqs-poller-{mapping.uuid[:8]}", daemon=True)
+        super().__init__(f"sqs-poller-{mapping.uuid[:8]}", lambda_, stopping)
         self.mapping = mapping
         self._sqs = sqs
-        self._lambda = lambda_
-        self._stopping = stopping
-        self.invocations = 0
-        self.disabled_reason: str | None = None
-        self.last_problem: str | None = None
 
     def run(self) -> None:
         while not self._stopping.is_set():
@@ -75,14 +71,8 @@ class _Poller(threading.Thread):
                 if messages:
                     self._deliver(messages)
             except ClientError as error:
-                code = error.response.get("Error", {}).get("Code")
-                if code in QUEUE_GONE:  # Lambda disables a mapping whose queue was deleted
-                    self.disabled_reason = f"the queue {self.mapping.queue_arn} no longer exists"
+                if self._source_gone(error, QUEUE_GONE, f"the queue {self.mapping.queue_arn}"):
                     return
-                # Lambda goes on polling a queue its role may not read or decrypt (and says why), so a
-                # fixed policy lets the mapping resume.
-                self.last_problem = f"{code}: {error}"
-                self._stopping.wait(PROBLEM_BACKOFF_SECONDS)
 
     def _gather(self) -> list[dict[str, Any]]:
         """One batch: the batching window starts with the first message, as in Lambda."""
@@ -166,19 +156,25 @@ def _record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
 
 
 class EventSources:
-    def __init__(self, mappings: Iterable[SqsMapping], sqs: Any, lambda_: Any) -> None:
+    def __init__(
+        self, mappings: Iterable[SqsMapping], sqs: Any, lambda_: Any, streams: StreamSources | None = None
+    ) -> None:
         self.mappings: list[SqsMapping] = []
         self._sqs = sqs
         self._lambda = lambda_
         self._stopping = threading.Event()
         self._pollers: list[_Poller] = []
+        self.streams = streams
         self._start(mappings)
 
     @classmethod
     def take_over(cls, session: boto3.Session, endpoint_url: str | None) -> EventSources:
         sqs = session.client("sqs", endpoint_url=endpoint_url)
         lambda_ = session.client("lambda", endpoint_url=endpoint_url)
-        return cls(_take_over(sqs, lambda_), sqs, lambda_)
+        streams = StreamSources(
+            stream_mappings(lambda_), session.client("dynamodbstreams", endpoint_url=endpoint_url), lambda_
+        )
+        return cls(_take_over(sqs, lambda_), sqs, lambda_, streams)
 
     def follow(self, interval_seconds: float = FOLLOW_SECONDS) -> None:
         """Take over the SQS mappings created later (``python -m local deploy`` adding a project's
@@ -188,6 +184,8 @@ class EventSources:
             while not self._stopping.wait(interval_seconds):
                 with contextlib.suppress(ClientError):  # the next round tries again
                     self._start(_take_over(self._sqs, self._lambda))
+                if self.streams is not None:
+                    self.streams.adopt()
 
         threading.Thread(target=adopt, name="sqs-mapping-follower", daemon=True).start()
 
@@ -195,18 +193,32 @@ class EventSources:
         for mapping in mappings:
             self.mappings.append(mapping)
             for _ in range(mapping.concurrency):
-                poller = _Poller(mapping, _poller_sqs(mapping, self._sqs), self._lambda, self._stopping)
+                # Lambda reads the queue with the function's execution role: its pollers do too.
+                sqs = role_client("sqs", mapping.role_arn, self._sqs)
+                poller = _Poller(mapping, sqs, self._lambda, self._stopping)
                 self._pollers.append(poller)
                 poller.start()
 
     def wait_until_drained(self, timeout: float, *, poll_seconds: float = 0.5) -> bool:
-        """True once every mapped queue holds no message, visible or in flight."""
+        """True once every mapped queue holds no message, visible or in flight, and every stream poller
+        has read its shards to the end and delivered what it read (a consumer's writes and messages
+        are waited for too: the queues are checked again after the streams caught up)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if all(self.depth(mapping.queue_url) == 0 for mapping in self.mappings):
-                return True
+            if self._queues_empty():
+                caught_up_after = time.monotonic()
+                while time.monotonic() < deadline and not self._streams_caught_up(caught_up_after):
+                    time.sleep(min(poll_seconds, 0.1))
+                if self._streams_caught_up(caught_up_after) and self._queues_empty():
+                    return True
             time.sleep(poll_seconds)
         return False
+
+    def _queues_empty(self) -> bool:
+        return all(self.depth(mapping.queue_url) == 0 for mapping in self.mappings)
+
+    def _streams_caught_up(self, moment: float) -> bool:
+        return self.streams is None or self.streams.caught_up_since(moment)
 
     def depth(self, queue_url: str) -> int:
         attributes = self._sqs.get_queue_attributes(
@@ -218,27 +230,15 @@ class EventSources:
         )
 
     def invocations(self) -> int:
-        return sum(poller.invocations for poller in self._pollers)
+        streamed = self.streams.invocations() if self.streams is not None else 0
+        return sum(poller.invocations for poller in self._pollers) + streamed
 
     def stop(self) -> None:
         self._stopping.set()
+        if self.streams is not None:
+            self.streams.stop()
         for poller in self._pollers:
             poller.join(timeout=RECEIVE_WAIT_SECONDS + 5)
-
-
-def _poller_sqs(mapping: SqsMapping, sqs: Any) -> Any:
-    """Lambda reads the queue with the function's execution role: its pollers do too."""
-    issued = access.role_credentials_if_enabled(mapping.role_arn, "event-source-mapping")
-    if issued is None:
-        return sqs
-    return boto3.client(
-        "sqs",
-        region_name=sqs.meta.region_name,
-        endpoint_url=sqs.meta.endpoint_url,
-        aws_access_key_id=issued.access_key_id,
-        aws_secret_access_key=issued.secret_access_key,
-        aws_session_token=issued.session_token,
-    )
 
 
 def _take_over(sqs: Any, lambda_: Any) -> list[SqsMapping]:

@@ -26,6 +26,7 @@ from local import (
     lambda_hook,
     rule_targets,
     sfn_integration,
+    stream_shards,
     task_callbacks,
 )
 from local.access import deliveries, interception, roles, state_machines
@@ -34,6 +35,7 @@ from local.patches import WRITTEN_AGAINST, Patch, WrongLibraryVersion
 
 PATCHING_MODULES: tuple[ModuleType, ...] = (
     dynamodb_writes,
+    stream_shards,
     moto_integration,
     lambda_hook,
     bucket_policy_evaluation,

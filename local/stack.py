@@ -1,5 +1,5 @@
-"""A synthesized stack running on a local endpoint: deployed, with its SQS event sources polled the
-way Lambda polls them (local/event_sources.py), until closed."""
+"""A synthesized stack running on a local endpoint: deployed, with its SQS and DynamoDB-stream event
+sources polled the way Lambda polls them (local/event_sources.py, local/stream_sources.py), until closed."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def artifact_session(artifact: StackArtifact, endpoint_url: str) -> boto3.Sessio
 
 
 def launch(artifact: StackArtifact, endpoint_url: str) -> DeployedStack:
-    """Deploy into the artifact's account, and poll its SQS event sources from this process."""
+    """Deploy into the artifact's account, and poll its SQS and DynamoDB-stream event sources from this
+    process."""
     session = artifact_session(artifact, endpoint_url)
     deployment = deploy_artifact(artifact, session, endpoint_url)
     sources = EventSources.take_over(session, endpoint_url)

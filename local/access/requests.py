@@ -129,6 +129,11 @@ def _dynamodb(call: Call) -> list[str] | None:
     if "TransactItems" in p:
         names = {next(iter(item.values())).get("TableName") for item in p["TransactItems"]}
         return [resources.table_arn(name, call.region, call.account) for name in sorted(names) if name]
+    if isinstance(p.get("StreamArn"), str):
+        return [p["StreamArn"]]
+    if isinstance(p.get("ShardIterator"), str):
+        # GetRecords names its stream through the iterator; the local iterator is "<stream ARN>|1|<id>"
+        return [p["ShardIterator"].split("|", 1)[0]]
     name = p.get("TableName") or p.get("ResourceArn")
     if not name:
         return None

@@ -19,7 +19,9 @@ from functools import lru_cache
 _ANY = frozenset()
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _SLASH_ALLOWED = re.compile(r"Path|Object|ParameterName|LogGroupName|LogStreamName|Key$|Prefix")
-_COLON_ALLOWED = re.compile(r"^Object")
+# A DynamoDB stream label is an ISO 8601 timestamp, colons included ("StreamLabel", Amazon DynamoDB
+# Streams API Reference, DescribeStream: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_StreamDescription.html).
+_COLON_ALLOWED = re.compile(r"^Object|^StreamLabel$")
 _OTHER = "\x00"
 
 

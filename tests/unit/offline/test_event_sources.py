@@ -9,7 +9,8 @@ import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from local.event_sources import PROBLEM_BACKOFF_SECONDS, RECEIVE_WAIT_SECONDS, EventSources, SqsMapping
+from local.event_sources import RECEIVE_WAIT_SECONDS, EventSources, SqsMapping
+from local.mapping_pollers import PROBLEM_BACKOFF_SECONDS
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:uploads"
 
