@@ -149,15 +149,22 @@ class ResultDocumentStream:
         self.processor = BatchProcessor(
             event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
         )
+        self.written = 0  # documents written in the batch under way
 
     @cached_property
     def writer(self) -> DocumentWriter:
         return DocumentWriter(self.settings.results_table_name, s3=client("s3"), dynamodb=client("dynamodb"))
 
     def run(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return process_partial_response(
+        self.written = 0
+        response = process_partial_response(
             event=event, record_handler=self.write_record, processor=self.processor, context=context
         )
+        if self.written:  # one value a batch (Powertools flushes a metric at 100 values)
+            metrics.add_metric(
+                name=Metric.RESULT_DOCUMENTS_WRITTEN, unit=MetricUnit.Count, value=self.written
+            )
+        return response
 
     def write_record(self, record: DynamoDBRecord) -> None:
         try:
@@ -173,7 +180,7 @@ class ResultDocumentStream:
         except ClientError as error:
             logger.error(f"results row {document}: could not write {document.destination}: {error}")
             raise
-        metrics.add_metric(name=Metric.RESULT_DOCUMENTS_WRITTEN, unit=MetricUnit.Count, value=1)
+        self.written += 1
         if not removed:
             logger.info(
                 "document written; a newer write of the row keeps its own", extra={"row": str(document)}

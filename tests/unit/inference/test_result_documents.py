@@ -134,7 +134,13 @@ class Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def test_a_bad_record_fails_alone_and_says_which_row_and_why(writer: ModuleType) -> None:
+def emitted_metrics(out: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
+
+
+def test_a_bad_record_fails_alone_and_says_which_row_and_why(
+    writer: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
     logged = Lines()
     logging.getLogger(writer.logger.name).addHandler(logged)
     good = stored(row("2026-01-01T00:00:01.000Z", gzip.compress(body(["cat"]))))
@@ -155,6 +161,8 @@ def test_a_bad_record_fails_alone_and_says_which_row_and_why(writer: ModuleType)
     not_gzip_line, not_s3_line = logged.lines
     assert "uploads/cats/2.jpg" in not_gzip_line and "not gzip-compressed" in not_gzip_line
     assert "uploads/cats/3.jpg" in not_s3_line and "https://example.com/results/3.json" in not_s3_line
+    [metrics] = emitted_metrics(capsys.readouterr().out)
+    assert metrics["ResultDocumentsWritten"] == [1.0]  # the one good record, one value a batch
 
 
 def test_a_document_s3_refuses_is_a_failure_of_that_record(writer: ModuleType) -> None:
