@@ -62,8 +62,8 @@ def pending_document(new_image: Mapping[str, Any]) -> PendingDocument | None:
     """The document a row's new image carries (None without one); BadResultRow when it cannot be written.
 
     ``new_image`` is the deserialized NewImage of a stream record. In a Lambda event a Binary attribute is
-    base64 text (DynamoDB Streams API Reference, AttributeValue ``B``: "Binary attributes are sent and
-    received as Base64-encoded strings"); Powertools' deserializer keeps it as text.
+    base64 text (botocore's dynamodbstreams model: ``AttributeValue.B`` is a blob, its example
+    ``"B": "dGhpcyB0ZXh0IGlzIGJhc2U2NC1lbmNvZGVk"``); Powertools' deserializer keeps it as text.
     """
     if DOCUMENT not in new_image:
         return None
