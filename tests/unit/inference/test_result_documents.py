@@ -114,11 +114,12 @@ def test_a_rows_document_lands_at_its_result_uri_and_leaves_the_row(writer: Modu
 
 
 def test_a_newer_write_of_the_row_keeps_its_own_document(writer: ModuleType) -> None:
+    newer_document = gzip.compress(body(["new"]))
     older = row("2026-01-01T00:00:01.000Z", gzip.compress(body(["old"])))
-    newer = stored(row("2026-01-01T00:00:02.000Z", gzip.compress(body(["new"]))))
+    newer = stored(row("2026-01-01T00:00:02.000Z", newer_document))
 
     assert run(writer, record(older, "100")) == []
-    assert bytes(current_row()["document"].value) == gzip.compress(body(["new"]))
+    assert bytes(current_row()["document"].value) == newer_document
 
     assert run(writer, record(newer, "101", "MODIFY")) == []
     assert result_object()["Body"].read() == body(["new"])
