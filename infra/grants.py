@@ -39,9 +39,11 @@ class On(StrEnum):
     REGISTRY = "registry table"
     APPROVAL_TOKENS = "approval tokens table"
     RESULTS_TABLE = "results table"
+    RESULTS_STREAM = "results table's stream"
     RESULTS_BY_MODEL_VERSION = "results table's ByModelVersion index"
     IDEMPOTENCY_TABLE = "idempotency table"
     QUEUE = "inference queue"
+    DEAD_LETTER_QUEUE = "inference dead-letter queue"
     BATCH_MACHINE = "batch-analysis state machine"
     TOPIC = "notifications topic"
     KEY = "app key"
@@ -392,10 +394,11 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         ),
         Grant(
             "WriteResultItems",
-            ("dynamodb:PutItem", "dynamodb:UpdateItem"),
+            ("dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
             On.RESULTS_TABLE,
-            "One results-table item per image; a shadow test's comparisons are counted on one item "
-            "(conditional ADD, so --images N holds).",
+            "One results-table item per image, an SQS batch's items written together (BatchWriteItem; "
+            "an upload's item carries its result document for the writer); a shadow test's comparisons "
+            "are counted on one item (conditional ADD, so --images N holds).",
         ),
         Grant(
             "WriteShadowRecords",
@@ -441,6 +444,49 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
             "s3",
             "sqs",
             why="Uploads, results, tables and queue messages are encrypted with the app key.",
+        ),
+    ),
+    "write_result_documents": (
+        Grant(
+            "WriteResultDocuments",
+            ("s3:PutObject",),
+            On.RESULTS,
+            "PUTs the result document a results-table item carries to its resultUri: results/<key>.json "
+            "or .error.json, keys mirroring the user-chosen upload keys.",
+        ),
+        Grant(
+            "RemoveWrittenDocuments",
+            ("dynamodb:UpdateItem",),
+            On.RESULTS_TABLE,
+            "Removes the written document from its item (REMOVE document, conditioned on finishedAt).",
+        ),
+        Grant(
+            "ReadResultsStream",
+            ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
+            On.RESULTS_STREAM,
+            "Lambda's event source mapping reads the results table's stream with the function's role "
+            "(Lambda Developer Guide, 'Using Lambda with DynamoDB', execution role permissions).",
+        ),
+        Grant(
+            "ListStreams",
+            ("dynamodb:ListStreams",),
+            On.ANY,
+            "The event source mapping lists the table's streams; the Service Authorization Reference "
+            "gives dynamodb:ListStreams no resource type, so it cannot be scoped.",
+        ),
+        Grant(
+            "SendFailedRecords",
+            ("sqs:SendMessage",),
+            On.DEAD_LETTER_QUEUE,
+            "Lambda sends a record that still fails after its retries to the on-failure destination, "
+            "the inference dead-letter queue, with the function's role.",
+        ),
+        _key(
+            "dynamodb",
+            "s3",
+            "sqs",
+            why="The results table, the inference bucket and the dead-letter queue are encrypted with the "
+            "app key: S3 writes make data keys, SQS sends make and decrypt them.",
         ),
     ),
     "idle_guard": (

@@ -6,7 +6,8 @@ supported extension (``.jpg``, ``.JPG``, ``.Jpg`` ... for jpg, jpeg and png: 32 
 the video path (frames sampled and detected one by one), whose decoder says whether it is a video.
 A video longer than one run's frame budget goes to the batch-analysis state machine (its ARN and a
 states:StartExecution grant, given by the stack; the production stack has none).
-Results go to ``results/``, which no notification watches, so a result can never trigger processing.
+Results go to ``results/``, which no notification watches, so a result can never trigger processing;
+an upload's result document reaches it through the results table's stream (infra/result_documents.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.layers import VIDEO, wheel_layer
 from infra.nag import acknowledge
+from infra.result_documents import result_document_writer
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import Storage
 from infra.video_sizing import video_frames_per_run
@@ -112,6 +114,13 @@ class Inference(Construct):
             visibility_timeout=visibility,
         )
         self._configure_detect(config, storage, registry, batch_machine_arn)
+        self.result_documents = result_document_writer(
+            self,
+            config=config,
+            storage=storage,
+            results_table=self.results_table,
+            dead_letter_queue=self.dead_letter_queue,
+        )
 
         self._notify_uploads(storage)
 
@@ -134,7 +143,14 @@ class Inference(Construct):
 
     def _tables(self, storage: Storage) -> tuple[dynamodb.Table, dynamodb.Table]:
         """The results table (with the console's indexes) and the Powertools idempotency table."""
-        results_table = storage.secure_table(self, "Results", partition_key="image", sort_key="version")
+        # Its stream carries each upload's result document to the writer (infra/result_documents.py).
+        results_table = storage.secure_table(
+            self,
+            "Results",
+            partition_key="image",
+            sort_key="version",
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
+        )
         # The console pages results newest first (by status) or per model version, one Query a page
         # whatever the table holds. A status partition takes at most what the model's inference units
         # answer (DetectCustomLabels is capped by their TPS, spec 05 §1), far below a partition's limit.

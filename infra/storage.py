@@ -85,6 +85,7 @@ class Storage(Construct):
         partition_key: str,
         sort_key: str | None = None,
         ttl_attribute: str | None = None,
+        stream: dynamodb.StreamViewType | None = None,
     ) -> dynamodb.Table:
         """On-demand, encrypted with the app key, point-in-time recovery, the stack's removal policy."""
         return dynamodb.Table(
@@ -99,6 +100,7 @@ class Storage(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=ttl_attribute,
+            stream=stream,
             removal_policy=self.removal,
         )
 

@@ -22,6 +22,7 @@ class Metric(StrEnum):
     MODELS_STOPPED_BY_GUARD = "ModelsStoppedByGuard"
     RUNNING_MODEL_IDLE_MINUTES = "RunningModelIdleMinutes"
     INFERENCE_UNIT_HOURS_TODAY = "InferenceUnitHoursToday"
+    RESULT_DOCUMENTS_WRITTEN = "ResultDocumentsWritten"  # from the results table's stream to S3
 
 
 class Dimension(StrEnum):

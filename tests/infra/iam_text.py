@@ -12,6 +12,7 @@ PSEUDO = {
     "AWS::AccountId": "123456789012",
     "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/CustomLabelsPipeline/0a1b2c3d",
 }
+STREAM_LABEL = "2026-01-01T00:00:00.000"
 ARN_OF = {
     "AWS::S3::Bucket": "arn:aws:s3:::{name}",
     "AWS::DynamoDB::Table": "arn:aws:dynamodb:us-east-1:123456789012:table/{name}",
@@ -41,7 +42,12 @@ def render(value: Any, resources: dict[str, Any]) -> str:
     if "Ref" in value and value["Ref"] in PSEUDO:
         return PSEUDO[value["Ref"]]
     logical_id = value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
-    return ARN_OF[resources[logical_id]["Type"]].format(name=logical_id.lower())
+    arn = ARN_OF[resources[logical_id]["Type"]].format(name=logical_id.lower())
+    if (
+        value.get("Fn::GetAtt", [None, None])[1] == "StreamArn"
+    ):  # a table's stream: table/<name>/stream/<label>
+        return f"{arn}/stream/{STREAM_LABEL}"
+    return arn
 
 
 def template_glob(arn_template: str) -> str:

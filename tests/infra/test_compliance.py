@@ -37,6 +37,7 @@ WILDCARD_ALLOWED = {
     "s3:PutBucketNotification": "CDK's bucket-notification custom resource; scoped by CDK to the call",
     "states:SendTaskSuccess": "no resource scope (SAR); the token is the scope (approval function only)",
     "states:SendTaskFailure": "no resource scope (SAR); the token is the scope (approval function only)",
+    "dynamodb:ListStreams": "no resource type (SAR); the result-document writer's stream mapping needs it",
 }
 
 

@@ -12,6 +12,7 @@ from aws_cdk.assertions import Template
 from customlabels.batch.settings import BatchSettings
 from customlabels.environment import FunctionSettings, PowertoolsSettings
 from customlabels.feedback.retrain import RetrainSettings
+from customlabels.inference.result_documents import ResultDocumentSettings
 from customlabels.inference.settings import DetectSettings
 from customlabels.monitoring.settings import DriftSettings
 from customlabels.monitoring.shadow_settings import ShadowSettings
@@ -32,6 +33,7 @@ BATCH = ["batch_prepare", "batch_analyse", "batch_summary", "batch_video_chunk",
 # handler module -> the settings class it reads; None: it reads only its event.
 SETTINGS: dict[str, type[FunctionSettings] | None] = {
     "detect": DetectSettings,
+    "write_result_documents": ResultDocumentSettings,
     "idle_guard": GuardSettings,
     "notify_execution_end": ExecutionEndSettings,
     "drift_check": DriftSettings,

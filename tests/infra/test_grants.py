@@ -58,6 +58,8 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
         On.RESULTS_BY_MODEL_VERSION: results_by_model_version_arn(stack.inference.results_table),
         On.IDEMPOTENCY_TABLE: stack.inference.idempotency_table.table_arn,
         On.QUEUE: stack.inference.queue.queue_arn,
+        On.DEAD_LETTER_QUEUE: stack.inference.dead_letter_queue.queue_arn,
+        On.RESULTS_STREAM: stack.inference.results_table.table_stream_arn,
         On.BATCH_MACHINE: batch_machine_arn(stack),
         On.TOPIC: stack.topic.topic_arn,
         On.TRAINING_MACHINE: stack.training.training_state_machine.state_machine_arn,
@@ -138,7 +140,14 @@ def test_only_registry_writers_may_write_it_and_nobody_scans_or_queries() -> Non
         if "dynamodb:BatchGetItem" in g.actions
     }
     assert batch_readers == {("batch_analyse", On.RESULTS_TABLE)}
-    assert not {a for a in every_action if a.startswith("dynamodb:") and "Stream" in a}
+    # Only the result-document writer reads a stream: the results table's, which carries the documents
+    stream_readers = {
+        (module, g.on)
+        for module, grants in GRANTS.items()
+        for g in grants
+        if {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"} & set(g.actions)
+    }
+    assert stream_readers == {("write_result_documents", On.RESULTS_STREAM)}
 
 
 def test_every_lambda_key_statement_names_the_services_that_may_use_it() -> None:
@@ -157,7 +166,7 @@ def test_every_grant_says_why() -> None:
 def test_every_log_group_follows_the_removal_policy(template_json, fail_mode) -> None:
     for template, policy in ((template_json, "Retain"), (fail_mode[1], "Delete")):
         groups = {k: r for k, r in template["Resources"].items() if r["Type"] == "AWS::Logs::LogGroup"}
-        assert len(groups) == 27  # 26 functions and the state machines' group
+        assert len(groups) == 28  # 27 functions and the state machines' group
         assert {k: r["DeletionPolicy"] for k, r in groups.items()} == dict.fromkeys(groups, policy)
 
 
