@@ -196,7 +196,8 @@ def upload_is_labelled(secured: Secured, denied: Callable[[], bool]) -> bool:
     secured.s3.put_object(Bucket=bucket, Key=f"uploads/{key}", Body=images.png())
 
     def labelled() -> bool:
-        """The result document says SUCCEEDED and the results table has the image's row."""
+        """The result document says SUCCEEDED and the results table has the image's row, which no longer
+        carries the document (the result-document writer removes it once written)."""
         try:
             body = secured.s3.get_object(Bucket=bucket, Key=f"results/{key}.json")["Body"].read()
         except ClientError:
@@ -206,7 +207,7 @@ def upload_is_labelled(secured: Secured, denied: Callable[[], bool]) -> bool:
             KeyConditionExpression="image = :image",
             ExpressionAttributeValues={":image": {"S": f"s3://{bucket}/uploads/{key}"}},
         )["Items"]
-        return json.loads(body)["status"] == "SUCCEEDED" and bool(rows)
+        return json.loads(body)["status"] == "SUCCEEDED" and bool(rows) and "document" not in rows[0]
 
     return _wait(labelled, denied)
 
@@ -446,20 +447,36 @@ GRANTS = [
         "s3:GetObjectVersion",
     ),
     Grant(
-        "detect: write the result",
+        "detect: record the results of a batch",
         role_policy("detect"),
-        "s3:PutObject",
+        "dynamodb:BatchWriteItem",
         upload_is_labelled,
-        "s3:PutObject",
-        sid="WriteResults",
+        "dynamodb:BatchWriteItem",
+        sid="WriteResultItems",
     ),
     Grant(
-        "detect: record the result",
-        role_policy("detect"),
-        "dynamodb:PutItem",
+        "result-document writer: read the results stream",
+        role_policy("write_result_documents"),
+        "dynamodb:GetRecords",
         upload_is_labelled,
-        "dynamodb:PutItem",
-        sid="WriteResultItems",
+        "dynamodb:GetRecords",
+        sid="ReadResultsStream",
+    ),
+    Grant(
+        "result-document writer: write the document",
+        role_policy("write_result_documents"),
+        "s3:PutObject",
+        upload_is_labelled,
+        "s3:PutObject",
+        sid="WriteResultDocuments",
+    ),
+    Grant(
+        "result-document writer: remove the written document from the row",
+        role_policy("write_result_documents"),
+        "dynamodb:UpdateItem",
+        upload_is_labelled,
+        "dynamodb:UpdateItem",
+        sid="RemoveWrittenDocuments",
     ),
     Grant("detect: decrypt", role_policy("detect"), "kms:Decrypt", upload_is_labelled, "kms:Decrypt"),
     Grant(

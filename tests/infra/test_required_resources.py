@@ -12,7 +12,7 @@ import botocore.session
 import pytest
 
 from local.access.requests import ACTION_NAMES, Call, checks_for
-from local.access.required_resources import ONE_OF_REQUIRED, STANDS_FOR, UnresolvedResource, types_of
+from local.access.required_resources import ONE_OF_REQUIRED, STANDS_FOR, types_of
 from local.authz.arn_patterns import arn_pattern_overlaps
 from local.authz.catalog import action_exists, actions_matching
 from tests.infra.synth import build_stack, json_of, production_stack
@@ -54,6 +54,8 @@ EXAMPLES: dict[str, Any] = {
     "DestinationKeyId": KEY,
     "AlarmNames": ["CustomLabelsPipeline-DriftAlarm"],
     "StreamArn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/results/stream/2026-01-01T00:00:00.000",
+    # opaque in AWS; the local endpoint's iterators start with their stream's ARN (local/stream_shards.py)
+    "ShardIterator": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/results/stream/2026-01-01T00:00:00.000|1|it",
 }
 # IAM prefix -> botocore service name, where they differ.
 BOTOCORE_NAMES = {"states": "stepfunctions"}
@@ -62,10 +64,6 @@ BOTOCORE_NAMES = {"states": "stepfunctions"}
 MODEL_OF = dict.fromkeys(
     ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"), "dynamodbstreams"
 )
-# The stream reads Lambda's event source mapping makes with the result-document writer's role. The local
-# endpoint authorizes them once it runs DynamoDB streams (a change of local/ beside this one); until then
-# its request resolver names no stream for them, which the strict xfail below reports.
-AWAITING_LOCAL_STREAMS = frozenset(MODEL_OF)
 # Actions no operation of the same name performs: the operation whose request AWS authorizes with them.
 OPERATIONS = {
     "s3:GetObjectVersion": "GetObject",
@@ -182,25 +180,9 @@ def test_every_allowed_action_is_authorized_on_each_required_resource_type(
         allowed_actions
     )
     with_types = [a for a in allowed_actions if action_exists(a) and types_of(a) and a not in ON_ANY_RESOURCE]
-    unbuilt = {
-        action: missing
-        for action in with_types
-        if action not in AWAITING_LOCAL_STREAMS and (missing := _unbuilt_types(action))
-    }
+    unbuilt = {action: missing for action in with_types if (missing := _unbuilt_types(action))}
     assert unbuilt == {}
-    assert set(allowed_actions) >= AWAITING_LOCAL_STREAMS
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnresolvedResource,
-    reason="the local endpoint does not resolve DynamoDB Streams requests yet",
-)
-def test_the_stream_reads_are_authorized_on_the_stream() -> None:
-    unbuilt = {
-        action: missing for action in sorted(AWAITING_LOCAL_STREAMS) if (missing := _unbuilt_types(action))
-    }
-    assert unbuilt == {}
+    assert set(allowed_actions) >= set(MODEL_OF)  # the result-document writer's stream reads
 
 
 def test_copy_project_version_is_authorized_on_the_destination_project_and_the_source_version() -> None:

@@ -259,7 +259,7 @@ def test_wait_until_drained_waits_for_a_slow_consumer(endpoint, tmp_path) -> Non
         table.put("a")
         assert sources.wait_until_drained(30)
         assert table.images() == [["a"]]
-        assert sources.invocations() == 1
+        assert sources.streams.invocations() == 1
     finally:
         sources.stop()
 
