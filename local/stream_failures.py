@@ -4,6 +4,8 @@ The invocation record of "Retaining discarded batches for a DynamoDB event sourc
 Lambda Developer Guide: https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html):
 ``requestContext``, ``responseContext``, ``version``, ``timestamp`` and ``DDBStreamBatchInfo`` (the shard,
 the first and last sequence numbers, the batch size and the stream), never the records themselves.
+Powertools models the same record (``DynamoDBStreamLambdaOnFailureDestinationModel``); the tests check
+this one against it.
 Lambda sends it with the function's execution role (sqs:SendMessage or sns:Publish on the destination).
 """
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.parser.models.dynamodb import (
+    DynamoDBStreamLambdaOnFailureDestinationModel,
+)
 from botocore.exceptions import ClientError
 
 from local import lambda_hook, stream_shards
@@ -209,6 +212,9 @@ def test_a_failing_batch_is_split_retried_and_its_description_sent_to_the_on_fai
     assert table.images() == [["a", "b", "bad", "d"], ["a", "b"], ["bad", "d"], ["bad"], ["bad"], ["d"]]
     messages = endpoint.client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
     sent = json.loads(messages[0]["Body"])
+    # the record's shape as Powertools models it from AWS's "Retaining discarded records for a DynamoDB
+    # event source" page (services-dynamodb-errors.html)
+    DynamoDBStreamLambdaOnFailureDestinationModel.model_validate(sent)
     bad = table.batches()[3][0]["dynamodb"]["SequenceNumber"]
     assert sent["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert sent["requestContext"]["approximateInvokeCount"] == 2
