@@ -28,10 +28,11 @@ from botocore.exceptions import ClientError
 
 from customlabels.aws_clients import client
 from customlabels.environment import FunctionSettings
+from customlabels.inference.results import ROW_DOCUMENT
 from customlabels.metrics import Metric
 from customlabels.s3uri import S3Uri, parse_s3_uri
 
-DOCUMENT = "document"  # Binary: gzip of the exact S3 object body
+DOCUMENT = ROW_DOCUMENT  # Binary: gzip of the exact S3 object body
 RESULT_URI = "resultUri"  # s3://bucket/key where the document goes
 FINISHED_AT = "finishedAt"
 IMAGE, VERSION = "image", "version"  # the results table's key (infra/inference.py)
