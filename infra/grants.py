@@ -43,7 +43,7 @@ class On(StrEnum):
     RESULTS_BY_MODEL_VERSION = "results table's ByModelVersion index"
     IDEMPOTENCY_TABLE = "idempotency table"
     QUEUE = "inference queue"
-    DEAD_LETTER_QUEUE = "inference dead-letter queue"
+    DOCUMENT_FAILURES = "result-document failure queue"
     BATCH_MACHINE = "batch-analysis state machine"
     TOPIC = "notifications topic"
     KEY = "app key"
@@ -477,15 +477,15 @@ GRANTS: dict[str, tuple[Grant, ...]] = {
         Grant(
             "SendFailedRecords",
             ("sqs:SendMessage",),
-            On.DEAD_LETTER_QUEUE,
+            On.DOCUMENT_FAILURES,
             "Lambda sends a record that still fails after its retries to the on-failure destination, "
-            "the inference dead-letter queue, with the function's role.",
+            "the writer's failure queue, with the function's role.",
         ),
         _key(
             "dynamodb",
             "s3",
             "sqs",
-            why="The results table, the inference bucket and the dead-letter queue are encrypted with the "
+            why="The results table, the inference bucket and the failure queue are encrypted with the "
             "app key: S3 writes make data keys, SQS sends make and decrypt them.",
         ),
     ),

@@ -16,8 +16,6 @@ from itertools import product
 
 import jsii
 from aws_cdk import Aws, Duration, Names, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -34,6 +32,7 @@ from infra.functions import PipelineFunction
 from infra.grants import On
 from infra.layers import VIDEO, wheel_layer
 from infra.nag import acknowledge
+from infra.notifications import topic_alarm
 from infra.result_documents import result_document_writer
 from infra.role_policies import apply_grants, base_targets
 from infra.storage import Storage
@@ -114,32 +113,46 @@ class Inference(Construct):
             visibility_timeout=visibility,
         )
         self._configure_detect(config, storage, registry, batch_machine_arn)
+        self.document_failures = self._queue("DocumentFailureQueue", storage, dead_letter=None)
+        acknowledge(
+            self.document_failures,
+            "AwsSolutions-SQS3",
+            "This queue is the result-document writer's on-failure destination (descriptions of stream "
+            "batches Lambda gave up on), which cdk-nag does not recognise; it needs no dead-letter queue.",
+        )
         self.result_documents = result_document_writer(
             self,
             config=config,
             storage=storage,
             results_table=self.results_table,
-            dead_letter_queue=self.dead_letter_queue,
+            failure_queue=self.document_failures,
+        )
+        # Apart from the uploads' dead-letter queue: its messages are S3 events to redrive, these are not.
+        self.document_failure_alarm = topic_alarm(
+            self,
+            "DocumentFailureAlarm",
+            self.document_failures.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
+            ),
+            1,
+            "Result documents the writer could not write after its retries (its log names each item): "
+            "fix the cause, then run `customlabels documents --resend`",
+            topic,
         )
 
         self._notify_uploads(storage)
 
-        self.dead_letter_alarm = cloudwatch.Alarm(
+        self.dead_letter_alarm = topic_alarm(
             self,
             "DeadLetterAlarm",
-            alarm_description=(
-                "Uploads could not be analysed after the queue's receive limit; inspect and redrive "
-                "the dead-letter queue"
-            ),
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+            self.dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=Duration.minutes(1), statistic="Maximum"
             ),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            1,
+            "Uploads could not be analysed after the queue's receive limit; inspect and redrive "
+            "the dead-letter queue",
+            topic,
         )
-        self.dead_letter_alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
 
     def _tables(self, storage: Storage) -> tuple[dynamodb.Table, dynamodb.Table]:
         """The results table (with the console's indexes) and the Powertools idempotency table."""

@@ -5,7 +5,7 @@ The detect function writes an upload's results-table item with its result docume
 per image. This function reads the table's stream (NEW_IMAGE) through an event source mapping whose
 filter passes only items that carry a document, PUTs it to the item's ``resultUri`` and removes it from
 the item; that removal's own stream record carries no document, so the filter drops it. A record that
-still fails after its retries goes to the inference dead-letter queue, whose alarm tells the topic.
+still fails after its retries goes to the writer's failure queue, whose alarm tells the topic.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def result_document_writer(
     config: Config,
     storage: Storage,
     results_table: dynamodb.Table,
-    dead_letter_queue: sqs.IQueue,
+    failure_queue: sqs.IQueue,
 ) -> PipelineFunction:
     """The function and its stream mapping. Not DynamoEventSource: its table.grantStreamRead adds
     kms:Decrypt on the key without kms:ViaService, and SqsDlq adds kms:Encrypt/ReEncrypt* on it; the
@@ -64,7 +64,7 @@ def result_document_writer(
         targets={
             On.RESULTS_TABLE: results_table.table_arn,
             On.RESULTS_STREAM: stream_arn,
-            On.DEAD_LETTER_QUEUE: dead_letter_queue.queue_arn,
+            On.DOCUMENT_FAILURES: failure_queue.queue_arn,
         },
         timeout_seconds=TIMEOUT_SECONDS,
         environment=ResultDocumentSettings(results_table_name=results_table.table_name).to_environment(),
@@ -78,7 +78,7 @@ def result_document_writer(
         retry_attempts=RETRY_ATTEMPTS,
         report_batch_item_failures=True,
         filters=[document_filter()],
-        on_failure=_QueueOnFailure(dead_letter_queue),
+        on_failure=_QueueOnFailure(failure_queue),
     )
     return writer
 

@@ -58,7 +58,7 @@ def expected_statements(stack: CustomLabelsStack, function: PipelineFunction) ->
         On.RESULTS_BY_MODEL_VERSION: results_by_model_version_arn(stack.inference.results_table),
         On.IDEMPOTENCY_TABLE: stack.inference.idempotency_table.table_arn,
         On.QUEUE: stack.inference.queue.queue_arn,
-        On.DEAD_LETTER_QUEUE: stack.inference.dead_letter_queue.queue_arn,
+        On.DOCUMENT_FAILURES: stack.inference.document_failures.queue_arn,
         On.RESULTS_STREAM: stack.inference.results_table.table_stream_arn,
         On.BATCH_MACHINE: batch_machine_arn(stack),
         On.TOPIC: stack.topic.topic_arn,

@@ -208,7 +208,7 @@ def test_every_production_function_holds_exactly_its_rows(stacks, templates) -> 
             On.RESULTS_TABLE: production.inference.results_table.table_arn,
             On.IDEMPOTENCY_TABLE: production.inference.idempotency_table.table_arn,
             On.QUEUE: production.inference.queue.queue_arn,
-            On.DEAD_LETTER_QUEUE: production.inference.dead_letter_queue.queue_arn,
+            On.DOCUMENT_FAILURES: production.inference.document_failures.queue_arn,
             On.RESULTS_STREAM: production.inference.results_table.table_stream_arn,
             On.TOPIC: production.topic.topic_arn,
             On.OWN_LOG_GROUP: function.log_group.log_group_arn,

@@ -37,12 +37,12 @@ def test_the_results_table_streams_new_images(template_json) -> None:
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
 
 
-def test_the_writer_reads_the_results_stream_in_order_with_retries_and_a_dead_letter_queue(
+def test_the_writer_reads_the_results_stream_in_order_with_retries_and_a_failure_queue(
     template_json,
 ) -> None:
     mapping = writer_mapping(template_json)
     table_id, _ = only(template_json, "AWS::DynamoDB::Table", "InferenceResults")
-    dlq_id, _ = only(template_json, "AWS::SQS::Queue", "InferenceDeadLetterQueue")
+    dlq_id, _ = only(template_json, "AWS::SQS::Queue", "InferenceDocumentFailureQueue")
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
     assert mapping["StartingPosition"] == "TRIM_HORIZON"  # no row written before the mapping is lost
     assert mapping["BatchSize"] == 100
@@ -69,3 +69,14 @@ def test_the_filter_passes_only_rows_that_carry_a_document(
     pattern = EventPattern.load(criteria["Pattern"])  # EventBridge's pattern grammar, as Lambda's filters
     assert pattern.matches_event(stream_record(event_name, image)) is passes
     assert json.loads(criteria["Pattern"])["dynamodb"]["NewImage"]["document"] == {"B": [{"exists": True}]}
+
+
+def test_a_batch_the_writer_gave_up_on_alarms_on_the_topic_apart_from_the_uploads_dead_letters(
+    template_json,
+) -> None:
+    queue_id, _ = only(template_json, "AWS::SQS::Queue", "InferenceDocumentFailureQueue")
+    _, alarm = only(template_json, "AWS::CloudWatch::Alarm", "InferenceDocumentFailureAlarm")
+    [dimension] = alarm["Dimensions"]
+    assert dimension["Value"] == {"Fn::GetAtt": [queue_id, "QueueName"]}
+    assert alarm["Threshold"] == 1 and alarm["AlarmActions"]
+    assert "customlabels documents --resend" in alarm["AlarmDescription"]
