@@ -1,5 +1,5 @@
-"""OperatorAccess: what ``customlabels train|analyse|start|stop|promote|usage|teardown`` call as a person
-(read from cli/customlabels_cli/commands/ and support/), nothing else. The runs themselves are the
+"""OperatorAccess: what ``customlabels train|analyse|start|stop|promote|usage|teardown|documents`` call
+as a person (read from cli/customlabels_cli/commands/ and support/), nothing else. The runs themselves are the
 state machines' work: the operator starts and follows them. Teardown deletes the project's Custom Labels
 resources, which CloudFormation does not manage: the one reason a person keeps DeleteProjectVersion,
 DeleteDataset and DeleteProject (infra/pipeline_guards.py denies them to everyone else)."""
