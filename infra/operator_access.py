@@ -1,5 +1,5 @@
-"""OperatorAccess: what ``customlabels train|analyse|start|stop|promote|usage|teardown`` call as a person
-(read from cli/customlabels_cli/commands/ and support/), nothing else. The runs themselves are the
+"""OperatorAccess: what ``customlabels train|analyse|start|stop|promote|usage|teardown|documents`` call
+as a person (read from cli/customlabels_cli/commands/ and support/), nothing else. The runs themselves are the
 state machines' work: the operator starts and follows them. Teardown deletes the project's Custom Labels
 resources, which CloudFormation does not manage: the one reason a person keeps DeleteProjectVersion,
 DeleteDataset and DeleteProject (infra/pipeline_guards.py denies them to everyone else)."""
@@ -11,6 +11,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from customlabels.inference.results import ROW_DOCUMENT, ROW_DOCUMENT_RESENDS
 from infra.arns import model_version_arn_pattern, project_arn_pattern
 from infra.config import Config
 from infra.permissions import Row, console_bucket_rows
@@ -116,3 +117,35 @@ def operator_rows(
             )
         )
     return rows
+
+
+def result_document_rows(results_table: dynamodb.ITable) -> list[Row]:
+    """``customlabels documents [--resend]``: find the items whose document the writer has not written
+    and make it try again, without being able to rewrite a result. An UpdateItem's
+    ``dynamodb:Attributes`` are its key's, its update's and its condition's attribute names (DynamoDB
+    Developer Guide, "Using IAM policy conditions for fine-grained access control": listed attributes
+    "can be read, written, or evaluated in a conditional write"; the key's names must be listed), so
+    the key, the counter and ``document`` (the condition's ``attribute_exists``) are the four."""
+    return [
+        Row(
+            "FindUnwrittenDocuments",
+            ["dynamodb:Scan"],
+            [results_table.table_arn],
+            "documents lists the results items that still carry their result document (a Scan filtered "
+            "on attribute_exists(document), projecting the key, resultUri, finishedAt and the counter).",
+        ),
+        Row(
+            "ResendDocuments",
+            ["dynamodb:UpdateItem"],
+            [results_table.table_arn],
+            "documents --resend adds 1 to an item's documentResends while it has its document, so the "
+            "table's stream carries it to the writer again; it may touch no other attribute and read none "
+            "back (ReturnValues NONE).",
+            conditions={
+                "ForAllValues:StringEquals": {
+                    "dynamodb:Attributes": ["image", "version", ROW_DOCUMENT_RESENDS, ROW_DOCUMENT]
+                },
+                "StringEquals": {"dynamodb:ReturnValues": "NONE"},
+            },
+        ),
+    ]

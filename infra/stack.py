@@ -17,7 +17,7 @@ from infra.inference import Inference
 from infra.monitoring import DriftMonitoring, monitoring_rows
 from infra.notifications import notifications_topic
 from infra.operations import Operations
-from infra.operator_access import operator_rows
+from infra.operator_access import operator_rows, result_document_rows
 from infra.permissions import UserPolicies
 from infra.shadow import ShadowTests
 from infra.storage import Storage
@@ -149,7 +149,8 @@ class CustomLabelsPipeline(Construct):
                     self.batch.state_machine,
                 ],
             )
-            + monitoring_rows(self.storage, self.monitoring, self.shadow),
+            + monitoring_rows(self.storage, self.monitoring, self.shadow)
+            + result_document_rows(self.inference.results_table),
             self.storage,
         )
         self._output("ApprovalUrl", self.training.approvals.url.url)

@@ -19,7 +19,7 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 from moto.s3.exceptions import S3ClientError
 
-from local.access import decisions, encryption, item_keys, resources
+from local.access import decisions, encryption, item_attributes, item_keys, resources
 from local.access.principals import Caller, access_key_of, caller_for_key
 from local.access.requests import PREFIXES, Call, Check, checks_for, iam_action
 from local.access.required_resources import UnresolvedResource
@@ -108,6 +108,7 @@ def call_action(self: BaseResponse) -> Any:
         call = _call(self)
         try:
             checks = item_keys.with_leading_keys(call, checks_for(call))
+            checks = item_attributes.with_item_attributes(call, checks)
         except UnresolvedResource as unresolved:  # AWS refuses a request without its required parameters
             return _error_response(self, "ValidationException", str(unresolved))
         on_behalf = [

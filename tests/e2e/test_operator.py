@@ -15,11 +15,11 @@ from botocore.exceptions import ClientError
 
 from customlabels.promotion.gate import GATE_TAG, PASSED
 from customlabels_cli.main import main
-from local import access
+from local import access, policy_update
 from local.samples import digit_samples, write_samples
 from local.stack import DeployedStack
 from local.synth import LOCAL_PROFILE, load_stack, synthesize
-from tests.e2e.harness import person_with, running_stack
+from tests.e2e.harness import person_with, role_policy, running_stack, until
 from tests.unit.inference import images
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -129,3 +129,73 @@ def test_an_operator_cannot_set_the_gate_tags_approve_or_write_the_registry(
             Item={"project": {"S": PROJECT}, "sk": {"S": "champion"}},
         )
     assert writing.value.response["Error"]["Code"] == "AccessDeniedException"
+
+
+def _writers_failure_queue(stack: DeployedStack) -> str:
+    """The URL of the queue the writer's stream mapping sends a given-up batch to (its on-failure)."""
+    mappings = stack.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+    [arn] = [
+        m["DestinationConfig"]["OnFailure"]["Destination"]
+        for m in mappings
+        if "/stream/" in m["EventSourceArn"] and "WriteResultDocuments" in m["FunctionArn"]
+    ]
+    return stack.client("sqs").get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+
+
+def _messages(stack: DeployedStack, queue_url: str) -> int:
+    attributes = stack.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+def test_an_operator_resends_a_document_the_writer_gave_up_on(
+    stack: DeployedStack, operator: boto3.Session, customlabels, capsys
+) -> None:
+    s3, dynamodb, table = stack.client("s3"), stack.client("dynamodb"), stack.outputs["ResultsTableName"]
+    bucket, failures = stack.outputs["InferenceBucketName"], _writers_failure_queue(stack)
+    image, document_key = f"s3://{bucket}/uploads/held/broken.png", "results/held/broken.png.error.json"
+    given_up = _messages(stack, failures)
+    writer = role_policy("write_result_documents")(stack.artifact.template)
+    with policy_update.without_statement(stack.deployment, writer, "WriteResultDocuments"):
+        s3.put_object(Bucket=bucket, Key="uploads/held/broken.png", Body=b"not an image")
+        assert stack.sources.wait_until_drained(240), "the upload queue or the results stream did not drain"
+    assert _messages(stack, failures) == given_up + 1  # the writer's retries ended; the batch was given up
+    [row] = dynamodb.query(
+        TableName=table, KeyConditionExpression="image = :i", ExpressionAttributeValues={":i": {"S": image}}
+    )["Items"]
+    assert "document" in row and not s3.list_objects_v2(Bucket=bucket, Prefix=document_key).get("Contents")
+
+    code, out = customlabels(capsys, "documents", "--older-than", "0", "--json")
+    assert code == 0, out
+    listed = json.loads(out)["items"]
+    assert [(i["image"], i["resultUri"], i["documentResends"]) for i in listed] == [
+        (image, f"s3://{bucket}/{document_key}", 0)
+    ]
+    code, out = customlabels(capsys, "documents", "--older-than", "0", "--resend")
+    assert code == 0, out
+    assert "Re-sent 1 result document(s)" in out and image in out
+    until(
+        lambda: bool(s3.list_objects_v2(Bucket=bucket, Prefix=document_key).get("Contents")),
+        120,
+        "the re-sent document in S3",
+    )
+    document = json.loads(s3.get_object(Bucket=bucket, Key=document_key)["Body"].read())
+    assert document["status"] == "FAILED"
+    key = {name: row[name] for name in ("image", "version")}
+    until(
+        lambda: "document" not in dynamodb.get_item(TableName=table, Key=key)["Item"],
+        60,
+        "the writer to remove the written document from the item",
+    )
+    code, out = customlabels(capsys, "documents", "--older-than", "0")
+    assert code == 0 and "No result documents waiting" in out, out
+
+    rewrite = _client(operator, stack, "dynamodb")  # re-sending is all an operator may do to a result
+    with pytest.raises(ClientError) as refused:
+        rewrite.update_item(
+            TableName=table, Key=key,
+            UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": {"S": "SUCCEEDED"}},
+        )  # fmt: skip
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"

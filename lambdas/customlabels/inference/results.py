@@ -27,6 +27,9 @@ MAX_ITEM_SEGMENTS = 50
 # the table's stream: one AWS call per image fewer on the detect path. A larger document (many boxes)
 # is PUT by the detect path itself, so a row stays far below DynamoDB's 400 KB item limit.
 ROW_DOCUMENT = "document"
+# How many times an operator re-sent a row's document (`customlabels documents --resend`): adding to it
+# changes the row, so the stream carries the document to the writer again.
+ROW_DOCUMENT_RESENDS = "documentResends"
 MAX_ROW_DOCUMENT_BYTES = 64 * 1024
 
 
