@@ -91,7 +91,7 @@ def _wait_for_serve(deployment: Deployment) -> None:
     if waiting:
         raise AddProjectError(
             f"{deployment.stack_name} is deployed, but no `python -m local serve` took over its queue "
-            f"pollers within {TAKE_OVER_SECONDS:g} s, so its uploads are not analysed as in AWS: "
+            f"and stream pollers within {TAKE_OVER_SECONDS:g} s, so its uploads are not analysed as in AWS: "
             "point AWS_ENDPOINT_URL at a running serve's endpoint (source its --env-file)"
         )
 

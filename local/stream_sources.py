@@ -247,6 +247,9 @@ class StreamSources:
             poller = StreamPoller(mapping, streams, self._lambda, self._stopping)
             self.pollers.append(poller)
             poller.start()
+            # as for SQS mappings: a mapping polled here is disabled in moto, which is how `python -m local
+            # deploy` sees that a running serve took its mappings over
+            self._lambda.update_event_source_mapping(UUID=mapping.uuid, Enabled=False)
 
     def adopt(self) -> None:
         """Start polling the mappings created since."""
