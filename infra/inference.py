@@ -113,6 +113,25 @@ class Inference(Construct):
             visibility_timeout=visibility,
         )
         self._configure_detect(config, storage, registry, batch_machine_arn)
+        self._write_documents(config, storage, topic)
+
+        self._notify_uploads(storage)
+
+        self.dead_letter_alarm = topic_alarm(
+            self,
+            "DeadLetterAlarm",
+            self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(1), statistic="Maximum"
+            ),
+            1,
+            "Uploads could not be analysed after the queue's receive limit; inspect and redrive "
+            "the dead-letter queue",
+            topic,
+        )
+
+    def _write_documents(self, config: Config, storage: Storage, topic: sns.ITopic) -> None:
+        """The result-document writer, and its failures in a queue of their own with an alarm: apart from
+        the uploads' dead-letter queue, whose messages are S3 events to redrive (these are not)."""
         self.document_failures = self._queue("DocumentFailureQueue", storage, dead_letter=None)
         acknowledge(
             self.document_failures,
@@ -127,7 +146,6 @@ class Inference(Construct):
             results_table=self.results_table,
             failure_queue=self.document_failures,
         )
-        # Apart from the uploads' dead-letter queue: its messages are S3 events to redrive, these are not.
         self.document_failure_alarm = topic_alarm(
             self,
             "DocumentFailureAlarm",
@@ -137,20 +155,6 @@ class Inference(Construct):
             1,
             "Result documents the writer could not write after its retries (its log names each item): "
             "fix the cause, then run `customlabels documents --resend`",
-            topic,
-        )
-
-        self._notify_uploads(storage)
-
-        self.dead_letter_alarm = topic_alarm(
-            self,
-            "DeadLetterAlarm",
-            self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1), statistic="Maximum"
-            ),
-            1,
-            "Uploads could not be analysed after the queue's receive limit; inspect and redrive "
-            "the dead-letter queue",
             topic,
         )
 

@@ -103,13 +103,20 @@ def test_alarms_notify_the_topic(template_json) -> None:
         "ExecutionsTimedOut": 1,
         "ThroughputExceeded": 10,
         "RunningModelIdleMinutes": DEFAULTS["idleStopMinutes"] + 2 * DEFAULTS["idleCheckMinutes"],
-        "ApproximateNumberOfMessagesVisible": 1,
     }
     for metric, threshold in expected.items():
         alarm = alarm_by_metric(template_json, metric)
         assert alarm["Threshold"] == threshold, metric
         assert alarm["AlarmActions"] == [topic], metric
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    queued = [
+        r["Properties"]
+        for r in resources(template_json, "AWS::CloudWatch::Alarm").values()
+        if r["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    ]
+    # the uploads' dead letters and the result-document writer's failures: one message is an alarm
+    assert len(queued) == 2
+    assert all(alarm["Threshold"] == 1 and alarm["AlarmActions"] == [topic] for alarm in queued)
     errors = [
         r["Properties"]
         for r in resources(template_json, "AWS::CloudWatch::Alarm").values()
