@@ -17,9 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from customlabels.inference.results import ROW_DOCUMENT, ROW_DOCUMENT_RESENDS
+from customlabels.inference.results import (
+    ROW_DOCUMENT,
+    ROW_DOCUMENT_RESENDS,
+    ROW_FINISHED_AT,
+    ROW_IMAGE,
+    ROW_RESULT_URI,
+    ROW_VERSION,
+)
 
-IMAGE, VERSION, RESULT_URI, FINISHED_AT = "image", "version", "resultUri", "finishedAt"
+IMAGE, VERSION, RESULT_URI, FINISHED_AT = ROW_IMAGE, ROW_VERSION, ROW_RESULT_URI, ROW_FINISHED_AT
 # What the listing reads of an item; never the document itself (up to 64 KB an item).
 LISTED = (IMAGE, VERSION, RESULT_URI, FINISHED_AT, ROW_DOCUMENT_RESENDS)
 

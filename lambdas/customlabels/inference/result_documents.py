@@ -28,14 +28,20 @@ from botocore.exceptions import ClientError
 
 from customlabels.aws_clients import client
 from customlabels.environment import FunctionSettings
-from customlabels.inference.results import ROW_DOCUMENT
+from customlabels.inference.results import (
+    ROW_DOCUMENT,
+    ROW_FINISHED_AT,
+    ROW_IMAGE,
+    ROW_RESULT_URI,
+    ROW_VERSION,
+)
 from customlabels.metrics import Metric
 from customlabels.s3uri import S3Uri, parse_s3_uri
 
 DOCUMENT = ROW_DOCUMENT  # Binary: gzip of the exact S3 object body
-RESULT_URI = "resultUri"  # s3://bucket/key where the document goes
-FINISHED_AT = "finishedAt"
-IMAGE, VERSION = "image", "version"  # the results table's key (infra/inference.py)
+RESULT_URI = ROW_RESULT_URI  # s3://bucket/key where the document goes
+FINISHED_AT = ROW_FINISHED_AT
+IMAGE, VERSION = ROW_IMAGE, ROW_VERSION  # the results table's key (infra/inference.py)
 CONTENT_TYPE = "application/json"
 
 logger = Logger(child=True)

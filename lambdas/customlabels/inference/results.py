@@ -26,6 +26,8 @@ MAX_ITEM_SEGMENTS = 50
 # An upload's row carries its document (gzip) for the result-document writer, which PUTs it to S3 from
 # the table's stream: one AWS call per image fewer on the detect path. A larger document (many boxes)
 # is PUT by the detect path itself, so a row stays far below DynamoDB's 400 KB item limit.
+# The row's key and the attributes the result-document writer and `customlabels documents` read.
+ROW_IMAGE, ROW_VERSION, ROW_RESULT_URI, ROW_FINISHED_AT = "image", "version", "resultUri", "finishedAt"
 ROW_DOCUMENT = "document"
 # How many times an operator re-sent a row's document (`customlabels documents --resend`): adding to it
 # changes the row, so the stream carries the document to the writer again.
